@@ -1,0 +1,29 @@
+#!/bin/sh
+# deps.sh - install what building (and, with "test", testing) ikebox needs
+# on Debian, when it is missing.  Idempotent; needs root only when something
+# is missing.  usage: scripts/deps.sh build|test|uml
+set -u
+BUILD_PKGS="gcc make libc6-dev libbearssl-dev libuv1-dev libinih-dev"
+TEST_PKGS="mandoc"
+UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl"
+
+want=$BUILD_PKGS
+case "${1:-build}" in
+test) want="$want $TEST_PKGS" ;;
+uml) want="$want $TEST_PKGS $UML_PKGS" ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "deps: installing:$missing"
+apt-get update -qq || true
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $missing >/dev/null

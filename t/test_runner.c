@@ -1,0 +1,13 @@
+/*
+ * test_runner.c - checks of the test helpers themselves.
+ */
+#include "t/t.h"
+
+T_CASE(runner, unhex)
+{
+	uint8_t b[4];
+
+	T_EQ_INT(t_unhex(b, sizeof(b), "de ad\nBE ef"), 4);
+	T_EQ_INT(b[0], 0xde);
+	T_EQ_INT(b[3], 0xef);
+}
