@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crypto/cr_int.h"
+#include "crypto/kat.h"
 
 #define CR_CBC_BLOCK 16
 #define CR_ID_CHACHA 28	/* ENCR_CHACHA20_POLY1305, RFC 7634 */
@@ -208,5 +209,43 @@ cr_sk_open(const struct cr_alg *encr, const struct cr_alg *integ,
 	}
 	*plain = ct;
 	*plain_len = ct_len - pad - 1;
+	return 0;
+}
+
+/* see kat.h */
+int
+cr_encr_raw(const struct cr_alg *encr, const uint8_t *key,
+    const uint8_t *iv, const uint8_t *aad, size_t aad_len, uint8_t *data,
+    size_t len, uint8_t tag[16], int encrypt)
+{
+	uint8_t ivw[CR_CBC_BLOCK];
+
+	if (encr == NULL || encr->type != CR_ENCR || encr->refused) {
+		return -EINVAL;
+	}
+	if (encr->flags & CR_F_AEAD) {
+		cr_aead_run(encr, key, iv, aad, aad_len, data, len, tag,
+		    encrypt);
+		return 0;
+	}
+	if (len % CR_CBC_BLOCK != 0 || encr->iv_len != CR_CBC_BLOCK) {
+		return -EINVAL;
+	}
+	memcpy(ivw, iv, sizeof(ivw));
+	if (encrypt) {
+		union cr_aes_cbcenc c;
+
+		c.vtable = cr_pick_cbcenc();
+		c.vtable->init(&c.vtable, key, encr->key_len);
+		c.vtable->run(&c.vtable, ivw, data, len);
+		cr_wipe(&c, sizeof(c));
+	} else {
+		union cr_aes_cbcdec c;
+
+		c.vtable = cr_pick_cbcdec();
+		c.vtable->init(&c.vtable, key, encr->key_len);
+		c.vtable->run(&c.vtable, ivw, data, len);
+		cr_wipe(&c, sizeof(c));
+	}
 	return 0;
 }
