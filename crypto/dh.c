@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "crypto/cr_int.h"
+#include "crypto/kat.h"
 
 /* From BearSSL src/inner.h (0.6); libbearssl.a exports them. */
 void br_i31_decode(uint32_t *x, const void *src, size_t len);
@@ -415,4 +416,18 @@ void
 cr_dh_wipe(struct cr_dh *dh)
 {
 	cr_wipe(dh, sizeof(*dh));
+}
+
+/* see kat.h */
+const uint8_t *
+cr_dh_modp_prime(const struct cr_alg *group, size_t *len)
+{
+	const struct cr_group *g = cr_group_of(group);
+
+	if (g == NULL || g->p == NULL) {
+		*len = 0;
+		return NULL;
+	}
+	*len = g->plen;
+	return g->p;
 }

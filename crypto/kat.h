@@ -83,4 +83,10 @@ int cr_encr_raw(const struct cr_alg *encr, const uint8_t *key,
     const uint8_t *iv, const uint8_t *aad, size_t aad_len, uint8_t *data,
     size_t len, uint8_t tag[16], int encrypt);
 
+/*
+ * The RFC 3526 prime of a MODP group (tests build p-1, p, p+1 from it);
+ * NULL for other groups.
+ */
+const uint8_t *cr_dh_modp_prime(const struct cr_alg *group, size_t *len);
+
 #endif
