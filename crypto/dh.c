@@ -323,6 +323,19 @@ cr_dh_keygen_from(struct cr_dh *dh, const struct cr_alg *group,
 	    (g->p == NULL && len != g->xlen)) {
 		return -EINVAL;
 	}
+	if (g->p == NULL && g->curve != BR_EC_curve25519) {
+		/* A NIST-curve scalar must lie in [1, order-1]. */
+		size_t olen;
+		const uint8_t *o = br_ec_get_default()->order(g->curve, &olen);
+		uint8_t acc = 0;
+
+		for (size_t i = 0; i < len; i++) {
+			acc |= secret[i];
+		}
+		if (acc == 0 || olen != len || memcmp(secret, o, len) >= 0) {
+			return -EINVAL;
+		}
+	}
 	memcpy(dh->secret, secret, len);
 	dh->secret_len = (uint16_t)len;
 	dh->group = group;
