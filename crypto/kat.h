@@ -89,4 +89,12 @@ int cr_encr_raw(const struct cr_alg *encr, const uint8_t *key,
  */
 const uint8_t *cr_dh_modp_prime(const struct cr_alg *group, size_t *len);
 
+/*
+ * Reference only (tests, bench): out = base^e mod p through BearSSL's
+ * public br_rsa_i62_public(), whose scratch buffer makes it fall back to
+ * slow code above 2048 bits.  base and out are the prime's length.
+ */
+int cr_ref_modpow(const struct cr_alg *group, const uint8_t *base,
+    const uint8_t *e, size_t elen, uint8_t *out);
+
 #endif

@@ -262,3 +262,36 @@ T_CASE(crypto_dh, misuse)
 	T_EQ_INT(cr_dh_keygen_from(&d, cr_alg_by_name(CR_DH, "ecp256"), k, 32,
 	    pub, &pl), -EINVAL);
 }
+
+/* dh.c's own modpow equals BearSSL's public RSA path, short and long e. */
+T_CASE(crypto_dh, modp_matches_br_rsa_public)
+{
+	uint8_t e[512], pub[CR_DH_PUB_MAX], base[CR_DH_PUB_MAX];
+	uint8_t want[CR_DH_PUB_MAX], s[CR_DH_SHARED_MAX];
+	struct cr_dh d;
+	size_t pl, sl;
+
+	for (const struct cr_alg *g = cr_algs; g->name; g++) {
+		if (g->type != CR_DH || !(g->flags & CR_F_MODP) || g->refused) {
+			continue;
+		}
+		size_t elens[] = { 48, 66 };
+		for (size_t k = 0; k < 2; k++) {
+			T_ROW("%s %zu-byte exponent", g->name, elens[k]);
+			cr_rand(e, elens[k]);
+			e[0] |= 0x80;
+			memset(base, 0, g->out_len);
+			base[g->out_len - 1] = 2;
+			T_EQ_INT(cr_dh_keygen_from(&d, g, e, elens[k], pub, &pl),
+			    0);
+			T_EQ_INT(cr_ref_modpow(g, base, e, elens[k], want), 0);
+			T_EQ_MEM(pub, want, g->out_len);
+			/* And a shared secret with a random peer value. */
+			cr_rand(base, g->out_len);
+			base[0] = 0x7f;
+			T_EQ_INT(cr_dh_shared(&d, base, g->out_len, s, &sl), 0);
+			T_EQ_INT(cr_ref_modpow(g, base, e, elens[k], want), 0);
+			T_EQ_MEM(s, want, g->out_len);
+		}
+	}
+}
