@@ -69,7 +69,8 @@ int cr_prf(const struct cr_alg *prf, const uint8_t *key, size_t klen,
 /*
  * prf+ (RFC 7296 2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n),
  * out = first outlen bytes of T1 | T2 | ...; S is the concatenation of
- * parts.  outlen is at most 255 * prf->out_len, else -EINVAL.
+ * parts (at most 8 of them).  outlen is at most 255 * prf->out_len, else
+ * -EINVAL.
  */
 int cr_prfplus(const struct cr_alg *prf, const uint8_t *key, size_t klen,
     const struct cr_iov *parts, size_t nparts, uint8_t *out, size_t outlen);
@@ -90,7 +91,7 @@ struct cr_ike_keys {
 
 /*
  * SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 2.14).  skeyseed receives
- * prf->out_len bytes.
+ * prf->out_len bytes.  Nonces are at most 256 bytes each (RFC 7296 3.9).
  */
 int cr_skeyseed(const struct cr_alg *prf, const uint8_t *ni, size_t ni_len,
     const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,

@@ -137,9 +137,14 @@ static const uint8_t cr_modp4096[512] = {
 
 /* i31 words for a 4096-bit value: 1 header word + ceil(4096 / 31). */
 #define CR_I31_WORDS (1 + (4096 + 30) / 31 + 1)
-/* i62 words of a 4096-bit modulus, and the scratch for a 5-bit window. */
+/*
+ * i62 words of a 4096-bit modulus, and br_i62_modpow_opt()'s scratch: its
+ * copies of the operand and modulus, then 2^k + 1 values for a k-bit
+ * window, k = 5 at most (19 KiB of stack at 4096 bits; br_rsa_i62_public
+ * gives it 2.2 KiB, hence the 1-bit window above 2048 bits).
+ */
 #define CR_I62_WORDS ((4096 + 61) / 62 + 1)
-#define CR_MODPOW_TMP (((1 << 5) + 2) * CR_I62_WORDS)
+#define CR_MODPOW_TMP ((2 + (1 << 5) + 1) * CR_I62_WORDS)
 
 struct cr_group {
 	uint16_t id;		/* IKEv2 transform ID */

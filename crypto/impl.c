@@ -142,11 +142,13 @@ cr_impl_name(const struct cr_alg *a)
 		if (a->flags & CR_F_MODP) {
 			return br_rsa_i62_public_get() ? "i62" : "i31";
 		}
-		if (a->flags & CR_F_X25519) {
-			return br_ec_get_default() == &br_ec_all_m15 ? "m15"
-								     : "m31";
+		/* What br_ec_all_m31 / br_ec_all_m15 dispatch to. */
+		if (br_ec_get_default() == &br_ec_all_m15) {
+			return (a->flags & CR_F_X25519) ? "c25519_m15"
+			    : a->id == 19 ? "p256_m15" : "prime_i15";
 		}
-		return br_ec_get_default() == &br_ec_all_m15 ? "m15" : "m31";
+		return (a->flags & CR_F_X25519) ? "c25519_m31"
+		    : a->id == 19 ? "p256_m31" : "prime_i31";
 	}
 	return "?";
 }

@@ -11,22 +11,26 @@
 
 #include "crypto/cr_int.h"
 
-/* HMAC(key, parts) truncated to outlen (0 = full length). */
-static void
+/* HMAC(key, parts) truncated to outlen (0 = full length); 0 or -EINVAL. */
+static int
 cr_hmac(const br_hash_class *h, const uint8_t *key, size_t klen,
     const struct cr_iov *parts, size_t nparts, uint8_t *out, size_t outlen)
 {
 	br_hmac_key_context kc;
 	br_hmac_context hc;
+	size_t want = outlen ? outlen
+	    : (size_t)((h->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK);
+	size_t got;
 
 	br_hmac_key_init(&kc, h, key, klen);
 	br_hmac_init(&hc, &kc, outlen);
 	for (size_t i = 0; i < nparts; i++) {
 		br_hmac_update(&hc, parts[i].p, parts[i].len);
 	}
-	br_hmac_out(&hc, out);
+	got = br_hmac_out(&hc, out);
 	cr_wipe(&kc, sizeof(kc));
 	cr_wipe(&hc, sizeof(hc));
+	return got == want ? 0 : -EINVAL;
 }
 
 /* see cr.h */
@@ -40,8 +44,7 @@ cr_prf(const struct cr_alg *prf, const uint8_t *key, size_t klen,
 	if (h == NULL) {
 		return -EINVAL;
 	}
-	cr_hmac(h, key, klen, parts, nparts, out, 0);
-	return 0;
+	return cr_hmac(h, key, klen, parts, nparts, out, 0);
 }
 
 /* see cr.h */
@@ -70,7 +73,10 @@ cr_prfplus(const struct cr_alg *prf, const uint8_t *key, size_t klen,
 			in[k++] = parts[i];
 		}
 		in[k++] = (struct cr_iov){ &n, 1 };
-		cr_hmac(h, key, klen, in, k, t, 0);
+		if (cr_hmac(h, key, klen, in, k, t, 0) != 0) {
+			cr_wipe(t, sizeof(t));
+			return -EINVAL;
+		}
 		size_t take = outlen - done < tlen ? outlen - done : tlen;
 		memcpy(out + done, t, take);
 		done += take;
@@ -221,6 +227,6 @@ cr_integ(const struct cr_alg *integ, const uint8_t *key,
 	if (h == NULL) {
 		return -EINVAL;
 	}
-	cr_hmac(h, key, integ->key_len, parts, nparts, icv, integ->out_len);
-	return 0;
+	return cr_hmac(h, key, integ->key_len, parts, nparts, icv,
+	    integ->out_len);
 }

@@ -173,7 +173,7 @@ cr_sk_open(const struct cr_alg *encr, const struct cr_alg *integ,
 		cr_aead_run(encr, ekey, iv, msg, aad_len, ct, ct_len, tag, 0);
 		good = cr_ct_eq(tag, icv, icv_len);
 		cr_wipe(tag, sizeof(tag));
-		if (!good) {
+		if (good != 1) {
 			/* Unauthenticated plaintext never leaves here. */
 			cr_wipe(ct, ct_len);
 			return -EBADMSG;
@@ -193,7 +193,7 @@ cr_sk_open(const struct cr_alg *encr, const struct cr_alg *integ,
 			return -EINVAL;
 		}
 		good = cr_ct_eq(want, icv, icv_len);
-		if (!good) {
+		if (good != 1) {
 			return -EBADMSG;
 		}
 		c.vtable = cr_pick_cbcdec();
