@@ -2,6 +2,7 @@
  * msg.c - IKEv2 message header and clear payload chain (see msg.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/msg.h"
@@ -96,4 +97,17 @@ msg_wr_finish(struct pld_wr *pw, size_t *len)
 	}
 	*len = wr_len(&pw->w);
 	return 0;
+}
+
+/* see msg.h */
+int
+msg_describe(const struct msg *m, char *buf, size_t len)
+{
+	char pl[256];
+
+	pld_describe(&m->pl, pl, sizeof(pl));
+	return snprintf(buf, len, "%s %s %u [ %s%s]",
+	    ikev2_exchange_name(m->hdr.exchange),
+	    (m->hdr.flags & IKEV2_FLAG_R) ? "res" : "req", m->hdr.msgid, pl,
+	    pl[0] ? " " : "");
 }

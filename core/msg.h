@@ -59,8 +59,15 @@ int msg_hdr_parse(struct msg_hdr *h, const uint8_t *buf, size_t len,
 int msg_parse(struct msg *m, const uint8_t *buf, size_t len);
 
 /*
+ * One line for logs, iked's wording for the exchange part:
+ * "IKE_SA_INIT req 0 [ SA KE Nonce N(NAT_DETECTION_SOURCE_IP) ]".  For an
+ * exchange type with no name, "UNKNOWN".  Returns what snprintf would.
+ */
+int msg_describe(const struct msg *m, char *buf, size_t len);
+
+/*
  * Writes h into buf (Length is patched by msg_wr_finish(), h->next by the
- * first payload written) and starts pw on it.
+ * first payload written; h->version 0 means 2.0) and starts pw on it.
  */
 void msg_wr_init(struct pld_wr *pw, void *buf, size_t cap,
     const struct msg_hdr *h);

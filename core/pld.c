@@ -9,6 +9,7 @@
  * what is actually there is INVALID_SYNTAX (RFC 7296 3.10.1).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/ikev2.h"
@@ -252,7 +253,7 @@ static int
 parse_id(struct pld_set *set, struct rd *r, struct pld_id *id)
 {
 	id->body.len = rd_left(r);
-	id->body.p = r->buf + r->off;
+	id->body.p = rd_bytes(r, 0);	/* where the body starts */
 	id->type = rd_u8(r);
 	rd_skip(r, 3);
 	id->data.len = rd_left(r);
@@ -463,6 +464,55 @@ pld_parse_chain(struct pld_set *set, struct rd *r, uint8_t first)
 }
 
 /* see pld.h */
+int
+pld_parse_inner(struct pld_set *set, struct rd *r, uint8_t first)
+{
+	int rc = pld_parse_chain(set, r, first);
+
+	if (rc == 0 && (PLD_HAS(set, IKEV2_PL_SK) ||
+	    PLD_HAS(set, IKEV2_PL_SKF))) {
+		return syntax(set);
+	}
+	return rc;
+}
+
+/* see pld.h */
+int
+pld_describe(const struct pld_set *set, char *buf, size_t len)
+{
+	unsigned n_notify = 0;
+	int pos = 0;
+
+	if (len > 0) {
+		buf[0] = '\0';
+	}
+	for (unsigned i = 0; i < set->n_raw; i++) {
+		const struct pld_raw *p = &set->raw[i];
+		size_t room = (size_t)pos < len ? len - (size_t)pos : 0;
+		char *at = room ? buf + pos : NULL;
+		const char *sep = i ? " " : "";
+
+		if (p->type == IKEV2_PL_N && n_notify < set->n_notify) {
+			uint16_t t = set->notify[n_notify++].type;
+			const char *name = ikev2_notify_name(t);
+
+			if (strcmp(name, "UNKNOWN") == 0) {
+				pos += snprintf(at, room, "%sN(%u)", sep, t);
+			} else {
+				pos += snprintf(at, room, "%sN(%s)", sep, name);
+			}
+		} else if (strcmp(ikev2_payload_name(p->type),
+		    "UNKNOWN") == 0) {
+			pos += snprintf(at, room, "%s%u", sep, p->type);
+		} else {
+			pos += snprintf(at, room, "%s%s", sep,
+			    ikev2_payload_name(p->type));
+		}
+	}
+	return pos;
+}
+
+/* see pld.h */
 const struct pld_notify *
 pld_find_notify(const struct pld_set *set, uint16_t type)
 {
@@ -561,6 +611,10 @@ pld_put_sa(struct pld_wr *pw, const struct pld_prop_desc *prop,
 	struct wr *w = &pw->w;
 	size_t start = pld_begin(pw, IKEV2_PL_SA, 0);
 
+	if (n_prop == 0 || n_prop > UINT8_MAX) {
+		w->err = 1;
+		return;
+	}
 	for (size_t i = 0; i < n_prop; i++) {
 		const struct pld_prop_desc *p = &prop[i];
 		size_t ps = wr_len(w);

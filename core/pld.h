@@ -179,6 +179,19 @@ struct pld_set {
  */
 int pld_parse_chain(struct pld_set *set, struct rd *r, uint8_t first);
 
+/*
+ * pld_parse_chain() for the chain found inside SK once it is decrypted:
+ * refuses a nested SK or SKF with INVALID_SYNTAX.
+ */
+int pld_parse_inner(struct pld_set *set, struct rd *r, uint8_t first);
+
+/*
+ * Lists the payloads of a parsed chain for log lines, in wire order, as
+ * "SA KE Nonce N(NAT_DETECTION_SOURCE_IP) V"; unknown types as numbers.
+ * Always NUL-terminates (when len > 0); returns what snprintf would.
+ */
+int pld_describe(const struct pld_set *set, char *buf, size_t len);
+
 /* The first notify of the given type, or NULL. */
 const struct pld_notify *pld_find_notify(const struct pld_set *set,
     uint16_t type);
@@ -196,7 +209,11 @@ struct pld_wr {
 
 /* Starts a bare chain (an SK payload's inner chain) in buf. */
 void pld_wr_init(struct pld_wr *pw, void *buf, size_t cap);
-/* 0 or -ENOSPC. */
+/*
+ * 0, or -ENOSPC: the buffer was too small, or a description could not be
+ * encoded (no proposals, no selectors, an unknown TS type, a length over
+ * 65535, a payload after SK).
+ */
 int pld_wr_err(const struct pld_wr *pw);
 
 /*

@@ -616,6 +616,14 @@ T_CASE(codec, builder_overflow)
 	pld_put_nonce(&pw, big, 1);
 	T_EQ_INT(msg_wr_finish(&pw, &len), -ENOSPC);
 	T_EQ_INT(len, 0);
+	T_ROW("an SA without proposals is not written");
+	pld_wr_init(&pw, buf, sizeof(buf));
+	pld_put_sa(&pw, NULL, 0);
+	T_EQ_INT(pld_wr_err(&pw), -ENOSPC);
+	T_ROW("a TS payload without selectors is not written");
+	pld_wr_init(&pw, buf, sizeof(buf));
+	pld_put_ts(&pw, IKEV2_PL_TSI, NULL, 0);
+	T_EQ_INT(pld_wr_err(&pw), -ENOSPC);
 }
 
 T_CASE(codec, names)
@@ -630,4 +638,52 @@ T_CASE(codec, names)
 	T_EQ_STR(ikev2_notify_name(16430), "IKEV2_FRAGMENTATION_SUPPORTED");
 	T_EQ_STR(ikev2_notify_name(43), "TEMPORARY_FAILURE");
 	T_EQ_STR(ikev2_notify_name(12345), "UNKNOWN");
+}
+
+T_CASE(codec, describe)
+{
+	uint8_t buf[512];
+	size_t n = t_unhex(buf, sizeof(buf), golden_sa_init);
+	struct msg m;
+	char line[256];
+	struct pld_set s;
+	struct rd r;
+
+	T_EQ_INT(msg_parse(&m, buf, n), 0);
+	msg_describe(&m, line, sizeof(line));
+	T_EQ_STR(line, "IKE_SA_INIT req 0 [ SA KE Nonce "
+	    "N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP) ]");
+	T_ROW("SK, response");
+	n = t_unhex(buf, sizeof(buf), golden_informational);
+	T_EQ_INT(msg_parse(&m, buf, n), 0);
+	msg_describe(&m, line, sizeof(line));
+	T_EQ_STR(line, "INFORMATIONAL res 5 [ SK ]");
+	T_ROW("unknown payload and notify types as numbers");
+	n = t_unhex(buf, sizeof(buf), "c8 00 0008 00 00 1234 00 00 0004");
+	rd_init(&r, buf, n);
+	T_EQ_INT(pld_parse_chain(&s, &r, IKEV2_PL_N), 0);
+	pld_describe(&s, line, sizeof(line));
+	T_EQ_STR(line, "N(4660) 200");
+	T_ROW("short buffer");
+	T_EQ_INT(pld_describe(&s, line, 4), 11);
+	T_EQ_STR(line, "N(4");
+}
+
+T_CASE(codec, inner_refuses_sk)
+{
+	uint8_t buf[64];
+	size_t n = t_unhex(buf, sizeof(buf),
+	    "2e 00 0008 00000000"	/* N, next SK */
+	    "00 00 0008 01020304");	/* SK inside SK */
+	struct pld_set s;
+	struct rd r;
+
+	rd_init(&r, buf, n);
+	T_EQ_INT(pld_parse_chain(&s, &r, IKEV2_PL_N), 0);
+	rd_init(&r, buf, n);
+	T_EQ_INT(pld_parse_inner(&s, &r, IKEV2_PL_N), -EBADMSG);
+	T_EQ_INT(s.err.notify, IKEV2_N_INVALID_SYNTAX);
+	rd_init(&r, buf, 8);
+	buf[0] = 0;
+	T_EQ_INT(pld_parse_inner(&s, &r, IKEV2_PL_N), 0);
 }

@@ -136,7 +136,7 @@ try_chain(uint8_t first, const uint8_t *bytes, size_t len)
 	}
 	memcpy(copy, bytes, len);
 	rd_init(&r, copy, len);
-	rc = pld_parse_chain(&s, &r, first);
+	rc = pld_parse_inner(&s, &r, first);
 	ok = outcome_ok(rc, &s, copy, len);
 	free(copy);
 	return ok ? (rc == 0 ? 1 : 0) : -1;
