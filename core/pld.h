@@ -91,7 +91,7 @@ struct pld_sa {
 struct pld_ts {
 	uint8_t n;
 	uint8_t usable[IKD_MAX_TS];	/* known type, start <= end */
-	struct ts_range ts[IKD_MAX_TS];	/* unknown types: type kept only */
+	struct ts_range ts[IKD_MAX_TS];	/* unknown types: type only */
 };
 
 /* RFC 7296 3.10 */
@@ -123,10 +123,10 @@ struct pld_id {
 
 /* RFC 7296 3.14 and RFC 7383 2.5: where the encrypted part is. */
 struct pld_sk {
-	uint8_t inner;		/* Next Payload: the first inner payload */
+	uint8_t inner;		/* Next Payload: first inner payload */
 	uint16_t frag_num;	/* SKF only; 0 for SK */
 	uint16_t frag_total;
-	size_t hdr_off;		/* generic header, from the reader's start */
+	size_t hdr_off;		/* generic header, from reader start */
 	size_t body_off;	/* IV | ciphertext | padding | ICV */
 	struct pld_span body;
 };
@@ -139,6 +139,7 @@ struct pld_raw {
 	size_t off;		/* from the reader's start */
 };
 
+/* Was a payload of known type t (33..53) seen? */
 #define PLD_HAS(set, t) (((set)->present >> ((t) - 32)) & 1)
 
 struct pld_set {
@@ -175,7 +176,8 @@ struct pld_set {
  * Payload names the first inner payload, kept in set->sk.inner).  Offsets in
  * set are from r's start.  Payload types that may appear once (SA, KE, IDi,
  * IDr, AUTH, Nonce, TSi, TSr, CP, EAP) are refused when repeated.
- * Returns 0 or -EBADMSG (set->err says why).
+ * Returns 0 or -EBADMSG (set->err says why; what was parsed before the
+ * error, the raw list included, stays in set for log lines only).
  */
 int pld_parse_chain(struct pld_set *set, struct rd *r, uint8_t first);
 
