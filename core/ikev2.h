@@ -132,7 +132,8 @@
 #define IKEV2_N_UNEXPECTED_NAT_DETECTED 41	/* RFC 4555 */
 #define IKEV2_N_TEMPORARY_FAILURE 43
 #define IKEV2_N_CHILD_SA_NOT_FOUND 44
-#define IKEV2_N_ERROR_MAX 16383		/* below: errors; from 16384: status */
+/* Types up to this one are errors; from 16384 on, status. */
+#define IKEV2_N_ERROR_MAX 16383
 
 /* RFC 7296 3.10.1: notify message types, status. */
 #define IKEV2_N_INITIAL_CONTACT 16384

@@ -70,7 +70,8 @@ largest_block(const uint8_t *addr, const uint8_t *end, size_t alen)
 
 	/* Widen the block one bit at a time while it stays aligned and in. */
 	while (plen > 0) {
-		unsigned bit = (unsigned)alen * 8 - plen;	/* host bit index */
+		/* index of the host bit to add */
+		unsigned bit = (unsigned)alen * 8 - plen;
 		size_t byte = alen - 1 - bit / 8;
 		uint8_t m = (uint8_t)(1u << (bit % 8));
 		uint8_t last[16];

@@ -17,7 +17,7 @@
 static const char golden_sa_init[] =
     /* RFC 7296 3.1: IKE header */
     "0102030405060708"	/* IKE SA Initiator's SPI */
-    "0000000000000000"	/* IKE SA Responder's SPI: 0 in the first message */
+    "0000000000000000"	/* Responder's SPI: 0 in the first message */
     "21"		/* Next Payload: SA (33) */
     "20"		/* MjVer 2, MnVer 0 */
     "22"		/* Exchange Type: IKE_SA_INIT (34) */
@@ -28,7 +28,7 @@ static const char golden_sa_init[] =
     "22 00 0030"	/* Next: KE (34), not critical, Payload Length 48 */
     /* 3.3.1: proposal substructure */
     "00 00 002c"	/* Last Substruc 0 (last), RESERVED, length 44 */
-    "01 01 00 04"	/* Proposal 1, Protocol IKE (1), SPI Size 0, 4 transforms */
+    "01 01 00 04"	/* Proposal 1, IKE (1), SPI Size 0, 4 transforms */
     /* 3.3.2: transform substructures */
     "03 00 000c"	/* more transforms (3), length 12 */
     "01 00 000c"	/* type ENCR (1), ENCR_AES_CBC (12) */
