@@ -398,7 +398,7 @@ do_include(struct file_ctx *fc, const char *pattern)
 		(void)ld_file(ld, path, fc->path, fc->line);
 		return;
 	}
-	rc = glob(path, GLOB_ERR, NULL, &g);
+	rc = glob(path, 0, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
 		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
 		    pattern);
@@ -861,7 +861,7 @@ ld_handler(void *user, const char *section, const char *name,
 {
 	struct file_ctx *fc = user;
 	struct ld *ld = fc->ld;
-	int s, k, other = -1;
+	int s, k, other = -1, other2 = -1;
 
 	if (fc->skip_section || fc->skip_rest) {
 		return 1;
@@ -878,14 +878,21 @@ ld_handler(void *user, const char *section, const char *name,
 			if (keys[k].sec == s) {
 				break;
 			}
-			other = k;
+			if (other < 0) {
+				other = k;
+			} else {
+				other2 = k;
+			}
 		}
 	}
 	if (k == K_N) {
 		if (other >= 0) {
 			ERR(ld, fc->path, fc->line, "unknown key in [%s] (it "
-			    "belongs in [%s]) ('%s')", section,
-			    sec_names[keys[other].sec], name);
+			    "belongs in [%s]%s%s%s) ('%s')", section,
+			    sec_names[keys[other].sec],
+			    other2 >= 0 ? " or [" : "",
+			    other2 >= 0 ? sec_names[keys[other2].sec] : "",
+			    other2 >= 0 ? "]" : "", name);
 		} else {
 			ERR(ld, fc->path, fc->line, "unknown key in [%s] "
 			    "('%s')", section, name);
