@@ -677,7 +677,8 @@ ike_next_timer(const struct ike_engine *eng)
 		if (d < t) {
 			t = d;
 		}
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+		if (sa->state == SA_ESTABLISHED && sa->req == NULL &&
+		    sa->initiator) {
 			for (int i = 0; i < (int)sa->vpn->cfg->n_flows; i++) {
 				if (sa->child[i].state == CHILD_NONE) {
 					return eng->now;

@@ -213,7 +213,7 @@ open_sk(struct ike_sa *sa, const struct msg *m)
 	}
 	rd_init(&r, plain, plain_len);
 	memset(&eng->in_set, 0, sizeof(eng->in_set));
-	return pld_parse_chain(&eng->in_set, &r, m->pl.sk.inner);
+	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
 }
 
 /* Answers a request with an encrypted message holding one notify. */
@@ -349,15 +349,11 @@ child_pick_flow(const struct ike_sa *sa, const struct pld_set *in,
 {
 	const struct cfg_vpn *c = sa->vpn->cfg;
 
-	for (int pass = 0; pass < 2; pass++) {
+	{
 		for (size_t f = 0; f < c->n_flows; f++) {
 			struct ts_range fl, fr;
 			int have_r = 0, have_l = 0;
 
-			if ((pass == 0) !=
-			    (sa->child[f].state != CHILD_INSTALLED)) {
-				continue;
-			}
 			flow_ts(&c->flows[f].local, &fl);
 			flow_ts(&c->flows[f].remote, &fr);
 			for (unsigned i = 0; i < in->tsi.n && !have_r; i++) {
@@ -435,11 +431,35 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
-	if (sa->child[f].state == CHILD_INSTALLED) {
-		/* The peer builds this flow again: the new pair replaces
-		 * the old one (a rekey without REKEY_SA, or a peer that
-		 * lost it). */
-		ike_child_remove(sa, f);
+	/* A slot: the one holding these very selectors (the peer builds
+	 * them again: a rekey without REKEY_SA, or a peer that lost them;
+	 * the new pair replaces the old), else a free one.  Several of the
+	 * peer's narrower flows may fall in one of ours (RFC 7296 2.9). */
+	{
+		int slot = -1;
+
+		for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+			const struct child_sa *o = &sa->child[i];
+
+			if (o->state == CHILD_INSTALLED &&
+			    memcmp(&o->ts_l, &tl, sizeof(tl)) == 0 &&
+			    memcmp(&o->ts_r, &tr, sizeof(tr)) == 0) {
+				ike_child_remove(sa, i);
+				slot = i;
+				break;
+			}
+		}
+		for (int i = 0; i < CFG_FLOWS_MAX && slot < 0; i++) {
+			if (sa->child[i].state == CHILD_NONE) {
+				slot = i;
+			}
+		}
+		if (slot < 0) {
+			pld_put_notify(pw, 0, NULL, 0,
+			    IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
+			return;
+		}
+		f = slot;
 	}
 	if (child_alloc_spi(sa, f) != 0) {
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
@@ -619,8 +639,8 @@ ike_xchg_next_child(struct ike_sa *sa)
 	size_t len;
 	int idx = -1;
 
-	if (!sa->initiator && sa->vpn->active == 0) {
-		return;	/* a passive VPN waits for the peer's flows */
+	if (!sa->initiator) {
+		return;	/* the initiator of an IKE SA builds its flows */
 	}
 	for (size_t f = 0; f < c->n_flows; f++) {
 		if (sa->child[f].state == CHILD_NONE) {
