@@ -230,7 +230,7 @@ void cr_dh_wipe(struct cr_dh *dh);
 
 /*
  * Which BearSSL implementation serves transform a ("x86ni", "ct64",
- * "x86ni+pclmul", "sse2+ctmulq", "i62", "m62"...), for --selftest -v.
+ * "x86ni+pclmul", "sse2+ctmulq", "i62", "p256_m31"...), for --selftest.
  */
 const char *cr_impl_name(const struct cr_alg *a);
 
