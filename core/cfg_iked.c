@@ -175,7 +175,8 @@ lex(struct im *im, const char *p, const char *file, int line,
 			size_t n = 0;
 
 			for (s = p + 1; *s && *s != '"' && *s != '\n'; s++) {
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\')) {
+				if (*s == '\\' &&
+				    (s[1] == '"' || s[1] == '\\')) {
 					s++;
 				}
 				if (n < sizeof(buf) - 1) {
@@ -296,7 +297,8 @@ do_set(struct im *im, struct tok *t, size_t n)
 		return;
 	}
 	/* What ikebox does anyway: iked's coupled flows, no MOBIKE. */
-	if (n == 2 && (is_word(&t[1], "couple") || is_word(&t[1], "nomobike"))) {
+	if (n == 2 && (is_word(&t[1], "couple") ||
+	    is_word(&t[1], "nomobike"))) {
 		return;
 	}
 	im_err(im, t[0].file, t[0].line, "unsupported iked option "
@@ -886,7 +888,8 @@ write_pol(struct im *im, const char *outdir, const struct pol *p)
 				continue;
 			}
 			if (!printed++) {
-				fprintf(fp, "\n[%s]\n", c ? "childsa" : "ikesa");
+				fprintf(fp, "\n[%s]\n",
+				    c ? "childsa" : "ikesa");
 			}
 			fprintf(fp, "%s = %s\n", c ? child_keys[k] :
 			    ike_keys[k], v);

@@ -37,6 +37,7 @@
 #define DEF_KA_INTERVAL 60		/* the how-to's cron: once a minute */
 #define DEF_KA_FAIL_AFTER 3
 #define MAX_DEPTH 16
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
 enum sec {
 	S_GLOBAL, S_VPN, S_FLOWS, S_IKESA, S_CHILDSA, S_KEEPALIVE, S_N
@@ -618,11 +619,10 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_SOCKET:
-		if (value[0] != '/' ||
-		    strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		if (value[0] != '/' || strlen(value) >= SUN_PATH_MAX) {
 			ERR(ld, fc->path, fc->line, "socket: expected an "
 			    "absolute path under %zu characters ('%s')",
-			    sizeof(((struct sockaddr_un *)0)->sun_path), value);
+			    SUN_PATH_MAX, value);
 		} else {
 			snprintf(cfg->socket, sizeof(cfg->socket), "%s", value);
 		}
@@ -726,7 +726,8 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		}
 		if (k == K_PSK) {
 			set_psk(fc, v, value);
-			warn_readable(fc, fc->path, "this file holds a psk and is");
+			warn_readable(fc, fc->path,
+			    "this file holds a psk and is");
 		} else {
 			set_psk_file(fc, v, value);
 		}
@@ -1122,7 +1123,8 @@ static const uint8_t *
 sa_bytes(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
-		return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return (const uint8_t *)
+		    &((const struct sockaddr_in *)ss)->sin_addr;
 	}
 	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 }

@@ -178,8 +178,9 @@ int cr_sk_seal(const struct cr_alg *encr, const struct cr_alg *integ,
  * Checks and decrypts a message in place: msg[0..total_len) is the whole
  * IKE message, aad_len as for cr_sk_seal.  The ICV is verified in constant
  * time before anything is decrypted (AEAD: BearSSL computes the tag while
- * decrypting; on a mismatch the decrypted bytes are wiped before return),
- * then the pad length is checked.  On success *plain points inside msg at
+ * decrypting; on a mismatch the ciphertext is restored before return, so
+ * no unauthenticated plaintext is left and msg is unchanged after an ICV
+ * failure), then the pad length is checked.  On success *plain points inside msg at
  * the inner payloads and *plain_len is their length.  Any failure:
  * -EBADMSG, *plain = NULL, *plain_len = 0.
  */
@@ -229,7 +230,7 @@ void cr_dh_wipe(struct cr_dh *dh);
 
 /*
  * Which BearSSL implementation serves transform a ("x86ni", "ct64",
- * "x86ni+pclmul", "sse2+ctmulq", "i62", "m62"...), for --selftest -v.
+ * "x86ni+pclmul", "sse2+ctmulq", "i62", "p256_m31"...), for --selftest.
  */
 const char *cr_impl_name(const struct cr_alg *a);
 

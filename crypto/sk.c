@@ -174,8 +174,15 @@ cr_sk_open(const struct cr_alg *encr, const struct cr_alg *integ,
 		good = cr_ct_eq(tag, icv, icv_len);
 		cr_wipe(tag, sizeof(tag));
 		if (good != 1) {
-			/* Unauthenticated plaintext never leaves here. */
-			cr_wipe(ct, ct_len);
+			/*
+			 * Both AEADs are counter mode: running the keystream
+			 * again restores the ciphertext, so a forged message
+			 * leaves the buffer as it came (and no unauthenticated
+			 * plaintext behind).
+			 */
+			cr_aead_run(encr, ekey, iv, msg, aad_len, ct, ct_len,
+			    tag, 1);
+			cr_wipe(tag, sizeof(tag));
 			return -EBADMSG;
 		}
 	} else {

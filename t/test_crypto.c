@@ -394,6 +394,13 @@ T_CASE(crypto, sk_tamper_every_bit)
 			}
 		}
 		T_EQ_INT(refused, bits);
+		/* A refused message is left as it came. */
+		memcpy(msg, good, total);
+		msg[total / 2] ^= 0x10;
+		T_EQ_INT(cr_sk_open(c[k].e, c[k].i, ek, ak, msg, 32, total,
+		    &p, &pl), -EBADMSG);
+		msg[total / 2] ^= 0x10;
+		T_EQ_MEM(msg, good, total);
 		/* Truncated, or with a wrong key: refused too. */
 		memcpy(msg, good, total);
 		T_EQ_INT(cr_sk_open(c[k].e, c[k].i, ek, ak, msg, 32, total - 1,
