@@ -974,10 +974,13 @@ auth_ok(const struct ike_sa *sa, int of_init, const struct pld_set *in)
 }
 
 /*
- * An IKE SA of the VPN came up: make it the VPN's, unless another
- * established one wins (lower initiator SPI).  Returns 1 if sa is the
- * VPN's IKE SA now.  initial_contact: the peer restarted (RFC 7296 2.4),
- * so its older SAs are gone on its side and are removed here.
+ * An IKE SA of the VPN came up: make it the VPN's, unless another one
+ * wins.  Of two IKE SAs that both ends may complete (established, or our
+ * own IKE_AUTH request in flight), the one with the lower initiator SPI
+ * stays: both ends know both SPIs, so both keep the same one.  Returns 1
+ * if sa is the VPN's IKE SA now.  initial_contact: the peer restarted
+ * (RFC 7296 2.4), so SAs established before this one was begun are gone
+ * on its side and are removed here whatever their SPI.
  */
 static int
 claim_vpn(struct ike_sa *sa, int initial_contact)
@@ -987,11 +990,16 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 	struct ike_sa *o, *next;
 
 	for (o = eng->sas; o; o = next) {
+		int stale;
+
 		next = o->next;
 		if (o == sa || o->vpn != v) {
 			continue;
 		}
-		if (o->state == SA_ESTABLISHED && !initial_contact &&
+		stale = initial_contact && o->state == SA_ESTABLISHED &&
+		    o->established_ms < sa->created_ms;
+		if (!stale && (o->state == SA_ESTABLISHED ||
+		    (o->state == SA_AUTH_SENT && o->initiator)) &&
 		    memcmp(o->spi_i, sa->spi_i, 8) < 0) {
 			return 0;	/* the other one stays */
 		}
@@ -999,9 +1007,8 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 			ike_log(eng, IKE_LOG_INFO, o, "replaced by IKE SA "
 			    "%02x%02x%02x%02x...: %s", sa->spi_i[0],
 			    sa->spi_i[1], sa->spi_i[2], sa->spi_i[3],
-			    initial_contact ? "peer sent INITIAL_CONTACT" :
-			    "duplicate");
-			if (!initial_contact) {
+			    stale ? "peer sent INITIAL_CONTACT" : "duplicate");
+			if (!stale) {
 				ike_xchg_delete_now(o);
 			}
 			ike_sa_free(o);

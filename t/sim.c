@@ -341,6 +341,9 @@ sim_children_agree(struct sim *s)
 	ike_foreach_sa(s->n[0].eng, count_cb, &a);
 	ike_foreach_sa(s->n[1].eng, count_cb, &b);
 	if (a.n_ch != b.n_ch || a.n_ch == 0) {
+		if (getenv("SIM_TRACE")) {
+			fprintf(stderr, "children %d vs %d\n", a.n_ch, b.n_ch);
+		}
 		return 0;
 	}
 	for (int i = 0; i < a.n_ch; i++) {
@@ -367,11 +370,20 @@ sim_children_agree(struct sim *s)
 			    ai->encr_key_len) != 0 ||
 			    memcmp(ai->encr_key, ao->encr_key,
 			    ai->encr_key_len) == 0) {
+				if (getenv("SIM_TRACE")) {
+					fprintf(stderr, "kernel %p %p %p %p\n",
+					    (void *)ao, (void *)bi, (void *)ai,
+					    (void *)bo);
+				}
 				return 0;
 			}
 			found = 1;
 		}
 		if (!found) {
+			if (getenv("SIM_TRACE")) {
+				fprintf(stderr, "unmatched %08x/%08x of %d\n",
+				    a.ch[i].spi_in, a.ch[i].spi_out, a.n_ch);
+			}
 			return 0;
 		}
 	}
