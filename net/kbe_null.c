@@ -1,0 +1,440 @@
+/*
+ * kbe_null.c - the "null" kernel backend: SAs and policies are kept in
+ * memory only.  It serves tests and dry runs on machines without IPsec
+ * (backend = null in ikd.conf), and behaves like a kernel where a daemon
+ * could tell the difference: duplicate SPIs and policies are refused
+ * (-EEXIST), deleting what is not there fails (-ESRCH / -ENOENT), an SPI
+ * from spi_alloc() waits for sa_update(), and keys must match the
+ * algorithm's key size.  Counters stay at zero: no packet ever flows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/alg.h"
+#include "net/kbe.h"
+
+struct null_sa {
+	struct kern_sa sa;
+	int larval;		/* SPI reserved, SA not installed yet */
+};
+
+struct kbe_null {
+	struct kbe kbe;		/* first: the common head */
+	struct null_sa *sas;
+	size_t n_sa, cap_sa;
+	struct kern_policy *pols;
+	size_t n_pol, cap_pol;
+	uint32_t next_policy_id;
+};
+
+static char *
+spi_what(const struct kern_sa *sa, char *buf, size_t len)
+{
+	char s[64], d[64];
+
+	snprintf(buf, len, "SA spi 0x%08x %s -> %s", sa->spi,
+	    kbe_addr_str(&sa->src, s, sizeof(s)),
+	    kbe_addr_str(&sa->dst, d, sizeof(d)));
+	return buf;
+}
+
+static int
+addr_eq(const struct kern_addr *a, const struct kern_addr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static int
+null_open(struct kbe **out, char *err, size_t errlen)
+{
+	extern const struct kbe_ops kbe_null_ops;
+	struct kbe_null *n = calloc(1, sizeof(*n));
+
+	if (n == NULL) {
+		snprintf(err, errlen, "null backend: out of memory");
+		return -ENOMEM;
+	}
+	n->kbe.ops = &kbe_null_ops;
+	n->next_policy_id = 8;
+	*out = &n->kbe;
+	return 0;
+}
+
+static void
+null_close(struct kbe *k)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+
+	if (n == NULL) {
+		return;
+	}
+	/* Keys are secrets: wipe them before the memory goes back. */
+	if (n->sas != NULL) {
+		memset(n->sas, 0, n->cap_sa * sizeof(*n->sas));
+	}
+	free(n->sas);
+	free(n->pols);
+	free(n);
+}
+
+static struct null_sa *
+find_sa(struct kbe_null *n, const struct kern_sa *sa)
+{
+	for (size_t i = 0; i < n->n_sa; i++) {
+		struct null_sa *e = &n->sas[i];
+
+		if (e->sa.spi == sa->spi && e->sa.proto == sa->proto &&
+		    addr_eq(&e->sa.dst, &sa->dst)) {
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static int
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *np;
+
+	if (n < *cap) {
+		return 0;
+	}
+	ncap = *cap ? *cap * 2 : 8;
+	np = calloc(ncap, size);
+	if (np == NULL) {
+		return -ENOMEM;
+	}
+	if (*p != NULL) {
+		memcpy(np, *p, *cap * size);
+		/* The old block may hold keys. */
+		memset(*p, 0, *cap * size);
+		free(*p);
+	}
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* What a kernel would refuse: checked before anything is stored. */
+static int
+check_sa(struct kbe_null *n, const struct kern_sa *sa, const char *op)
+{
+	char what[160];
+
+	spi_what(sa, what, sizeof(what));
+	if (sa->src.family == 0 || sa->src.family != sa->dst.family) {
+		kbe_set_error(&n->kbe, sa->vpn, "%s %s: address families "
+		    "differ or are unset", op, what);
+		return -EINVAL;
+	}
+	if (sa->proto != KERN_PROTO_ESP || sa->mode != KERN_MODE_TUNNEL) {
+		kbe_set_error(&n->kbe, sa->vpn, "%s %s: only ESP in tunnel "
+		    "mode is supported", op, what);
+		return -EPROTONOSUPPORT;
+	}
+	/* RFC 4303 2.1: SPIs 1-255 are reserved by IANA, 0 is local use. */
+	if (sa->spi < 256) {
+		kbe_set_error(&n->kbe, sa->vpn, "%s %s: reserved SPI", op,
+		    what);
+		return -EINVAL;
+	}
+	if (sa->encr == NULL || sa->encr_key_len != sa->encr->key_len) {
+		kbe_set_error(&n->kbe, sa->vpn, "%s %s: encryption key of %u "
+		    "bytes, %s needs %u", op, what, sa->encr_key_len,
+		    sa->encr ? sa->encr->name : "(none)",
+		    sa->encr ? sa->encr->key_len : 0);
+		return -EINVAL;
+	}
+	if ((sa->encr->flags & CR_F_AEAD) == 0 && (sa->integ == NULL ||
+	    sa->integ_key_len != sa->integ->key_len)) {
+		kbe_set_error(&n->kbe, sa->vpn, "%s %s: integrity key of %u "
+		    "bytes, %s needs %u", op, what, sa->integ_key_len,
+		    sa->integ ? sa->integ->name : "(none)",
+		    sa->integ ? sa->integ->key_len : 0);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+null_spi_alloc(struct kbe *k, const struct kern_sa *sa, uint32_t *spi)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	struct kern_sa probe = *sa;
+	struct null_sa *e;
+
+	if (grow((void **)&n->sas, &n->cap_sa, n->n_sa, sizeof(*n->sas))) {
+		kbe_set_error(k, sa->vpn, "get SPI: out of memory");
+		return -ENOMEM;
+	}
+	/* The range the pfkey backend asks the kernel for. */
+	do {
+		probe.spi = KBE_SPI_MIN +
+		    kbe_random() % (KBE_SPI_MAX - KBE_SPI_MIN + 1);
+	} while (find_sa(n, &probe) != NULL);
+	e = &n->sas[n->n_sa++];
+	memset(e, 0, sizeof(*e));
+	e->sa.src = sa->src;
+	e->sa.dst = sa->dst;
+	e->sa.proto = sa->proto;
+	e->sa.mode = sa->mode;
+	e->sa.reqid = sa->reqid;
+	e->sa.spi = probe.spi;
+	e->larval = 1;
+	*spi = probe.spi;
+	return 0;
+}
+
+static int
+null_sa_add(struct kbe *k, const struct kern_sa *sa)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	char what[160];
+	int rc;
+
+	if ((rc = check_sa(n, sa, "add")) != 0) {
+		return rc;
+	}
+	if (find_sa(n, sa) != NULL) {
+		kbe_set_error(k, sa->vpn, "add %s: already exists",
+		    spi_what(sa, what, sizeof(what)));
+		return -EEXIST;
+	}
+	if (grow((void **)&n->sas, &n->cap_sa, n->n_sa, sizeof(*n->sas))) {
+		kbe_set_error(k, sa->vpn, "add SA: out of memory");
+		return -ENOMEM;
+	}
+	n->sas[n->n_sa].sa = *sa;
+	n->sas[n->n_sa].larval = 0;
+	n->n_sa++;
+	return 0;
+}
+
+static int
+null_sa_update(struct kbe *k, const struct kern_sa *sa)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	struct null_sa *e;
+	char what[160];
+	int rc;
+
+	if ((rc = check_sa(n, sa, "update")) != 0) {
+		return rc;
+	}
+	if ((e = find_sa(n, sa)) == NULL) {
+		kbe_set_error(k, sa->vpn, "update %s: no such SA (SPI not "
+		    "allocated)", spi_what(sa, what, sizeof(what)));
+		return -ESRCH;
+	}
+	e->sa = *sa;
+	e->larval = 0;
+	return 0;
+}
+
+static int
+null_sa_del(struct kbe *k, const struct kern_sa *sa)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	struct null_sa *e;
+	char what[160];
+
+	if ((e = find_sa(n, sa)) == NULL) {
+		kbe_set_error(k, sa->vpn, "delete %s: no such SA",
+		    spi_what(sa, what, sizeof(what)));
+		return -ESRCH;
+	}
+	*e = n->sas[--n->n_sa];
+	memset(&n->sas[n->n_sa], 0, sizeof(n->sas[n->n_sa]));
+	return 0;
+}
+
+static int
+null_sa_stats(struct kbe *k, const struct kern_sa *sa, struct kbe_sa_stats *st)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	char what[160];
+
+	if (find_sa(n, sa) == NULL) {
+		kbe_set_error(k, sa->vpn, "stats of %s: no such SA",
+		    spi_what(sa, what, sizeof(what)));
+		return -ESRCH;
+	}
+	memset(st, 0, sizeof(*st));
+	return 0;
+}
+
+static int
+pol_same(const struct kern_policy *a, const struct kern_policy *b)
+{
+	return a->dir == b->dir && a->proto == b->proto &&
+	    a->src.plen == b->src.plen && a->dst.plen == b->dst.plen &&
+	    addr_eq(&a->src.addr, &b->src.addr) &&
+	    addr_eq(&a->dst.addr, &b->dst.addr);
+}
+
+static char *
+pol_what(const struct kern_policy *p, char *buf, size_t len)
+{
+	char s[64], d[64];
+
+	snprintf(buf, len, "policy %s %s/%u -> %s/%u", kbe_dir_name(p->dir),
+	    kbe_addr_str(&p->src.addr, s, sizeof(s)), p->src.plen,
+	    kbe_addr_str(&p->dst.addr, d, sizeof(d)), p->dst.plen);
+	return buf;
+}
+
+static int
+null_policy_add(struct kbe *k, const struct kern_policy *p)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	char what[200];
+
+	if (p->dir < KERN_DIR_IN || p->dir > KERN_DIR_FWD ||
+	    p->src.addr.family == 0 ||
+	    p->src.addr.family != p->dst.addr.family) {
+		kbe_set_error(k, p->vpn, "add %s: bad direction or addresses",
+		    pol_what(p, what, sizeof(what)));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n->n_pol; i++) {
+		if (pol_same(&n->pols[i], p)) {
+			kbe_set_error(k, p->vpn, "add %s: already exists",
+			    pol_what(p, what, sizeof(what)));
+			return -EEXIST;
+		}
+	}
+	if (grow((void **)&n->pols, &n->cap_pol, n->n_pol, sizeof(*p))) {
+		kbe_set_error(k, p->vpn, "add policy: out of memory");
+		return -ENOMEM;
+	}
+	n->pols[n->n_pol++] = *p;
+	return 0;
+}
+
+static int
+null_policy_del(struct kbe *k, const struct kern_policy *p)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	char what[200];
+
+	for (size_t i = 0; i < n->n_pol; i++) {
+		if (pol_same(&n->pols[i], p)) {
+			n->pols[i] = n->pols[--n->n_pol];
+			return 0;
+		}
+	}
+	kbe_set_error(k, p->vpn, "delete %s: no such policy",
+	    pol_what(p, what, sizeof(what)));
+	return -ENOENT;
+}
+
+static int
+null_dump(struct kbe *k, kbe_dump_cb *cb, void *arg)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	struct kbe_sa_stats zero = { 0, 0, 0 };
+	int rc;
+
+	for (size_t i = 0; i < n->n_pol; i++) {
+		struct kbe_dump_ent e = { 0 };
+
+		e.policy = &n->pols[i];
+		e.policy_id = (uint32_t)(i + 1);
+		e.action = "require";
+		e.own = kbe_reqid_own(n->pols[i].reqid);
+		if ((rc = cb(arg, &e)) != 0) {
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < n->n_sa; i++) {
+		struct kbe_dump_ent e = { 0 };
+
+		if (n->sas[i].larval) {
+			continue;
+		}
+		e.sa = &n->sas[i].sa;
+		e.stats = &zero;
+		e.encr_name = e.sa->encr ? e.sa->encr->name : "none";
+		e.integ_name = e.sa->integ ? e.sa->integ->name : "none";
+		e.own = kbe_reqid_own(e.sa->reqid);
+		if ((rc = cb(arg, &e)) != 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+null_flush_own(struct kbe *k)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n->n_pol; i++) {
+		if (!kbe_reqid_own(n->pols[i].reqid)) {
+			n->pols[j++] = n->pols[i];
+		}
+	}
+	n->n_pol = j;
+	j = 0;
+	for (size_t i = 0; i < n->n_sa; i++) {
+		if (!kbe_reqid_own(n->sas[i].sa.reqid)) {
+			n->sas[j++] = n->sas[i];
+		}
+	}
+	for (size_t i = j; i < n->n_sa; i++) {
+		memset(&n->sas[i], 0, sizeof(n->sas[i]));
+	}
+	n->n_sa = j;
+	return 0;
+}
+
+static int
+null_events_fd(struct kbe *k)
+{
+	return -1;
+}
+
+static int
+null_events_read(struct kbe *k)
+{
+	return 0;
+}
+
+/* see kbe.h */
+int
+kbe_null_count(struct kbe *k, int *n_sa, int *n_policy)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	extern const struct kbe_ops kbe_null_ops;
+
+	if (k->ops != &kbe_null_ops) {
+		return -EINVAL;
+	}
+	*n_sa = 0;
+	for (size_t i = 0; i < n->n_sa; i++) {
+		*n_sa += !n->sas[i].larval;
+	}
+	*n_policy = (int)n->n_pol;
+	return 0;
+}
+
+const struct kbe_ops kbe_null_ops = {
+	.name = "null",
+	.open = null_open,
+	.close = null_close,
+	.spi_alloc = null_spi_alloc,
+	.sa_add = null_sa_add,
+	.sa_update = null_sa_update,
+	.sa_del = null_sa_del,
+	.sa_stats = null_sa_stats,
+	.policy_add = null_policy_add,
+	.policy_del = null_policy_del,
+	.dump = null_dump,
+	.flush_own = null_flush_own,
+	.events_fd = null_events_fd,
+	.events_read = null_events_read,
+};
