@@ -73,12 +73,13 @@ import(const char *in, const char *dir, int verbose)
 	cfg_diag_print(stderr, &diag);
 	cfg_diag_free(&diag);
 	if (rc != 0) {
-		fprintf(stderr, "cfgcheck: %s: not imported%s\n", in,
-		    rc == -EINVAL ? "" : "");
+		fprintf(stderr, "cfgcheck: %s: not imported, nothing "
+		    "written\n", in);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/ikd.conf", dir);
-	printf("imported %s into %s\n", in, path);
+	/* stderr: stdout stays comparable with `cfgcheck -v -f`. */
+	fprintf(stderr, "cfgcheck: imported %s into %s\n", in, path);
 	return cfgcheck_file(path, verbose);
 }
 
