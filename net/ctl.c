@@ -34,6 +34,7 @@ struct ctl_conn {
 	uint8_t *reply;
 	int open_handles;
 	int closing;
+	int denied;		/* peer is neither root nor our uid */
 	struct ctl_conn *next;
 };
 
@@ -465,6 +466,18 @@ conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	    (unsigned)(c->cap - c->len));
 }
 
+static int
+conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct ctl_conn *c = ctx;
+
+	if (c->denied) {
+		fprintf(out, "permission denied\n");
+		return -EPERM;
+	}
+	return c->srv->handler(c->srv->ctx, cmd, out);
+}
+
 static void
 conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
@@ -478,12 +491,17 @@ conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)nread;
-	rc = ctl_serve(c->buf, c->len, c->srv->handler, c->srv->ctx,
-	    &c->reply, &rlen);
+	rc = ctl_serve(c->buf, c->len, conn_handler, c, &c->reply, &rlen);
 	if (rc == 0) {
 		return;
 	}
 	uv_read_stop(st);
+	if (rc == 1 && c->denied) {
+		/* Whatever it asked, well-formed or not. */
+		free(c->reply);
+		c->reply = NULL;
+		rc = reply_fail("permission denied\n", &c->reply, &rlen);
+	}
 	if (rc < 0) {
 		conn_close(c);
 		return;
@@ -495,7 +513,10 @@ conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
-/* Refuses a client with a one-shot reply; small enough not to block. */
+/*
+ * Refuses a client with a one-shot reply, small enough not to block (the
+ * client may see a reset instead if its request is still unread).
+ */
 static void
 refuse(int fd, const char *reason)
 {
@@ -523,11 +544,6 @@ server_accept_cb(uv_poll_t *p, int status, int events)
 	if (fd < 0) {
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		refuse(fd, "permission denied\n");
-		return;
-	}
 	if (s->n_conns >= CTL_MAX_CONNS) {
 		refuse(fd, "too many control connections\n");
 		return;
@@ -538,6 +554,13 @@ server_accept_cb(uv_poll_t *p, int status, int events)
 		return;
 	}
 	c->srv = s;
+	/*
+	 * A refused peer still gets its request read and a reply: closing
+	 * on unread data would reset the connection and the client would
+	 * only see "connection reset".
+	 */
+	c->denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &clen) != 0 || (cred.uid != 0 && cred.uid != geteuid());
 	if (uv_pipe_init(s->loop, &c->pipe, 0) != 0) {
 		free(c);
 		close(fd);

@@ -379,8 +379,10 @@ T_CASE(ctl, socket_round_trip)
 		if (setuid(65534) != 0) {
 			_exit(3);
 		}
-		if (ctl_call(t.path, "show sa", &s2, &b, &bl) != 0) {
-			_exit(2);
+		int r = ctl_call(t.path, "show sa", &s2, &b, &bl);
+
+		if (r != 0) {
+			_exit(10 + (-r & 0x7f));
 		}
 		_exit(s2 == CTL_FAILED && strstr(b, "permission denied") ?
 		    0 : 1);
