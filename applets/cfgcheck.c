@@ -73,8 +73,8 @@ import(const char *in, const char *dir, int verbose)
 	cfg_diag_print(stderr, &diag);
 	cfg_diag_free(&diag);
 	if (rc != 0) {
-		fprintf(stderr, "cfgcheck: %s: not imported, nothing "
-		    "written\n", in);
+		fprintf(stderr, "cfgcheck: %s: not imported%s\n", in,
+		    rc == -EINVAL ? ", nothing written" : "");
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/ikd.conf", dir);

@@ -175,7 +175,8 @@ lex(struct im *im, const char *p, const char *file, int line,
 			size_t n = 0;
 
 			for (s = p + 1; *s && *s != '"' && *s != '\n'; s++) {
-				if (*s == '\\' && (s[1] == '"' || s[1] == '\\')) {
+				if (*s == '\\' &&
+				    (s[1] == '"' || s[1] == '\\')) {
 					s++;
 				}
 				if (n < sizeof(buf) - 1) {
@@ -244,11 +245,22 @@ expand(struct im *im, const struct tok *t, struct toks *out, int depth)
 		    t->s);
 		return;
 	}
+	/* iked re-reads the value as text but does not expand it again:
+	 * a "$x" inside a macro's value stays a word. */
 	lex(im, v, t->file, t->line, &sub);
 	for (size_t i = 0; i < sub.n; i++) {
-		if (sub.v[i].kind != T_NL) {
-			expand(im, &sub.v[i], out, depth + 1);
+		struct tok w = sub.v[i];
+		char buf[IM_WORD];
+
+		if (w.kind == T_NL) {
+			continue;
 		}
+		if (w.kind == T_MACRO) {
+			snprintf(buf, sizeof(buf), "$%s", w.s);
+			w.kind = T_WORD;
+			w.s = buf;
+		}
+		expand(im, &w, out, depth + 1);
 	}
 	toks_free(&sub);
 }
@@ -285,7 +297,8 @@ do_set(struct im *im, struct tok *t, size_t n)
 		return;
 	}
 	/* What ikebox does anyway: iked's coupled flows, no MOBIKE. */
-	if (n == 2 && (is_word(&t[1], "couple") || is_word(&t[1], "nomobike"))) {
+	if (n == 2 && (is_word(&t[1], "couple") ||
+	    is_word(&t[1], "nomobike"))) {
 		return;
 	}
 	im_err(im, t[0].file, t[0].line, "unsupported iked option "
@@ -411,6 +424,14 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			goto out; \
 		} \
 	} while (0)
+#define ONCE(buf) \
+	do { \
+		if ((buf)[0] != '\0') { \
+			im_err(im, t[i].file, t[i].line, "'%s' given twice " \
+			    "in one policy", t[i].s); \
+			bad = 1; \
+		} \
+	} while (0)
 	while (i < n) {
 		struct tok *k = &t[i];
 
@@ -432,7 +453,9 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				goto out;
 			}
 			f = p->flows[p->n_flows];
-			NEED(1);
+			if (i + 1 >= n) {
+				NEED(1);
+			}
 			if (take_prefix(im, &t[i + 1], f[0]) != 0) {
 				bad = 1;
 				goto out;
@@ -451,7 +474,9 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				bad = 1;
 				goto out;
 			}
-			NEED(1);
+			if (i + 1 >= n) {
+				NEED(1);
+			}
 			if (take_prefix(im, &t[i + 1], f[1]) != 0) {
 				bad = 1;
 				goto out;
@@ -473,6 +498,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			char *dst = is_word(k, "local") ? p->local : p->peer;
 
 			NEED(1);
+			ONCE(dst);
 			if (strcmp(t[i + 1].s, "any") != 0 &&
 			    cfg_parse_addr(t[i + 1].s, &ss) != 0) {
 				im_err(im, t[i + 1].file, t[i + 1].line, "%s: "
@@ -514,6 +540,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			struct cfg_id id;
 
 			NEED(1);
+			ONCE(is_word(k, "srcid") ? p->srcid : p->dstid);
 			if (t[i + 1].s[0] == '/') {
 				im_err(im, t[i + 1].file, t[i + 1].line,
 				    "%s: ASN.1 DN identities need "
@@ -531,10 +558,12 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			i += 2;
 		} else if (is_word(k, "ikelifetime")) {
 			NEED(1);
+			ONCE(p->ikelifetime);
 			snprintf(p->ikelifetime, IM_WORD, "%s", t[i + 1].s);
 			i += 2;
 		} else if (is_word(k, "lifetime")) {
 			NEED(1);
+			ONCE(p->lifetime);
 			snprintf(p->lifetime, IM_WORD, "%s", t[i + 1].s);
 			i += 2;
 			if (i < n && is_word(&t[i], "bytes")) {
@@ -544,6 +573,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			}
 		} else if (is_word(k, "psk")) {
 			NEED(1);
+			ONCE(p->has_psk ? "x" : "");
 			if (strlen(t[i + 1].s) > CFG_PSK_MAX) {
 				im_err(im, k->file, k->line, "psk longer than "
 				    "%d bytes", CFG_PSK_MAX);
@@ -554,6 +584,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			i += 2;
 		} else if (is_word(k, "tap")) {
 			NEED(1);
+			ONCE(p->tap);
 			snprintf(p->tap, IM_WORD, "%s", t[i + 1].s);
 			i += 2;
 		} else {
@@ -567,6 +598,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 		}
 	}
 #undef NEED
+#undef ONCE
 out:
 	if (!bad && p->n_flows == 0) {
 		im_err(im, p->file, p->line, "policy '%s' has no 'from ... "
@@ -856,7 +888,8 @@ write_pol(struct im *im, const char *outdir, const struct pol *p)
 				continue;
 			}
 			if (!printed++) {
-				fprintf(fp, "\n[%s]\n", c ? "childsa" : "ikesa");
+				fprintf(fp, "\n[%s]\n",
+				    c ? "childsa" : "ikesa");
 			}
 			fprintf(fp, "%s = %s\n", c ? child_keys[k] :
 			    ike_keys[k], v);

@@ -37,6 +37,7 @@
 #define DEF_KA_INTERVAL 60		/* the how-to's cron: once a minute */
 #define DEF_KA_FAIL_AFTER 3
 #define MAX_DEPTH 16
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
 enum sec {
 	S_GLOBAL, S_VPN, S_FLOWS, S_IKESA, S_CHILDSA, S_KEEPALIVE, S_N
@@ -398,7 +399,7 @@ do_include(struct file_ctx *fc, const char *pattern)
 		(void)ld_file(ld, path, fc->path, fc->line);
 		return;
 	}
-	rc = glob(path, GLOB_ERR, NULL, &g);
+	rc = glob(path, 0, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
 		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
 		    pattern);
@@ -618,11 +619,10 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_SOCKET:
-		if (value[0] != '/' ||
-		    strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		if (value[0] != '/' || strlen(value) >= SUN_PATH_MAX) {
 			ERR(ld, fc->path, fc->line, "socket: expected an "
 			    "absolute path under %zu characters ('%s')",
-			    sizeof(((struct sockaddr_un *)0)->sun_path), value);
+			    SUN_PATH_MAX, value);
 		} else {
 			snprintf(cfg->socket, sizeof(cfg->socket), "%s", value);
 		}
@@ -726,7 +726,8 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		}
 		if (k == K_PSK) {
 			set_psk(fc, v, value);
-			warn_readable(fc, fc->path, "this file holds a psk and is");
+			warn_readable(fc, fc->path,
+			    "this file holds a psk and is");
 		} else {
 			set_psk_file(fc, v, value);
 		}
@@ -861,7 +862,7 @@ ld_handler(void *user, const char *section, const char *name,
 {
 	struct file_ctx *fc = user;
 	struct ld *ld = fc->ld;
-	int s, k, other = -1;
+	int s, k, other = -1, other2 = -1;
 
 	if (fc->skip_section || fc->skip_rest) {
 		return 1;
@@ -878,14 +879,21 @@ ld_handler(void *user, const char *section, const char *name,
 			if (keys[k].sec == s) {
 				break;
 			}
-			other = k;
+			if (other < 0) {
+				other = k;
+			} else {
+				other2 = k;
+			}
 		}
 	}
 	if (k == K_N) {
 		if (other >= 0) {
 			ERR(ld, fc->path, fc->line, "unknown key in [%s] (it "
-			    "belongs in [%s]) ('%s')", section,
-			    sec_names[keys[other].sec], name);
+			    "belongs in [%s]%s%s%s) ('%s')", section,
+			    sec_names[keys[other].sec],
+			    other2 >= 0 ? " or [" : "",
+			    other2 >= 0 ? sec_names[keys[other2].sec] : "",
+			    other2 >= 0 ? "]" : "", name);
 		} else {
 			ERR(ld, fc->path, fc->line, "unknown key in [%s] "
 			    "('%s')", section, name);
@@ -1115,7 +1123,8 @@ static const uint8_t *
 sa_bytes(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
-		return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return (const uint8_t *)
+		    &((const struct sockaddr_in *)ss)->sin_addr;
 	}
 	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 }

@@ -168,7 +168,8 @@ addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 		return 0;
 	}
 	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		const struct sockaddr_in *x = (const void *)a;
+		const struct sockaddr_in *y = (const void *)b;
 
 		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
 		    x->sin_port == y->sin_port;

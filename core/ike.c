@@ -1,0 +1,977 @@
+/*
+ * ike.c - the IKEv2 engine: SA table, timers, configuration, and the
+ * dispatch of every received datagram (RFC 7296).
+ *
+ * The exchanges themselves are in core/ike_xchg.c; this file owns the
+ * lifetime of IKE SAs (creation, lookup by SPI in constant time, freeing
+ * with their CHILD SAs' kernel state), sending and retransmitting
+ * requests, replaying cached responses, and the timers: retransmission
+ * (iked's 2 s doubling, 5 tries), liveness checks, half-open expiry and the
+ * re-initiation of active VPNs with back-off.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ike_int.h"
+#include "core/ike_xchg.h"
+#include "core/ikev2.h"
+#include "core/msg.h"
+
+/* ---- logging ---- */
+
+static const char *
+addr_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	char ip[64];
+
+	if (a->af == 0) {
+		snprintf(buf, len, "any");
+		return buf;
+	}
+	ts_addr_format(a->af, a->ip, ip, sizeof(ip));
+	snprintf(buf, len, a->af == 6 ? "[%s]:%u" : "%s:%u", ip, a->port);
+	return buf;
+}
+
+/* see ike_xchg.h */
+void
+ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...)
+{
+	char line[512];
+	size_t n = 0;
+	va_list ap;
+
+	if (level > eng->log_level || eng->env.log == NULL) {
+		return;
+	}
+	if (sa) {
+		uint64_t spi = 0;
+
+		for (int i = 0; i < 8; i++) {
+			spi = spi << 8 | sa->spi_i[i];
+		}
+		n = (size_t)snprintf(line, sizeof(line), "%s: spi=0x%016llx: ",
+		    sa->vpn ? sa->vpn->cfg->name : "-",
+		    (unsigned long long)spi);
+	}
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	eng->env.log(eng->env.ctx, level, line);
+}
+
+/* see ike_xchg.h */
+const char *
+ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	char p[80], l[80];
+
+	snprintf(buf, len, "peer %s local %s", addr_str(&sa->peer, p, sizeof(p)),
+	    addr_str(&sa->local, l, sizeof(l)));
+	return buf;
+}
+
+/* ---- SPI table ---- */
+
+static unsigned
+spi_hash(const uint8_t spi[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		v = v << 8 | spi[i];
+	}
+	v ^= v >> 29;
+	v *= 0xbf58476d1ce4e5b9ULL;
+	v ^= v >> 32;
+	return (unsigned)(v & (IKD_HASH_SIZE - 1));
+}
+
+static const uint8_t *
+our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static struct ike_sa *
+sa_by_spi(struct ike_engine *eng, const uint8_t spi[8])
+{
+	for (struct ike_sa *s = eng->by_spi[spi_hash(spi)]; s; s = s->hnext) {
+		if (memcmp(our_spi(s), spi, 8) == 0) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* see ike_xchg.h */
+struct ike_sa *
+ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
+    const struct ike_addr *peer)
+{
+	for (struct ike_sa *s = eng->by_ispi[spi_hash(ispi)]; s;
+	    s = s->inext) {
+		if (!s->initiator && memcmp(s->spi_i, ispi, 8) == 0 &&
+		    s->peer.af == peer->af &&
+		    memcmp(s->peer.ip, peer->ip, 16) == 0) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* see ike_xchg.h */
+struct ike_sa *
+ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
+    const struct ike_addr *local, const struct ike_addr *peer)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	uint8_t *spi;
+
+	if (sa == NULL) {
+		return NULL;
+	}
+	sa->eng = eng;
+	sa->vpn = vpn;
+	sa->initiator = (uint8_t)initiator;
+	sa->local = *local;
+	sa->peer = *peer;
+	sa->created_ms = eng->now;
+	sa->last_rx_ms = eng->now;
+	spi = initiator ? sa->spi_i : sa->spi_r;
+	do {
+		if (cr_rand(spi, 8) != 0) {
+			free(sa);
+			return NULL;
+		}
+	} while (sa_by_spi(eng, spi) != NULL ||
+	    memcmp(spi, "\0\0\0\0\0\0\0\0", 8) == 0);
+	sa->hnext = eng->by_spi[spi_hash(spi)];
+	eng->by_spi[spi_hash(spi)] = sa;
+	sa->next = eng->sas;
+	eng->sas = sa;
+	return sa;
+}
+
+/* see ike_xchg.h */
+void
+ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8])
+{
+	struct ike_engine *eng = sa->eng;
+
+	memcpy(sa->spi_i, ispi, 8);
+	sa->inext = eng->by_ispi[spi_hash(ispi)];
+	eng->by_ispi[spi_hash(ispi)] = sa;
+}
+
+static void
+unlink_sa(struct ike_sa **head, struct ike_sa *sa, size_t off)
+{
+	for (struct ike_sa **p = head; *p;
+	    p = (struct ike_sa **)((char *)*p + off)) {
+		if (*p == sa) {
+			*p = *(struct ike_sa **)((char *)sa + off);
+			return;
+		}
+	}
+}
+
+/* see ike_xchg.h */
+void
+ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+
+	for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+		ike_child_remove(sa, i);
+	}
+	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
+		eng->n_half_open--;
+	}
+	if (sa->up && eng->st.ike_sas > 0) {
+		eng->st.ike_sas--;
+	}
+	unlink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa,
+	    offsetof(struct ike_sa, hnext));
+	if (!sa->initiator) {
+		unlink_sa(&eng->by_ispi[spi_hash(sa->spi_i)], sa,
+		    offsetof(struct ike_sa, inext));
+	}
+	unlink_sa(&eng->sas, sa, offsetof(struct ike_sa, next));
+	if (sa->vpn && sa->vpn->sa == sa) {
+		sa->vpn->sa = NULL;
+		if (sa->vpn->active && sa->vpn->retry_at == 0) {
+			ike_vpn_schedule_retry(eng, sa->vpn);
+		}
+	}
+	cr_ike_keys_wipe(&sa->keys);
+	cr_dh_wipe(&sa->dhc);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->req);
+	free(sa->resp);
+	cr_wipe(sa, sizeof(*sa));
+	free(sa);
+}
+
+/* see ike_xchg.h */
+void
+ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v)
+{
+	if (v->retry_ms == 0) {
+		v->retry_ms = IKD_RETRY_MIN_MS;
+	}
+	v->retry_at = eng->now + v->retry_ms;
+	v->retry_ms *= 2;
+	if (v->retry_ms > IKD_RETRY_MAX_MS) {
+		v->retry_ms = IKD_RETRY_MAX_MS;
+	}
+}
+
+/* ---- sending ---- */
+
+/* see ike_xchg.h */
+void
+ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if (eng->env.send) {
+		eng->env.send(eng->env.ctx, &sa->local, &sa->peer, buf, len);
+	}
+}
+
+/* see ike_xchg.h */
+int
+ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
+    const struct pld_wr *inner, size_t *len)
+{
+	struct ike_engine *eng = sa->eng;
+	struct msg_hdr h;
+	struct pld_wr pw;
+	size_t plain = inner ? wr_len(&inner->w) : 0, body, body_off;
+	uint8_t first = inner && inner->n ? inner->first : IKEV2_PL_NONE;
+	const uint8_t *ek, *ak;
+
+	if (inner && pld_wr_err(inner) != 0) {
+		return -ENOSPC;
+	}
+	memset(&h, 0, sizeof(h));
+	memcpy(h.ispi, sa->spi_i, 8);
+	memcpy(h.rspi, sa->spi_r, 8);
+	h.version = IKEV2_VERSION;
+	h.exchange = exch;
+	h.flags = (uint8_t)((sa->initiator ? IKEV2_FLAG_I : 0) |
+	    (response ? IKEV2_FLAG_R : 0));
+	h.msgid = msgid;
+	body = cr_sk_body_len(sa->enc, sa->integ, plain);
+	if (body == 0) {
+		return -EINVAL;
+	}
+	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
+	body_off = pld_put_sk(&pw, first, body);
+	if (msg_wr_finish(&pw, len) != 0) {
+		return -ENOSPC;
+	}
+	if (plain) {
+		memcpy(eng->tx + body_off + sa->enc->iv_len, inner->w.buf,
+		    plain);
+	}
+	ek = sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
+	ak = sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
+	return cr_sk_seal(sa->enc, sa->integ, ek, sa->keys.a_len ? ak : NULL,
+	    eng->tx, body_off, plain);
+}
+
+static int
+keep(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+{
+	uint8_t *p = realloc(*dst, len);
+
+	if (p == NULL) {
+		return -ENOMEM;
+	}
+	memcpy(p, src, len);
+	*dst = p;
+	*dlen = len;
+	return 0;
+}
+
+/* see ike_xchg.h */
+int
+ike_send_request(struct ike_sa *sa, uint8_t exch, int xchg, size_t len)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if (keep(&sa->req, &sa->req_len, eng->tx, len) != 0) {
+		return -ENOMEM;
+	}
+	sa->req_xchg = (uint8_t)xchg;
+	sa->req_exch = exch;
+	sa->retries = 0;
+	sa->retx_at = eng->now + IKD_RETRANSMIT_MS;
+	ike_send_raw(sa, sa->req, sa->req_len);
+	ike_log(eng, IKE_LOG_DEBUG, sa, "sent %s req %u",
+	    ikev2_exchange_name(exch), sa->msgid_out);
+	return 0;
+}
+
+/* see ike_xchg.h */
+int
+ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if (keep(&sa->resp, &sa->resp_len, eng->tx, len) != 0) {
+		return -ENOMEM;
+	}
+	sa->resp_msgid = msgid;
+	sa->have_resp = 1;
+	ike_send_raw(sa, sa->resp, sa->resp_len);
+	return 0;
+}
+
+/* see ike_xchg.h */
+void
+ike_request_done(struct ike_sa *sa)
+{
+	free(sa->req);
+	sa->req = NULL;
+	sa->req_len = 0;
+	sa->req_xchg = X_NONE;
+	sa->retx_at = 0;
+	sa->msgid_out++;
+}
+
+/* ---- kernel ---- */
+
+static void
+kaddr(struct kern_addr *k, const struct ike_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->af == 6 ? KERN_AF_INET6 : KERN_AF_INET;
+	memcpy(k->addr, a->ip, 16);
+}
+
+static void
+kprefix(struct kern_prefix *k, const struct ts_range *ts)
+{
+	struct ts_cidr c;
+	size_t n = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (ts_to_cidrs(ts, &c, 1, &n) != 0 && n == 0) {
+		return;
+	}
+	k->addr.family = c.af == 6 ? KERN_AF_INET6 : KERN_AF_INET;
+	memcpy(k->addr.addr, c.addr, 16);
+	k->plen = c.plen;
+}
+
+/* see ike_xchg.h */
+void
+ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
+    struct kern_sa *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dir = (uint8_t)dir;
+	k->proto = KERN_PROTO_ESP;
+	k->mode = KERN_MODE_TUNNEL;
+	if (dir == KERN_DIR_IN) {
+		kaddr(&k->src, &sa->peer);
+		kaddr(&k->dst, &sa->local);
+		k->spi = ch->spi_in;
+	} else {
+		kaddr(&k->src, &sa->local);
+		kaddr(&k->dst, &sa->peer);
+		k->spi = ch->spi_out;
+	}
+	k->reqid = ch->reqid;
+	k->encr = ch->enc;
+	k->integ = ch->integ;
+	k->replay_window = 32;
+	snprintf(k->vpn, sizeof(k->vpn), "%s",
+	    sa->vpn ? sa->vpn->cfg->name : "-");
+}
+
+static void
+kern_policy(const struct ike_sa *sa, const struct child_sa *ch, int dir,
+    struct kern_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir = (uint8_t)dir;
+	if (dir == KERN_DIR_OUT) {
+		kprefix(&p->src, &ch->ts_l);
+		kprefix(&p->dst, &ch->ts_r);
+		kaddr(&p->tun_src, &sa->local);
+		kaddr(&p->tun_dst, &sa->peer);
+	} else {
+		kprefix(&p->src, &ch->ts_r);
+		kprefix(&p->dst, &ch->ts_l);
+		kaddr(&p->tun_src, &sa->peer);
+		kaddr(&p->tun_dst, &sa->local);
+	}
+	p->reqid = ch->reqid;
+	snprintf(p->vpn, sizeof(p->vpn), "%s",
+	    sa->vpn ? sa->vpn->cfg->name : "-");
+}
+
+static const int policy_dirs[3] = { KERN_DIR_OUT, KERN_DIR_IN, KERN_DIR_FWD };
+
+/* see ike_xchg.h */
+int
+ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct kern_sa k;
+	struct kern_policy p;
+	int rc = 0, err;
+	/* initiator-to-responder keys protect our outbound traffic */
+	const uint8_t *ek_out = sa->initiator ? keys->encr_i : keys->encr_r;
+	const uint8_t *ak_out = sa->initiator ? keys->integ_i : keys->integ_r;
+	const uint8_t *ek_in = sa->initiator ? keys->encr_r : keys->encr_i;
+	const uint8_t *ak_in = sa->initiator ? keys->integ_r : keys->integ_i;
+	char l[64], r[64];
+
+	ch->reqid = eng->next_reqid++;
+	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+		ike_kern_sa(sa, ch, dir, &k);
+		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,
+		    keys->e_len);
+		k.encr_key_len = keys->e_len;
+		memcpy(k.integ_key, dir == KERN_DIR_IN ? ak_in : ak_out,
+		    keys->a_len);
+		k.integ_key_len = keys->a_len;
+		err = eng->env.sa_add ? eng->env.sa_add(eng->env.ctx, &k) : 0;
+		cr_wipe(&k, sizeof(k));
+		if (err != 0) {
+			ike_log(eng, IKE_LOG_ERR, sa,
+			    "kernel refused %s SA spi 0x%08x: %s",
+			    dir == KERN_DIR_IN ? "inbound" : "outbound",
+			    dir == KERN_DIR_IN ? ch->spi_in : ch->spi_out,
+			    strerror(-err));
+			rc = err;
+		}
+	}
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		kern_policy(sa, ch, policy_dirs[i], &p);
+		err = eng->env.policy_add ?
+		    eng->env.policy_add(eng->env.ctx, &p) : 0;
+		if (err != 0) {
+			ike_log(eng, IKE_LOG_ERR, sa,
+			    "kernel refused a policy: %s", strerror(-err));
+			rc = err;
+		}
+	}
+	ch->state = CHILD_INSTALLED;
+	sa->n_children++;
+	eng->st.child_sas++;
+	ts_format(&ch->ts_l, l, sizeof(l));
+	ts_format(&ch->ts_r, r, sizeof(r));
+	ike_log(eng, IKE_LOG_INFO, sa,
+	    "CHILD SA up: %s === %s spi in 0x%08x out 0x%08x %s%s%s%s%s",
+	    l, r, ch->spi_in, ch->spi_out, ch->enc->name,
+	    ch->integ ? " " : "", ch->integ ? ch->integ->name : "",
+	    ch->dh ? " pfs " : "", ch->dh ? ch->dh->name : "");
+	return rc;
+}
+
+/* see ike_xchg.h */
+void
+ike_child_remove(struct ike_sa *sa, int idx)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct kern_sa k;
+	struct kern_policy p;
+
+	if (ch->state == CHILD_INSTALLED) {
+		for (int i = 0; i < 3; i++) {
+			kern_policy(sa, ch, policy_dirs[i], &p);
+			if (eng->env.policy_del) {
+				(void)eng->env.policy_del(eng->env.ctx, &p);
+			}
+		}
+		for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+			ike_kern_sa(sa, ch, dir, &k);
+			if (eng->env.sa_del) {
+				(void)eng->env.sa_del(eng->env.ctx, &k);
+			}
+		}
+		sa->n_children--;
+		if (eng->st.child_sas > 0) {
+			eng->st.child_sas--;
+		}
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "CHILD SA down: spi in 0x%08x out 0x%08x", ch->spi_in,
+		    ch->spi_out);
+	} else if (ch->state == CHILD_CREATING && ch->spi_in != 0) {
+		/* an SPI reserved in the kernel for a child that never came */
+		ike_kern_sa(sa, ch, KERN_DIR_IN, &k);
+		if (eng->env.sa_del) {
+			(void)eng->env.sa_del(eng->env.ctx, &k);
+		}
+	}
+	cr_dh_wipe(&ch->dhc);
+	memset(ch, 0, sizeof(*ch));
+}
+
+/* ---- input ---- */
+
+/* see ike.h */
+void
+ike_input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	struct msg m;
+	struct ike_sa *sa;
+	int resp, from_init;
+	const uint8_t *spi;
+
+	eng->now = now;
+	if (len > sizeof(eng->rx)) {
+		eng->st.dropped++;
+		return;
+	}
+	/* Work on our own copy: SK is decrypted in place. */
+	memcpy(eng->rx, buf, len);
+	if (msg_parse(&m, eng->rx, len) != 0) {
+		ike_xchg_bad_message(eng, local, peer, &m, len);
+		return;
+	}
+	resp = (m.hdr.flags & IKEV2_FLAG_R) != 0;
+	from_init = (m.hdr.flags & IKEV2_FLAG_I) != 0;
+	if (m.hdr.exchange == IKEV2_EXCH_IKE_SA_INIT && !resp) {
+		ike_xchg_init_request(eng, local, peer, &m);
+		return;
+	}
+	/* The sender's I flag says which SPI is ours (RFC 7296 3.1). */
+	spi = from_init ? m.hdr.rspi : m.hdr.ispi;
+	sa = sa_by_spi(eng, spi);
+	if (sa == NULL || (from_init && memcmp(sa->spi_i, m.hdr.ispi, 8)) ||
+	    (!from_init && sa->state != SA_INIT_SENT &&
+	    memcmp(sa->spi_r, m.hdr.rspi, 8))) {
+		eng->st.dropped++;
+		ike_log(eng, IKE_LOG_DEBUG, NULL,
+		    "%s %s for an unknown IKE SA dropped",
+		    ikev2_exchange_name(m.hdr.exchange),
+		    resp ? "response" : "request");
+		return;
+	}
+	if (resp) {
+		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
+			eng->st.dropped++;
+			return;	/* late or unexpected: nothing waits for it */
+		}
+		ike_xchg_response(sa, &m);
+		return;
+	}
+	if (sa->have_resp && m.hdr.msgid == sa->resp_msgid &&
+	    m.hdr.msgid + 1 == sa->msgid_in) {
+		/* A retransmitted request: the same answer, byte for byte. */
+		ike_send_raw(sa, sa->resp, sa->resp_len);
+		return;
+	}
+	if (m.hdr.msgid != sa->msgid_in) {
+		eng->st.dropped++;
+		return;
+	}
+	ike_xchg_request(sa, &m);
+}
+
+/* ---- timers ---- */
+
+static uint64_t
+dpd_due(const struct ike_engine *eng, const struct ike_sa *sa)
+{
+	uint32_t iv = eng->cfg ? eng->cfg->dpd_check_interval : 0;
+
+	if (iv == 0 || sa->state != SA_ESTABLISHED || sa->req != NULL) {
+		return UINT64_MAX;
+	}
+	return sa->last_rx_ms + (uint64_t)iv * 1000;
+}
+
+/* see ike.h */
+void
+ike_tick(struct ike_engine *eng, uint64_t now)
+{
+	struct ike_sa *sa, *next;
+	char where[200];
+
+	eng->now = now;
+	for (sa = eng->sas; sa; sa = next) {
+		next = sa->next;
+		if (sa->state == SA_DEAD) {
+			ike_sa_free(sa);
+			continue;
+		}
+		if (sa->req && sa->retx_at <= now) {
+			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
+				ike_log(eng, IKE_LOG_WARN, sa,
+				    "sa_free: retransmit limit reached");
+				ike_sa_free(sa);
+				continue;
+			}
+			sa->retries++;
+			eng->st.retransmits++;
+			ike_log(eng, IKE_LOG_INFO, sa,
+			    "retransmit %d %s req %u %s", sa->retries,
+			    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
+			    ike_sa_peer_str(sa, where, sizeof(where)));
+			ike_send_raw(sa, sa->req, sa->req_len);
+			sa->retx_at = now +
+			    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
+			continue;
+		}
+		if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
+			ike_log(eng, IKE_LOG_INFO, sa,
+			    "half-open IKE SA expired: no IKE_AUTH from %s",
+			    ike_sa_peer_str(sa, where, sizeof(where)));
+			ike_sa_free(sa);
+			continue;
+		}
+		if (dpd_due(eng, sa) <= now) {
+			ike_xchg_dpd(sa);
+			continue;
+		}
+		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+			ike_xchg_next_child(sa);
+		}
+	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		struct ike_vpn *v = &eng->vpns[i];
+
+		if (v->active && v->sa == NULL && v->retry_at != 0 &&
+		    v->retry_at <= now) {
+			v->retry_at = 0;
+			ike_xchg_initiate(eng, v);
+		}
+	}
+}
+
+/* see ike.h */
+uint64_t
+ike_next_timer(const struct ike_engine *eng)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		uint64_t d = dpd_due(eng, sa);
+
+		if (sa->state == SA_DEAD) {
+			return eng->now;
+		}
+		if (sa->req && sa->retx_at < t) {
+			t = sa->retx_at;
+		}
+		if (sa->state == SA_INIT_DONE && sa->expire_at < t) {
+			t = sa->expire_at;
+		}
+		if (d < t) {
+			t = d;
+		}
+		if (sa->state == SA_ESTABLISHED && sa->req == NULL &&
+		    sa->initiator) {
+			for (int i = 0; i < (int)sa->vpn->cfg->n_flows; i++) {
+				if (sa->child[i].state == CHILD_NONE) {
+					return eng->now;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		const struct ike_vpn *v = &eng->vpns[i];
+
+		if (v->active && v->sa == NULL && v->retry_at != 0 &&
+		    v->retry_at < t) {
+			t = v->retry_at;
+		}
+	}
+	return t;
+}
+
+/* ---- engine and configuration ---- */
+
+/* see ike.h */
+struct ike_engine *
+ike_new(const struct ike_env *env, uint64_t now_ms)
+{
+	struct ike_engine *eng = calloc(1, sizeof(*eng));
+
+	if (eng == NULL) {
+		return NULL;
+	}
+	eng->env = *env;
+	eng->now = now_ms;
+	eng->log_level = IKE_LOG_INFO;
+	eng->next_reqid = IKD_REQID_BASE;
+	if (cr_rand(eng->cookie_secret, sizeof(eng->cookie_secret)) != 0) {
+		free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+/* see ike.h */
+void
+ike_free(struct ike_engine *eng)
+{
+	if (eng == NULL) {
+		return;
+	}
+	/* Memory only: the kernel keeps what it has (see ike_shutdown). */
+	eng->env.sa_del = NULL;
+	eng->env.policy_del = NULL;
+	while (eng->sas) {
+		eng->sas->vpn = NULL;
+		ike_sa_free(eng->sas);
+	}
+	free(eng->vpns);
+	cfg_free(eng->cfg);
+	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
+	free(eng);
+}
+
+/* see ike.h */
+void
+ike_set_log_level(struct ike_engine *eng, int level)
+{
+	eng->log_level = level;
+}
+
+static struct ike_vpn *
+vpn_by_name(struct ike_engine *eng, const char *name)
+{
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		if (strcmp(eng->vpns[i].cfg->name, name) == 0) {
+			return &eng->vpns[i];
+		}
+	}
+	return NULL;
+}
+
+/* Every SA of a VPN: DELETE to the peer, kernel state removed. */
+static void
+vpn_close(struct ike_engine *eng, struct ike_vpn *v)
+{
+	struct ike_sa *sa, *next;
+
+	for (sa = eng->sas; sa; sa = next) {
+		next = sa->next;
+		if (sa->vpn == v) {
+			ike_xchg_delete_now(sa);
+			sa->vpn = v;	/* for the log line */
+			ike_sa_free(sa);
+		}
+	}
+}
+
+/* see ike.h */
+int
+ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
+{
+	struct ike_vpn *nv = calloc(cfg->n_vpns ? cfg->n_vpns : 1, sizeof(*nv));
+	struct ike_sa *sa;
+
+	if (nv == NULL) {
+		return -ENOMEM;
+	}
+	eng->now = now;
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		struct ike_vpn *old = vpn_by_name(eng, cfg->vpns[i].name);
+
+		nv[i].cfg = &cfg->vpns[i];
+		nv[i].active = cfg->vpns[i].mode == CFG_MODE_ACTIVE;
+		if (old && cfg_vpn_equal(old->cfg, nv[i].cfg)) {
+			/* Unchanged: its SAs carry on untouched. */
+			nv[i].sa = old->sa;
+			nv[i].retry_at = old->retry_at;
+			nv[i].retry_ms = old->retry_ms;
+			for (sa = eng->sas; sa; sa = sa->next) {
+				if (sa->vpn == old) {
+					sa->vpn = &nv[i];
+				}
+			}
+			old->cfg = NULL;	/* moved */
+		} else {
+			if (old) {
+				ike_log(eng, IKE_LOG_INFO, NULL,
+				    "%s: configuration changed, restarting",
+				    old->cfg->name);
+				vpn_close(eng, old);
+				old->cfg = NULL;
+			}
+			if (nv[i].active) {
+				nv[i].retry_at = now ? now : 1;
+			}
+		}
+	}
+	/* Removed VPNs. */
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		if (eng->vpns[i].cfg) {
+			ike_log(eng, IKE_LOG_INFO, NULL,
+			    "%s: removed from the configuration",
+			    eng->vpns[i].cfg->name);
+			vpn_close(eng, &eng->vpns[i]);
+		}
+	}
+	free(eng->vpns);
+	cfg_free(eng->cfg);
+	eng->vpns = nv;
+	eng->n_vpns = cfg->n_vpns;
+	eng->cfg = cfg;
+	ike_tick(eng, now);
+	return 0;
+}
+
+/* see ike.h */
+int
+ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
+{
+	struct ike_vpn *v = vpn_by_name(eng, name);
+
+	if (v == NULL) {
+		return -ENOENT;
+	}
+	eng->now = now;
+	v->active = 1;
+	v->retry_ms = 0;
+	if (v->sa == NULL) {
+		v->retry_at = 0;
+		ike_xchg_initiate(eng, v);
+	}
+	return 0;
+}
+
+/* see ike.h */
+int
+ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
+{
+	struct ike_vpn *v = vpn_by_name(eng, name);
+
+	if (v == NULL) {
+		return -ENOENT;
+	}
+	eng->now = now;
+	v->active = 0;
+	v->retry_at = 0;
+	vpn_close(eng, v);
+	return 0;
+}
+
+/* see ike.h */
+void
+ike_shutdown(struct ike_engine *eng, uint64_t now)
+{
+	eng->now = now;
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		eng->vpns[i].active = 0;
+	}
+	while (eng->sas) {
+		ike_xchg_delete_now(eng->sas);
+		ike_sa_free(eng->sas);
+	}
+}
+
+/* ---- introspection ---- */
+
+static const char *
+sa_state_name(int s)
+{
+	switch (s) {
+	case SA_INIT_SENT:
+	case SA_INIT_DONE:
+		return "SA_INIT";
+	case SA_AUTH_SENT:
+		return "AUTH_REQUEST";
+	case SA_ESTABLISHED:
+		return "ESTABLISHED";
+	case SA_DELETING:
+		return "DELETING";
+	}
+	return "CLOSED";
+}
+
+static void
+ts_cidr_strs(const struct ts_range *ts, char out[][48], int *n)
+{
+	struct ts_cidr c[IKE_INFO_MAX_TS];
+	size_t k = 0;
+
+	*n = 0;
+	(void)ts_to_cidrs(ts, c, IKE_INFO_MAX_TS, &k);
+	for (size_t i = 0; i < k; i++) {
+		char ip[48];
+
+		ts_addr_format(c[i].af, c[i].addr, ip, sizeof(ip));
+		snprintf(out[i], 48, "%.40s/%u", ip, c[i].plen);
+	}
+	*n = (int)k;
+}
+
+/* see ike.h */
+void
+ike_foreach_sa(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_sa_info *info), void *arg)
+{
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		struct ike_sa_info in;
+		int n = 0;
+
+		if (sa->vpn == NULL || sa->state == SA_DEAD) {
+			continue;
+		}
+		memset(&in, 0, sizeof(in));
+		in.vpn = sa->vpn->cfg->name;
+		in.state = sa_state_name(sa->state);
+		in.initiator = sa->initiator;
+		in.local = sa->local;
+		in.peer = sa->peer;
+		memcpy(in.ispi, sa->spi_i, 8);
+		memcpy(in.rspi, sa->spi_r, 8);
+		in.enc = sa->enc ? sa->enc->name : "none";
+		in.integ = sa->integ ? sa->integ->name : "none";
+		in.prf = sa->prf ? sa->prf->name : "none";
+		in.group = sa->dh ? sa->dh->name : "none";
+		in.established_ms = sa->established_ms;
+		for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+			const struct child_sa *ch = &sa->child[i];
+			struct ike_child_info *ci = &eng->info_children[n];
+
+			if (ch->state != CHILD_INSTALLED) {
+				continue;
+			}
+			memset(ci, 0, sizeof(*ci));
+			ci->state = "INSTALLED";
+			ci->spi_in = ch->spi_in;
+			ci->spi_out = ch->spi_out;
+			ts_cidr_strs(&ch->ts_l, ci->local_ts, &ci->n_local_ts);
+			ts_cidr_strs(&ch->ts_r, ci->remote_ts,
+			    &ci->n_remote_ts);
+			ci->enc = ch->enc->name;
+			ci->integ = ch->integ ? ch->integ->name : "none";
+			ci->group = ch->dh ? ch->dh->name : "none";
+			ci->bytes_in = ch->bytes_in;
+			ci->bytes_out = ch->bytes_out;
+			n++;
+		}
+		in.n_children = n;
+		in.children = eng->info_children;
+		cb(arg, &in);
+	}
+}
+
+/* see ike.h */
+void
+ike_get_stats(const struct ike_engine *eng, struct ike_stats *st)
+{
+	*st = eng->st;
+	st->half_open = eng->n_half_open;
+}

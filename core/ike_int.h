@@ -1,0 +1,184 @@
+/*
+ * ike_int.h - the IKEv2 engine's internal state, shared by core/ike*.c.
+ *
+ * One struct ike_sa per IKE SA, allocated once; its CHILD SAs live in a
+ * fixed array inside it (one per configured flow).  Only the messages an SA
+ * must keep for a while (the outstanding request for retransmission, the
+ * last response for replay, the IKE_SA_INIT pair until AUTH is done) are
+ * separate buffers.
+ */
+#ifndef IKEBOX_CORE_IKE_INT_H
+#define IKEBOX_CORE_IKE_INT_H
+
+#include <stdint.h>
+
+#include "core/cfg.h"
+#include "core/ike.h"
+#include "core/kern.h"
+#include "core/pld.h"
+#include "core/ts.h"
+#include "crypto/cr.h"
+
+/* Tunables (iked's values where users know them; IKED-NOTES in docs/). */
+#define IKD_RETRANSMIT_MS 2000		/* first retransmit; doubles */
+#define IKD_RETRANSMIT_TRIES 5		/* then "retransmit limit reached" */
+#define IKD_RETRY_MIN_MS 2000		/* active VPN: first retry */
+#define IKD_RETRY_MAX_MS 60000		/* ... backing off to this */
+#define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
+#define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
+#define IKD_HALF_OPEN_TIMEOUT_MS 30000	/* responder waits for IKE_AUTH */
+#define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
+#define IKD_MSG_MAX 8192		/* largest message built or received */
+#define IKD_NONCE_LEN 32
+#define IKD_REQID_BASE 0x1b000		/* reqids the engine hands out */
+
+enum sa_state {
+	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	SA_INIT_DONE,		/* responder: answered IKE_SA_INIT */
+	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
+	SA_ESTABLISHED,
+	SA_DELETING,		/* our DELETE is out */
+	SA_DEAD,		/* to be freed */
+};
+
+enum child_state {
+	CHILD_NONE = 0,		/* flow not negotiated yet */
+	CHILD_CREATING,		/* in an IKE_AUTH / CREATE_CHILD_SA request */
+	CHILD_INSTALLED,
+	CHILD_FAILED,		/* refused by the peer; not retried on this SA */
+};
+
+/* What the outstanding request of an SA is for. */
+enum xchg {
+	X_NONE = 0,
+	X_INIT,
+	X_AUTH,
+	X_CHILD,		/* CREATE_CHILD_SA for child xchg_child */
+	X_DPD,			/* empty INFORMATIONAL */
+	X_DELETE_IKE,
+	X_DELETE_CHILD,
+};
+
+struct child_sa {
+	uint8_t state;		/* enum child_state */
+	uint32_t spi_in, spi_out;	/* host order */
+	uint32_t reqid;
+	const struct cr_alg *enc, *integ, *dh;
+	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
+	uint64_t bytes_in, bytes_out;
+	struct cr_dh dhc;	/* PFS exchange in progress */
+	uint8_t nonce[IKD_NONCE_LEN];	/* our nonce of that exchange */
+};
+
+struct ike_vpn {
+	const struct cfg_vpn *cfg;
+	struct ike_sa *sa;	/* the IKE SA carrying it, or NULL */
+	int active;		/* initiate and keep up */
+	uint64_t retry_at;	/* when to initiate again; 0 = not planned */
+	uint32_t retry_ms;	/* current back-off */
+	int contacted;		/* INITIAL_CONTACT sent since start */
+};
+
+struct ike_sa {
+	struct ike_sa *next;	/* engine list */
+	struct ike_sa *hnext;	/* bucket of our SPI */
+	struct ike_sa *inext;	/* bucket of the initiator's SPI (responder) */
+	struct ike_engine *eng;
+	struct ike_vpn *vpn;
+	uint8_t state;
+	uint8_t initiator;
+	uint8_t up;		/* counted in st.ike_sas */
+	uint8_t spi_i[8], spi_r[8];
+	struct ike_addr local, peer;
+	const struct cr_alg *enc, *integ, *prf, *dh;
+	struct cr_ike_keys keys;
+	struct cr_dh dhc;
+	uint8_t ni[IKEV2_NONCE_MAX], nr[IKEV2_NONCE_MAX];
+	uint16_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;	/* kept until IKE_AUTH is done */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[64];
+	uint8_t cookie_len;
+
+	uint32_t msgid_out;	/* next request we send */
+	uint32_t msgid_in;	/* next request we expect */
+	uint8_t *req;		/* outstanding request */
+	size_t req_len;
+	uint8_t req_xchg;	/* enum xchg */
+	uint8_t req_exch;	/* IKEV2_EXCH_* for logs */
+	int xchg_child;		/* child index of an X_CHILD / X_DELETE_CHILD */
+	int retries;
+	uint64_t retx_at;
+	uint8_t *resp;		/* last response sent, for replays */
+	size_t resp_len;
+	uint32_t resp_msgid;
+	int have_resp;
+
+	uint64_t created_ms, established_ms, last_rx_ms, expire_at;
+	int n_children;
+	struct child_sa child[CFG_FLOWS_MAX];
+};
+
+struct ike_engine {
+	struct ike_env env;
+	int log_level;
+	struct cfg *cfg;
+	struct ike_vpn *vpns;
+	size_t n_vpns;
+	struct ike_sa *sas;
+	struct ike_sa *by_spi[IKD_HASH_SIZE];
+	struct ike_sa *by_ispi[IKD_HASH_SIZE];
+	uint32_t n_half_open;
+	uint32_t next_reqid;
+	uint8_t cookie_secret[32];
+	struct ike_stats st;
+	uint64_t now;
+	/* scratch, so that deep stacks are not needed per packet */
+	uint8_t rx[IKD_MSG_MAX];
+	uint8_t tx[IKD_MSG_MAX];
+	uint8_t inner[IKD_MSG_MAX];
+	struct pld_set in_set;
+	struct ike_child_info info_children[CFG_FLOWS_MAX];
+};
+
+/* ---- proposals (core/ike_prop.c) ---- */
+
+/* The chosen transforms of one negotiated SA. */
+struct prop_choice {
+	uint8_t num;
+	const struct cr_alg *enc, *integ, *prf, *dh;
+	uint8_t spi[8];
+	uint8_t spi_len;
+};
+
+/*
+ * Writes the SA payload offering xf for protocol proto (IKEV2_PROTO_IKE or
+ * _ESP) with our SPI; with_dh 0 leaves the DH transforms out (the CHILD SA
+ * of IKE_AUTH).  A preferred group, when not NULL, is put first.
+ */
+void prop_put_offer(struct pld_wr *pw, const struct cfg_xforms *xf,
+    uint8_t proto, const uint8_t *spi, size_t spi_len, int with_dh,
+    const struct cr_alg *first_dh);
+
+/* Writes the SA payload answering with one chosen proposal. */
+void prop_put_choice(struct pld_wr *pw, uint8_t proto,
+    const struct prop_choice *c);
+
+/*
+ * Responder: picks the first received proposal of protocol proto that our
+ * xf can satisfy.  need_dh: 1 the proposal must carry a group we accept,
+ * 0 DH transforms are ignored (IKE_AUTH's CHILD SA), -1 a group is taken
+ * when both sides have one (CREATE_CHILD_SA: PFS optional if we want none).
+ * Returns 0 or -ENOENT (NO_PROPOSAL_CHOSEN).
+ */
+int prop_select(const struct pld_sa *sa, const struct cfg_xforms *xf,
+    uint8_t proto, int need_dh, struct prop_choice *c);
+
+/*
+ * Initiator: checks the responder's answer is one proposal made of
+ * transforms we offered.  Returns 0 or -EBADMSG.
+ */
+int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
+    uint8_t proto, int want_dh, struct prop_choice *c);
+
+#endif

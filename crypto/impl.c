@@ -1,0 +1,154 @@
+/*
+ * impl.c - picks BearSSL implementations (see cr_int.h, cr.h).
+ *
+ * BearSSL's defaults are portable; the AES-NI, PCLMUL, SSE2 and 64x64
+ * multiplier versions must be fetched explicitly and return NULL where the
+ * CPU (or the build) lacks them.  The fallbacks are BearSSL's constant-time
+ * ones (ct64 AES, ctmul64 GHASH, ct ChaCha20, ctmul Poly1305), never the
+ * table-based AES.
+ */
+#include "crypto/cr_int.h"
+
+static int cr_portable;
+
+/* see cr.h */
+void
+cr_force_portable(int on)
+{
+	cr_portable = on;
+}
+
+/* see cr_int.h */
+const br_block_cbcenc_class *
+cr_pick_cbcenc(void)
+{
+	const br_block_cbcenc_class *c = NULL;
+
+	if (!cr_portable) {
+		c = br_aes_x86ni_cbcenc_get_vtable();
+	}
+	return c ? c : &br_aes_ct64_cbcenc_vtable;
+}
+
+/* see cr_int.h */
+const br_block_cbcdec_class *
+cr_pick_cbcdec(void)
+{
+	const br_block_cbcdec_class *c = NULL;
+
+	if (!cr_portable) {
+		c = br_aes_x86ni_cbcdec_get_vtable();
+	}
+	return c ? c : &br_aes_ct64_cbcdec_vtable;
+}
+
+/* see cr_int.h */
+const br_block_ctr_class *
+cr_pick_ctr(void)
+{
+	const br_block_ctr_class *c = NULL;
+
+	if (!cr_portable) {
+		c = br_aes_x86ni_ctr_get_vtable();
+	}
+	return c ? c : &br_aes_ct64_ctr_vtable;
+}
+
+/* see cr_int.h */
+br_ghash
+cr_pick_ghash(void)
+{
+	br_ghash g = 0;
+
+	if (!cr_portable) {
+		g = br_ghash_pclmul_get();
+	}
+	return g ? g : &br_ghash_ctmul64;
+}
+
+/* see cr_int.h */
+br_chacha20_run
+cr_pick_chacha20(void)
+{
+	br_chacha20_run c = 0;
+
+	if (!cr_portable) {
+		c = br_chacha20_sse2_get();
+	}
+	return c ? c : &br_chacha20_ct_run;
+}
+
+/* see cr_int.h */
+br_poly1305_run
+cr_pick_poly1305(void)
+{
+	br_poly1305_run p = 0;
+
+	if (!cr_portable) {
+		p = br_poly1305_ctmulq_get();
+	}
+	return p ? p : &br_poly1305_ctmul_run;
+}
+
+/* see cr_int.h */
+const br_hash_class *
+cr_hash_of(const struct cr_alg *a)
+{
+	if (a == NULL || a->refused != NULL ||
+	    (a->type != CR_PRF && a->type != CR_INTEG)) {
+		return NULL;
+	}
+	/* HMAC key length = hash output length for every HMAC we accept. */
+	switch (a->key_len) {
+	case 20:
+		return &br_sha1_vtable;
+	case 32:
+		return &br_sha256_vtable;
+	case 48:
+		return &br_sha384_vtable;
+	case 64:
+		return &br_sha512_vtable;
+	}
+	return NULL;
+}
+
+/* see cr.h */
+const char *
+cr_impl_name(const struct cr_alg *a)
+{
+	int aes_ni = cr_pick_ctr() != &br_aes_ct64_ctr_vtable;
+
+	if (a == NULL) {
+		return "?";
+	}
+	switch (a->type) {
+	case CR_ENCR:
+		if (a->id == 28) {
+			int sse2 = cr_pick_chacha20() != &br_chacha20_ct_run;
+			int q = cr_pick_poly1305() != &br_poly1305_ctmul_run;
+			return sse2 ? (q ? "sse2+ctmulq" : "sse2+ctmul")
+				    : (q ? "ct+ctmulq" : "ct+ctmul");
+		}
+		if (a->flags & CR_F_AEAD) {
+			int pcl = cr_pick_ghash() != &br_ghash_ctmul64;
+			return aes_ni ? (pcl ? "x86ni+pclmul" : "x86ni+ctmul64")
+				      : (pcl ? "ct64+pclmul" : "ct64+ctmul64");
+		}
+		return aes_ni ? "x86ni" : "ct64";
+	case CR_PRF:
+	case CR_INTEG:
+		return "hmac";
+	case CR_DH:
+		if (a->flags & CR_F_MODP) {
+			return br_rsa_i62_public_get() ? "i62" : "i31";
+		}
+		/* What br_ec_all_m31 / br_ec_all_m15 dispatch to. */
+		if (br_ec_get_default() == &br_ec_all_m15) {
+			return (a->flags & CR_F_X25519) ? "c25519_m15"
+			    : a->id == 19 ? "p256_m15" : "prime_i15";
+		}
+		return (a->flags & CR_F_X25519) ? "c25519_m31"
+		    : a->id == 19 ? "p256_m31" : "prime_i31";
+	}
+	return "?";
+}

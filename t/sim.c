@@ -1,0 +1,403 @@
+/*
+ * sim.c - the in-memory two-engine harness (see sim.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cfg.h"
+#include "t/sim.h"
+#include "t/t.h"
+
+static uint32_t
+rnd(struct sim *s)
+{
+	/* xorshift32: the link's choices, reproducible from the seed */
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 17;
+	s->rng ^= s->rng << 5;
+	return s->rng;
+}
+
+static void
+push(struct sim *s, int to, const struct ike_addr *src,
+    const struct ike_addr *dst, const uint8_t *buf, size_t len,
+    uint64_t at)
+{
+	struct sim_pkt *p;
+
+	if (s->nq >= SIM_PKT_MAX || len > sizeof(p->buf)) {
+		return;
+	}
+	p = &s->q[s->nq++];
+	p->at = at;
+	p->to = to;
+	p->len = len;
+	p->src = *src;
+	p->dst = *dst;
+	memcpy(p->buf, buf, len);
+}
+
+static void
+env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
+    const uint8_t *buf, size_t len)
+{
+	struct sim_node *n = ctx;
+	struct sim *s = n->sim;
+	int to = 1 - n->idx;
+	uint64_t at = s->now + 5;
+
+	s->sent++;
+	if (s->blackhole[to] || (int)(rnd(s) % 100) < s->loss_pct) {
+		return;
+	}
+	if ((int)(rnd(s) % 100) < s->reorder_pct) {
+		at += 1 + rnd(s) % 40;
+	}
+	push(s, to, local, peer, buf, len, at);
+	if ((int)(rnd(s) % 100) < s->dup_pct) {
+		push(s, to, local, peer, buf, len, at + 1 + rnd(s) % 20);
+	}
+}
+
+static int
+env_spi_alloc(void *ctx, const struct kern_sa *sa, uint32_t *spi)
+{
+	struct sim_node *n = ctx;
+	uint32_t v;
+
+	do {
+		v = 0xc0000000u | (rnd(n->sim) & 0x0fffffff);
+		for (int i = 0; i < SIM_KSA_MAX; i++) {
+			if (n->ksa[i].used && n->ksa[i].sa.spi == v) {
+				v = 0;
+			}
+		}
+	} while (v == 0);
+	*spi = v;
+	return 0;
+}
+
+static int
+env_sa_add(void *ctx, const struct kern_sa *sa)
+{
+	struct sim_node *n = ctx;
+
+	n->sa_add_calls++;
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		if (n->ksa[i].used && n->ksa[i].sa.spi == sa->spi &&
+		    n->ksa[i].sa.dir == sa->dir) {
+			return -EEXIST;
+		}
+	}
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		if (!n->ksa[i].used) {
+			n->ksa[i].used = 1;
+			n->ksa[i].sa = *sa;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int
+env_sa_del(void *ctx, const struct kern_sa *sa)
+{
+	struct sim_node *n = ctx;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		if (n->ksa[i].used && n->ksa[i].sa.spi == sa->spi &&
+		    n->ksa[i].sa.dir == sa->dir) {
+			n->ksa[i].used = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int
+env_policy_add(void *ctx, const struct kern_policy *p)
+{
+	struct sim_node *n = ctx;
+
+	n->policy_add_calls++;
+	n->n_policies++;
+	return 0;
+}
+
+static int
+env_policy_del(void *ctx, const struct kern_policy *p)
+{
+	struct sim_node *n = ctx;
+
+	n->n_policies--;
+	return 0;
+}
+
+static void
+env_log(void *ctx, int level, const char *line)
+{
+	struct sim_node *n = ctx;
+	int w;
+
+	w = snprintf(n->log + n->log_len, sizeof(n->log) - n->log_len,
+	    "%llu %s\n", (unsigned long long)n->sim->now, line);
+	if (w > 0 && n->log_len + (size_t)w < sizeof(n->log)) {
+		n->log_len += (size_t)w;
+	}
+	if (getenv("SIM_TRACE")) {
+		fprintf(stderr, "[%c] %llu %s\n", 'A' + n->idx,
+		    (unsigned long long)n->sim->now, line);
+	}
+}
+
+/* see sim.h */
+const char *
+sim_cfg(const char *tag, const char *global_extra, const char *vpn)
+{
+	static char paths[8][64];
+	static int next;
+	char name[64], body[512];
+	char *path = paths[next++ % 8];
+
+	snprintf(name, sizeof(name), "sim-%s-vpn.conf", tag);
+	t_tmpfile(name, vpn);
+	snprintf(body, sizeof(body), "[global]\ninclude = %s\nbackend = null\n"
+	    "%s", name, global_extra ? global_extra : "");
+	snprintf(name, sizeof(name), "sim-%s.conf", tag);
+	snprintf(path, 64, "%s", t_tmpfile(name, body));
+	return path;
+}
+
+static int
+node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
+{
+	struct sim_node *n = &s->n[i];
+	struct ike_env env = {
+		.ctx = n,
+		.send = env_send,
+		.spi_alloc = env_spi_alloc,
+		.sa_add = env_sa_add,
+		.sa_del = env_sa_del,
+		.policy_add = env_policy_add,
+		.policy_del = env_policy_del,
+		.log = env_log,
+	};
+	struct cfg_diag diag = { 0 };
+	struct cfg *cfg = NULL;
+
+	n->sim = s;
+	n->idx = i;
+	n->addr.af = 4;
+	n->addr.port = 500;
+	inet_pton(AF_INET, addr, n->addr.ip);
+	if (cfg_load(cfgpath, &cfg, &diag) != 0) {
+		cfg_diag_print(stdout, &diag);
+		cfg_diag_free(&diag);
+		return -1;
+	}
+	cfg_diag_free(&diag);
+	n->eng = ike_new(&env, s->now);
+	if (n->eng == NULL) {
+		cfg_free(cfg);
+		return -1;
+	}
+	ike_set_log_level(n->eng, IKE_LOG_DEBUG);
+	return ike_set_config(n->eng, cfg, s->now);
+}
+
+/* see sim.h */
+int
+sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
+    const char *cfg_b, const char *addr_b, uint32_t seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->rng = seed ? seed : 1;
+	s->now = 1000;
+	s->q = calloc(SIM_PKT_MAX, sizeof(*s->q));
+	if (s->q == NULL) {
+		return -1;
+	}
+	if (node_init(s, 0, cfg_a, addr_a) != 0 ||
+	    node_init(s, 1, cfg_b, addr_b) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+/* see sim.h */
+void
+sim_free(struct sim *s)
+{
+	for (int i = 0; i < 2; i++) {
+		ike_free(s->n[i].eng);
+	}
+	free(s->q);
+}
+
+/* see sim.h */
+void
+sim_run(struct sim *s, uint64_t until)
+{
+	while (s->now < until) {
+		uint64_t t = until;
+		int pi = -1;
+
+		for (int i = 0; i < s->nq; i++) {
+			if (s->q[i].at < t) {
+				t = s->q[i].at;
+				pi = i;
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			uint64_t e = ike_next_timer(s->n[i].eng);
+
+			if (e < t) {
+				t = e;
+				pi = -1;
+			}
+		}
+		if (t > s->now) {
+			s->now = t;
+		}
+		if (pi >= 0) {
+			struct sim_pkt p = s->q[pi];
+
+			s->q[pi] = s->q[--s->nq];
+			ike_input(s->n[p.to].eng, &p.dst, &p.src, p.buf, p.len,
+			    s->now);
+		} else {
+			for (int i = 0; i < 2; i++) {
+				if (ike_next_timer(s->n[i].eng) <= s->now) {
+					ike_tick(s->n[i].eng, s->now);
+				}
+			}
+		}
+	}
+}
+
+struct count_arg {
+	const char *state;
+	int n, children;
+	const struct ike_sa_info *last;
+	struct ike_child_info ch[64];
+	int n_ch;
+};
+
+static void
+count_cb(void *arg, const struct ike_sa_info *info)
+{
+	struct count_arg *a = arg;
+
+	if (a->state == NULL || strcmp(info->state, a->state) == 0) {
+		a->n++;
+	}
+	for (int i = 0; i < info->n_children && a->n_ch < 64; i++) {
+		a->ch[a->n_ch++] = info->children[i];
+	}
+	a->children += info->n_children;
+}
+
+/* see sim.h */
+int
+sim_count_ike(struct sim *s, int node, const char *state)
+{
+	struct count_arg a = { .state = state };
+
+	ike_foreach_sa(s->n[node].eng, count_cb, &a);
+	return a.n;
+}
+
+/* see sim.h */
+int
+sim_count_children(struct sim *s, int node)
+{
+	struct count_arg a = { 0 };
+
+	ike_foreach_sa(s->n[node].eng, count_cb, &a);
+	return a.children;
+}
+
+static const struct kern_sa *
+ksa_find(struct sim_node *n, uint32_t spi, int dir)
+{
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		if (n->ksa[i].used && n->ksa[i].sa.spi == spi &&
+		    n->ksa[i].sa.dir == dir) {
+			return &n->ksa[i].sa;
+		}
+	}
+	return NULL;
+}
+
+/* see sim.h */
+int
+sim_children_agree(struct sim *s)
+{
+	struct count_arg a = { 0 }, b = { 0 };
+
+	ike_foreach_sa(s->n[0].eng, count_cb, &a);
+	ike_foreach_sa(s->n[1].eng, count_cb, &b);
+	if (a.n_ch != b.n_ch || a.n_ch == 0) {
+		if (getenv("SIM_TRACE")) {
+			fprintf(stderr, "children %d vs %d\n", a.n_ch, b.n_ch);
+		}
+		return 0;
+	}
+	for (int i = 0; i < a.n_ch; i++) {
+		int found = 0;
+
+		for (int j = 0; j < b.n_ch; j++) {
+			const struct kern_sa *ao, *bi, *ai, *bo;
+
+			if (a.ch[i].spi_in != b.ch[j].spi_out ||
+			    a.ch[i].spi_out != b.ch[j].spi_in) {
+				continue;
+			}
+			ao = ksa_find(&s->n[0], a.ch[i].spi_out, KERN_DIR_OUT);
+			bi = ksa_find(&s->n[1], a.ch[i].spi_out, KERN_DIR_IN);
+			ai = ksa_find(&s->n[0], a.ch[i].spi_in, KERN_DIR_IN);
+			bo = ksa_find(&s->n[1], a.ch[i].spi_in, KERN_DIR_OUT);
+			if (!ao || !bi || !ai || !bo ||
+			    ao->encr_key_len != bi->encr_key_len ||
+			    memcmp(ao->encr_key, bi->encr_key,
+			    ao->encr_key_len) != 0 ||
+			    memcmp(ao->integ_key, bi->integ_key,
+			    ao->integ_key_len) != 0 ||
+			    memcmp(ai->encr_key, bo->encr_key,
+			    ai->encr_key_len) != 0 ||
+			    memcmp(ai->encr_key, ao->encr_key,
+			    ai->encr_key_len) == 0) {
+				if (getenv("SIM_TRACE")) {
+					fprintf(stderr, "kernel %p %p %p %p\n",
+					    (void *)ao, (void *)bi, (void *)ai,
+					    (void *)bo);
+				}
+				return 0;
+			}
+			found = 1;
+		}
+		if (!found) {
+			if (getenv("SIM_TRACE")) {
+				fprintf(stderr, "unmatched %08x/%08x of %d\n",
+				    a.ch[i].spi_in, a.ch[i].spi_out, a.n_ch);
+			}
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* see sim.h */
+int
+sim_kernel_sas(struct sim *s, int node)
+{
+	int n = 0;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		n += s->n[node].ksa[i].used;
+	}
+	return n;
+}

@@ -1,0 +1,75 @@
+/*
+ * sim.h - two IKEv2 engines wired back to back in memory, with a virtual
+ * clock, a lossy/duplicating/reordering link and an in-memory kernel per
+ * side.  Deterministic for a given seed (the link's choices; the engines'
+ * own random numbers only change SPI and key values, not the schedule).
+ */
+#ifndef IKEBOX_T_SIM_H
+#define IKEBOX_T_SIM_H
+
+#include <stdint.h>
+
+#include "core/ike.h"
+#include "core/kern.h"
+
+#define SIM_KSA_MAX 64
+#define SIM_PKT_MAX 512
+
+struct sim_ksa {
+	int used;
+	struct kern_sa sa;
+};
+
+struct sim_node {
+	struct sim *sim;
+	int idx;
+	struct ike_engine *eng;
+	struct ike_addr addr;
+	struct sim_ksa ksa[SIM_KSA_MAX];
+	int n_policies;
+	int policy_add_calls, sa_add_calls;
+	char log[64 * 1024];
+	size_t log_len;
+};
+
+struct sim_pkt {
+	uint64_t at;
+	int to;
+	size_t len;
+	struct ike_addr src, dst;
+	uint8_t buf[4096];
+};
+
+struct sim {
+	struct sim_node n[2];
+	uint64_t now;
+	uint32_t rng;
+	int loss_pct, dup_pct, reorder_pct;
+	int blackhole[2];	/* drop everything sent to node i */
+	struct sim_pkt *q;
+	int nq;
+	unsigned sent;
+};
+
+/* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as
+ * text) with engines loaded from the two global config files. */
+int sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
+    const char *cfg_b, const char *addr_b, uint32_t seed);
+void sim_free(struct sim *s);
+/* Runs until virtual time `until` (ms). */
+void sim_run(struct sim *s, uint64_t until);
+
+/* Facts about a node, as ikectl would show them. */
+int sim_count_ike(struct sim *s, int node, const char *state);
+int sim_count_children(struct sim *s, int node);
+/* 1 when every child SA of a has its mirror on b (spi_in == spi_out) and
+ * the kernel keys of each direction agree. */
+int sim_children_agree(struct sim *s);
+int sim_kernel_sas(struct sim *s, int node);
+
+/* Writes a global file + one VPN file under t/out and returns the global
+ * file's path (static buffer per tag). */
+const char *sim_cfg(const char *tag, const char *global_extra,
+    const char *vpn);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * test_cfg_iked.c - the iked.conf importer: what it carries over (read
+ * back through cfg_load, as cfgcheck does), and every kind of input it
+ * refuses, with the iked file:line the user sees.  The how-to's own three
+ * files are imported by t/sh/cfgcheck.sh (round trip against configs/).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/cfg.h"
+#include "t/t.h"
+
+#define OUT "t/out/iked"
+
+/* Writes t/out/iked/in/NAME; returns its path (static). */
+static const char *
+put(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	mkdir("t/out", 0755);
+	mkdir(OUT, 0755);
+	mkdir(OUT "/in", 0755);
+	snprintf(path, sizeof(path), OUT "/in/%s", name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) < 0 ||
+	    fclose(f) != 0) {
+		perror(path);
+		abort();
+	}
+	return path;
+}
+
+static void
+clean_out(void)
+{
+	if (system("rm -rf " OUT "/dir") != 0) {
+		abort();
+	}
+}
+
+static int
+has(const struct cfg_diag *d, const char *where, const char *what)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (strstr(d->msgs[i].text, where) &&
+		    strstr(d->msgs[i].text, what)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+dump(const struct cfg_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		printf("#   %s\n", d->msgs[i].text);
+	}
+}
+
+#define POLICY "ikev2 t active esp from 10.1.0.0/16 to 10.2.0.0/16 " \
+	"local 192.0.2.1 peer 192.0.2.2 psk \"k\""
+
+T_CASE(cfg_iked, refused)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		int line;
+		const char *what;
+	} rows[] = {
+		{ "proto", "\nikev2 t esp proto tcp from 10.1.0.0/16 to "
+		    "10.2.0.0/16 peer 192.0.2.2 psk \"k\"\n", 2,
+		    "unsupported iked keyword in policy 't'; the rest of the "
+		    "policy is not read ('proto')" },
+		{ "ah", "ikev2 t ah from 10.1.0.0/16 to 10.2.0.0/16\n", 1,
+		    "unsupported iked keyword in policy 't'; the rest of the "
+		    "policy is not read ('ah')" },
+		{ "certificates", POLICY " rsa\n", 1, "('rsa')" },
+		{ "tag", POLICY " tag \"x\"\n", 1, "('tag')" },
+		{ "esn", "ikev2 t from 10.1.0.0/16 to 10.2.0.0/16 childsa esn "
+		    "peer 192.0.2.2\n", 1, "('esn')" },
+		{ "port", "ikev2 t from 10.1.0.0/16 port 22 to 10.2.0.0/16\n",
+		    1, "flows are whole prefixes, without ports ('port')" },
+		{ "address list", "ikev2 t from { 10.1.0.0/16, 10.3.0.0/16 } "
+		    "to 10.2.0.0/16\n", 1, "unsupported address spec" },
+		{ "host name peer", "ikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
+		    "peer gw2.example.com\n", 1,
+		    "peer: expected an address; host names and prefixes are "
+		    "not imported ('gw2.example.com')" },
+		{ "DN identity", "ikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
+		    "dstid \"/C=FR/CN=gw2\"\n", 1, "dstid: ASN.1 DN identities" },
+		{ "set decouple", "set decouple\n" POLICY "\n", 1,
+		    "unsupported iked option ('set decouple')" },
+		{ "set fragmentation", "\n\nset fragmentation\n" POLICY "\n", 3,
+		    "unsupported iked option ('set fragmentation')" },
+		{ "undefined macro", "# comment\nikev2 t from $lan to "
+		    "10.2.0.0/16\n", 2, "undefined macro ('$lan')" },
+		{ "a macro's value is not expanded again", "gw = \"192.0.2.1\"\n"
+		    "word = \"$gw\"\nikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
+		    "peer $word\n", 3, "peer: expected an address; host names "
+		    "and prefixes are not imported ('$gw')" },
+		{ "keyword twice", POLICY " \\\n peer 192.0.2.3\n", 2,
+		    "'peer' given twice in one policy" },
+		{ "other statement", "ikev1 t from 10.1.0.0/16 to "
+		    "10.2.0.0/16\n", 1, "unsupported iked statement ('ikev1')" },
+		{ "no flow", "ikev2 t peer 192.0.2.2\n", 1,
+		    "policy 't' has no 'from ... to ...'" },
+		{ "from without to", "ikev2 t from 10.1.0.0/16 peer "
+		    "192.0.2.2\n", 1, "'from' without 'to'" },
+		{ "bad prefix", "ikev2 t from 10.1.0.1/16 to 10.2.0.0/16\n", 1,
+		    "host bits set past the prefix length ('10.1.0.1/16')" },
+		{ "duplicate names", POLICY "\n" POLICY "\n", 2,
+		    "duplicate policy name" },
+		{ "unterminated quote", "x = \"abc\n" POLICY "\n", 1,
+		    "unterminated quoted string" },
+		{ "line of a continued policy", "ikev2 t \\\n"
+		    "  from 10.1.0.0/16 to 10.2.0.0/16 \\\n  iface vio0\n", 3,
+		    "('iface')" },
+		{ "missing include", "include \"nosuch.conf\"\n", 1,
+		    "cannot read: No such file or directory" },
+		{ "include loop", "include \"t.conf\"\n", 1,
+		    "include loop ('t/out/iked/in/./t.conf')" },
+	};
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct cfg_diag d = { 0 };
+		char where[64];
+		struct stat st;
+		const char *in;
+
+		T_ROW("%s", rows[r].name);
+		clean_out();
+		in = put("t.conf", rows[r].text);
+		/* The loop row includes itself through "./". */
+		if (strstr(rows[r].name, "loop") != NULL) {
+			in = put("t.conf", "include \"./t.conf\"\n");
+		}
+		T_EQ_INT(cfg_iked_import(in, OUT "/dir", &d), -EINVAL);
+		snprintf(where, sizeof(where), "in/t.conf:%d: ", rows[r].line);
+		if (!has(&d, where, rows[r].what)) {
+			T_ASSERT(!"message found");
+			printf("#   want %s%s\n", where, rows[r].what);
+			dump(&d);
+		}
+		/* Nothing is written when something was refused. */
+		T_ASSERT(stat(OUT "/dir", &st) != 0);
+		cfg_diag_free(&d);
+	}
+}
+
+T_CASE(cfg_iked, carried_over)
+{
+	const char *text =
+	    "# two policies, macros, includes, continuations\n"
+	    "gw = \"192.0.2.1\"\n"
+
+	    "set dpd_check_interval 0\n"
+	    "set couple\n"
+	    "include \"more.conf\"\n"
+	    "ikev2 from 10.1.0.0/16 to 10.2.0.0/16 , \\\n"
+	    "    from 10.1.0.0/16 to 10.3.0.0/16 \\\n"
+	    "    local $gw peer any psk \"not $gw ;x\"\n";
+	const char *more =
+	    "ikev2 \"b\" active esp inet from 10.9.0.0/16 to any \\\n"
+	    "  local 192.0.2.1 peer 192.0.2.9 \\\n"
+	    "  ikesa enc aes-128-gcm enc aes-256-gcm prf hmac-sha2-256 "
+	    "group curve25519 \\\n"
+	    "  childsa enc aes-256 auth hmac-sha2-512 noesn \\\n"
+	    "  srcid gw1@example.com dstid gw2.example.com \\\n"
+	    "  lifetime 2h bytes 512M psk 0x00ff tap enc2\n";
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	const struct cfg_vpn *p, *b;
+	struct stat st;
+
+	clean_out();
+	put("more.conf", more);
+	T_EQ_INT(cfg_iked_import(put("t.conf", text), OUT "/dir", &d), 0);
+	dump(&d);
+	T_EQ_INT(cfg_load(OUT "/dir/ikd.conf", &cfg, &d), 0);
+	dump(&d);
+	if (cfg == NULL) {
+		cfg_diag_free(&d);
+		return;
+	}
+	T_EQ_INT(d.n, 0);		/* the psk files are mode 600 */
+	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
+	T_EQ_INT(st.st_mode & 0777, 0600);
+	T_EQ_INT(cfg->dpd_check_interval, 0);
+	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
+	T_EQ_INT(cfg->n_vpns, 2);
+	p = cfg_vpn_find(cfg, "policy1");
+	b = cfg_vpn_find(cfg, "b");
+	T_ASSERT(p != NULL && b != NULL);
+	if (p == NULL || b == NULL) {
+		goto out;
+	}
+	/* iked's per-policy default is passive; its IKE SA never rekeys. */
+	T_EQ_INT(p->mode, CFG_MODE_PASSIVE);
+	T_EQ_INT(p->ikelifetime, 0);
+	T_EQ_INT(p->n_flows, 2);
+	T_EQ_INT(p->flows[1].remote.addr[1], 3);
+	T_EQ_INT(p->peer.ss_family, AF_UNSPEC);
+	/* Not expanded inside quotes, and " ;" survives the INI. */
+	T_EQ_INT(p->psk_len, strlen("not $gw ;x"));
+	T_EQ_MEM(p->psk, "not $gw ;x", p->psk_len);
+	T_EQ_INT(b->mode, CFG_MODE_ACTIVE);
+	T_EQ_INT(b->flows[0].remote.plen, 0);	/* iked's "any" */
+	T_EQ_INT(b->ikesa.n_enc, 2);
+	T_EQ_INT(b->ikesa.n_integ, 0);
+	T_EQ_STR(b->ikesa.dh[0]->name, "curve25519");
+	T_EQ_STR(b->childsa.integ[0]->name, "hmac-sha2-512");
+	T_EQ_INT(b->srcid.type, CFG_ID_RFC822_ADDR);
+	T_EQ_INT(b->dstid.type, CFG_ID_FQDN);
+	T_EQ_INT(b->lifetime, 7200);
+	T_EQ_INT(b->lifetime_bytes, 512ULL << 20);
+	T_EQ_INT(b->psk_len, 2);
+	T_EQ_STR(b->tap, "enc2");
+out:
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+}

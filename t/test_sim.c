@@ -1,0 +1,404 @@
+/*
+ * test_sim.c - two IKEv2 engines back to back in memory (t/sim.h): the
+ * how-to's tunnels come up, every transform the crypto layer offers
+ * negotiates, mismatches fail with the notify the RFC asks for, and lossy,
+ * duplicating, reordering links still converge to exactly one IKE SA.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "t/sim.h"
+#include "t/t.h"
+
+#define GW1 "192.0.2.254"
+#define GW2 "198.51.100.254"
+
+/* A VPN file from the parts that vary between cases. */
+static const char *
+vpn(const char *mode, const char *local, const char *peer, const char *psk,
+    const char *flows, const char *ikesa, const char *childsa,
+    const char *extra)
+{
+	static char buf[4][1024];
+	static int next;
+	char *b = buf[next++ % 4];
+
+	snprintf(b, sizeof(buf[0]),
+	    "[vpn]\nname = nom_vpn\nmode = %s\nlocal = %s\npeer = %s\n"
+	    "srcid = %s\ndstid = %s\npsk = %s\n%s\n[flows]\n%s\n"
+	    "[ikesa]\n%s\n[childsa]\n%s\n",
+	    mode, local, peer, local, peer, psk, extra ? extra : "", flows,
+	    ikesa, childsa);
+	return b;
+}
+
+#define HOWTO_IKE "enc = aes-256\nauth = hmac-sha2-256\n" \
+	"prf = hmac-sha2-256\ngroup = modp4096\n"
+#define HOWTO_CHILD "enc = aes-256\nauth = hmac-sha1\ngroup = modp4096\n"
+#define FLOW1 "flow = 203.0.113.0/25 203.0.113.128/25\n"
+#define FLOW1R "flow = 203.0.113.128/25 203.0.113.0/25\n"
+
+struct pair {
+	const char *a, *b;	/* VPN file bodies for gw1 and gw2 */
+};
+
+static int
+up(struct sim *s, struct pair p, uint32_t seed, const char *tag)
+{
+	char ta[32], tb[32];
+
+	snprintf(ta, sizeof(ta), "%s-a", tag);
+	snprintf(tb, sizeof(tb), "%s-b", tag);
+	return sim_init(s, sim_cfg(ta, "dpd_check_interval = 0\n", p.a), GW1,
+	    sim_cfg(tb, "dpd_check_interval = 0\n", p.b), GW2, seed);
+}
+
+/* children < 0: as many as the other side shows (both-active races) */
+static void
+expect_up(struct sim *s, int children)
+{
+	if (children < 0) {
+		children = sim_count_children(s, 0) > 0 ?
+		    sim_count_children(s, 0) : 1;
+	}
+	T_EQ_INT(sim_count_ike(s, 0, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(s, 1, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(s, 0, NULL), 1);
+	T_EQ_INT(sim_count_ike(s, 1, NULL), 1);
+	T_EQ_INT(sim_count_children(s, 0), children);
+	T_EQ_INT(sim_count_children(s, 1), children);
+	T_ASSERT(sim_children_agree(s));
+	T_EQ_INT(sim_kernel_sas(s, 0), 2 * children);
+	T_EQ_INT(sim_kernel_sas(s, 1), 2 * children);
+	T_EQ_INT(s->n[0].n_policies, 3 * children);
+}
+
+T_CASE(sim, howto_basic)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "PSK-TO-CONFIGURE", FLOW1, HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+		vpn("passive", GW2, GW1, "PSK-TO-CONFIGURE", FLOW1R, HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+	};
+
+	T_ASSERT(up(&s, p, 1, "basic") == 0);
+	sim_run(&s, 10000);
+	expect_up(&s, 1);
+	T_CONTAINS(s.n[0].log, "established IKE SA as initiator");
+	T_CONTAINS(s.n[0].log, "CHILD SA up: 203.0.113.0/25 === "
+	    "203.0.113.128/25");
+	T_CONTAINS(s.n[1].log, "established IKE SA as responder");
+	sim_free(&s);
+}
+
+T_CASE(sim, howto_two_subnets)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "PSK-TO-CONFIGURE",
+		    "flow = 203.0.113.0/25 203.0.113.128/26\n"
+		    "flow = 203.0.113.0/25 203.0.113.192/26\n", HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+		vpn("passive", GW2, GW1, "PSK-TO-CONFIGURE",
+		    "flow = 203.0.113.128/26 203.0.113.0/25\n"
+		    "flow = 203.0.113.192/26 203.0.113.0/25\n", HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+	};
+
+	T_ASSERT(up(&s, p, 2, "two") == 0);
+	sim_run(&s, 10000);
+	expect_up(&s, 2);
+	T_CONTAINS(s.n[1].log, "203.0.113.192/26 === 203.0.113.0/25");
+	T_CONTAINS(s.n[1].log, "203.0.113.128/26 === 203.0.113.0/25");
+	/* the second flow rode CREATE_CHILD_SA with PFS */
+	T_CONTAINS(s.n[0].log, "pfs modp4096");
+	sim_free(&s);
+}
+
+T_CASE(sim, responder_narrows_to_its_policy)
+{
+	struct sim s;
+	/* gw2 has one /25 flow; gw1 asks for its two /26 halves: iked
+	 * would install only one; the responder narrows each. */
+	struct pair p = {
+		vpn("active", GW1, GW2, "k3y",
+		    "flow = 203.0.113.0/25 203.0.113.128/26\n"
+		    "flow = 203.0.113.0/25 203.0.113.192/26\n", HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+		vpn("passive", GW2, GW1, "k3y",
+		    "flow = 203.0.113.128/25 203.0.113.0/24\n", HOWTO_IKE,
+		    HOWTO_CHILD, NULL),
+	};
+
+	T_ASSERT(up(&s, p, 3, "narrow") == 0);
+	sim_run(&s, 10000);
+	expect_up(&s, 2);
+	T_CONTAINS(s.n[1].log, "203.0.113.128/26 === 203.0.113.0/25");
+	T_CONTAINS(s.n[1].log, "203.0.113.192/26 === 203.0.113.0/25");
+	sim_free(&s);
+}
+
+static const struct {
+	const char *ike, *child;
+} combos[] = {
+	{ "enc = aes-128\nauth = hmac-sha1\nprf = hmac-sha1\ngroup = modp2048",
+	  "enc = aes-128\nauth = hmac-sha1\ngroup = none" },
+	{ "enc = aes-192\nauth = hmac-sha2-384\nprf = hmac-sha2-384\n"
+	  "group = modp3072", "enc = aes-192\nauth = hmac-sha2-384\n"
+	  "group = modp3072" },
+	{ "enc = aes-256\nauth = hmac-sha2-512\nprf = hmac-sha2-512\n"
+	  "group = ecp521", "enc = aes-256\nauth = hmac-sha2-512\n"
+	  "group = ecp521" },
+	{ "enc = aes-128-gcm\nprf = hmac-sha2-256\ngroup = curve25519",
+	  "enc = aes-256\nauth = hmac-sha2-256\ngroup = curve25519" },
+	{ "enc = aes-256\nauth = hmac-sha2-256\nprf = hmac-sha2-256\n"
+	  "group = ecp256", "enc = aes-128\nauth = hmac-sha2-256\n"
+	  "group = ecp256" },
+	{ "enc = aes-192-gcm\nprf = hmac-sha2-384\ngroup = ecp384",
+	  "enc = aes-256\nauth = hmac-sha1\ngroup = ecp384" },
+	{ "enc = aes-256-gcm\nprf = hmac-sha2-512\ngroup = modp4096",
+	  "enc = aes-192\nauth = hmac-sha1\ngroup = none" },
+	{ "enc = aes-128-gcm-12\nprf = hmac-sha2-256\ngroup = curve25519",
+	  "enc = aes-128\nauth = hmac-sha2-512\ngroup = curve25519" },
+	{ "enc = aes-256-gcm-12\nprf = hmac-sha1\ngroup = ecp256",
+	  "enc = aes-256\nauth = hmac-sha2-384\ngroup = none" },
+	{ "enc = chacha20-poly1305\nprf = hmac-sha2-256\ngroup = curve25519",
+	  "enc = aes-256\nauth = hmac-sha2-256\ngroup = curve25519" },
+};
+
+/* "aes-128 hmac-sha1 ... / aes-128 ...": the values of a combo, one line */
+static const char *
+label(const char *ike, const char *child)
+{
+	static char out[200];
+	size_t n = 0;
+
+	for (const char *src = ike; src && n < sizeof(out) - 4; ) {
+		const char *v = strchr(src, '=');
+
+		if (v == NULL) {
+			break;
+		}
+		for (v += 2; *v && *v != '\n' && n < sizeof(out) - 4; v++) {
+			out[n++] = *v;
+		}
+		out[n++] = ' ';
+		src = *v ? v + 1 : NULL;
+		if (src == NULL && ike != child) {
+			out[n++] = '/';
+			out[n++] = ' ';
+			src = child;
+			ike = child;
+		}
+	}
+	out[n ? n - 1 : 0] = '\0';
+	return out;
+}
+
+T_CASE(sim, every_transform_negotiates)
+{
+	for (size_t i = 0; i < sizeof(combos) / sizeof(combos[0]); i++) {
+		struct sim s;
+		char ike[256], child[256], tag[32];
+		struct pair p;
+
+		snprintf(ike, sizeof(ike), "%s\n", combos[i].ike);
+		snprintf(child, sizeof(child), "%s\n", combos[i].child);
+		p.a = vpn("active", GW1, GW2, "s3cret",
+		    "flow = 203.0.113.0/25 203.0.113.128/26\n"
+		    "flow = 203.0.113.0/25 203.0.113.192/26\n", ike, child,
+		    NULL);
+		p.b = vpn("passive", GW2, GW1, "s3cret",
+		    "flow = 203.0.113.128/25 203.0.113.0/25\n", ike, child,
+		    NULL);
+		T_ROW("%s", label(combos[i].ike, combos[i].child));
+		snprintf(tag, sizeof(tag), "combo%zu", i);
+		T_ASSERT(up(&s, p, 10 + (uint32_t)i, tag) == 0);
+		sim_run(&s, 10000);
+		expect_up(&s, 2);
+		sim_free(&s);
+	}
+}
+
+/* What goes wrong, and what each side says about it. */
+static const struct {
+	const char *name;
+	const char *psk_b, *ike_b, *child_b, *flow_b, *dstid_b;
+	int ike_up, children;
+	const char *log_a, *log_b;
+} failures[] = {
+	{ "psk mismatch", "other-psk", HOWTO_IKE, HOWTO_CHILD, FLOW1R, NULL,
+	  0, 0, "IKE_AUTH failed: peer answered AUTHENTICATION_FAILED",
+	  "authentication failed: PSK mismatch" },
+	{ "dstid mismatch", "k", HOWTO_IKE, HOWTO_CHILD, FLOW1R,
+	  "dstid = gw9.example.net\n", 0, 0,
+	  "IKE_AUTH failed: peer answered AUTHENTICATION_FAILED",
+	  "peer ID does not match dstid" },
+	{ "ike proposal mismatch", "k", "enc = aes-128\nauth = hmac-sha1\n"
+	  "prf = hmac-sha1\ngroup = modp4096\n", HOWTO_CHILD, FLOW1R, NULL, 0,
+	  0, "IKE_SA_INIT failed: peer answered NO_PROPOSAL_CHOSEN",
+	  "NO_PROPOSAL_CHOSEN (none of the peer's proposals matches [ikesa])" },
+	{ "child proposal mismatch", "k", HOWTO_IKE, "enc = aes-128\n"
+	  "auth = hmac-sha2-512\ngroup = modp4096\n", FLOW1R, NULL, 1, 0,
+	  "CHILD SA for flow 1 refused by peer: NO_PROPOSAL_CHOSEN",
+	  "CHILD SA refused: no proposal chosen" },
+	{ "selectors mismatch", "k", HOWTO_IKE, HOWTO_CHILD,
+	  "flow = 203.0.113.128/25 198.51.100.0/24\n", NULL, 1, 0,
+	  "CHILD SA for flow 1 refused by peer: TS_UNACCEPTABLE",
+	  "CHILD SA refused: TS_UNACCEPTABLE" },
+};
+
+T_CASE(sim, mismatches_fail_with_the_right_notify)
+{
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		struct sim s;
+		char tag[32], extra[128];
+		struct pair p;
+
+		T_ROW("%s", failures[i].name);
+		snprintf(extra, sizeof(extra), "%s",
+		    failures[i].dstid_b ? failures[i].dstid_b : "");
+		p.a = vpn("active", GW1, GW2, "k", FLOW1, HOWTO_IKE,
+		    HOWTO_CHILD, NULL);
+		p.b = vpn("passive", GW2, GW1, failures[i].psk_b,
+		    failures[i].flow_b, failures[i].ike_b,
+		    failures[i].child_b, NULL);
+		if (failures[i].dstid_b) {
+			/* replace the default dstid line */
+			char *d = strstr((char *)p.b, "dstid = ");
+			char *e = d ? strchr(d, '\n') : NULL;
+			char rest[1024];
+
+			if (d && e) {
+				snprintf(rest, sizeof(rest), "%s", e + 1);
+				snprintf(d, 1024 - (size_t)(d - p.b), "%s%s",
+				    extra, rest);
+			}
+		}
+		snprintf(tag, sizeof(tag), "fail%zu", i);
+		T_ASSERT(up(&s, p, 40 + (uint32_t)i, tag) == 0);
+		sim_run(&s, 5000);
+		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"),
+		    failures[i].ike_up);
+		T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"),
+		    failures[i].ike_up);
+		T_EQ_INT(sim_count_children(&s, 0), failures[i].children);
+		T_EQ_INT(sim_count_children(&s, 1), failures[i].children);
+		T_EQ_INT(sim_kernel_sas(&s, 0), 0);
+		T_EQ_INT(sim_kernel_sas(&s, 1), 0);
+		T_CONTAINS(s.n[0].log, failures[i].log_a);
+		T_CONTAINS(s.n[1].log, failures[i].log_b);
+		sim_free(&s);
+	}
+}
+
+T_CASE(sim, invalid_ke_retry_with_the_asked_group)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "k", FLOW1, "enc = aes-256\n"
+		    "auth = hmac-sha2-256\nprf = hmac-sha2-256\n"
+		    "group = curve25519 ecp256\n", HOWTO_CHILD, NULL),
+		vpn("passive", GW2, GW1, "k", FLOW1R, "enc = aes-256\n"
+		    "auth = hmac-sha2-256\nprf = hmac-sha2-256\n"
+		    "group = ecp256\n", HOWTO_CHILD, NULL),
+	};
+
+	T_ASSERT(up(&s, p, 60, "ke") == 0);
+	sim_run(&s, 5000);
+	expect_up(&s, 1);
+	T_CONTAINS(s.n[0].log, "peer asks for group ecp256, retrying");
+	T_CONTAINS(s.n[0].log, "hmac-sha2-256 ecp256");
+	sim_free(&s);
+}
+
+T_CASE(sim, retransmit_limit_reached)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "k", FLOW1, HOWTO_IKE, HOWTO_CHILD,
+		    NULL),
+		vpn("passive", GW2, GW1, "k", FLOW1R, HOWTO_IKE, HOWTO_CHILD,
+		    NULL),
+	};
+
+	T_ASSERT(up(&s, p, 61, "retx") == 0);
+	/* gw2 answers IKE_SA_INIT (already on its way), then goes silent */
+	s.blackhole[1] = 1;
+	/* 2 + 4 + 8 + 16 + 32 s of retransmits, then 64 s more: the limit */
+	sim_run(&s, 130000);
+	T_CONTAINS(s.n[0].log, "retransmit 1 IKE_AUTH req 1 peer "
+	    "198.51.100.254:500 local 192.0.2.254:500");
+	T_CONTAINS(s.n[0].log, "retransmit 5 IKE_AUTH req 1");
+	T_CONTAINS(s.n[0].log, "sa_free: retransmit limit reached");
+	T_ASSERT(strstr(s.n[0].log, "retransmit 6 ") == NULL);
+	/* then the active VPN keeps trying, and comes up once it can */
+	s.blackhole[1] = 0;
+	sim_run(&s, 400000);
+	expect_up(&s, 1);
+	sim_free(&s);
+}
+
+T_CASE(sim, lossy_links_converge)
+{
+	int bad = 0;
+
+	for (uint32_t seed = 100; seed < 140; seed++) {
+		struct sim s;
+		struct pair p = {
+			vpn("active", GW1, GW2, "k",
+			    "flow = 203.0.113.0/25 203.0.113.128/26\n"
+			    "flow = 203.0.113.0/25 203.0.113.192/26\n",
+			    "enc = aes-128-gcm\nprf = hmac-sha2-256\n"
+			    "group = curve25519\n", "enc = aes-128\n"
+			    "auth = hmac-sha1\ngroup = curve25519\n", NULL),
+			vpn(seed % 2 ? "active" : "passive", GW2, GW1, "k",
+			    "flow = 203.0.113.128/25 203.0.113.0/25\n",
+			    "enc = aes-128-gcm\nprf = hmac-sha2-256\n"
+			    "group = curve25519\n", "enc = aes-128\n"
+			    "auth = hmac-sha1\ngroup = curve25519\n", NULL),
+		};
+
+		T_ROW("seed %u, 30%% loss, dup, reorder%s", seed,
+		    seed % 2 ? ", both active" : "");
+		T_ASSERT(up(&s, p, seed, "lossy") == 0);
+		s.loss_pct = 30;
+		s.dup_pct = 20;
+		s.reorder_pct = 30;
+		sim_run(&s, 600000);
+		/* a clean link for the end, as after a storm */
+		s.loss_pct = s.dup_pct = s.reorder_pct = 0;
+		sim_run(&s, 900000);
+		expect_up(&s, seed % 2 ? -1 : 2);
+		bad += sim_count_ike(&s, 0, NULL) != 1;
+		sim_free(&s);
+	}
+	T_ROW("no seed left more than one IKE SA");
+	T_EQ_INT(bad, 0);
+}
+
+T_CASE(sim, delete_reaches_the_peer)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "k", FLOW1, HOWTO_IKE, HOWTO_CHILD,
+		    NULL),
+		vpn("passive", GW2, GW1, "k", FLOW1R, HOWTO_IKE, HOWTO_CHILD,
+		    NULL),
+	};
+
+	T_ASSERT(up(&s, p, 62, "del") == 0);
+	sim_run(&s, 5000);
+	expect_up(&s, 1);
+	T_EQ_INT(ike_vpn_down(s.n[0].eng, "nom_vpn", s.now), 0);
+	sim_run(&s, 10000);
+	T_EQ_INT(sim_count_ike(&s, 0, NULL), 0);
+	T_EQ_INT(sim_count_ike(&s, 1, NULL), 0);
+	T_EQ_INT(sim_kernel_sas(&s, 0), 0);
+	T_EQ_INT(sim_kernel_sas(&s, 1), 0);
+	T_EQ_INT(s.n[1].n_policies, 0);
+	T_CONTAINS(s.n[1].log, "IKE SA deleted by peer");
+	sim_free(&s);
+}
