@@ -130,6 +130,33 @@ rc=$?
 grep -q "deleting every SA and exiting" "$TMP/ikd.log" && ok "SIGTERM is logged" ||
 	fail "SIGTERM is logged" "$(cat "$TMP/ikd.log")"
 
+# -S: an active VPN only responds.  Without it, ikd initiates at start-up
+# (a half-open SA towards 127.0.0.2, where nothing listens on PORT).
+sed 's/^mode = passive$/mode = active/' "$TMP/good.conf" > "$D/vpn.d/nom_vpn.conf"
+for opt in "" -S; do
+	$IKEBOX ikd -d $opt -P $PORT -f "$D/ikd.conf" 2>> "$TMP/ikd-S.log" &
+	PID=$!
+	wait_up "$SOCK"
+	n=$($CTL show sa --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	want=1; [ "$opt" = -S ] && want=0
+	[ "$n" = $want ] && ok "active vpn ${opt:-without -S}: $want IKE SA" ||
+		fail "active vpn ${opt:-without -S}: $want IKE SA" "$n" "$(cat "$TMP/ikd-S.log")"
+	kill -TERM $PID
+	wait $PID
+done
+cp "$TMP/good.conf" "$D/vpn.d/nom_vpn.conf"
+
+# A VPN without `local`: the wildcard is bound instead.
+sed 's/^local = .*/srcid = gw1.example.org/' "$TMP/good.conf" > "$D/vpn.d/nom_vpn.conf"
+$IKEBOX ikd -d -v -P $PORT -f "$D/ikd.conf" 2> "$TMP/ikd-any.log" &
+PID=$!
+wait_up "$SOCK"
+grep -q "listening on 0.0.0.0:$PORT\$" "$TMP/ikd-any.log" &&
+	ok "no local: binds 0.0.0.0" || fail "no local: binds 0.0.0.0" "$(cat "$TMP/ikd-any.log")"
+kill -TERM $PID
+wait $PID
+cp "$TMP/good.conf" "$D/vpn.d/nom_vpn.conf"
+
 # Detached: the parent returns 0 once the daemon is ready.
 expect "without -d: detaches, exit 0" 0 '' $IKEBOX ikd -P $PORT -f "$D/ikd.conf" -p "$TMP/bg.pid"
 DPID=$(cat "$TMP/bg.pid" 2>/dev/null)

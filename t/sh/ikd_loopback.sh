@@ -138,6 +138,23 @@ expect "up again" 0 '' $CTL1 up nom_vpn
 until_ok 15 up_on $CTL2 && ok "up brings it back" ||
 	fail "up brings it back" "$($CTL2 show sa)"
 
+# ispi_of CTL...: the first IKE SA's initiator SPI
+ispi_of() {
+	"$@" show sa --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ispi"])'
+}
+for cmd in "reset vpn nom_vpn" "reset all"; do
+	old=$(ispi_of $CTL1 2>/dev/null)
+	expect "$cmd" 0 '' $CTL1 $cmd
+	if until_ok 15 up_on $CTL1 && new=$(ispi_of $CTL1) && [ -n "$old" ] &&
+	    [ "$new" != "$old" ] && until_ok 5 up_on $CTL2; then
+		ok "$cmd: a new IKE SA replaces the old one"
+	else
+		fail "$cmd: a new IKE SA replaces the old one" "old $old new $new" \
+		    "$($CTL1 show sa)" "$($CTL2 show sa)"
+	fi
+done
+expect "show stats counts the SAs" 0 '^ike_sas +1$' $CTL1 show stats
+
 kill -TERM $P1
 wait $P1; rc1=$?
 until_ok 5 none_on $CTL2 && ok "SIGTERM on gw1 sends DELETE: gw2 drops its SAs" ||
