@@ -64,17 +64,21 @@ void
 ikd_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET] [-p PIDFILE] [-P PORT]\n"
-	    "  -d          stay in the foreground, log to stderr with timestamps\n"
-	    "              (without -d: detach, log to syslog, facility daemon)\n"
+	    "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET] [-p PIDFILE] "
+	    "[-P PORT]\n"
+	    "  -d          foreground, log to stderr with timestamps\n"
+	    "              (without -d: detach, syslog facility daemon)\n"
 	    "  -f FILE     configuration (default " CFG_DEFAULT_FILE ")\n"
-	    "  -n          check the configuration, print \"configuration OK\"\n"
+	    "  -n          check the configuration, print "
+	    "\"configuration OK\"\n"
 	    "              and exit (with -v: print it normalised)\n"
-	    "  -s SOCKET   control socket (default: `socket` in FILE, else\n"
+	    "  -s SOCKET   control socket (default: `socket` in FILE, "
+	    "else\n"
 	    "              " CFG_DEFAULT_SOCKET ")\n"
-	    "  -p PIDFILE  pid file (default: ikd.pid beside the socket)\n"
-	    "  -P PORT     IKE port to bind on each local address (default 500;\n"
-	    "              tests without root; NAT-T's 4500 is then not bound)\n"
+	    "  -p PIDFILE  pid file (default: SOCKET with .pid for .sock)\n"
+	    "  -P PORT     IKE port bound on each local address (default "
+	    "500;\n"
+	    "              for tests; NAT-T's 4500 is then not bound)\n"
 	    "  -S          start passive: every VPN only responds\n"
 	    "  -T          no NAT traversal (overrides nat_traversal)\n"
 	    "  -v          more log (repeat: -v info, -vv debug)\n"
@@ -579,7 +583,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	if (ctl_probe(d->sock)) {
 		fprintf(stderr, "ikd: another ikd is running on %s\n",
 		    d->sock);
-		return 1;
+		goto fail;
 	}
 	if (!fg) {
 		ready_fd = detach();
@@ -587,7 +591,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	mkdir_parent(d->sock);
 	mkdir_parent(d->pidfile);
 	if (pidfile_open(d) != 0) {
-		return 1;
+		goto fail;
 	}
 	rc = kbe_open(bname, &d->kbe, err, sizeof(err));
 	if (rc != 0) {
@@ -632,7 +636,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		uv_run(&d->uv, UV_RUN_DEFAULT);
 		ike_free(d->eng);
 		cfg = NULL;	/* the engine owns it either way */
-		goto fail_kbe;
+		goto fail_uv;
 	}
 	d->cfg = cfg;
 	loop_logf(IKE_LOG_INFO, "ikd started: %zu vpn(s), backend %s, "
@@ -655,15 +659,14 @@ fail_eng:
 fail_loop:
 	loop_close(&d->loop);
 	uv_run(&d->uv, UV_RUN_DEFAULT);
-	cfg_free(cfg);
-fail_kbe:
+fail_uv:
 	uv_loop_close(&d->uv);
-	if (d->kbe != NULL) {
-		d->kbe->ops->close(d->kbe);
-	}
+	d->kbe->ops->close(d->kbe);
 fail_pid:
 	unlink(d->pidfile);
 	close(d->pid_fd);
+fail:
+	cfg_free(cfg);
 	return 1;
 }
 
@@ -763,13 +766,14 @@ ikd_main(int argc, char **argv)
 	if (pidfile != NULL) {
 		snprintf(d->pidfile, sizeof(d->pidfile), "%s", pidfile);
 	} else {
-		char *slash;
+		/* /run/ikebox/ikd.sock -> /run/ikebox/ikd.pid */
+		size_t n = strlen(d->sock);
 
-		snprintf(d->pidfile, sizeof(d->pidfile), "%s", d->sock);
-		slash = strrchr(d->pidfile, '/');
-		snprintf(slash ? slash + 1 : d->pidfile,
-		    sizeof(d->pidfile) - (size_t)(slash ? slash + 1 -
-		    d->pidfile : 0), "ikd.pid");
+		if (n > 5 && strcmp(d->sock + n - 5, ".sock") == 0) {
+			n -= 5;
+		}
+		snprintf(d->pidfile, sizeof(d->pidfile), "%.*s.pid", (int)n,
+		    d->sock);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	loop_log_open(1);
