@@ -1,27 +1,783 @@
 /*
- * ikd.c - the `ikd` applet.
+ * ikd.c - the `ikd` applet: the IKEv2 daemon.
  *
- * Not built yet: it says so and exits 1 rather than pretend to work.
+ * Start-up does everything that can fail before the daemon detaches (load
+ * the configuration, refuse when another ikd answers on the control socket,
+ * open the kernel backend, bind the IKE sockets, open the control socket),
+ * so `ikd` returns 1 with the reason on the terminal instead of dying
+ * silently in the background.  Then one libuv loop carries the engine
+ * (net/loop.c), the control socket (net/ctl.c) and the signals:
+ * SIGTERM/SIGINT delete every SA (DELETE sent to each peer) and exit 0,
+ * SIGHUP reloads (a configuration with errors never replaces the running
+ * one).  The engine's kernel operations go to the backend named by the
+ * configuration through net/kbe.h.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "applets/applets.h"
+#include "applets/cfgcheck.h"
+#include "core/cfg.h"
+#include "core/ike.h"
+#include "core/kern.h"
+#include "core/show.h"
+#include "net/ctl.h"
+#include "net/kbe.h"
+#include "net/loop.h"
+#include "net/sock.h"
+
+#define IKD_PORT 500
+#define IKD_NATT_PORT 4500	/* RFC 3948 */
+
+struct ikd {
+	uv_loop_t uv;
+	struct loop loop;
+	struct ctl_server ctl;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	struct kbe *kbe;
+	struct ike_engine *eng;
+	struct cfg *cfg;	/* the engine's current one (engine-owned) */
+	const char *conf;
+	char sock[CFG_PATH_MAX];
+	char pidfile[PATH_MAX];
+	int pid_fd;
+	int base_level;		/* from -v; `log brief` returns to it */
+	int passive, no_natt, port_given, sock_given;
+	uint16_t port;
+	int stopping;
+};
 
 /* see applets.h */
 void
 ikd_usage(FILE *out)
 {
-	fprintf(out, "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET]\n");
+	fprintf(out,
+	    "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET] [-p PIDFILE] "
+	    "[-P PORT]\n"
+	    "  -d          foreground, log to stderr with timestamps\n"
+	    "              (without -d: detach, syslog facility daemon)\n"
+	    "  -f FILE     configuration (default " CFG_DEFAULT_FILE ")\n"
+	    "  -n          check the configuration, print "
+	    "\"configuration OK\"\n"
+	    "              and exit (with -v: print it normalised)\n"
+	    "  -s SOCKET   control socket (default: `socket` in FILE, "
+	    "else\n"
+	    "              " CFG_DEFAULT_SOCKET ")\n"
+	    "  -p PIDFILE  pid file (default: SOCKET with .pid for .sock)\n"
+	    "  -P PORT     IKE port bound on each local address (default "
+	    "500;\n"
+	    "              for tests; NAT-T's 4500 is then not bound)\n"
+	    "  -S          start passive: every VPN only responds\n"
+	    "  -T          no NAT traversal (overrides nat_traversal)\n"
+	    "  -v          more log (repeat: -v info, -vv debug)\n"
+	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n");
+}
+
+static uint64_t
+now_ms(struct ikd *d)
+{
+	return loop_now(&d->loop);
+}
+
+static void
+cfg_addr(const struct sockaddr_storage *ss, uint16_t port,
+    struct ike_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
+		sock_addr_from_sa((const struct sockaddr *)ss, a);
+	}
+	a->port = port;
+}
+
+/* -S and -T apply to every configuration, the reloaded ones too. */
+static void
+apply_overrides(struct ikd *d, struct cfg *cfg)
+{
+	if (d->passive) {
+		for (size_t i = 0; i < cfg->n_vpns; i++) {
+			cfg->vpns[i].mode = CFG_MODE_PASSIVE;
+		}
+	}
+	if (d->no_natt) {
+		cfg->nat_traversal = 0;
+	}
+	if (d->sock_given) {
+		snprintf(cfg->socket, sizeof(cfg->socket), "%s", d->sock);
+	}
+}
+
+static int
+listen_one(struct ikd *d, const struct ike_addr *a, int must)
+{
+	char buf[SHOW_ADDR_MAX];
+	int rc = loop_listen(&d->loop, a);
+
+	if (rc < 0) {
+		loop_logf(must ? IKE_LOG_ERR : IKE_LOG_WARN, "cannot bind %s: "
+		    "%s", show_addr(buf, sizeof(buf), a), strerror(-rc));
+		return must ? rc : 0;
+	}
+	if (rc == 0) {
+		loop_logf(IKE_LOG_INFO, "listening on %s",
+		    show_addr(buf, sizeof(buf), a));
+	}
+	return 0;
+}
+
+/*
+ * One socket per distinct local address (and port 4500 beside it for
+ * NAT-T, not used yet).  A VPN without `local` needs the wildcard of its
+ * family; then that family gets only the wildcard, since a wildcard and a
+ * specific bind on one port conflict without SO_REUSEADDR.
+ */
+static int
+listen_all(struct ikd *d, const struct cfg *cfg, int must)
+{
+	int wild4 = 0, wild6 = 0, rc;
+
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		const struct cfg_vpn *v = &cfg->vpns[i];
+
+		if (v->local.ss_family == AF_UNSPEC) {
+			wild4 |= v->family == AF_INET;
+			wild6 |= v->family == AF_INET6;
+		}
+	}
+	for (size_t i = 0; i <= cfg->n_vpns; i++) {
+		struct ike_addr a;
+
+		if (i < cfg->n_vpns) {
+			const struct cfg_vpn *v = &cfg->vpns[i];
+
+			if (v->local.ss_family == AF_UNSPEC ||
+			    (v->local.ss_family == AF_INET && wild4) ||
+			    (v->local.ss_family == AF_INET6 && wild6)) {
+				continue;
+			}
+			cfg_addr(&v->local, d->port, &a);
+			if ((rc = listen_one(d, &a, must)) < 0) {
+				return rc;
+			}
+			if (cfg->nat_traversal && !d->port_given) {
+				a.port = IKD_NATT_PORT;
+				listen_one(d, &a, 0);
+			}
+			continue;
+		}
+		for (int af = 4; af <= 6; af += 2) {
+			if ((af == 4 && !wild4) || (af == 6 && !wild6)) {
+				continue;
+			}
+			memset(&a, 0, sizeof(a));
+			a.af = (uint8_t)af;
+			a.port = d->port;
+			if ((rc = listen_one(d, &a, must)) < 0) {
+				return rc;
+			}
+			if (cfg->nat_traversal && !d->port_given) {
+				a.port = IKD_NATT_PORT;
+				listen_one(d, &a, 0);
+			}
+		}
+	}
+	return 0;
+}
+
+/* struct ike_env callbacks: sockets through the loop, kernel via kbe. */
+
+static void
+env_send(void *ctx, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len)
+{
+	struct ikd *d = ctx;
+
+	loop_send(&d->loop, local, peer, buf, len);
+}
+
+static int
+kbe_result(struct ikd *d, int rc)
+{
+	if (rc < 0) {
+		loop_logf(IKE_LOG_ERR, "%s", kbe_error(d->kbe)[0] ?
+		    kbe_error(d->kbe) : strerror(-rc));
+	}
+	return rc;
+}
+
+static int
+env_spi_alloc(void *ctx, const struct kern_sa *sa, uint32_t *spi)
+{
+	struct ikd *d = ctx;
+
+	return kbe_result(d, d->kbe->ops->spi_alloc(d->kbe, sa, spi));
+}
+
+static int
+env_sa_add(void *ctx, const struct kern_sa *sa)
+{
+	struct ikd *d = ctx;
+	int rc;
+
+	/*
+	 * An inbound SPI came from spi_alloc(): the backend holds it
+	 * reserved and wants sa_update() to complete it.  Fall back to a
+	 * plain add when it holds no such reservation.
+	 */
+	if (sa->dir == KERN_DIR_IN) {
+		rc = d->kbe->ops->sa_update(d->kbe, sa);
+		if (rc != -ESRCH && rc != -ENOENT) {
+			return kbe_result(d, rc);
+		}
+	}
+	return kbe_result(d, d->kbe->ops->sa_add(d->kbe, sa));
+}
+
+static int
+env_sa_del(void *ctx, const struct kern_sa *sa)
+{
+	struct ikd *d = ctx;
+
+	return kbe_result(d, d->kbe->ops->sa_del(d->kbe, sa));
+}
+
+static int
+env_policy_add(void *ctx, const struct kern_policy *p)
+{
+	struct ikd *d = ctx;
+
+	return kbe_result(d, d->kbe->ops->policy_add(d->kbe, p));
+}
+
+static int
+env_policy_del(void *ctx, const struct kern_policy *p)
+{
+	struct ikd *d = ctx;
+
+	return kbe_result(d, d->kbe->ops->policy_del(d->kbe, p));
+}
+
+static void
+env_log(void *ctx, int level, const char *line)
+{
+	loop_log_line(level, line);
+}
+
+/*
+ * Loads the configuration again.  Messages go to the log and, for
+ * `ikectl reload`, to out.  Returns 0 or a negative errno; on any error
+ * the running configuration stays.
+ */
+static int
+reload(struct ikd *d, FILE *out)
+{
+	struct cfg_diag diag = { 0 };
+	struct cfg *cfg = NULL;
+	int rc;
+
+	rc = cfg_load(d->conf, &cfg, &diag);
+	if (rc != 0 && out != NULL) {
+		fprintf(out, "configuration has errors, keeping the running "
+		    "one:\n");
+	}
+	for (size_t i = 0; i < diag.n; i++) {
+		loop_log_line(diag.msgs[i].warning ? IKE_LOG_WARN :
+		    IKE_LOG_ERR, diag.msgs[i].text);
+		if (out != NULL) {
+			fprintf(out, "  %s\n", diag.msgs[i].text);
+		}
+	}
+	cfg_diag_free(&diag);
+	if (rc != 0) {
+		loop_logf(IKE_LOG_ERR, "reload: %s has errors, keeping the "
+		    "running configuration", d->conf);
+		return rc;
+	}
+	apply_overrides(d, cfg);
+	if (strcmp(cfg->socket, d->cfg->socket) != 0 ||
+	    cfg->backend != d->cfg->backend) {
+		loop_logf(IKE_LOG_WARN, "reload: socket and backend changes "
+		    "take effect at the next start");
+	}
+	(void)listen_all(d, cfg, 0);
+	rc = ike_set_config(d->eng, cfg, now_ms(d));
+	if (rc != 0) {
+		loop_logf(IKE_LOG_ERR, "reload: engine refused the "
+		    "configuration: %s", strerror(-rc));
+		if (out != NULL) {
+			fprintf(out, "engine refused the configuration: %s\n",
+			    strerror(-rc));
+		}
+		loop_rearm(&d->loop);
+		return rc;
+	}
+	d->cfg = cfg;
+	loop_logf(IKE_LOG_INFO, "reloaded %s: %zu vpn(s)", d->conf,
+	    cfg->n_vpns);
+	loop_rearm(&d->loop);
+	return 0;
+}
+
+static int
+vpn_known(struct ikd *d, const char *name, FILE *out)
+{
+	if (cfg_vpn_find(d->cfg, name) != NULL) {
+		return 1;
+	}
+	fprintf(out, "unknown vpn '%s'\n", name);
+	return 0;
+}
+
+static int
+vpn_op(struct ikd *d, int up, const char *name, FILE *out)
+{
+	int rc = up ? ike_vpn_up(d->eng, name, now_ms(d)) :
+	    ike_vpn_down(d->eng, name, now_ms(d));
+
+	if (rc < 0) {
+		fprintf(out, "%s %s: %s\n", up ? "up" : "down", name,
+		    strerror(-rc));
+	}
+	return rc;
+}
+
+/* The control commands (net/ctl.h). */
+static int
+ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct ikd *d = ctx;
+	struct show_list sl;
+	struct ike_stats st;
+	int rc = 0;
+
+	switch (cmd->op) {
+	case CTL_SHOW_SA:
+		if (cmd->name[0] && !vpn_known(d, cmd->name, out)) {
+			return -ENOENT;
+		}
+		show_list_begin(&sl, out, cmd->name[0] ? cmd->name : NULL,
+		    cmd->json, now_ms(d));
+		ike_foreach_sa(d->eng, show_list_cb, &sl);
+		show_list_end(&sl);
+		return 0;
+	case CTL_SHOW_STATS:
+		ike_get_stats(d->eng, &st);
+		show_stats(out, &st, cmd->json);
+		return 0;
+	case CTL_UP:
+	case CTL_DOWN:
+		if (!vpn_known(d, cmd->name, out)) {
+			return -ENOENT;
+		}
+		loop_logf(IKE_LOG_INFO, "control: %s %s",
+		    cmd->op == CTL_UP ? "up" : "down", cmd->name);
+		rc = vpn_op(d, cmd->op == CTL_UP, cmd->name, out);
+		break;
+	case CTL_RESET_VPN:
+		if (!vpn_known(d, cmd->name, out)) {
+			return -ENOENT;
+		}
+		loop_logf(IKE_LOG_INFO, "control: reset vpn %s", cmd->name);
+		rc = vpn_op(d, 0, cmd->name, out);
+		if (rc == 0) {
+			rc = vpn_op(d, 1, cmd->name, out);
+		}
+		break;
+	case CTL_RESET_ALL:
+		/* Every SA goes; active VPNs initiate again. */
+		loop_logf(IKE_LOG_INFO, "control: reset all");
+		for (size_t i = 0; i < d->cfg->n_vpns; i++) {
+			(void)ike_vpn_down(d->eng, d->cfg->vpns[i].name,
+			    now_ms(d));
+		}
+		for (size_t i = 0; i < d->cfg->n_vpns; i++) {
+			if (d->cfg->vpns[i].mode == CFG_MODE_ACTIVE) {
+				(void)ike_vpn_up(d->eng, d->cfg->vpns[i].name,
+				    now_ms(d));
+			}
+		}
+		break;
+	case CTL_RELOAD:
+		loop_logf(IKE_LOG_INFO, "control: reload");
+		rc = reload(d, out);
+		break;
+	case CTL_LOG:
+		loop_log_set_level(cmd->verbose ? IKE_LOG_DEBUG :
+		    d->base_level);
+		ike_set_log_level(d->eng, loop_log_level());
+		return 0;
+	default:
+		fprintf(out, "command not handled\n");
+		return -EINVAL;
+	}
+	loop_rearm(&d->loop);
+	return rc;
+}
+
+static void
+close_all(struct ikd *d)
+{
+	ctl_server_close(&d->ctl);
+	loop_close(&d->loop);
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+}
+
+static void
+signal_cb(uv_signal_t *s, int signum)
+{
+	struct ikd *d = s->data;
+
+	if (signum == SIGHUP) {
+		loop_logf(IKE_LOG_INFO, "SIGHUP: reloading %s", d->conf);
+		(void)reload(d, NULL);
+		return;
+	}
+	if (d->stopping) {
+		return;
+	}
+	d->stopping = 1;
+	loop_logf(IKE_LOG_INFO, "%s: deleting every SA and exiting",
+	    strsignal(signum));
+	/* DELETEs leave now: sendmsg() on UDP does not queue in libuv. */
+	ike_shutdown(d->eng, now_ms(d));
+	if (d->kbe->ops->flush_own != NULL &&
+	    kbe_result(d, d->kbe->ops->flush_own(d->kbe)) == 0) {
+		loop_logf(IKE_LOG_DEBUG, "kernel: own SAs and policies "
+		    "flushed");
+	}
+	close_all(d);
+}
+
+static int
+pidfile_open(struct ikd *d)
+{
+	char buf[32];
+	int fd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "ikd: %s: %s\n", d->pidfile, strerror(errno));
+		return -1;
+	}
+	/* The lock closes the race two ikd started at once would have. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "ikd: another ikd holds %s\n", d->pidfile);
+		close(fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 ||
+	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+		fprintf(stderr, "ikd: %s: %s\n", d->pidfile, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	d->pid_fd = fd;
+	return 0;
+}
+
+/*
+ * Without -d: fork now, before anything holds an fd the parent would
+ * share; the parent waits for the child to say it is ready (or to fail)
+ * so that its exit status tells the truth.  Returns the write end of the
+ * readiness pipe in the child, -1 with -d; does not return in the parent.
+ */
+static int
+detach(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		fprintf(stderr, "ikd: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ikd: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		int st = 0;
+
+		close(p[1]);
+		if (read(p[0], &c, 1) == 1) {
+			_exit(0);
+		}
+		(void)waitpid(pid, &st, 0);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	close(p[0]);
+	(void)setsid();
+	return p[1];
+}
+
+static void
+ready(int fd)
+{
+	int null;
+
+	if (fd < 0) {
+		return;
+	}
+	/* Start-up problems went to the terminal; from now on, syslog. */
+	loop_log_open(0);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2) {
+			close(null);
+		}
+	}
+	(void)!write(fd, "R", 1);
+	close(fd);
+}
+
+static void
+mkdir_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+	}
+}
+
+static int
+run(struct ikd *d, struct cfg *cfg, int fg)
+{
+	const char *bname = cfg->backend == CFG_BACKEND_NULL ? "null" :
+	    "pfkey";
+	struct ike_env env = {
+		.ctx = d,
+		.send = env_send,
+		.spi_alloc = env_spi_alloc,
+		.sa_add = env_sa_add,
+		.sa_del = env_sa_del,
+		.policy_add = env_policy_add,
+		.policy_del = env_policy_del,
+		.log = env_log,
+	};
+	char err[KBE_ERR_MAX];
+	int rc, ready_fd = -1;
+
+	if (ctl_probe(d->sock)) {
+		fprintf(stderr, "ikd: another ikd is running on %s\n",
+		    d->sock);
+		goto fail;
+	}
+	if (!fg) {
+		ready_fd = detach();
+	}
+	mkdir_parent(d->sock);
+	mkdir_parent(d->pidfile);
+	if (pidfile_open(d) != 0) {
+		goto fail;
+	}
+	rc = kbe_open(bname, &d->kbe, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "ikd: backend %s: %s\n", bname,
+		    err[0] ? err : strerror(-rc));
+		goto fail_pid;
+	}
+	uv_loop_init(&d->uv);
+	loop_init(&d->loop, &d->uv);
+	d->eng = ike_new(&env, now_ms(d));
+	if (d->eng == NULL) {
+		fprintf(stderr, "ikd: out of memory\n");
+		goto fail_loop;
+	}
+	ike_set_log_level(d->eng, loop_log_level());
+	loop_set_engine(&d->loop, d->eng);
+	if (listen_all(d, cfg, 1) != 0) {
+		fprintf(stderr, "ikd: cannot bind the IKE sockets (see "
+		    "above)\n");
+		goto fail_eng;
+	}
+	rc = ctl_server_open(&d->ctl, &d->uv, d->sock, ctl_handler, d);
+	if (rc != 0) {
+		fprintf(stderr, "ikd: control socket %s: %s\n", d->sock,
+		    rc == -EADDRINUSE ? "another ikd is running" :
+		    strerror(-rc));
+		goto fail_eng;
+	}
+	uv_signal_init(&d->uv, &d->sig_term);
+	uv_signal_init(&d->uv, &d->sig_int);
+	uv_signal_init(&d->uv, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+	uv_signal_start(&d->sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
+	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
+
+	rc = ike_set_config(d->eng, cfg, now_ms(d));
+	if (rc != 0) {
+		fprintf(stderr, "ikd: engine refused the configuration: %s\n",
+		    strerror(-rc));
+		close_all(d);
+		uv_run(&d->uv, UV_RUN_DEFAULT);
+		ike_free(d->eng);
+		cfg = NULL;	/* the engine owns it either way */
+		goto fail_uv;
+	}
+	d->cfg = cfg;
+	loop_logf(IKE_LOG_INFO, "ikd started: %zu vpn(s), backend %s, "
+	    "control %s", cfg->n_vpns, bname, d->sock);
+	loop_rearm(&d->loop);
+	ready(ready_fd);
+
+	uv_run(&d->uv, UV_RUN_DEFAULT);
+
+	ike_free(d->eng);
+	uv_loop_close(&d->uv);
+	d->kbe->ops->close(d->kbe);
+	unlink(d->pidfile);
+	close(d->pid_fd);
+	loop_logf(IKE_LOG_INFO, "ikd stopped");
+	return 0;
+
+fail_eng:
+	ike_free(d->eng);
+fail_loop:
+	loop_close(&d->loop);
+	uv_run(&d->uv, UV_RUN_DEFAULT);
+fail_uv:
+	uv_loop_close(&d->uv);
+	d->kbe->ops->close(d->kbe);
+fail_pid:
+	unlink(d->pidfile);
+	close(d->pid_fd);
+fail:
+	cfg_free(cfg);
+	return 1;
 }
 
 /* see applets.h */
 int
 ikd_main(int argc, char **argv)
 {
+	struct ikd *d;
+	struct cfg_diag diag = { 0 };
+	struct cfg *cfg = NULL;
+	const char *sock = NULL, *pidfile = NULL;
+	int c, fg = 0, check = 0, nv = 0, rc;
+	char *end;
+	long port;
+
 	if (applet_wants_help(argc, argv)) {
 		ikd_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "ikd: not implemented in this build yet\n");
-	return 1;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		fprintf(stderr, "ikd: out of memory\n");
+		return 1;
+	}
+	d->conf = CFG_DEFAULT_FILE;
+	d->port = IKD_PORT;
+	d->pid_fd = -1;
+	while ((c = getopt(argc, argv, "dnSTvf:s:p:P:")) != -1) {
+		switch (c) {
+		case 'd':
+			fg = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'S':
+			d->passive = 1;
+			break;
+		case 'T':
+			d->no_natt = 1;
+			break;
+		case 'v':
+			nv++;
+			break;
+		case 'f':
+			d->conf = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'P':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno || *end || port < 1 || port > 65535) {
+				fprintf(stderr, "ikd: -P: bad port '%s'\n",
+				    optarg);
+				free(d);
+				return 2;
+			}
+			d->port = (uint16_t)port;
+			d->port_given = 1;
+			break;
+		default:
+			ikd_usage(stderr);
+			free(d);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		ikd_usage(stderr);
+		free(d);
+		return 2;
+	}
+	if (check) {
+		rc = cfgcheck_file(d->conf, nv > 0);
+		free(d);
+		return rc;
+	}
+	d->base_level = IKE_LOG_WARN + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
+	    IKE_LOG_WARN + nv;
+	loop_log_set_level(d->base_level);
+	rc = cfg_load(d->conf, &cfg, &diag);
+	cfg_diag_print(stderr, &diag);
+	cfg_diag_free(&diag);
+	if (rc != 0) {
+		fprintf(stderr, "ikd: %s: configuration has errors\n",
+		    d->conf);
+		free(d);
+		return 1;
+	}
+	snprintf(d->sock, sizeof(d->sock), "%s", sock ? sock : cfg->socket);
+	d->sock_given = sock != NULL;
+	apply_overrides(d, cfg);
+	if (pidfile != NULL) {
+		snprintf(d->pidfile, sizeof(d->pidfile), "%s", pidfile);
+	} else {
+		/* /run/ikebox/ikd.sock -> /run/ikebox/ikd.pid */
+		size_t n = strlen(d->sock);
+
+		if (n > 5 && strcmp(d->sock + n - 5, ".sock") == 0) {
+			n -= 5;
+		}
+		snprintf(d->pidfile, sizeof(d->pidfile), "%.*s.pid", (int)n,
+		    d->sock);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	loop_log_open(1);
+	rc = run(d, cfg, fg);
+	free(d);
+	return rc;
 }

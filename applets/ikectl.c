@@ -1,27 +1,151 @@
 /*
- * ikectl.c - the `ikectl` applet.
+ * ikectl.c - the `ikectl` applet: one command to the running ikd.
  *
- * Not built yet: it says so and exits 1 rather than pretend to work.
+ * The command words are sent as they are over the control socket (net/ctl.h)
+ * and the daemon's reply is printed: the body on stdout when it succeeded,
+ * "ikectl: REASON" on stderr when it failed.  Exit status, for scripts:
+ * 0 done, 1 the daemon refused or failed the command, 2 no daemon to talk to
+ * (or a usage error).  The socket is -s SOCKET, else the `socket` key of
+ * the configuration's [global] section (-f FILE, default
+ * /etc/ikebox/ikd.conf), else /run/ikebox/ikd.sock.
  */
+#include <errno.h>
+#include <ini.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "applets/applets.h"
+#include "net/ctl.h"
+
+#define IKECTL_CONF "/etc/ikebox/ikd.conf"
+#define IKECTL_SOCKET "/run/ikebox/ikd.sock"
 
 /* see applets.h */
 void
 ikectl_usage(FILE *out)
 {
-	fprintf(out, "usage: ikectl [-s SOCKET] show sa|show stats|reload|load FILE|reset all|reset vpn NAME|up NAME|down NAME|log verbose|brief|monitor\n");
+	fprintf(out,
+	    "usage: ikectl [-s SOCKET] [-f FILE] COMMAND...\n"
+	    "commands:\n"
+	    "  show sa [NAME] [--json]   IKE and CHILD SAs (all or one VPN's)\n"
+	    "  show stats [--json]       daemon counters\n"
+	    "  up NAME | down NAME       initiate / delete a VPN's SAs\n"
+	    "  reset vpn NAME            down, then up\n"
+	    "  reset all                 delete every SA, restart active VPNs\n"
+	    "  reload                    re-read the configuration\n"
+	    "  log verbose|brief         debug logging on / back to normal\n"
+	    "options:\n"
+	    "  -s SOCKET  control socket (default: `socket` in FILE, else %s)\n"
+	    "  -f FILE    configuration to read the socket from (default %s)\n"
+	    "exit: 0 ok, 1 command failed (reason printed), 2 no ikd running\n",
+	    IKECTL_SOCKET, IKECTL_CONF);
+}
+
+struct sock_find {
+	char path[108];
+};
+
+static int
+conf_cb(void *arg, const char *section, const char *name, const char *value)
+{
+	struct sock_find *f = arg;
+
+	if (strcmp(section, "global") == 0 && strcmp(name, "socket") == 0) {
+		snprintf(f->path, sizeof(f->path), "%s", value);
+	}
+	return 1;
+}
+
+/*
+ * Only the [global] socket key is read, not the whole configuration: a
+ * broken VPN file must not keep the admin from talking to the daemon.
+ */
+static void
+default_socket(const char *conf, char *out, size_t len)
+{
+	struct sock_find f = { IKECTL_SOCKET };
+
+	(void)ini_parse(conf, conf_cb, &f);
+	snprintf(out, len, "%s", f.path);
 }
 
 /* see applets.h */
 int
 ikectl_main(int argc, char **argv)
 {
+	const char *conf = IKECTL_CONF, *sock = NULL;
+	char path[108], *cmd, *body = NULL;
+	size_t len = 0, blen;
+	int c, rc, status;
+
 	if (applet_wants_help(argc, argv)) {
 		ikectl_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "ikectl: not implemented in this build yet\n");
-	return 1;
+	/* "+": stop at the first command word (show sa --json). */
+	while ((c = getopt(argc, argv, "+s:f:")) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'f':
+			conf = optarg;
+			break;
+		default:
+			ikectl_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		ikectl_usage(stderr);
+		return 2;
+	}
+	if (sock == NULL) {
+		default_socket(conf, path, sizeof(path));
+		sock = path;
+	}
+	for (int i = optind; i < argc; i++) {
+		len += strlen(argv[i]) + 1;
+	}
+	cmd = malloc(len);
+	if (cmd == NULL) {
+		fprintf(stderr, "ikectl: out of memory\n");
+		return 1;
+	}
+	cmd[0] = '\0';
+	for (int i = optind; i < argc; i++) {
+		strcat(cmd, argv[i]);
+		if (i + 1 < argc) {
+			strcat(cmd, " ");
+		}
+	}
+	rc = ctl_call(sock, cmd, &status, &body, &blen);
+	free(cmd);
+	if (rc == -EPROTO) {
+		fprintf(stderr, "ikectl: no valid reply from ikd on %s\n",
+		    sock);
+		return 1;
+	}
+	if (rc == -EMSGSIZE || rc == -ENOMEM) {
+		fprintf(stderr, "ikectl: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "ikectl: no ikd running on %s: %s\n", sock,
+		    strerror(-rc));
+		return 2;
+	}
+	if (status != CTL_OK) {
+		fprintf(stderr, "ikectl: %s", blen ? body : "failed\n");
+		if (blen && body[blen - 1] != '\n') {
+			putc('\n', stderr);
+		}
+		free(body);
+		return 1;
+	}
+	fwrite(body, 1, blen, stdout);
+	free(body);
+	return fflush(stdout) == 0 ? 0 : 1;
 }

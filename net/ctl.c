@@ -1,0 +1,667 @@
+/*
+ * ctl.c - control socket protocol: frame and command parsing, the daemon's
+ * listener on the libuv loop, and the blocking client ikectl uses.
+ *
+ * The protocol is deliberately tiny (see ctl.h): a length-prefixed request
+ * answered by a length-prefixed reply, then the connection closes.  Bounds
+ * are checked on the declared length before anything is buffered, so a
+ * hostile or confused client costs at most CTL_MAX_REQUEST bytes and
+ * CTL_TIMEOUT_MS per connection, CTL_MAX_CONNS at a time.  The listener is
+ * our own fd watched with uv_poll_t (we need the fd for SO_PEERCRED and the
+ * bind-time umask anyway); accepted clients become uv_pipe_t so that libuv
+ * buffers the reply writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "net/ctl.h"
+
+#define CTL_MAX_WORDS 8
+
+struct ctl_conn {
+	struct ctl_server *srv;
+	uv_pipe_t pipe;
+	uv_timer_t timer;
+	uv_write_t wr;
+	uint8_t *buf;
+	size_t len, cap;
+	uint8_t *reply;
+	int open_handles;
+	int closing;
+	int denied;		/* peer is neither root nor our uid */
+	struct ctl_conn *next;
+};
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* see ctl.h */
+int
+ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
+    size_t errlen)
+{
+	char words[CTL_MAX_WORDS][CTL_NAME_MAX];
+	int n = 0, json = 0;
+	size_t i = 0;
+
+	memset(cmd, 0, sizeof(*cmd));
+	while (i < len) {
+		size_t start, wl;
+
+		if (text[i] == ' ') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && text[i] != ' ') {
+			unsigned char c = (unsigned char)text[i];
+
+			if (c < 0x21 || c > 0x7e) {
+				snprintf(err, errlen, "malformed command: "
+				    "byte 0x%02x at offset %zu", c, i);
+				return -EBADMSG;
+			}
+			i++;
+		}
+		wl = i - start;
+		if (wl >= CTL_NAME_MAX) {
+			snprintf(err, errlen, "malformed command: word at "
+			    "offset %zu longer than %d bytes", start,
+			    CTL_NAME_MAX - 1);
+			return -EBADMSG;
+		}
+		if (wl == 6 && memcmp(text + start, "--json", 6) == 0) {
+			json = 1;
+			continue;
+		}
+		if (n == CTL_MAX_WORDS) {
+			snprintf(err, errlen, "malformed command: too many "
+			    "words");
+			return -EBADMSG;
+		}
+		memcpy(words[n], text + start, wl);
+		words[n][wl] = '\0';
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "empty command (commands: %s)",
+		    CTL_USAGE);
+		return -EBADMSG;
+	}
+	cmd->json = json;
+
+#define IS(k, s) (n > (k) && strcmp(words[k], (s)) == 0)
+	if (IS(0, "show") && IS(1, "sa") && n <= 3) {
+		cmd->op = CTL_SHOW_SA;
+		if (n == 3) {
+			strcpy(cmd->name, words[2]);
+		}
+	} else if (IS(0, "show") && IS(1, "stats") && n == 2) {
+		cmd->op = CTL_SHOW_STATS;
+	} else if ((IS(0, "up") || IS(0, "down")) && n == 2) {
+		cmd->op = IS(0, "up") ? CTL_UP : CTL_DOWN;
+		strcpy(cmd->name, words[1]);
+	} else if (IS(0, "reload") && n == 1) {
+		cmd->op = CTL_RELOAD;
+	} else if (IS(0, "log") && n == 2 &&
+	    (IS(1, "verbose") || IS(1, "brief"))) {
+		cmd->op = CTL_LOG;
+		cmd->verbose = IS(1, "verbose");
+	} else if (IS(0, "reset") && IS(1, "all") && n == 2) {
+		cmd->op = CTL_RESET_ALL;
+	} else if (IS(0, "reset") && IS(1, "vpn") && n == 3) {
+		cmd->op = CTL_RESET_VPN;
+		strcpy(cmd->name, words[2]);
+	} else {
+		snprintf(err, errlen, "unknown command '%s%s%s' "
+		    "(commands: %s)", words[0], n > 1 ? " " : "",
+		    n > 1 ? words[1] : "", CTL_USAGE);
+		return -EBADMSG;
+	}
+#undef IS
+	if (json && cmd->op != CTL_SHOW_SA && cmd->op != CTL_SHOW_STATS) {
+		snprintf(err, errlen, "--json only applies to show");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* see ctl.h */
+int
+ctl_reply_make(int status, const void *body, size_t blen, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t *b;
+
+	if (blen > CTL_MAX_REPLY - 1) {
+		return -EMSGSIZE;
+	}
+	b = malloc(5 + blen);
+	if (b == NULL) {
+		return -ENOMEM;
+	}
+	put_be32(b, (uint32_t)(blen + 1));
+	b[4] = (uint8_t)status;
+	if (blen > 0) {
+		memcpy(b + 5, body, blen);
+	}
+	*out = b;
+	*outlen = 5 + blen;
+	return 0;
+}
+
+static int
+reply_fail(const char *reason, uint8_t **reply, size_t *rlen)
+{
+	int rc = ctl_reply_make(CTL_FAILED, reason, strlen(reason), reply,
+	    rlen);
+
+	return rc < 0 ? rc : 1;
+}
+
+/* see ctl.h */
+int
+ctl_serve(const uint8_t *in, size_t len, ctl_handler_fn h, void *ctx,
+    uint8_t **reply, size_t *rlen)
+{
+	struct ctl_cmd cmd;
+	char err[512];
+	uint32_t n;
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *out;
+	int rc;
+
+	if (len < 4) {
+		return 0;
+	}
+	n = get_be32(in);
+	if (n == 0) {
+		return reply_fail("malformed request: empty frame\n", reply,
+		    rlen);
+	}
+	if (n > CTL_MAX_REQUEST) {
+		snprintf(err, sizeof(err), "malformed request: %u bytes, "
+		    "more than %u\n", n, CTL_MAX_REQUEST);
+		return reply_fail(err, reply, rlen);
+	}
+	if (len - 4 < n) {
+		return 0;
+	}
+	if (in[4] != CTL_VERSION) {
+		snprintf(err, sizeof(err), "unsupported protocol version %u "
+		    "(this ikd speaks %u)\n", in[4], CTL_VERSION);
+		return reply_fail(err, reply, rlen);
+	}
+	if (ctl_cmd_parse((const char *)in + 5, n - 1, &cmd, err,
+	    sizeof(err) - 1) < 0) {
+		strcat(err, "\n");
+		return reply_fail(err, reply, rlen);
+	}
+	out = open_memstream(&body, &blen);
+	if (out == NULL) {
+		return -ENOMEM;
+	}
+	rc = h(ctx, &cmd, out);
+	if (fclose(out) != 0) {
+		free(body);
+		return -ENOMEM;
+	}
+	rc = ctl_reply_make(rc < 0 ? CTL_FAILED : CTL_OK, body, blen, reply,
+	    rlen);
+	free(body);
+	if (rc == -EMSGSIZE) {
+		return reply_fail("reply too large\n", reply, rlen);
+	}
+	return rc < 0 ? rc : 1;
+}
+
+/* see ctl.h */
+int
+ctl_reply_parse(const uint8_t *buf, size_t len, int *status,
+    const uint8_t **body, size_t *blen)
+{
+	uint32_t n;
+
+	if (len < 4) {
+		return -EAGAIN;
+	}
+	n = get_be32(buf);
+	if (n == 0 || n > CTL_MAX_REPLY) {
+		return -EBADMSG;
+	}
+	if (len - 4 < n) {
+		return -EAGAIN;
+	}
+	if (buf[4] != CTL_OK && buf[4] != CTL_FAILED) {
+		return -EBADMSG;
+	}
+	*status = buf[4];
+	*body = buf + 5;
+	*blen = n - 1;
+	return 0;
+}
+
+/* see ctl.h */
+int
+ctl_request_make(const char *cmd, uint8_t *buf, size_t cap)
+{
+	size_t n = strlen(cmd);
+
+	if (n + 1 > CTL_MAX_REQUEST || n + 5 > cap) {
+		return -EMSGSIZE;
+	}
+	put_be32(buf, (uint32_t)(n + 1));
+	buf[4] = CTL_VERSION;
+	memcpy(buf + 5, cmd, n);
+	return (int)(n + 5);
+}
+
+static int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static int
+read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r <= 0) {
+			return -EPROTO;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* see ctl.h */
+int
+ctl_call(const char *path, const char *cmd, int *status, char **body,
+    size_t *blen)
+{
+	struct timeval tv = { .tv_sec = 60 };
+	uint8_t *req, hdr[5];
+	size_t off = 0;
+	uint32_t n;
+	int fd, len, rc = -EPROTO;
+
+	*body = NULL;
+	req = malloc(CTL_MAX_REQUEST + 4);
+	if (req == NULL) {
+		return -ENOMEM;
+	}
+	len = ctl_request_make(cmd, req, CTL_MAX_REQUEST + 4);
+	if (len < 0) {
+		free(req);
+		return len;
+	}
+	fd = unix_connect(path);
+	if (fd < 0) {
+		free(req);
+		return fd;
+	}
+	/* A wedged daemon must not hang scripts forever. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (off < (size_t)len) {
+		ssize_t w = send(fd, req + off, (size_t)len - off,
+		    MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w < 0) {
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (read_full(fd, hdr, 5) != 0) {
+		goto out;
+	}
+	n = get_be32(hdr);
+	if (n == 0 || n > CTL_MAX_REPLY ||
+	    (hdr[4] != CTL_OK && hdr[4] != CTL_FAILED)) {
+		goto out;
+	}
+	*body = malloc(n);
+	if (*body == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (read_full(fd, (uint8_t *)*body, n - 1) != 0) {
+		free(*body);
+		*body = NULL;
+		goto out;
+	}
+	(*body)[n - 1] = '\0';
+	*blen = n - 1;
+	*status = hdr[4];
+	rc = 0;
+out:
+	free(req);
+	close(fd);
+	return rc;
+}
+
+/* see ctl.h */
+int
+ctl_probe(const char *path)
+{
+	int fd = unix_connect(path);
+
+	if (fd < 0) {
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+static void
+conn_handle_closed(uv_handle_t *h)
+{
+	struct ctl_conn *c = h->data;
+	struct ctl_conn **pp;
+
+	if (--c->open_handles > 0) {
+		return;
+	}
+	for (pp = &c->srv->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	c->srv->n_conns--;
+	free(c->buf);
+	free(c->reply);
+	free(c);
+}
+
+static void
+conn_close(struct ctl_conn *c)
+{
+	if (c->closing) {
+		return;
+	}
+	c->closing = 1;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+}
+
+static void
+conn_written_cb(uv_write_t *req, int status)
+{
+	conn_close(req->data);
+}
+
+static void
+conn_timeout_cb(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void
+conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct ctl_conn *c = h->data;
+
+	if (c->len == c->cap && c->cap < 4 + CTL_MAX_REQUEST) {
+		size_t ncap = c->cap ? c->cap * 2 : 512;
+		uint8_t *nb;
+
+		if (ncap > 4 + CTL_MAX_REQUEST) {
+			ncap = 4 + CTL_MAX_REQUEST;
+		}
+		nb = realloc(c->buf, ncap);
+		if (nb != NULL) {
+			c->buf = nb;
+			c->cap = ncap;
+		}
+	}
+	/* A zero-length buffer makes libuv report UV_ENOBUFS: we close. */
+	*buf = uv_buf_init((char *)c->buf + c->len,
+	    (unsigned)(c->cap - c->len));
+}
+
+static int
+conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct ctl_conn *c = ctx;
+
+	if (c->denied) {
+		fprintf(out, "permission denied\n");
+		return -EPERM;
+	}
+	return c->srv->handler(c->srv->ctx, cmd, out);
+}
+
+static void
+conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct ctl_conn *c = st->data;
+	uv_buf_t out;
+	size_t rlen;
+	int rc;
+
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)nread;
+	rc = ctl_serve(c->buf, c->len, conn_handler, c, &c->reply, &rlen);
+	if (rc == 0) {
+		return;
+	}
+	uv_read_stop(st);
+	if (rc == 1 && c->denied) {
+		/* Whatever it asked, well-formed or not. */
+		free(c->reply);
+		c->reply = NULL;
+		rc = reply_fail("permission denied\n", &c->reply, &rlen);
+	}
+	if (rc < 0) {
+		conn_close(c);
+		return;
+	}
+	out = uv_buf_init((char *)c->reply, (unsigned)rlen);
+	c->wr.data = c;
+	if (uv_write(&c->wr, st, &out, 1, conn_written_cb) != 0) {
+		conn_close(c);
+	}
+}
+
+/*
+ * Refuses a client with a one-shot reply, small enough not to block (the
+ * client may see a reset instead if its request is still unread).
+ */
+static void
+refuse(int fd, const char *reason)
+{
+	uint8_t *r;
+	size_t rlen;
+
+	if (ctl_reply_make(CTL_FAILED, reason, strlen(reason), &r,
+	    &rlen) == 0) {
+		(void)!send(fd, r, rlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		free(r);
+	}
+	close(fd);
+}
+
+static void
+server_accept_cb(uv_poll_t *p, int status, int events)
+{
+	struct ctl_server *s = p->data;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct ctl_conn *c;
+	int fd;
+
+	fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		return;
+	}
+	if (s->n_conns >= CTL_MAX_CONNS) {
+		refuse(fd, "too many control connections\n");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	/*
+	 * A refused peer still gets its request read and a reply: closing
+	 * on unread data would reset the connection and the client would
+	 * only see "connection reset".
+	 */
+	c->denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &clen) != 0 || (cred.uid != 0 && cred.uid != geteuid());
+	if (uv_pipe_init(s->loop, &c->pipe, 0) != 0) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->pipe.data = c;
+	c->open_handles = 1;
+	c->next = s->conns;
+	s->conns = c;
+	s->n_conns++;
+	if (uv_pipe_open(&c->pipe, fd) != 0) {
+		close(fd);
+		c->closing = 1;
+		uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+		return;
+	}
+	uv_timer_init(s->loop, &c->timer);
+	c->timer.data = c;
+	c->open_handles = 2;
+	uv_timer_start(&c->timer, conn_timeout_cb, CTL_TIMEOUT_MS, 0);
+	if (uv_read_start((uv_stream_t *)&c->pipe, conn_alloc_cb,
+	    conn_read_cb) != 0) {
+		conn_close(c);
+	}
+}
+
+/* see ctl.h */
+int
+ctl_server_open(struct ctl_server *s, uv_loop_t *loop, const char *path,
+    ctl_handler_fn h, void *ctx)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	if (ctl_probe(path)) {
+		return -EADDRINUSE;
+	}
+	if (lstat(path, &st) == 0) {
+		/* Stale socket of a dead ikd: replace it; anything else: no. */
+		if (!S_ISSOCK(st.st_mode)) {
+			return -EEXIST;
+		}
+		(void)unlink(path);
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	/* Root only from the start: no window where others may connect. */
+	old = umask(077);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 16) != 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = uv_poll_init(loop, &s->poll, fd);
+	if (rc == 0) {
+		s->poll.data = s;
+		rc = uv_poll_start(&s->poll, UV_READABLE, server_accept_cb);
+		if (rc != 0) {
+			uv_close((uv_handle_t *)&s->poll, NULL);
+		}
+	}
+	if (rc != 0) {
+		close(fd);
+		(void)unlink(path);
+		return rc;
+	}
+	s->loop = loop;
+	s->fd = fd;
+	strcpy(s->path, path);
+	s->handler = h;
+	s->ctx = ctx;
+	return 0;
+}
+
+/* see ctl.h */
+void
+ctl_server_close(struct ctl_server *s)
+{
+	struct ctl_conn *c;
+
+	if (s->fd < 0) {
+		return;
+	}
+	for (c = s->conns; c; c = c->next) {
+		conn_close(c);
+	}
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, NULL);
+	close(s->fd);
+	s->fd = -1;
+	(void)unlink(s->path);
+}

@@ -1,0 +1,132 @@
+/*
+ * ctl.h - the control socket between ikectl and ikd.
+ *
+ * A Unix stream socket (mode 0600, peers must be root or the daemon's own
+ * uid, checked with SO_PEERCRED).  One request and one reply per connection.
+ * Every message is a frame: a 4-byte big-endian length N, then N bytes.
+ *
+ *   request payload: version byte (CTL_VERSION), command text: printable
+ *                    ASCII words separated by spaces, e.g. "show sa --json"
+ *                    (1 <= N <= CTL_MAX_REQUEST)
+ *   reply payload:   status byte (CTL_OK or CTL_FAILED), body text; on
+ *                    failure the body is the reason (N <= CTL_MAX_REPLY)
+ *
+ * A malformed, oversized or unknown request gets a CTL_FAILED reply, never a
+ * crash; the parsing half (ctl_serve, ctl_cmd_parse) does no I/O so tests
+ * can feed it anything.  Commands are listed in CTL_USAGE.
+ */
+#ifndef IKEBOX_NET_CTL_H
+#define IKEBOX_NET_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#define CTL_VERSION 1
+#define CTL_MAX_REQUEST 65536		/* request payload bytes */
+#define CTL_MAX_REPLY (16u << 20)	/* reply payload bytes */
+#define CTL_MAX_CONNS 16		/* clients served at once */
+#define CTL_TIMEOUT_MS 10000		/* a client silent this long is cut */
+#define CTL_NAME_MAX 128
+
+#define CTL_OK 0
+#define CTL_FAILED 1
+
+#define CTL_USAGE \
+	"show sa [NAME] [--json] | show stats [--json] | up NAME | " \
+	"down NAME | reload | log verbose|brief | reset all | reset vpn NAME"
+
+enum ctl_op {
+	CTL_SHOW_SA = 1,
+	CTL_SHOW_STATS,
+	CTL_UP,
+	CTL_DOWN,
+	CTL_RELOAD,
+	CTL_LOG,
+	CTL_RESET_ALL,
+	CTL_RESET_VPN,
+};
+
+struct ctl_cmd {
+	int op;				/* enum ctl_op */
+	int json;			/* --json given */
+	int verbose;			/* CTL_LOG: 1 verbose, 0 brief */
+	char name[CTL_NAME_MAX];	/* VPN name; "" when none */
+};
+
+/*
+ * Parses command text (len bytes, not NUL-terminated).  Returns 0, or
+ * -EBADMSG with a reason for the user in err.
+ */
+int ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd,
+    char *err, size_t errlen);
+
+/*
+ * Runs a parsed command.  Writes the reply body to out and returns 0, or
+ * writes the reason to out and returns a negative errno (CTL_FAILED).
+ */
+typedef int (*ctl_handler_fn)(void *ctx, const struct ctl_cmd *cmd,
+    FILE *out);
+
+/*
+ * Serves the request at the start of in (len bytes received so far).
+ * Returns 0 when more bytes are needed; 1 when a reply frame is ready in
+ * *reply (malloc'd, *rlen bytes; send it and close); -ENOMEM.  h runs only
+ * for a well-formed, known command.
+ */
+int ctl_serve(const uint8_t *in, size_t len, ctl_handler_fn h, void *ctx,
+    uint8_t **reply, size_t *rlen);
+
+/* Builds a reply frame (malloc'd).  Returns 0 or -ENOMEM/-EMSGSIZE. */
+int ctl_reply_make(int status, const void *body, size_t blen,
+    uint8_t **out, size_t *outlen);
+
+/*
+ * Parses a reply frame.  Returns 0 (body points into buf), -EAGAIN when
+ * incomplete, -EBADMSG when it cannot be a reply.
+ */
+int ctl_reply_parse(const uint8_t *buf, size_t len, int *status,
+    const uint8_t **body, size_t *blen);
+
+/* Builds a request frame into buf.  Returns its length or -EMSGSIZE. */
+int ctl_request_make(const char *cmd, uint8_t *buf, size_t cap);
+
+/*
+ * Client side, blocking: sends cmd to the daemon at path and waits for the
+ * reply.  Returns 0 with *status and *body (malloc'd, NUL-terminated,
+ * *blen bytes before the NUL); -errno from connect() when no daemon answers
+ * (-ENOENT, -ECONNREFUSED...); -EPROTO on a bad or missing reply.
+ */
+int ctl_call(const char *path, const char *cmd, int *status, char **body,
+    size_t *blen);
+
+/* 1 when a process accepts connections on path, else 0. */
+int ctl_probe(const char *path);
+
+struct ctl_conn;
+
+/* The daemon's listening socket.  Embedded in its owner; not copied. */
+struct ctl_server {
+	uv_loop_t *loop;
+	uv_poll_t poll;
+	int fd;
+	char path[108];
+	ctl_handler_fn handler;
+	void *ctx;
+	int n_conns;
+	struct ctl_conn *conns;
+};
+
+/*
+ * Binds path (mode 0600) and serves it on loop.  Refuses with -EADDRINUSE
+ * when another process answers on path; replaces a stale socket file.
+ * Returns 0 or a negative errno.
+ */
+int ctl_server_open(struct ctl_server *s, uv_loop_t *loop, const char *path,
+    ctl_handler_fn h, void *ctx);
+
+/* Stops listening, drops clients, removes the socket file. */
+void ctl_server_close(struct ctl_server *s);
+
+#endif

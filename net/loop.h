@@ -1,0 +1,81 @@
+/*
+ * loop.h - the engine on a libuv loop: IKE sockets, the engine timer, and
+ * the daemon's log sink.
+ *
+ * struct loop owns one UDP socket per local address and port (net/sock.h)
+ * watched with uv_poll_t, feeds every datagram to ike_input(), and keeps one
+ * uv_timer_t armed at ike_next_timer().  Engine time is uv_now(): monotonic
+ * milliseconds.  Call loop_rearm() after any call into the engine made from
+ * outside the loop's own callbacks (control commands, signals).
+ */
+#ifndef IKEBOX_NET_LOOP_H
+#define IKEBOX_NET_LOOP_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/ike.h"
+
+#define LOOP_MAX_SOCKS 64
+#define LOOP_RX_BURST 64	/* datagrams read per wake-up per socket */
+
+struct loop;
+
+struct loop_sock {
+	struct loop *l;
+	uv_poll_t poll;
+	int fd;
+	struct ike_addr local;
+};
+
+struct loop {
+	uv_loop_t *uv;
+	struct ike_engine *eng;
+	uv_timer_t timer;
+	struct loop_sock socks[LOOP_MAX_SOCKS];
+	int n_socks;
+	uint64_t rx, tx, tx_err;
+};
+
+/* Initialises l on uv (no engine yet).  Returns 0 or a negative errno. */
+int loop_init(struct loop *l, uv_loop_t *uv);
+
+/* The engine datagrams and timers go to (not owned). */
+void loop_set_engine(struct loop *l, struct ike_engine *eng);
+
+/*
+ * Opens and watches a socket on local (address and port).  Returns 0, 1
+ * when one was open already, or a negative errno.
+ */
+int loop_listen(struct loop *l, const struct ike_addr *local);
+
+/*
+ * Sends from the socket bound to local's address (the one with local's
+ * port when there are several), as struct ike_env's send wants.
+ */
+void loop_send(struct loop *l, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len);
+
+/* Arms the timer at ike_next_timer(). */
+void loop_rearm(struct loop *l);
+
+/* The engine's clock: uv_now() after refreshing it. */
+uint64_t loop_now(struct loop *l);
+
+/* Closes sockets and timer (their close callbacks run on the loop). */
+void loop_close(struct loop *l);
+
+/*
+ * Logging.  loop_log_open() picks the sink once: stderr with a timestamp
+ * (foreground), or syslog (facility daemon, tag "ikd").  Lines above the
+ * current level are dropped.
+ */
+void loop_log_open(int to_stderr);
+void loop_log_set_level(int level);
+int loop_log_level(void);
+void loop_log_line(int level, const char *line);
+void loop_logf(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

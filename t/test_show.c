@@ -1,0 +1,213 @@
+/*
+ * test_show.c - `show sa` / `show stats` output on fixed inputs: exact text,
+ * exact JSON, JSON escaping, and JSON validity checked by python3's parser.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/show.h"
+#include "t/t.h"
+
+/* Renders through fn into a string (caller frees). */
+#define RENDER(buf, stmt) \
+	do { \
+		size_t t_len_; \
+		FILE *out = open_memstream(&(buf), &t_len_); \
+		stmt; \
+		fclose(out); \
+	} while (0)
+
+static struct ike_child_info child = {
+	.state = "INSTALLED",
+	.spi_in = 0xc0ffee01,
+	.spi_out = 0x0000beef,
+	.n_local_ts = 1,
+	.n_remote_ts = 2,
+	.local_ts = { "203.0.113.0/25" },
+	.remote_ts = { "203.0.113.128/26", "203.0.113.192/26" },
+	.enc = "aes-256",
+	.integ = "hmac-sha1",
+	.group = "modp4096",
+	.bytes_in = 1234,
+	.bytes_out = 18446744073709551615ULL,
+};
+
+static struct ike_sa_info sa = {
+	.vpn = "nom_vpn",
+	.state = "ESTABLISHED",
+	.initiator = 1,
+	.local = { 4, { 192, 0, 2, 254 }, 500 },
+	.peer = { 4, { 198, 51, 100, 254 }, 4500 },
+	.ispi = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef },
+	.rspi = { 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 },
+	.enc = "aes-256",
+	.integ = "hmac-sha2-256",
+	.prf = "hmac-sha2-256",
+	.group = "modp4096",
+	.established_ms = 1000,
+	.n_children = 1,
+	.children = &child,
+};
+
+static const char sa_json[] =
+    "{\"vpn\":\"nom_vpn\",\"state\":\"ESTABLISHED\",\"initiator\":true,"
+    "\"local\":\"192.0.2.254:500\",\"peer\":\"198.51.100.254:4500\","
+    "\"ispi\":\"0123456789abcdef\",\"rspi\":\"fedcba9876543210\","
+    "\"ike\":{\"enc\":\"aes-256\",\"integ\":\"hmac-sha2-256\","
+    "\"prf\":\"hmac-sha2-256\",\"group\":\"modp4096\"},"
+    "\"children\":[{\"state\":\"INSTALLED\",\"spi_in\":\"c0ffee01\","
+    "\"spi_out\":\"0000beef\",\"local_ts\":[\"203.0.113.0/25\"],"
+    "\"remote_ts\":[\"203.0.113.128/26\",\"203.0.113.192/26\"],"
+    "\"enc\":\"aes-256\",\"integ\":\"hmac-sha1\",\"group\":\"modp4096\","
+    "\"bytes_in\":1234,\"bytes_out\":18446744073709551615}]}";
+
+static const char sa_text[] =
+    "nom_vpn: ESTABLISHED, initiator\n"
+    "  local 192.0.2.254:500 peer 198.51.100.254:4500\n"
+    "  ike spi i 0123456789abcdef r fedcba9876543210\n"
+    "  ike enc aes-256 integ hmac-sha2-256 prf hmac-sha2-256 group modp4096\n"
+    "  up 61s\n"
+    "  child INSTALLED spi in c0ffee01 out 0000beef\n"
+    "    local  203.0.113.0/25\n"
+    "    remote 203.0.113.128/26 203.0.113.192/26\n"
+    "    esp enc aes-256 integ hmac-sha1 group modp4096\n"
+    "    bytes in 1234 out 18446744073709551615\n";
+
+/* 0 when python3's json parser accepts s. */
+static int
+json_valid(const char *s)
+{
+	FILE *p = popen("python3 -c 'import json,sys; json.load(sys.stdin)' "
+	    "2>/dev/null", "w");
+
+	if (p == NULL) {
+		return -1;
+	}
+	fputs(s, p);
+	return pclose(p);
+}
+
+T_CASE(show, sa_json_exact)
+{
+	char *s = NULL;
+
+	RENDER(s, show_sa_json(out, &sa));
+	T_EQ_STR(s, sa_json);
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+}
+
+T_CASE(show, sa_text_exact)
+{
+	char *s = NULL;
+
+	RENDER(s, show_sa_text(out, &sa, 62500));
+	T_EQ_STR(s, sa_text);
+	free(s);
+}
+
+T_CASE(show, addr)
+{
+	char b[SHOW_ADDR_MAX];
+	struct ike_addr v6 = { 6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 500 };
+	struct ike_addr none = { 0 };
+
+	T_ROW("ipv6 in brackets");
+	T_EQ_STR(show_addr(b, sizeof(b), &v6), "[2001:db8::1]:500");
+	T_ROW("unset");
+	T_EQ_STR(show_addr(b, sizeof(b), &none), "-");
+	T_ROW("ipv4");
+	T_EQ_STR(show_addr(b, sizeof(b), &sa.local), "192.0.2.254:500");
+}
+
+T_CASE(show, json_escaping)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "plain", "\"plain\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "back\\slash", "\"back\\\\slash\"" },
+		{ "nl\ncr\rtab\t", "\"nl\\ncr\\rtab\\t\"" },
+		{ "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ NULL, "null" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *s = NULL;
+
+		T_ROW("%s", rows[i].want);
+		RENDER(s, show_json_str(out, rows[i].in));
+		T_EQ_STR(s, rows[i].want);
+		T_EQ_INT(json_valid(s), 0);
+		free(s);
+	}
+	T_ROW("the checker itself refuses bad JSON");
+	T_ASSERT(json_valid("\"raw\x01control\"") != 0);
+	T_ASSERT(json_valid("[1,]") != 0);
+}
+
+T_CASE(show, list_json_empty_filter_many)
+{
+	struct show_list l;
+	struct ike_sa_info odd = sa;
+	char *s = NULL;
+
+	odd.vpn = "we\"ird\n";
+	odd.state = "SA_INIT";
+	odd.initiator = 0;
+	odd.n_children = 0;
+	odd.peer.af = 0;
+
+	T_ROW("empty list is []");
+	RENDER(s, (show_list_begin(&l, out, NULL, 1, 0), show_list_end(&l)));
+	T_EQ_STR(s, "[]\n");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+
+	T_ROW("two SAs, escaped name, valid JSON");
+	RENDER(s, (show_list_begin(&l, out, NULL, 1, 0),
+	    show_list_cb(&l, &sa), show_list_cb(&l, &odd), show_list_end(&l)));
+	T_EQ_INT(l.n, 2);
+	T_CONTAINS(s, "\"vpn\":\"we\\\"ird\\n\"");
+	T_CONTAINS(s, "\"initiator\":false");
+	T_CONTAINS(s, "\"peer\":\"-\"");
+	T_CONTAINS(s, "\"children\":[]}");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+
+	T_ROW("filter by vpn name");
+	RENDER(s, (show_list_begin(&l, out, "nom_vpn", 1, 0),
+	    show_list_cb(&l, &odd), show_list_cb(&l, &sa), show_list_end(&l)));
+	T_EQ_INT(l.n, 1);
+	T_CONTAINS(s, "\"vpn\":\"nom_vpn\"");
+	T_ASSERT(strstr(s, "ird") == NULL);
+	free(s);
+
+	T_ROW("text form, nothing matches");
+	RENDER(s, (show_list_begin(&l, out, "other", 0, 0),
+	    show_list_cb(&l, &sa), show_list_end(&l)));
+	T_EQ_STR(s, "no IKE SA for this vpn\n");
+	free(s);
+}
+
+T_CASE(show, stats)
+{
+	struct ike_stats st = { .ike_sas = 2, .child_sas = 3, .dropped = 7 };
+	char *s = NULL;
+
+	T_ROW("text");
+	RENDER(s, show_stats(out, &st, 0));
+	T_CONTAINS(s, "ike_sas          2\n");
+	T_CONTAINS(s, "child_sas        3\n");
+	T_CONTAINS(s, "dropped          7\n");
+	free(s);
+	T_ROW("json");
+	RENDER(s, show_stats(out, &st, 1));
+	T_CONTAINS(s, "{\"ike_sas\":2,\"child_sas\":3,");
+	T_CONTAINS(s, "\"dropped\":7}");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+}
