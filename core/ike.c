@@ -439,6 +439,9 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 	char l[64], r[64];
 
 	ch->reqid = eng->next_reqid++;
+	if (eng->next_reqid > IKD_REQID_MAX) {
+		eng->next_reqid = IKD_REQID_BASE;
+	}
 	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
 		ike_kern_sa(sa, ch, dir, &k);
 		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,

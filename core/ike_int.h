@@ -30,7 +30,11 @@
 #define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
 #define IKD_MSG_MAX 8192		/* largest message built or received */
 #define IKD_NONCE_LEN 32
-#define IKD_REQID_BASE 0x1b000		/* reqids the engine hands out */
+/* reqids the engine hands out: PF_KEY carries at most 0x3fff in a policy
+ * template (Linux IPSEC_MANUAL_REQID_MAX), and net/kbe.h reserves
+ * 0x2000-0x3fff as ikebox's own so that flushes touch nothing else. */
+#define IKD_REQID_BASE 0x2000
+#define IKD_REQID_MAX 0x3fff
 
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
