@@ -1185,6 +1185,33 @@ pfk_policy_del(struct kbe *k, const struct kern_policy *p)
 	return n < 0 ? (int)n : 0;
 }
 
+/*
+ * SADB_X_SPDDELETE2: by the kernel's policy index, so that flush_own()
+ * cannot hit another daemon's policy with the same selector.
+ */
+static int
+pfk_policy_del_id(struct kbe_pfkey *pk, const struct kern_policy *p,
+    uint32_t id)
+{
+	struct pfk_msg m;
+	struct sadb_x_policy *xp;
+	char what[200], *w;
+	ssize_t n;
+
+	pol_what(p, "delete", what, sizeof(what));
+	w = what + strlen(what);
+	snprintf(w, sizeof(what) - (size_t)(w - what), " (index %u)", id);
+	msg_init(&m, SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC, pk->pid);
+	if ((xp = msg_ext(&m, sizeof(*xp), SADB_X_EXT_POLICY)) == NULL) {
+		return -EINVAL;
+	}
+	xp->sadb_x_policy_type = IPSEC_POLICY_IPSEC;
+	xp->sadb_x_policy_dir = p->dir;
+	xp->sadb_x_policy_id = id;
+	n = pfk_call(pk, pk->req_fd, &m, p->vpn, what);
+	return n < 0 ? (int)n : 0;
+}
+
 /* ---- dumps ----------------------------------------------------------- */
 
 struct pfk_dump {
@@ -1384,7 +1411,8 @@ pfk_flush_own(struct kbe *k)
 	/* Policies first, so no traffic goes out in clear meanwhile... */
 	for (size_t i = 0; i < d.n_pol; i++) {
 		if (kbe_reqid_own(d.pols[i].reqid) &&
-		    (rc = pfk_policy_del(k, &d.pols[i])) != 0 && first == 0) {
+		    (rc = pfk_policy_del_id(pk, &d.pols[i], d.pol_ids[i])) != 0 &&
+		    first == 0) {
 			first = rc;
 		}
 	}
