@@ -35,6 +35,10 @@ ikebox: main.o $(LIB_OBJS)
 t/unit: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(LIBS)
 
+# The UML suite's driver for the kernel backends (dynamic: UML sees /).
+t/uml/kbe-tool: t/uml/kbe_tool.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ t/uml/kbe_tool.o $(LIB_OBJS) $(LIBS)
+
 bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_SRCS:.c=.o) $(LIB_OBJS) $(LIBS)
 
@@ -61,7 +65,8 @@ demo:
 
 clean:
 	rm -f ikebox t/unit bench/bench *.o */*.o *.d */*.d
+	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 
 .PHONY: all deps test check-uml bench demo clean
--include $(wildcard *.d */*.d)
+-include $(wildcard *.d */*.d t/uml/*.d)

@@ -115,7 +115,10 @@ struct kbe_ops {
 	int (*dump)(struct kbe *k, kbe_dump_cb *cb, void *arg);
 	/* Deletes ikebox's own SAs and policies (reqid range), nothing else. */
 	int (*flush_own)(struct kbe *k);
-	/* A descriptor to poll for kernel events, or -1 if there are none. */
+	/*
+	 * A descriptor to poll for kernel events, or -1 if there are none
+	 * (pfkey: or if registering for them failed; kbe_error() says why).
+	 */
 	int (*events_fd)(struct kbe *k);
 	/* Reads pending kernel events without blocking; calls the callback. */
 	int (*events_read)(struct kbe *k);

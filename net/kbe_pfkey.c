@@ -56,6 +56,7 @@ struct kbe_pfkey {
 	uint32_t pid;
 	struct kbe_pfkey_alg algs[PFK_MAX_ALGS];
 	int n_algs;
+	int registered;
 	uint8_t rbuf[PFK_RBUF] __attribute__((aligned(8)));
 };
 
@@ -763,6 +764,7 @@ pfk_register(struct kbe_pfkey *pk)
 		return -EBADMSG;
 	}
 	pk->n_algs = 0;
+	pk->registered = 1;
 	for (size_t k = 0; k < 2; k++) {
 		size_t off = x.off[kinds[k].ext], end;
 
@@ -789,6 +791,18 @@ pfk_register(struct kbe_pfkey *pk)
 		}
 	}
 	return 0;
+}
+
+/*
+ * SADB_REGISTER makes the kernel probe every algorithm it knows, trying to
+ * load a module for each one missing; that costs time (seconds in UML), so
+ * it is done once, on the first operation that needs the list or events,
+ * not by listings such as ipsecctl-sa.
+ */
+static int
+pfk_need_register(struct kbe_pfkey *pk)
+{
+	return pk->registered ? 0 : pfk_register(pk);
 }
 
 static void
@@ -832,11 +846,6 @@ pfk_open(struct kbe **out, char *err, size_t errlen)
 		pfk_close(&pk->kbe);
 		return rc;
 	}
-	if ((rc = pfk_register(pk)) != 0) {
-		snprintf(err, errlen, "%s", pk->kbe.err);
-		pfk_close(&pk->kbe);
-		return rc;
-	}
 	*out = &pk->kbe;
 	return 0;
 }
@@ -847,8 +856,13 @@ kbe_pfkey_algs(struct kbe *k, const struct kbe_pfkey_alg **algs)
 {
 	struct kbe_pfkey *pk = (struct kbe_pfkey *)k;
 
+	int rc;
+
 	if (k->ops != &kbe_pfkey_ops) {
 		return -EINVAL;
+	}
+	if ((rc = pfk_need_register(pk)) != 0) {
+		return rc;
 	}
 	*algs = pk->algs;
 	return pk->n_algs;
@@ -912,6 +926,9 @@ pfk_sa_put(struct kbe *k, const struct kern_sa *sa, uint8_t type,
 		kbe_set_error(k, sa->vpn, "%s: ESP without integrity is not "
 		    "allowed", what);
 		return -EINVAL;
+	}
+	if ((rc = pfk_need_register(pk)) != 0) {
+		return rc;
 	}
 	enc = alg_to_sadb(sa->encr);
 	auth = alg_to_sadb(sa->integ);
@@ -1168,6 +1185,33 @@ pfk_policy_del(struct kbe *k, const struct kern_policy *p)
 	return n < 0 ? (int)n : 0;
 }
 
+/*
+ * SADB_X_SPDDELETE2: by the kernel's policy index, so that flush_own()
+ * cannot hit another daemon's policy with the same selector.
+ */
+static int
+pfk_policy_del_id(struct kbe_pfkey *pk, const struct kern_policy *p,
+    uint32_t id)
+{
+	struct pfk_msg m;
+	struct sadb_x_policy *xp;
+	char what[200], *w;
+	ssize_t n;
+
+	pol_what(p, "delete", what, sizeof(what));
+	w = what + strlen(what);
+	snprintf(w, sizeof(what) - (size_t)(w - what), " (index %u)", id);
+	msg_init(&m, SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC, pk->pid);
+	if ((xp = msg_ext(&m, sizeof(*xp), SADB_X_EXT_POLICY)) == NULL) {
+		return -EINVAL;
+	}
+	xp->sadb_x_policy_type = IPSEC_POLICY_IPSEC;
+	xp->sadb_x_policy_dir = p->dir;
+	xp->sadb_x_policy_id = id;
+	n = pfk_call(pk, pk->req_fd, &m, p->vpn, what);
+	return n < 0 ? (int)n : 0;
+}
+
 /* ---- dumps ----------------------------------------------------------- */
 
 struct pfk_dump {
@@ -1367,7 +1411,8 @@ pfk_flush_own(struct kbe *k)
 	/* Policies first, so no traffic goes out in clear meanwhile... */
 	for (size_t i = 0; i < d.n_pol; i++) {
 		if (kbe_reqid_own(d.pols[i].reqid) &&
-		    (rc = pfk_policy_del(k, &d.pols[i])) != 0 && first == 0) {
+		    (rc = pfk_policy_del_id(pk, &d.pols[i], d.pol_ids[i])) != 0 &&
+		    first == 0) {
 			first = rc;
 		}
 	}
@@ -1387,7 +1432,13 @@ pfk_flush_own(struct kbe *k)
 static int
 pfk_events_fd(struct kbe *k)
 {
-	return ((struct kbe_pfkey *)k)->ev_fd;
+	struct kbe_pfkey *pk = (struct kbe_pfkey *)k;
+
+	/* Only registered sockets hear EXPIRE and ACQUIRE. */
+	if (pfk_need_register(pk) != 0) {
+		return -1;
+	}
+	return pk->ev_fd;
 }
 
 static int

@@ -1,0 +1,24 @@
+# ipsecctl_sa.sh - ipsecctl-sa on this machine: options, and what a user
+# sees whether or not the kernel has PF_KEY (the listing itself is checked
+# against a real kernel in t/uml/).
+SUITE=ipsecctl-sa
+. t/lib.sh
+
+expect "an unknown option prints the usage, exit 2" 2 'usage: ipsecctl-sa \[-j \| -d\] \[-k\]' \
+	$IKEBOX ipsecctl-sa -x
+expect "a stray argument is refused, exit 2" 2 "unexpected argument 'flows'" \
+	$IKEBOX ipsecctl-sa flows
+expect "--help explains the dump columns" 0 'sa PROTO MODE SRC DST SPI REQID ENC ENCKEY' \
+	$IKEBOX ipsecctl-sa --help
+OUT=$($IKEBOX ipsecctl-sa 2>&1); rc=$?
+if [ $rc = 1 ]; then
+	printf '%s\n' "$OUT" | grep -Eqx 'ipsecctl-sa: PF_KEY not available: .+' &&
+		ok "without PF_KEY: one line naming the reason, exit 1" ||
+		fail "without PF_KEY: one line naming the reason, exit 1" "$OUT"
+elif [ $rc = 0 ]; then
+	printf '%s\n' "$OUT" | grep -qx 'FLOWS:' && printf '%s\n' "$OUT" | grep -qx 'SAD:' &&
+		ok "with PF_KEY: FLOWS: and SAD: sections" ||
+		fail "with PF_KEY: FLOWS: and SAD: sections" "$OUT"
+else
+	fail "ipsecctl-sa exits 0 or 1" "exit $rc" "$OUT"
+fi

@@ -1,0 +1,52 @@
+#!/bin/sh
+# run.sh - ikebox's real-kernel suite: boots a User-Mode Linux guest (its
+# kernel has ESP and PF_KEY, this machine's may not) and runs t/uml/cases.sh
+# in it.  Called by t/run.sh ("t/run.sh uml", and by "make test").
+# Prints "ok uml: ..." / "FAIL uml: ..." lines.  A machine where UML cannot
+# run FAILS the suite: passing silently would hide that nothing was tested.
+# The run folder (t/out/uml/last, or /var/tmp/ikebox-uml/last when the
+# project lives under /tmp, which the guest cannot use) is replaced on every
+# run and kept afterwards for diagnosis.
+#   env: IKEBOX_UML_TIMEOUT (seconds, default 240)
+cd "$(dirname "$0")/../.." || exit 2
+fail() { echo "FAIL uml: $1"; shift; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done; }
+
+if ! sh scripts/deps.sh uml; then
+	fail "User-Mode Linux packages are missing (scripts/deps.sh uml)"
+	exit 1
+fi
+if [ ! -x /usr/bin/linux.uml ] || [ ! -d /usr/lib/uml/modules ]; then
+	fail "User-Mode Linux cannot run: /usr/bin/linux.uml or /usr/lib/uml/modules missing after installing user-mode-linux"
+	exit 1
+fi
+mkdir -p t/out
+if ! make --no-print-directory ikebox t/uml/kbe-tool >t/out/uml-build.log 2>&1; then
+	fail "building ikebox and t/uml/kbe-tool" "$(tail -n 20 t/out/uml-build.log)"
+	exit 1
+fi
+
+base=$(pwd)/t/out/uml
+case $base/ in /tmp/*) base=/var/tmp/ikebox-uml ;; esac
+run=$base/last
+rm -rf "$run"
+mkdir -p "$run"
+echo "# uml: booting the guest; run folder $run"
+bash t/uml/uml-run.sh -q -t "${IKEBOX_UML_TIMEOUT:-240}" -o "$run" -- "$(pwd)/t/uml/cases.sh" 2>"$run/uml-run.err"
+rc=$?
+cat "$run/output.log" 2>/dev/null
+if [ "$rc" != 0 ]; then
+	case $rc in
+	124) why="timed out after ${IKEBOX_UML_TIMEOUT:-240}s" ;;
+	125) why="the guest died without reporting a status" ;;
+	*) why="exited with status $rc" ;;
+	esac
+	if ! grep -q '^FAIL ' "$run/output.log" 2>/dev/null || [ "$rc" -ge 124 ]; then
+		fail "the UML run $why (run folder $run)" \
+		    "uml-run: $(tail -n 5 "$run/uml-run.err" 2>/dev/null)" \
+		    "console tail:" "$(tail -n 15 "$run/console.log" 2>/dev/null | tr -d '\r')"
+	fi
+fi
+if ! grep -q '^uml-cases: done' "$run/output.log" 2>/dev/null; then
+	fail "the UML cases did not run to their end (see $run/output.log)"
+fi
+exit 0
