@@ -27,26 +27,33 @@ fi
 
 base=$(pwd)/t/out/uml
 case $base/ in /tmp/*) base=/var/tmp/ikebox-uml ;; esac
-run=$base/last
-rm -rf "$run"
-mkdir -p "$run"
-echo "# uml: booting the guest; run folder $run"
-bash t/uml/uml-run.sh -q -t "${IKEBOX_UML_TIMEOUT:-240}" -o "$run" -- "$(pwd)/t/uml/cases.sh" 2>"$run/uml-run.err"
-rc=$?
-cat "$run/output.log" 2>/dev/null
-if [ "$rc" != 0 ]; then
-	case $rc in
-	124) why="timed out after ${IKEBOX_UML_TIMEOUT:-240}s" ;;
-	125) why="the guest died without reporting a status" ;;
-	*) why="exited with status $rc" ;;
-	esac
-	if ! grep -q '^FAIL ' "$run/output.log" 2>/dev/null || [ "$rc" -ge 124 ]; then
-		fail "the UML run $why (run folder $run)" \
-		    "uml-run: $(tail -n 5 "$run/uml-run.err" 2>/dev/null)" \
-		    "console tail:" "$(tail -n 15 "$run/console.log" 2>/dev/null | tr -d '\r')"
+# boot INNER NAME MARK : one guest running t/uml/INNER, run folder NAME,
+# whose output must end with the line MARK
+boot() {
+	inner=$1 run=$base/$2 mark=$3
+	rm -rf "$run"
+	mkdir -p "$run"
+	echo "# uml: booting the guest for $inner; run folder $run"
+	bash t/uml/uml-run.sh -q -t "${IKEBOX_UML_TIMEOUT:-240}" -o "$run" -- "$(pwd)/t/uml/$inner" 2>"$run/uml-run.err"
+	rc=$?
+	cat "$run/output.log" 2>/dev/null
+	if [ "$rc" != 0 ]; then
+		case $rc in
+		124) why="timed out after ${IKEBOX_UML_TIMEOUT:-240}s" ;;
+		125) why="the guest died without reporting a status" ;;
+		*) why="exited with status $rc" ;;
+		esac
+		if ! grep -q '^FAIL ' "$run/output.log" 2>/dev/null || [ "$rc" -ge 124 ]; then
+			fail "the UML run of $inner $why (run folder $run)" \
+			    "uml-run: $(tail -n 5 "$run/uml-run.err" 2>/dev/null)" \
+			    "console tail:" "$(tail -n 15 "$run/console.log" 2>/dev/null | tr -d '\r')"
+		fi
 	fi
-fi
-if ! grep -q '^uml-cases: done' "$run/output.log" 2>/dev/null; then
-	fail "the UML cases did not run to their end (see $run/output.log)"
-fi
+	if ! grep -q "^$mark" "$run/output.log" 2>/dev/null; then
+		fail "$inner did not run to its end (see $run/output.log)"
+	fi
+}
+
+boot cases.sh last 'uml-cases: done'	# the PF_KEY backend, by hand
+boot tunnel.sh tunnel 'uml-tunnel: done'	# two ikd, the how-to's tunnel
 exit 0
