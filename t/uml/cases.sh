@@ -298,13 +298,13 @@ ip -n "$NS_GW1" xfrm state flush; ip -n "$NS_GW1" xfrm policy flush
 kt "$NS_GW2" flush-own
 
 # ---- (f) kernel events ------------------------------------------------------------
-ip netns exec "$NS_GW1" "$TOOL" events 12 3 > "$S/events.log" 2>&1 &
+ip netns exec "$NS_GW1" "$TOOL" events 30 3 > "$S/events.log" 2>&1 &
 ev_pid=$!
 wait_until 5 grep -q listening "$S/events.log"
 kt "$NS_GW1" pol-add out "$LAN1" "$LAN2" "$GW1_PUB" "$GW2_PUB" $REQID
 ping_lan 1
 kt "$NS_GW1" sa-add "$GW1_PUB" "$GW2_PUB" 0xc0000777 $REQID aes-256 "$(key 55 32)" hmac-sha1 "$(key 66 20)" 3
-wait_until 10 grep -q expire-hard "$S/events.log"
+wait_until 28 grep -q expire-hard "$S/events.log"
 kill "$ev_pid" 2>/dev/null; wait "$ev_pid" 2>/dev/null
 ev=$(cat "$S/events.log")
 if printf '%s\n' "$ev" | grep -q "^event acquire src $GW1_PUB dst $GW2_PUB .* dir out$"; then
