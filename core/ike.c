@@ -260,14 +260,9 @@ ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
 	if (inner && pld_wr_err(inner) != 0) {
 		return -ENOSPC;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.ispi, sa->spi_i, 8);
-	memcpy(h.rspi, sa->spi_r, 8);
-	h.version = IKEV2_VERSION;
-	h.exchange = exch;
-	h.flags = (uint8_t)((sa->initiator ? IKEV2_FLAG_I : 0) |
-	    (response ? IKEV2_FLAG_R : 0));
-	h.msgid = msgid;
+	msg_hdr_set(&h, sa->spi_i, sa->spi_r, exch,
+	    (uint8_t)((sa->initiator ? IKEV2_FLAG_I : 0) |
+	    (response ? IKEV2_FLAG_R : 0)), msgid);
 	body = cr_sk_body_len(sa->enc, sa->integ, plain);
 	if (body == 0) {
 		return -EINVAL;

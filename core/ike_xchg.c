@@ -242,11 +242,8 @@ init_notify(struct ike_engine *eng, const struct ike_addr *local,
 	struct pld_wr pw;
 	size_t mlen;
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.ispi, req->ispi, 8);
-	h.version = IKEV2_VERSION;
-	h.exchange = IKEV2_EXCH_IKE_SA_INIT;
-	h.flags = IKEV2_FLAG_R;
+	msg_hdr_set(&h, req->ispi, NULL, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_R,
+	    0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
 	pld_put_notify(&pw, 0, NULL, 0, type, data, len);
 	if (msg_wr_finish(&pw, &mlen) == 0 && eng->env.send) {
@@ -282,6 +279,28 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 }
 
 /* ---- CHILD SAs ---- */
+
+/* The flow could not be built on this IKE SA: its SPI is given back and
+ * it is not tried again until the IKE SA is. */
+static void
+child_fail(struct ike_sa *sa, int idx)
+{
+	ike_child_remove(sa, idx);
+	sa->child[idx].state = CHILD_FAILED;
+}
+
+/* Records what was negotiated for a CHILD SA (either role). */
+static void
+child_take(struct child_sa *ch, const struct prop_choice *pc, int create,
+    const struct ts_range *tl, const struct ts_range *tr)
+{
+	ch->enc = pc->enc;
+	ch->integ = pc->integ;
+	ch->dh = create ? pc->dh : NULL;
+	ch->spi_out = be32(pc->spi);
+	ch->ts_l = *tl;
+	ch->ts_r = *tr;
+}
 
 static int
 child_alloc_spi(struct ike_sa *sa, int idx)
@@ -467,12 +486,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		return;
 	}
 	ch = &sa->child[f];
-	ch->enc = pc.enc;
-	ch->integ = pc.integ;
-	ch->dh = create ? pc.dh : NULL;
-	ch->spi_out = be32(pc.spi);
-	ch->ts_l = tl;
-	ch->ts_r = tr;
+	child_take(ch, &pc, create, &tl, &tr);
 	rc = 0;
 	if (create) {
 		rc = cr_rand(nr, sizeof(nr));
@@ -564,8 +578,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d refused by peer: %s", idx + 1,
 		    ikev2_notify_name(err->type));
-		ike_child_remove(sa, idx);
-		sa->child[idx].state = CHILD_FAILED;
+		child_fail(sa, idx);
 		return;
 	}
 	if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_TSI) ||
@@ -578,8 +591,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: the peer's answer is not what we "
 		    "offered", idx + 1);
-		ike_child_remove(sa, idx);
-		sa->child[idx].state = CHILD_FAILED;
+		child_fail(sa, idx);
 		return;
 	}
 	/* The answer's selectors must lie within what we proposed. */
@@ -591,16 +603,10 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: peer answered selectors outside "
 		    "ours", idx + 1);
-		ike_child_remove(sa, idx);
-		sa->child[idx].state = CHILD_FAILED;
+		child_fail(sa, idx);
 		return;
 	}
-	ch->enc = pc.enc;
-	ch->integ = pc.integ;
-	ch->dh = create ? pc.dh : NULL;
-	ch->spi_out = be32(pc.spi);
-	ch->ts_l = tl;
-	ch->ts_r = tr;
+	child_take(ch, &pc, create, &tl, &tr);
 	rc = 0;
 	if (create && ch->dh) {
 		rc = cr_dh_shared(&ch->dhc, in->ke.data.p, in->ke.data.len,
@@ -621,8 +627,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
 		    idx + 1, rc == -EBADMSG ? "bad KE payload" :
 		    strerror(-rc));
-		ike_child_remove(sa, idx);
-		sa->child[idx].state = CHILD_FAILED;
+		child_fail(sa, idx);
 		return;
 	}
 	(void)ike_child_install(sa, idx, &keys);
@@ -670,8 +675,7 @@ ike_xchg_next_child(struct ike_sa *sa)
 	if (ike_build(sa, IKEV2_EXCH_CREATE_CHILD_SA, 0, sa->msgid_out, &pw,
 	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_CREATE_CHILD_SA,
 	    X_CHILD, len) != 0) {
-		ike_child_remove(sa, idx);
-		sa->child[idx].state = CHILD_FAILED;
+		child_fail(sa, idx);
 		return;
 	}
 	sa->xchg_child = idx;
@@ -692,11 +696,8 @@ send_init(struct ike_sa *sa)
 	if (cr_dh_keygen(&sa->dhc, sa->dh, pub, &plen) != 0) {
 		return -EINVAL;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.ispi, sa->spi_i, 8);
-	h.version = IKEV2_VERSION;
-	h.exchange = IKEV2_EXCH_IKE_SA_INIT;
-	h.flags = IKEV2_FLAG_I;
+	msg_hdr_set(&h, sa->spi_i, NULL, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_I,
+	    0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
 	if (sa->cookie_len) {
 		/* RFC 7296 2.6: the cookie goes first. */
@@ -881,12 +882,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		ike_sa_free(sa);
 		return;
 	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.ispi, sa->spi_i, 8);
-	memcpy(h.rspi, sa->spi_r, 8);
-	h.version = IKEV2_VERSION;
-	h.exchange = IKEV2_EXCH_IKE_SA_INIT;
-	h.flags = IKEV2_FLAG_R;
+	msg_hdr_set(&h, sa->spi_i, sa->spi_r, IKEV2_EXCH_IKE_SA_INIT,
+	    IKEV2_FLAG_R, 0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
 	prop_put_choice(&pw, IKEV2_PROTO_IKE, &pc);
 	pld_put_ke(&pw, sa->dh->id, pub, plen);

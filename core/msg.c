@@ -69,6 +69,22 @@ msg_parse(struct msg *m, const uint8_t *buf, size_t len)
 }
 
 /* see msg.h */
+/* see msg.h */
+void
+msg_hdr_set(struct msg_hdr *h, const uint8_t *ispi, const uint8_t *rspi,
+    uint8_t exchange, uint8_t flags, uint32_t msgid)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->ispi, ispi, IKEV2_SPI_LEN);
+	if (rspi) {
+		memcpy(h->rspi, rspi, IKEV2_SPI_LEN);
+	}
+	h->version = IKEV2_VERSION;
+	h->exchange = exchange;
+	h->flags = flags;
+	h->msgid = msgid;
+}
+
 void
 msg_wr_init(struct pld_wr *pw, void *buf, size_t cap,
     const struct msg_hdr *h)

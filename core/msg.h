@@ -66,6 +66,14 @@ int msg_parse(struct msg *m, const uint8_t *buf, size_t len);
 int msg_describe(const struct msg *m, char *buf, size_t len);
 
 /*
+ * Fills h for a message to write: version 2.0, the SPIs (rspi NULL: zero,
+ * as in an IKE_SA_INIT request or a stateless answer), exchange, flags and
+ * message ID; Next Payload and Length are left for the writer.
+ */
+void msg_hdr_set(struct msg_hdr *h, const uint8_t *ispi, const uint8_t *rspi,
+    uint8_t exchange, uint8_t flags, uint32_t msgid);
+
+/*
  * Writes h into buf (Length is patched by msg_wr_finish(), h->next by the
  * first payload written; h->version 0 means 2.0) and starts pw on it.
  */
