@@ -360,6 +360,32 @@ name_ok(const char *s)
 	return 1;
 }
 
+/*
+ * One side of "from A to B" at t[*i] (the word "from" or "to"): A's prefix
+ * into out, *i moved past it.  iked's "port" after it is refused (ikebox
+ * flows are whole prefixes).  Returns 0, or -1 with the error reported.
+ */
+static int
+take_side(struct im *im, const struct tok *t, size_t n, size_t *i,
+    char *out)
+{
+	if (*i + 1 >= n) {
+		im_err(im, t[*i].file, t[*i].line, "'%s' needs a value",
+		    t[*i].s);
+		return -1;
+	}
+	if (take_prefix(im, &t[*i + 1], out) != 0) {
+		return -1;
+	}
+	*i += 2;
+	if (*i < n && is_word(&t[*i], "port")) {
+		im_err(im, t[*i].file, t[*i].line, "unsupported iked keyword: "
+		    "flows are whole prefixes, without ports ('port')");
+		return -1;
+	}
+	return 0;
+}
+
 /* Keywords that start a part of an ikev2 rule: a bare word that is not
  * one of these right after `ikev2` is the policy's name. */
 static const char *const ikev2_words[] = {
@@ -453,18 +479,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				goto out;
 			}
 			f = p->flows[p->n_flows];
-			if (i + 1 >= n) {
-				NEED(1);
-			}
-			if (take_prefix(im, &t[i + 1], f[0]) != 0) {
-				bad = 1;
-				goto out;
-			}
-			i += 2;
-			if (i < n && is_word(&t[i], "port")) {
-				im_err(im, t[i].file, t[i].line, "unsupported "
-				    "iked keyword: flows are whole prefixes, "
-				    "without ports ('port')");
+			if (take_side(im, t, n, &i, f[0]) != 0) {
 				bad = 1;
 				goto out;
 			}
@@ -474,18 +489,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				bad = 1;
 				goto out;
 			}
-			if (i + 1 >= n) {
-				NEED(1);
-			}
-			if (take_prefix(im, &t[i + 1], f[1]) != 0) {
-				bad = 1;
-				goto out;
-			}
-			i += 2;
-			if (i < n && is_word(&t[i], "port")) {
-				im_err(im, t[i].file, t[i].line, "unsupported "
-				    "iked keyword: flows are whole prefixes, "
-				    "without ports ('port')");
+			if (take_side(im, t, n, &i, f[1]) != 0) {
 				bad = 1;
 				goto out;
 			}
