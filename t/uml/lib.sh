@@ -15,10 +15,12 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 : "${GW2_PUB:=198.51.100.254}"   ; : "${GW2_PUB_PLEN:=24}" ; : "${RTR_GW2:=198.51.100.1}"
 : "${LAN1:=203.0.113.0/25}"      ; : "${GW1_LAN:=203.0.113.126}" ; : "${HOST1:=203.0.113.1}"
 : "${LAN2:=203.0.113.128/25}"    ; : "${GW2_LAN:=203.0.113.129}" ; : "${HOST2:=203.0.113.254}"
+# HOST2_EXTRA: more addresses on host2's eth0 (none by default)
+: "${HOST2_EXTRA:=}"
 : "${NS_GW1:=gw1}" ; : "${NS_GW2:=gw2}" ; : "${NS_RTR:=rtr}"
 : "${NS_HOST1:=host1}" ; : "${NS_HOST2:=host2}"
 export GW1_PUB GW1_PUB_PLEN RTR_GW1 GW2_PUB GW2_PUB_PLEN RTR_GW2 \
-       LAN1 GW1_LAN HOST1 LAN2 GW2_LAN HOST2 \
+       LAN1 GW1_LAN HOST1 LAN2 GW2_LAN HOST2 HOST2_EXTRA \
        NS_GW1 NS_GW2 NS_RTR NS_HOST1 NS_HOST2
 
 # Scratch state inside UML (its own tmpfs, gone after poweroff).
@@ -74,6 +76,17 @@ xfrm_delta() {
         n = split(after, a, "\n"); for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "") d += f[2] - old[f[1]] }
         print d + 0 }'
 }
+
+# autoload_off / autoload_on : the kernel's module auto-loading.  af_key's
+# SADB_REGISTER (a PF_KEY daemon's first SA) probes every algorithm the
+# kernel knows, and each one missing is a module request: in UML a
+# usermode-helper exec of 0.1-0.3 s, some 15 s for the first REGISTER and 2 s
+# for each later one, during which the daemon cannot answer its peer.  With
+# auto-loading off the probes fail at once.  Turn it off only once
+# everything the test needs is loaded (uml-init.sh loads the ESP modules and
+# primes the usual transforms).
+autoload_off() { _modprobe=$(cat /proc/sys/kernel/modprobe); echo >/proc/sys/kernel/modprobe; }
+autoload_on() { [ -n "${_modprobe:-}" ] && echo "$_modprobe" >/proc/sys/kernel/modprobe; return 0; }
 
 # xfrm_count NETNS : number of xfrm states in NETNS
 xfrm_count() { ip -n "$1" xfrm state list 2>/dev/null | grep -c '^src '; }

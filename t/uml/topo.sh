@@ -51,6 +51,11 @@ up() {
         "$HOST1/$(plen "$LAN1")" "$GW1_LAN" >> "$b/$NS_HOST1"
     printf 'addr add %s dev eth0\nlink set eth0 up\nroute add default via %s\n' \
         "$HOST2/$(plen "$LAN2")" "$GW2_LAN" >> "$b/$NS_HOST2"
+    # HOST2_EXTRA: more addresses for host2 (the two-subnet case puts one
+    # in each /26 of LAN2)
+    for n in ${HOST2_EXTRA:-}; do
+        printf 'addr add %s dev eth0\n' "$n/$(plen "$LAN2")" >> "$b/$NS_HOST2"
+    done
     ip -batch "$b/init" || die "topology: ip -batch $b/init failed"
     for n in $NSS; do
         ip -n "$n" -batch "$b/$n" || die "topology: ip -n $n -batch $b/$n failed"
