@@ -110,13 +110,19 @@ charon_stop() {
 	CHARON_PID=
 }
 
-# charon_swanctl_conf CONN LOCAL REMOTE "LOCAL_TS..." REMOTE_TS PSK IKE ESP
+# charon_swanctl_conf CONN LOCAL REMOTE "LOCAL_TS..." "REMOTE_TS..." PSK IKE ESP
 # : a swanctl.conf for one net-to-net connection with PSK authentication and
 # the addresses as identities, as ikd's srcid/dstid default to them.  One
-# child per LOCAL_TS: "net", then "net2", "net3", ...  charon never starts
-# them by itself (start_action none).
+# child per LOCAL_TS/REMOTE_TS pair (a list of one pairs with each item of
+# the other): "net", then "net2", "net3", ...  charon never starts them by
+# itself (start_action none).
 charon_swanctl_conf() {
-	local ts child=net i=1
+	local -a lts rts
+	local child=net i=1 n
+	read -r -a lts <<<"$4"
+	read -r -a rts <<<"$5"
+	n=${#lts[@]}
+	[ "${#rts[@]}" -gt "$n" ] && n=${#rts[@]}
 	cat <<EOF
 # written by ikebox's t/uml/charon.sh
 connections {
@@ -135,12 +141,12 @@ connections {
 		}
 		children {
 EOF
-	for ts in $4; do
+	while [ "$i" -le "$n" ]; do
 		cat <<EOF
 			$child {
 				mode = tunnel
-				local_ts = $ts
-				remote_ts = $5
+				local_ts = ${lts[$(((i - 1) % ${#lts[@]}))]}
+				remote_ts = ${rts[$(((i - 1) % ${#rts[@]}))]}
 				esp_proposals = $8
 				start_action = none
 			}

@@ -56,13 +56,17 @@ pkts() {
 	{ xfrm_spi_pkts "$1" "$GW1_PUB" "$GW2_PUB"; xfrm_spi_pkts "$1" "$GW2_PUB" "$GW1_PUB"; } |
 	    awk -v s="0x$2" '$1 == s { print $2; f = 1 } END { if (!f) print -1 }'
 }
-# spis REMOTE_TS : "spi_in spi_out" of gw1's CHILD SA towards REMOTE_TS
+# spis NET : "gw1-in gw1-out" SPIs of the CHILD SA for the /26 NET, from
+# the ikd in $IKD_GW ($S/ikd.json): gw1's remote_ts, or gw2's local_ts
+# (whose spi_in is gw1's spi_out)
 spis() {
 	python3 -c 'import json,sys
+gw1 = sys.argv[3] == "gw1"
 for sa in json.load(open(sys.argv[1])):
     for c in sa["children"]:
-        if c["remote_ts"] == [sys.argv[2]]:
-            print(c["spi_in"], c["spi_out"])' "$S/gw1.json" "$1"
+        if c["remote_ts" if gw1 else "local_ts"] == [sys.argv[2]]:
+            print(*((c["spi_in"], c["spi_out"]) if gw1 else (c["spi_out"], c["spi_in"])))' \
+	    "$S/ikd.json" "$1" "$IKD_GW"
 }
 
 # check_pings PEER : for each /26, host1's ping to its address passes and
@@ -70,7 +74,7 @@ for sa in json.load(open(sys.argv[1])):
 # the other /26's outbound SA stays still
 check_pings() {
 	local peer=$1 t addr net other si so osi oso b r d1 d2 d3 d4 d5
-	ikectl gw1 show sa --json >"$S/gw1.json" 2>&1
+	ikectl "$IKD_GW" show sa --json >"$S/ikd.json" 2>&1
 	for t in $TARGETS; do
 		addr=${t%%=*} net=${t#*=}
 		other=203.0.113.192/26
@@ -78,7 +82,7 @@ check_pings() {
 		read -r si so <<<"$(spis "$net")"
 		read -r osi oso <<<"$(spis "$other")"
 		if [ -z "$so" ] || [ -z "$oso" ]; then
-			fail "(subnets, $peer) gw1 has a CHILD SA for $net and for $other" "$(cat "$S/gw1.json")"
+			fail "(subnets, $peer) $IKD_GW has a CHILD SA for $net and for $other" "$(cat "$S/ikd.json")"
 			continue
 		fi
 		b="$(pkts "$NS_GW1" "$so") $(pkts "$NS_GW2" "$so") $(pkts "$NS_GW2" "$si") $(pkts "$NS_GW1" "$si") $(pkts "$NS_GW1" "$oso")"
@@ -95,7 +99,7 @@ check_pings() {
 		else
 			fail "(subnets, $peer) ping host1 -> $addr in $net through ESP on its own CHILD SA" \
 			    "ping status $r; $w" "$(ip -n "$NS_GW1" -s xfrm state)" \
-			    "$(tail -n 15 "$HARNESS_OUT/ikd-gw1.log")"
+			    "$(tail -n 15 "$HARNESS_OUT/ikd-$IKD_GW.log")"
 		fi
 	done
 }
@@ -114,6 +118,7 @@ else
 fi
 
 # 1. ikd <-> ikd
+IKD_GW=gw1
 start_ikd gw2
 start_ikd gw1
 if wait_until 60 two_up gw1 && wait_until 10 two_up gw2; then
@@ -150,5 +155,31 @@ else
 fi
 stop_ikd gw1
 charon_stop
+
+# 3. charon in gw1 initiates both CHILD SAs (the second by CREATE_CHILD_SA,
+# with PFS) to a passive ikd with configs/two-subnets/gw2
+IKD_GW=gw2
+start_ikd gw2
+if ! charon_start "$NS_GW1" 2>"$S/charon-start.err"; then
+	fail "(subnets) charon starts in gw1" "$(cat "$S/charon-start.err")"
+else
+	charon_swanctl_conf two-subnets-r "$GW1_PUB" "$GW2_PUB" "$LAN1" \
+	    "203.0.113.128/26 203.0.113.192/26" PSK-TO-CONFIGURE \
+	    aes256-sha256-prfsha256-modp4096 aes256-sha1-modp4096 \
+	    >"$HARNESS_OUT/swanctl-two-subnets-r.conf"
+	charon_load "$HARNESS_OUT/swanctl-two-subnets-r.conf"
+	charon_sw --initiate --child net --timeout 30 >"$S/initiate.log" 2>&1
+	charon_sw --initiate --child net2 --timeout 30 >>"$S/initiate.log" 2>&1
+	if wait_until 60 two_up gw2 && wait_until 10 charon_two; then
+		ok "(subnets, charon -> ikd) charon initiates both CHILD SAs to ikd with configs/two-subnets/gw2: two INSTALLED on both"
+		check_pings "charon -> ikd"
+	else
+		fail "(subnets, charon -> ikd) two CHILD SAs within 60 s" \
+		    "$(ikectl gw2 show sa)" "$(charon_sw --list-sas)" "$(cat "$S/initiate.log")" \
+		    "$(tail -n 15 "$HARNESS_OUT/ikd-gw2.log")" "$(tail -n 15 "$CHARON_LOG")"
+	fi
+	charon_stop
+fi
+stop_ikd gw2
 autoload_on
 echo "uml-subnets: done"
