@@ -901,7 +901,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	(void)ike_send_response(sa, 0, len);
 	ike_log(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, %s %s %s %s",
 	    ike_sa_peer_str(sa, where, sizeof(where)), sa->enc->name,
-	    sa->integ ? sa->integ->name : "", sa->prf->name, sa->dh->name);
+	    sa->integ ? sa->integ->name : "-", sa->prf->name, sa->dh->name);
 }
 
 /* ---- IKE_AUTH ---- */

@@ -93,6 +93,35 @@ T_CASE(sim, howto_basic)
 	sim_free(&s);
 }
 
+/*
+ * An AEAD IKE SA has no integrity transform: both of the responder's log
+ * lines say "-" in its column (seen against strongSwan, where the
+ * IKE_SA_INIT line had an empty column, two spaces, so the prf looked like
+ * the integrity algorithm).
+ */
+T_CASE(sim, aead_ike_sa_log_lines)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "k3y", FLOW1,
+		    "enc = aes-128-gcm\nprf = hmac-sha2-256\ngroup = curve25519\n",
+		    HOWTO_CHILD, NULL),
+		vpn("passive", GW2, GW1, "k3y", FLOW1R,
+		    "enc = aes-128-gcm\nprf = hmac-sha2-256\ngroup = curve25519\n",
+		    HOWTO_CHILD, NULL),
+	};
+
+	T_ASSERT(up(&s, p, 1, "aead") == 0);
+	sim_run(&s, 10000);
+	expect_up(&s, 1);
+	T_CONTAINS(s.n[1].log, "IKE_SA_INIT answered, peer 192.0.2.254:500 "
+	    "local 198.51.100.254:500, aes-128-gcm - hmac-sha2-256 curve25519");
+	T_CONTAINS(s.n[1].log, "established IKE SA as responder, peer "
+	    "192.0.2.254:500 local 198.51.100.254:500, aes-128-gcm - "
+	    "hmac-sha2-256 curve25519");
+	sim_free(&s);
+}
+
 T_CASE(sim, howto_two_subnets)
 {
 	struct sim s;
