@@ -21,12 +21,13 @@
 #   the whole pool and vici stops answering.
 # - charon writes /var/run/charon.pid; the guest's /run is its own tmpfs and
 #   there is one instance, so nothing clashes.
-# The log is $HARNESS_OUT/charon.log (kept in the host-visible run folder).
+# The log is $HARNESS_OUT/charon-NETNS.log (in the host-visible run folder),
+# named by CHARON_LOG once started.
 
 : "${CHARON_BIN:=/usr/lib/ipsec/charon}"
 : "${CHARON_PLUGINS:=random nonce openssl aes sha1 sha2 hmac gcm kdf gmp kernel-netlink socket-default vici}"
 CHARON_DIR=$HARNESS_STATE/charon
-CHARON_LOG=$HARNESS_OUT/charon.log
+CHARON_LOG=
 CHARON_PID=
 
 # charon_sw --CMD [OPTS...] : swanctl against our instance (30 s at most)
@@ -40,6 +41,9 @@ charon_sw() {
 # charon_start NETNS : 0 once vici answers, 1 (log tail on stderr) otherwise
 charon_start() {
 	local ns=$1
+	CHARON_LOG=$HARNESS_OUT/charon-$ns.log
+	# appended to (callers may add marks), so emptied here
+	: >"$CHARON_LOG"
 	rm -rf "$CHARON_DIR"
 	mkdir -p "$CHARON_DIR/swanctl"
 	cat >"$CHARON_DIR/strongswan.conf" <<EOF
@@ -82,12 +86,12 @@ swanctl {
 }
 EOF
 	ip netns exec "$ns" env STRONGSWAN_CONF="$CHARON_DIR/strongswan.conf" \
-	    "$CHARON_BIN" >>"$HARNESS_OUT/charon.stdout" 2>&1 &
+	    "$CHARON_BIN" >>"$HARNESS_OUT/charon-$ns.stdout" 2>&1 &
 	CHARON_PID=$!
 	if ! wait_until 30 test -S "$CHARON_DIR/charon.vici" ||
 	    ! charon_sw --stats >/dev/null 2>&1; then
 		echo "charon did not come up in netns $ns" >&2
-		tail -n 20 "$HARNESS_OUT/charon.stdout" "$CHARON_LOG" >&2 2>/dev/null
+		tail -n 20 "$HARNESS_OUT/charon-$ns.stdout" "$CHARON_LOG" >&2 2>/dev/null
 		return 1
 	fi
 	return 0
@@ -115,7 +119,7 @@ charon_stop() {
 # the addresses as identities, as ikd's srcid/dstid default to them.  One
 # child per LOCAL_TS/REMOTE_TS pair (a list of one pairs with each item of
 # the other): "net", then "net2", "net3", ...  charon never starts them by
-# itself (start_action none).
+# itself (start_action none).  CHARON_DPD: its dpd_delay (0s: none).
 charon_swanctl_conf() {
 	local -a lts rts
 	local child=net i=1 n
@@ -131,6 +135,7 @@ connections {
 		local_addrs = $2
 		remote_addrs = $3
 		proposals = $7
+		dpd_delay = ${CHARON_DPD:-0s}
 		local {
 			auth = psk
 			id = $2

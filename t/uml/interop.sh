@@ -1,12 +1,13 @@
 #!/bin/bash
 # interop.sh - runs INSIDE the UML guest: ikd in gw1 against strongSwan's
 # charon (Debian 5.9.x) in gw2, on the how-to's topology.
-#  - backend null, ikd initiating and ikd responding, three proposal sets
+#  - backend null, ikd initiating and ikd responding, four proposal sets
 #    (the how-to's; aes-128-gcm-16 + curve25519; aes-256 + hmac-sha2-256 +
-#    ecp256): both sides ESTABLISHED/INSTALLED with the same IKE and CHILD
-#    SPIs and the expected algorithms (`ikectl show sa --json` against
-#    `swanctl --list-sas --raw`), then a SIGTERM'd ikd's DELETE clears
-#    charon's SA.
+#    ecp256; a first KE the responder refuses): both sides
+#    ESTABLISHED/INSTALLED with the same IKE and CHILD SPIs and the expected
+#    algorithms (`ikectl show sa --json` against `swanctl --list-sas --raw`,
+#    compared by sa_match.py), then the initiator's DELETE clears the other
+#    side.  The first case also has charon check liveness (DPD).
 #  - backend pfkey, both roles, the how-to's proposals: LAN-to-LAN ping
 #    passes, and the counters of each of the four kernel SAs (per SPI)
 #    grow.
@@ -38,9 +39,11 @@ spi_pkts() {
 	printf '%s\n' "$n" | awk -v s="0x$2" '$1 == s { print $2; f = 1 } END { if (!f) print -1 }'
 }
 
-# Proposal sets: ikd's [ikesa] and [childsa] lines, charon's proposals and
-# esp_proposals, what charon must then show for the IKE SA and CHILD SA.
+# set_props NAME ROLE : a proposal set: ikd's [ikesa] and [childsa] lines,
+# charon's proposals and esp_proposals, what charon must then show for the
+# IKE SA and CHILD SA, and a line charon must have logged (KE_LOG)
 set_props() {
+	KE_LOG=
 	case $1 in
 	howto)
 		DESC="the how-to's proposals (IKE aes-256/hmac-sha2-256/modp4096, child aes-256/hmac-sha1)"
@@ -68,6 +71,26 @@ set_props() {
 		CH_ESP=aes256-sha256-ecp256
 		EXP_IKE=encr-alg=AES_CBC,encr-keysize=256,integ-alg=HMAC_SHA2_256_128,prf-alg=PRF_HMAC_SHA2_256,dh-group=ECP_256
 		EXP_CHILD=encr-alg=AES_CBC,encr-keysize=256,integ-alg=HMAC_SHA2_256_128
+		;;
+	ke)
+		# The initiator's KE is for a group the responder refuses:
+		# INVALID_KE_PAYLOAD names the right one, the initiator starts
+		# over with it (RFC 7296 1.2, 3.10.1).
+		IKD_CHILD=$'enc = aes-256\nauth = hmac-sha1\ngroup = none'
+		CH_ESP=aes256-sha1
+		EXP_CHILD=encr-alg=AES_CBC,encr-keysize=256,integ-alg=HMAC_SHA1_96
+		KE_LOG='N(INVAL_KE)'
+		if [ "$2" = initiator ]; then
+			DESC="ikd's KE for ecp256 refused by charon (curve25519 only), INVALID_KE_PAYLOAD, then curve25519"
+			IKD_IKE=$'enc = aes-256\nauth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = ecp256 curve25519'
+			CH_IKE=aes256-sha256-prfsha256-x25519
+			EXP_IKE=dh-group=CURVE_25519
+		else
+			DESC="charon's KE for curve25519 refused by ikd (ecp256 only), INVALID_KE_PAYLOAD, then ecp256"
+			IKD_IKE=$'enc = aes-256\nauth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = ecp256'
+			CH_IKE=aes256-sha256-prfsha256-x25519-ecp256
+			EXP_IKE=dh-group=ECP_256
+		fi
 		;;
 	esac
 }
@@ -120,16 +143,24 @@ stop_ikd() {
 ikd_up() { ikectl show sa --json 2>/dev/null | grep -q '"INSTALLED"'; }
 charon_up() { charon_sw --list-sas --raw 2>/dev/null | grep -q 'state=INSTALLED'; }
 charon_empty() { ! charon_sw --list-sas --raw 2>/dev/null | grep -q 'state='; }
+ikd_empty() { [ "$(ikectl show sa --json 2>/dev/null)" = "[]" ]; }
+# charon_case_log : charon's log since this case began
+charon_case_log() {
+	awk -v m="--- case $CASE" '$0 == m { b = ""; f = 1; next } f { b = b $0 "\n" }
+	    END { printf "%s", b }' "$CHARON_LOG"
+}
+dpd_answered() { charon_case_log | grep -q 'parsed INFORMATIONAL response'; }
 
 # bring_up ROLE BACKEND PROPS : the tunnel between ikd (ROLE: initiator or
 # responder) and charon; 0 when both sides show an INSTALLED CHILD SA
 bring_up() {
 	local role=$1 mode=active d
-	set_props "$3"
+	set_props "$3" "$role"
 	CASE=$2-$3-ikd-$role
 	d=$S/$CASE
 	[ "$role" = responder ] && mode=passive
 	write_ikd "$d" "$mode" "$2"
+	: >"$HARNESS_OUT/ikd-$CASE.log"
 	charon_swanctl_conf "$CASE" "$GW2_PUB" "$GW1_PUB" "$LAN2" "$LAN1" "$PSK" \
 	    "$CH_IKE" "$CH_ESP" >"$d/swanctl.conf"
 	cp "$d/swanctl.conf" "$HARNESS_OUT/swanctl-$CASE.conf"
@@ -142,12 +173,25 @@ bring_up() {
 	wait_until 60 ikd_up && wait_until 10 charon_up
 }
 
-# tear_down : stop ikd (its DELETE must clear charon's SA); 0 if it did
+# tear_down ROLE : the initiator deletes the IKE SA.  ikd initiator: SIGTERM,
+# its DELETE must clear charon's SA.  ikd responder: charon's DELETE must
+# clear ikd's SA (and with PF_KEY, gw1's kernel SAs).  Sets TD_WHAT; 0 if
+# the other side followed.
 tear_down() {
-	stop_ikd
-	if wait_until 10 charon_empty; then
-		return 0
+	local r=0
+	if [ "$1" = initiator ]; then
+		TD_WHAT="SIGTERM'd ikd's DELETE clears charon's IKE SA"
+		stop_ikd
+		wait_until 10 charon_empty || r=1
+	else
+		TD_WHAT="charon's DELETE clears ikd's IKE SA"
+		[ "$2" = pfkey ] && TD_WHAT="$TD_WHAT and gw1's kernel SAs"
+		charon_sw --terminate --ike "$CASE" --timeout 10 >/dev/null 2>&1
+		wait_until 10 ikd_empty || r=1
+		[ "$2" = pfkey ] && [ "$(xfrm_count "$NS_GW1")" != 0 ] && r=1
+		stop_ikd
 	fi
+	[ "$r" = 0 ] && return 0
 	charon_sw --terminate --ike "$CASE" --force --timeout 5 >/dev/null 2>&1
 	return 1
 }
@@ -167,7 +211,7 @@ case_sas() {
 	if ! bring_up "$role" null "$2"; then
 		fail "(interop) ikd $role, charon $other, $DESC: tunnel up within 60 s" \
 		    "$(ikd_log)" "$(charon_log)"
-		tear_down
+		tear_down "$role" null
 		return
 	fi
 	if compare; then
@@ -177,11 +221,26 @@ case_sas() {
 		    "$EVIDENCE" "ikd: $(cat "$S/$CASE/ikd.json")" \
 		    "charon: $(cat "$S/$CASE/charon.raw")" "$(ikd_log)" "$(charon_log)"
 	fi
-	if tear_down; then
-		ok "(interop) ikd $role, $2: SIGTERM'd ikd's DELETE clears charon's IKE SA"
+	if [ -n "$KE_LOG" ]; then
+		if charon_case_log | grep -qF "$KE_LOG"; then
+			ok "(interop) ikd $role, $2: charon's log shows the INVALID_KE_PAYLOAD round"
+		else
+			fail "(interop) ikd $role, $2: charon's log shows the INVALID_KE_PAYLOAD round" \
+			    "$(charon_log)"
+		fi
+	fi
+	if [ -n "${CHARON_DPD:-}" ]; then
+		if wait_until 15 dpd_answered; then
+			ok "(interop) ikd $role, $2: ikd answers charon's liveness checks (dpd_delay $CHARON_DPD)"
+		else
+			fail "(interop) ikd $role, $2: ikd answers charon's liveness checks" \
+			    "$(ikd_log)" "$(charon_log)"
+		fi
+	fi
+	if tear_down "$role" null; then
+		ok "(interop) ikd $role, $2: $TD_WHAT"
 	else
-		fail "(interop) ikd $role, $2: SIGTERM'd ikd's DELETE clears charon's IKE SA" \
-		    "$(ikd_log)" "$(charon_log)"
+		fail "(interop) ikd $role, $2: $TD_WHAT" "$(ikectl show sa)" "$(ikd_log)" "$(charon_log)"
 	fi
 }
 
@@ -192,7 +251,7 @@ case_ping() {
 	if ! bring_up "$role" pfkey howto; then
 		fail "(interop) ikd $role (pfkey), charon $other: tunnel up within 60 s" \
 		    "$(ikd_log)" "$(charon_log)"
-		tear_down
+		tear_down "$role" pfkey
 		return
 	fi
 	if ! compare; then
@@ -216,10 +275,10 @@ case_ping() {
 		    "ping status $r; $w" "$(ip -n "$NS_GW1" -s xfrm state)" \
 		    "$(ip -n "$NS_GW2" -s xfrm state)" "$(ikd_log)" "$(charon_log)"
 	fi
-	if tear_down && [ "$(xfrm_count "$NS_GW1")" = 0 ]; then
-		ok "(interop) ikd $role (pfkey): SIGTERM'd ikd clears its kernel SAs and charon's IKE SA"
+	if tear_down "$role" pfkey && [ "$(xfrm_count "$NS_GW1")" = 0 ]; then
+		ok "(interop) ikd $role (pfkey): $TD_WHAT; none left in gw1's kernel"
 	else
-		fail "(interop) ikd $role (pfkey): SIGTERM'd ikd clears its kernel SAs and charon's IKE SA" \
+		fail "(interop) ikd $role (pfkey): $TD_WHAT; none left in gw1's kernel" \
 		    "$(ip -n "$NS_GW1" xfrm state)" "$(ikd_log)" "$(charon_log)"
 	fi
 }
@@ -237,8 +296,11 @@ echo "uml-interop: done"
 	exit 1
 fi
 log "charon up"
-for p in howto gcm sha2; do
+for p in howto gcm sha2 ke; do
 	for role in initiator responder; do
+		# charon's liveness checks in the first case only (they cost time)
+		CHARON_DPD=
+		[ "$p$role" = howtoinitiator ] && CHARON_DPD=1s
 		case_sas "$role" "$p"
 		log "case $CASE done"
 	done

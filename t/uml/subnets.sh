@@ -19,6 +19,8 @@ IKEBOX=$ROOT/ikebox
 CFG=$ROOT/configs/two-subnets
 S=$HARNESS_STATE/subnets
 mkdir -p "$S"
+: >"$HARNESS_OUT/ikd-gw1.log"
+: >"$HARNESS_OUT/ikd-gw2.log"
 # the address in each /26, and the /26 as ikd's show sa prints it
 TARGETS="203.0.113.130=203.0.113.128/26 203.0.113.254=203.0.113.192/26"
 
