@@ -143,11 +143,18 @@ parse_sa(struct pld_set *set, struct rd *r)
 		if ((rc = parse_proposal(set, &pr, p)) != 0) {
 			return rc;
 		}
-		/* RFC 7296 3.3.1: numbered 1, 2, ... in order. */
-		if (p->num != sa->n_prop + 1) {
+		/* RFC 7296 3.3.1: an offer numbers its proposals 1, 2, ...
+		 * in order; checked below, once the count is known. */
+		if (p->num == 0 ||
+		    (sa->n_prop > 0 && p->num != sa->prop[sa->n_prop - 1].num + 1)) {
 			return syntax(set);
 		}
 		sa->n_prop++;
+	}
+	/* An answer is one proposal, with the number the accepted one had
+	 * in the offer (RFC 7296 3.3.1): any number when alone. */
+	if (sa->n_prop > 1 && sa->prop[0].num != 1) {
+		return syntax(set);
 	}
 	return 0;
 }

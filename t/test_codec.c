@@ -462,9 +462,22 @@ static const struct {
 	    "00 00 0014 00 00 0010 01 01 00 01 00 00 0008 01 00 000c",
 	    -EBADMSG },
 	{ "SA without proposals", IKEV2_PL_SA, "00 00 0004", -EBADMSG },
-	{ "proposal numbered 2 first (RFC 7296 3.3.1)", IKEV2_PL_SA,
-	    "00 00 0014 00 00 0010 02 01 00 01 00 00 0008 01 00 000c",
+	{ "one proposal numbered 2: an answer taking the second offered "
+	    "(RFC 7296 3.3.1)", IKEV2_PL_SA,
+	    "00 00 0014 00 00 0010 02 01 00 01 00 00 0008 01 00 000c", 0 },
+	{ "one proposal numbered 0", IKEV2_PL_SA,
+	    "00 00 0014 00 00 0010 00 01 00 01 00 00 0008 01 00 000c",
 	    -EBADMSG },
+	{ "proposals numbered 1, 2", IKEV2_PL_SA,
+	    "00 00 0024 02 00 0010 01 01 00 01 00 00 0008 01 00 000c"
+	    "00 00 0010 02 01 00 01 00 00 0008 01 00 000c", 0 },
+	{ "proposals numbered 2, 3 (RFC 7296 3.3.1: an offer starts at 1)",
+	    IKEV2_PL_SA,
+	    "00 00 0024 02 00 0010 02 01 00 01 00 00 0008 01 00 000c"
+	    "00 00 0010 03 01 00 01 00 00 0008 01 00 000c", -EBADMSG },
+	{ "proposals numbered 1, 3", IKEV2_PL_SA,
+	    "00 00 0024 02 00 0010 01 01 00 01 00 00 0008 01 00 000c"
+	    "00 00 0010 03 01 00 01 00 00 0008 01 00 000c", -EBADMSG },
 	{ "proposal says more but is last", IKEV2_PL_SA,
 	    "00 00 0014 02 00 0010 01 01 00 01 00 00 0008 01 00 000c",
 	    -EBADMSG },

@@ -122,6 +122,37 @@ T_CASE(sim, aead_ike_sa_log_lines)
 	sim_free(&s);
 }
 
+/*
+ * The initiator offers AEAD and non-AEAD ciphers (two proposals each for
+ * the IKE SA and the CHILD SA, as ikd's defaults do); the responder can
+ * only take the second.  Its answers carry proposal number 2 (RFC 7296
+ * 3.3.1), which the initiator must accept: found against strongSwan, whose
+ * answer to ikd's default proposals the codec dropped as malformed.
+ */
+T_CASE(sim, answer_takes_second_proposal)
+{
+	struct sim s;
+	struct pair p = {
+		vpn("active", GW1, GW2, "k3y", FLOW1,
+		    "enc = aes-128-gcm aes-256\nauth = hmac-sha2-256\n"
+		    "prf = hmac-sha2-256\ngroup = curve25519\n",
+		    "enc = aes-128-gcm aes-256\nauth = hmac-sha1\n", NULL),
+		vpn("passive", GW2, GW1, "k3y", FLOW1R,
+		    "enc = aes-256\nauth = hmac-sha2-256\n"
+		    "prf = hmac-sha2-256\ngroup = curve25519\n",
+		    "enc = aes-256\nauth = hmac-sha1\n", NULL),
+	};
+
+	T_ASSERT(up(&s, p, 1, "second") == 0);
+	sim_run(&s, 10000);
+	expect_up(&s, 1);
+	T_CONTAINS(s.n[0].log, "established IKE SA as initiator, peer "
+	    "198.51.100.254:500 local 192.0.2.254:500, aes-256 hmac-sha2-256");
+	T_CONTAINS(s.n[0].log, "CHILD SA up: 203.0.113.0/25 === "
+	    "203.0.113.128/25");
+	sim_free(&s);
+}
+
 T_CASE(sim, howto_two_subnets)
 {
 	struct sim s;
