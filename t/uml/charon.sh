@@ -119,10 +119,11 @@ charon_stop() {
 # the addresses as identities, as ikd's srcid/dstid default to them.  One
 # child per LOCAL_TS/REMOTE_TS pair (a list of one pairs with each item of
 # the other): "net", then "net2", "net3", ...  charon never starts them by
-# itself (start_action none).  CHARON_DPD: its dpd_delay (0s: none).
+# itself (start_action none).  CHARON_DPD: its dpd_delay (0s: none);
+# CHARON_LOCAL_ID, CHARON_REMOTE_ID: identities other than the addresses.
 charon_swanctl_conf() {
 	local -a lts rts
-	local child=net i=1 n
+	local child=net i=1 n lid=${CHARON_LOCAL_ID:-$2} rid=${CHARON_REMOTE_ID:-$3}
 	read -r -a lts <<<"$4"
 	read -r -a rts <<<"$5"
 	n=${#lts[@]}
@@ -138,11 +139,11 @@ connections {
 		dpd_delay = ${CHARON_DPD:-0s}
 		local {
 			auth = psk
-			id = $2
+			id = $lid
 		}
 		remote {
 			auth = psk
-			id = $3
+			id = $rid
 		}
 		children {
 EOF
@@ -165,8 +166,8 @@ EOF
 }
 secrets {
 	ike-$1 {
-		id-local = $2
-		id-remote = $3
+		id-local = $lid
+		id-remote = $rid
 		secret = "$6"
 	}
 }

@@ -43,7 +43,8 @@ spi_pkts() {
 # charon's proposals and esp_proposals, what charon must then show for the
 # IKE SA and CHILD SA, and a line charon must have logged (KE_LOG)
 set_props() {
-	KE_LOG=
+	KE_LOG= IKD_VPN= CHARON_LOCAL_ID= CHARON_REMOTE_ID= CH_LTS=$LAN2 CH_RTS=$LAN1
+	EXP_TS="$LAN1 === $LAN2"
 	case $1 in
 	howto)
 		DESC="the how-to's proposals (IKE aes-256/hmac-sha2-256/modp4096, child aes-256/hmac-sha1)"
@@ -92,6 +93,34 @@ set_props() {
 			EXP_IKE=dh-group=ECP_256
 		fi
 		;;
+	defaults)
+		# no proposal keys in ikd (its defaults, iked's), charon's
+		# "default" (about 40 transforms per proposal)
+		DESC="default proposals on both sides"
+		IKD_IKE= IKD_CHILD= CH_IKE=default CH_ESP=default
+		EXP_IKE= EXP_CHILD=
+		;;
+	fqdn)
+		set_props howto
+		DESC="FQDN identities (srcid gw1.example.org, dstid gw2.example.org)"
+		IKD_VPN=$'srcid = gw1.example.org\ndstid = gw2.example.org'
+		CHARON_LOCAL_ID=gw2.example.org CHARON_REMOTE_ID=gw1.example.org
+		;;
+	narrow)
+		set_props howto
+		if [ "$2" = initiator ]; then
+			# charon's policy is a /26 of ikd's remote /25: charon
+			# narrows, ikd must take the narrower selectors
+			DESC="charon narrows ikd's $LAN2 to 203.0.113.128/26"
+			CH_LTS=203.0.113.128/26
+			EXP_TS="$LAN1 === 203.0.113.128/26"
+		else
+			# charon asks for 203.0.113.0/24 on ikd's side, ikd
+			# narrows it to its flow's $LAN1
+			DESC="ikd narrows charon's 203.0.113.0/24 to $LAN1"
+			CH_RTS=203.0.113.0/24
+		fi
+		;;
 	esac
 }
 
@@ -110,15 +139,14 @@ peer = $GW2_PUB
 psk = $PSK
 ikelifetime = 86400
 lifetime = 3600
+$IKD_VPN
 
 [flows]
 flow = $LAN1 $LAN2
-
-[ikesa]
-$IKD_IKE
-
-[childsa]
-$IKD_CHILD
+${IKD_IKE:+[ikesa]
+$IKD_IKE}
+${IKD_CHILD:+[childsa]
+$IKD_CHILD}
 EOF
 	chmod 600 "$1/vpn.d/charon.conf"
 }
@@ -161,7 +189,7 @@ bring_up() {
 	[ "$role" = responder ] && mode=passive
 	write_ikd "$d" "$mode" "$2"
 	: >"$HARNESS_OUT/ikd-$CASE.log"
-	charon_swanctl_conf "$CASE" "$GW2_PUB" "$GW1_PUB" "$LAN2" "$LAN1" "$PSK" \
+	charon_swanctl_conf "$CASE" "$GW2_PUB" "$GW1_PUB" "$CH_LTS" "$CH_RTS" "$PSK" \
 	    "$CH_IKE" "$CH_ESP" >"$d/swanctl.conf"
 	cp "$d/swanctl.conf" "$HARNESS_OUT/swanctl-$CASE.conf"
 	echo "--- case $CASE" >>"$CHARON_LOG"
@@ -201,7 +229,7 @@ compare() {
 	ikectl show sa --json >"$S/$CASE/ikd.json" 2>&1
 	charon_sw --list-sas --raw >"$S/$CASE/charon.raw" 2>&1
 	EVIDENCE=$(python3 "$H/sa_match.py" "$S/$CASE/ikd.json" "$S/$CASE/charon.raw" \
-	    "$EXP_IKE" "$EXP_CHILD" 2>&1)
+	    "$EXP_IKE" "$EXP_CHILD" "$EXP_TS" 2>&1)
 }
 
 # case_sas ROLE PROPS : backend null, compare both views, then the DELETE
@@ -296,7 +324,7 @@ echo "uml-interop: done"
 	exit 1
 fi
 log "charon up"
-for p in howto gcm sha2 ke; do
+for p in howto gcm sha2 ke defaults fqdn narrow; do
 	for role in initiator responder; do
 		# charon's liveness checks in the first case only (they cost time)
 		CHARON_DPD=

@@ -2,14 +2,16 @@
 # sa_match.py - compares what ikd and strongSwan's charon each say about the
 # SAs between them (t/uml/interop.sh).  ikd's side is `ikectl show sa
 # --json`, charon's is `swanctl --list-sas --raw`: vici's dump, a nest of
-# "name { key=value ... list [ item ... ] }".
-#   sa_match.py IKD_JSON SWANCTL_RAW IKE_EXPECT CHILD_EXPECT
+# "name {key=value ... list=[item ...]}".
+#   sa_match.py IKD_JSON SWANCTL_RAW IKE_EXPECT CHILD_EXPECT [TS_EXPECT]
 # IKE_EXPECT / CHILD_EXPECT: comma-separated key=value pairs charon's IKE SA
 # (or every CHILD SA) must show, e.g. encr-alg=AES_GCM_16,dh-group=CURVE_25519.
+# TS_EXPECT: "LOCAL === REMOTE", ikd's selectors of its (one) CHILD SA.
 # Requires exactly one IKE SA on each side, ESTABLISHED, the same IKE SPIs,
 # and one INSTALLED charon CHILD SA for each ikd child with the SPIs crossed
-# (ikd's spi_in is charon's spi-out).  Prints one line of evidence; on a
-# mismatch says what differs on stderr and exits 1.
+# (ikd's spi_in is charon's spi-out) and the selectors mirrored.  Prints
+# one line of evidence; on a mismatch says what differs on stderr and
+# exits 1.
 import json
 import re
 import sys
@@ -33,7 +35,7 @@ def parse_vici(text):
             i += 1
         elif nxt == '[':
             j = toks.index(']', i + 2)
-            cur[t] = toks[i + 2:j]
+            cur[t.rstrip('=')] = toks[i + 2:j]
             i = j
         elif '=' in t:
             k, v = t.split('=', 1)
@@ -69,6 +71,7 @@ def main():
     ikd = json.load(open(sys.argv[1]))
     charon = ike_sas(parse_vici(open(sys.argv[2]).read()))
     ike_exp, child_exp = sys.argv[3], sys.argv[4]
+    ts_exp = sys.argv[5] if len(sys.argv) > 5 else ''
     errs = []
     if len(ikd) != 1 or len(charon) != 1:
         print('ikd has %d IKE SAs, charon %d (need one each)'
@@ -107,8 +110,20 @@ def main():
             errs.append('CHILD SPIs: ikd in %s out %s, charon in %s out %s'
                         % (ch['spi_in'], ch['spi_out'], k.get('spi-in'),
                            k.get('spi-out')))
+        # traffic selectors: each side's local ones are the other's remote
+        if sorted(ch['local_ts']) != sorted(k.get('remote-ts', [])) or \
+                sorted(ch['remote_ts']) != sorted(k.get('local-ts', [])):
+            errs.append('selectors: ikd %s === %s, charon %s === %s'
+                        % (ch['local_ts'], ch['remote_ts'],
+                           k.get('local-ts'), k.get('remote-ts')))
         expect(k, child_exp, 'CHILD SA', errs)
-        spis.append('%s/%s' % (ch['spi_in'], ch['spi_out']))
+        ts = '%s === %s' % (','.join(ch['local_ts']),
+                            ','.join(ch['remote_ts']))
+        if ts_exp and ts != ts_exp:
+            errs.append('ikd selectors %s, expected %s' % (ts, ts_exp))
+        spis.append('%s/%s %s === %s' % (ch['spi_in'], ch['spi_out'],
+                                         ','.join(ch['local_ts']),
+                                         ','.join(ch['remote_ts'])))
     if errs:
         print('\n'.join(errs), file=sys.stderr)
         return 1
