@@ -179,12 +179,13 @@ charon_case_log() {
 }
 dpd_answered() { charon_case_log | grep -q 'parsed INFORMATIONAL response'; }
 
-# bring_up ROLE BACKEND PROPS : the tunnel between ikd (ROLE: initiator or
-# responder) and charon; 0 when both sides show an INSTALLED CHILD SA
+# bring_up ROLE BACKEND PROPS [CASE] : the tunnel between ikd (ROLE:
+# initiator or responder) and charon; 0 when both sides show an INSTALLED
+# CHILD SA.  CASE names the logs (default BACKEND-PROPS-ikd-ROLE).
 bring_up() {
 	local role=$1 mode=active d
 	set_props "$3" "$role"
-	CASE=$2-$3-ikd-$role
+	CASE=${4:-$2-$3-ikd-$role}
 	d=$S/$CASE
 	[ "$role" = responder ] && mode=passive
 	write_ikd "$d" "$mode" "$2"
@@ -272,6 +273,55 @@ case_sas() {
 	fi
 }
 
+# case_restart : ikd dies without a word (SIGKILL) and starts again; its
+# INITIAL_CONTACT (RFC 7296 2.4) must make charon drop the old IKE SA, so
+# that exactly one is left, the new one.  Then charon deletes the CHILD SA
+# alone: ikd must drop it, keep the IKE SA and, being active, bring the flow
+# back with CREATE_CHILD_SA (PFS: the how-to's modp4096).
+case_restart() {
+	local old oldc
+	if ! bring_up initiator null howto null-restart; then
+		fail "(interop) ikd restart: first tunnel up within 60 s" "$(ikd_log)" "$(charon_log)"
+		tear_down initiator null
+		return
+	fi
+	old=$(charon_sw --list-sas --raw 2>/dev/null | grep -o 'initiator-spi=[0-9a-f]*')
+	kill -KILL "$IKD_PID"
+	wait "$IKD_PID" 2>/dev/null
+	rm -f "$S/ikd.sock"
+	start_ikd "$S/$CASE"
+	if wait_until 60 ikd_up && wait_until 10 charon_one_new "$old" && compare; then
+		ok "(interop) ikd killed and restarted: its INITIAL_CONTACT makes charon drop the old IKE SA ($EVIDENCE)"
+	else
+		fail "(interop) ikd killed and restarted: charon keeps only the new IKE SA" \
+		    "old: $old" "$EVIDENCE" "$(charon_sw --list-sas)" "$(ikd_log)" "$(charon_log)"
+	fi
+	oldc=$(sed -n 's/.*"spi_in":"\([0-9a-f]*\)".*/\1/p' "$S/$CASE/ikd.json")
+	charon_sw --terminate --child net --timeout 10 >/dev/null 2>&1
+	EXP_CHILD=$EXP_CHILD,dh-group=MODP_4096
+	if wait_until 30 new_child "$oldc" && wait_until 10 charon_up && compare &&
+	    grep -q "peer deleted CHILD SA" "$IKD_LOG"; then
+		ok "(interop) charon deletes the CHILD SA alone: ikd drops it, keeps the IKE SA, brings the flow back by CREATE_CHILD_SA with PFS ($EVIDENCE)"
+	else
+		fail "(interop) charon deletes the CHILD SA alone: ikd drops it, keeps the IKE SA, brings the flow back" \
+		    "$EVIDENCE" "$(ikectl show sa)" "$(ikd_log)" "$(charon_log)"
+	fi
+	tear_down initiator null >/dev/null
+}
+# charon_one_new "initiator-spi=OLD" : charon has one IKE SA, not that one
+charon_one_new() {
+	local l
+	l=$(charon_sw --list-sas --raw 2>/dev/null | grep -o 'initiator-spi=[0-9a-f]*')
+	[ "$(printf '%s\n' "$l" | grep -c .)" = 1 ] && [ "$l" != "$1" ] &&
+	    charon_sw --list-sas --raw | grep -q 'state=INSTALLED'
+}
+# new_child SPI : ikd shows an INSTALLED CHILD SA, and not with spi_in SPI
+new_child() {
+	local j
+	j=$(ikectl show sa --json 2>/dev/null)
+	[[ $j == *'"INSTALLED"'* && $j != *"\"spi_in\":\"$1\""* ]]
+}
+
 # case_ping ROLE : backend pfkey, the how-to's proposals, ping through ESP
 case_ping() {
 	local role=$1 other=responder si so b1 b2 a1 a2 r c1 c2 w
@@ -313,14 +363,12 @@ case_ping() {
 
 if ! "$H/topo.sh" up >/dev/null 2>&1; then
 	fail "(interop) topology up"
-	autoload_on
-echo "uml-interop: done"
+	echo "uml-interop: done"
 	exit 1
 fi
 if ! charon_start "$NS_GW2" 2>"$S/charon-start.err"; then
 	fail "(interop) charon starts in gw2" "$(cat "$S/charon-start.err")"
-	autoload_on
-echo "uml-interop: done"
+	echo "uml-interop: done"
 	exit 1
 fi
 log "charon up"
@@ -333,6 +381,8 @@ for p in howto gcm sha2 ke defaults fqdn narrow; do
 		log "case $CASE done"
 	done
 done
+case_restart
+log "case $CASE done"
 autoload_off	# (lib.sh says why)
 for role in initiator responder; do
 	case_ping "$role"

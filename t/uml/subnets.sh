@@ -108,8 +108,7 @@ check_pings() {
 
 if ! "$H/topo.sh" up >/dev/null 2>&1; then
 	fail "(subnets) topology up"
-	autoload_on
-echo "uml-subnets: done"
+	echo "uml-subnets: done"
 	exit 1
 fi
 autoload_off	# (lib.sh says why)
@@ -138,7 +137,7 @@ stop_ikd gw2
 if ! charon_start "$NS_GW2" 2>"$S/charon-start.err"; then
 	fail "(subnets) charon starts in gw2" "$(cat "$S/charon-start.err")"
 	autoload_on
-echo "uml-subnets: done"
+	echo "uml-subnets: done"
 	exit 1
 fi
 charon_swanctl_conf two-subnets "$GW2_PUB" "$GW1_PUB" "203.0.113.128/26 203.0.113.192/26" \
