@@ -67,10 +67,11 @@ uint16_t ka_cksum(const uint8_t *buf, size_t len);
 /*
  * One-shot ping schedule, ping's (iputils) rules:
  *   - one echo every interval_ms, the first at once;
- *   - count (0 = no limit): without a deadline, stop sending after count
- *     echoes and wait for the last replies: max(2 x the slowest round trip,
- *     interval) when a reply came, else linger_ms (ping -W, default 10 s);
- *     with a deadline, go on sending until count replies came back;
+ *   - count (0 = no limit): count replies end it at once; without a
+ *     deadline, stop sending after count echoes and wait for the last
+ *     replies: max(2 x the slowest round trip, interval) when a reply
+ *     came, else linger_ms (ping -W, default 10 s); with a deadline, go
+ *     on sending until count replies came back;
  *   - deadline_ms (0 = none, ping -w): stop then, whatever else, so
  *     `-c 60 -w 1` stops after 1 s with one or two echoes sent.
  * Exit status (ka_ping_status): 0 when at least one reply came back, 1 when
