@@ -141,7 +141,7 @@ ikd=\$!
 i=0; while [ ! -S $ROOT/ok/ikd.sock ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 $KP -f $ROOT/ok/ikd.conf >$W 2>&1 &
 kp=\$!
-waitfor() { i=0; while ! grep -q "\$1" $W && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; }
+waitfor() { i=0; while ! grep -q "\$1" $W 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; }
 waitfor 'tunnel up: reply'
 echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all
 waitfor 'ikd reset the VPN'
@@ -164,7 +164,7 @@ cat > "$ROOT/noikd.sh" <<EOF
 echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all
 $KP -f $ROOT/ok/ikd.conf -s $ROOT/none.sock >$ROOT/noikd.log 2>&1 &
 kp=\$!
-i=0; while ! grep -q 'no ikd running' $ROOT/noikd.log && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+i=0; while ! grep -q 'no ikd running' $ROOT/noikd.log 2>/dev/null && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 kill -TERM \$kp; wait \$kp
 EOF
 ns "sh $ROOT/noikd.sh"
