@@ -217,6 +217,9 @@ oneshot_run(const struct oneshot *o)
 			break;
 		}
 		if (step == KA_PING_SEND) {
+			/* The sequence wraps after 65535: forget the old. */
+			seen[(uint16_t)p.sent / 8] &=
+			    (uint8_t)~(1u << ((uint16_t)p.sent % 8));
 			rc = icmp_send(&s, (uint16_t)p.sent, now);
 			if (rc < 0 && rc != last_err) {
 				fprintf(stderr, KP ": send to %s: %s\n", d,
@@ -238,7 +241,8 @@ oneshot_run(const struct oneshot *o)
 			if (rc == -EAGAIN || (rc < 0 && rc != -EBADMSG)) {
 				break;
 			}
-			if (rc < 0 || e.seq == 0 || e.seq > p.sent ||
+			if (rc < 0 || (p.sent <= UINT16_MAX && (e.seq == 0 ||
+			    e.seq > p.sent)) ||
 			    (seen[e.seq / 8] & (1u << (e.seq % 8)))) {
 				continue;
 			}
@@ -464,7 +468,8 @@ watch_run(const char *conf, const char *sock, int detach)
 	/* Everything that can fail on the user's input failed above, on
 	 * the terminal; libuv starts after the fork. */
 	if (detach) {
-		if (daemon(0, 0) != 0) {
+		/* nochdir: a relative -s SOCKET keeps working. */
+		if (daemon(1, 0) != 0) {
 			return bad_arg("cannot detach: %s", strerror(errno));
 		}
 		openlog(KP, LOG_PID | LOG_NDELAY, LOG_DAEMON);
