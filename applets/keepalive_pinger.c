@@ -209,6 +209,7 @@ oneshot_run(const struct oneshot *o)
 	    o->linger_ms);
 	t0 = mono_us();
 	while (!stop_flag) {
+		struct pollfd pfd = { s.fd, POLLIN, 0 };
 		int step;
 
 		now = mono_us();
@@ -228,9 +229,8 @@ oneshot_run(const struct oneshot *o)
 			last_err = rc;
 			continue;
 		}
-		struct pollfd pfd = { s.fd, POLLIN, 0 };
-
-		if (poll(&pfd, 1, wait_ms > 60000 ? 60000 : (int)wait_ms) <= 0) {
+		if (poll(&pfd, 1, wait_ms > 60000 ? 60000 : (int)wait_ms) <=
+		    0) {
 			continue;
 		}
 		for (;;) {
@@ -387,8 +387,9 @@ watch_poll_cb(uv_poll_t *h, int status, int events)
 			    x->vpn->name, x->target);
 		}
 		if (ev & KA_EV_UP_AGAIN) {
-			kp_log(LOG_WARNING, "%s: tunnel up again: reply from %s "
-			    "after %u missed", x->vpn->name, x->target, missed);
+			kp_log(LOG_WARNING, "%s: tunnel up again: reply from "
+			    "%s after %u missed", x->vpn->name, x->target,
+			    missed);
 		}
 	}
 }
@@ -444,8 +445,9 @@ watch_run(const char *conf, const char *sock, int detach)
 		x->vpn = v;
 		x->sock = sock;
 		icmp_ntop(&v->keepalive.target, x->target, sizeof(x->target));
-		rc = icmp_open(&x->s, &v->keepalive.source, &v->keepalive.target,
-		    (uint16_t)(getpid() + i), err, sizeof(err));
+		rc = icmp_open(&x->s, &v->keepalive.source,
+		    &v->keepalive.target, (uint16_t)(getpid() + i), err,
+		    sizeof(err));
 		if (rc < 0) {
 			for (size_t j = 0; j < n; j++) {
 				icmp_close(&xs[j].s);
@@ -540,8 +542,9 @@ keepalive_pinger_main(int argc, char **argv)
 		case 'c':
 			errno = 0;
 			ul = strtoul(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' ||
-			    errno != 0 || ul == 0 || ul > UINT32_MAX) {
+			if (optarg[0] < '0' || optarg[0] > '9' ||
+			    *end != '\0' || errno != 0 || ul == 0 ||
+			    ul > UINT32_MAX) {
 				return bad_arg("-c: expected a count above 0 "
 				    "('%s')", optarg);
 			}
@@ -594,7 +597,8 @@ keepalive_pinger_main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		if (argc - optind > 1) {
-			return bad_arg("one DEST only ('%s')", argv[optind + 1]);
+			return bad_arg("one DEST only ('%s')",
+			    argv[optind + 1]);
 		}
 		if (detach || sock != NULL) {
 			return bad_arg("%s: only in watch mode (-f FILE "

@@ -307,7 +307,8 @@ ka_in_prefix(const struct cfg_prefix *p, const struct sockaddr_storage *ss)
 		return 0;
 	}
 	if (ss->ss_family == AF_INET) {
-		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		a = (const uint8_t *)
+		    &((const struct sockaddr_in *)ss)->sin_addr;
 	} else if (ss->ss_family == AF_INET6) {
 		a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
 	} else {

@@ -182,7 +182,8 @@ T_CASE(keepalive, ping_schedule)
 		int status;
 	} rows[] = {
 		/* The how-to's cron line: the deadline ends it at 1 s. */
-		{ "-c 60 -w 1, answered", 60, 1000, 1000, 10000, 1, 1, 1000, 0 },
+		{ "-c 60 -w 1, answered", 60, 1000, 1000, 10000, 1, 1, 1000,
+		  0 },
 		{ "-c 60 -w 1, silent", 60, 1000, 1000, 10000, 0, 1, 1000, 1 },
 		/* Count without deadline: the last reply ends it... */
 		{ "-c 3, answered", 3, 1000, 0, 10000, 1, 3, 2000, 0 },
