@@ -171,3 +171,21 @@ ns "sh $ROOT/noikd.sh"
 expect "watch without ikd: the reset's failure says why" 0 \
 	"lo_vpn: cannot ask ikd to reset the VPN: no ikd running on $ROOT/none.sock: No such file or directory" \
 	cat "$ROOT/noikd.log"
+# -D: detaches at once (exit 0) and goes on watching.  In a PID namespace
+# of its own, so that the detached process ends with the namespace.
+cat > "$ROOT/detach.sh" <<EOF
+echo 1 > /proc/sys/net/ipv4/icmp_echo_ignore_all
+$IKEBOX ikd -d -v -f $ROOT/ok/ikd.conf -p $ROOT/ok/ikd2.pid >$ROOT/ikd2.log 2>&1 &
+ikd=\$!
+i=0; while [ ! -S $ROOT/ok/ikd.sock ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+$KP -D -f $ROOT/ok/ikd.conf; echo "detach exit \$?"
+i=0; while ! grep -q 'control: reset vpn' $ROOT/ikd2.log && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+kill -TERM \$ikd; wait \$ikd
+EOF
+OUT=$(unshare -n -p -f sh -c "ip link set lo up; sh $ROOT/detach.sh" 2>&1)
+case $OUT in
+"detach exit 0") ok "-D: exit 0 at once, nothing on the terminal" ;;
+*) fail "-D: exit 0 at once, nothing on the terminal" "$OUT" ;;
+esac
+expect "-D: the detached watcher asked ikd to reset the silent VPN" 0 \
+	'control: reset vpn lo_vpn' cat "$ROOT/ikd2.log"
