@@ -18,11 +18,20 @@
 
 static int handler_calls;
 
-/* Echoes the parsed command; fails "down" to exercise CTL_FAILED. */
+/*
+ * Echoes the parsed command; fails "down" to exercise CTL_FAILED.  With a
+ * server as ctx, "up NAME" also broadcasts "event NAME" to monitors.
+ */
 static int
 echo_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	handler_calls++;
+	if (ctx != NULL && cmd->op == CTL_UP) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "event %s", cmd->name);
+		ctl_server_broadcast(ctx, line);
+	}
 	if (cmd->op == CTL_DOWN) {
 		fprintf(out, "no such vpn: %s\n", cmd->name);
 		return -ENOENT;
@@ -52,6 +61,19 @@ T_CASE(ctl, cmd_grammar)
 		{ "log brief", 0, CTL_LOG, 0, 0, "" },
 		{ "reset all", 0, CTL_RESET_ALL, 0, 0, "" },
 		{ "reset vpn x", 0, CTL_RESET_VPN, 0, 0, "x" },
+		{ "monitor", 0, CTL_MONITOR, 0, 0, "" },
+		{ "show kernel", 0, CTL_SHOW_KERNEL, 0, 0, "" },
+		{ "show kernel --json", 0, CTL_SHOW_KERNEL, 1, 0, "" },
+		{ "monitor now", -EBADMSG, 0, 0, 0, "" },
+		{ "monitor --json", -EBADMSG, 0, 0, 0, "" },
+		{ "show stats --dump", -EBADMSG, 0, 0, 0, "" },
+		{ "show sa --keys", -EBADMSG, 0, 0, 0, "" },
+		{ "show kernel --json --dump", -EBADMSG, 0, 0, 0, "" },
+		{ "load", -EBADMSG, 0, 0, 0, "" },
+		{ "load   ", -EBADMSG, 0, 0, 0, "" },
+		{ "load etc/ikd.conf", -EBADMSG, 0, 0, 0, "" },
+		{ "load /etc/ikd\x01.conf", -EBADMSG, 0, 0, 0, "" },
+		{ "loader /x", -EBADMSG, 0, 0, 0, "" },
 		{ "", -EBADMSG, 0, 0, 0, "" },
 		{ "   ", -EBADMSG, 0, 0, 0, "" },
 		{ "show", -EBADMSG, 0, 0, 0, "" },
@@ -85,6 +107,47 @@ T_CASE(ctl, cmd_grammar)
 		} else {
 			T_ASSERT(err[0] != '\0');
 		}
+	}
+	T_ROW("show kernel flags");
+	{
+		struct ctl_cmd cmd;
+		char err[512];
+
+		T_EQ_INT(ctl_cmd_parse("show kernel --dump --keys", 25, &cmd,
+		    err, sizeof(err)), 0);
+		T_EQ_INT(cmd.op, CTL_SHOW_KERNEL);
+		T_EQ_INT(cmd.dump, 1);
+		T_EQ_INT(cmd.keys, 1);
+		T_EQ_INT(cmd.json, 0);
+	}
+	T_ROW("load takes the rest of the line, spaces kept, ends trimmed");
+	{
+		static const char *t[][2] = {
+			{ "load /etc/ikebox/ikd.conf", "/etc/ikebox/ikd.conf" },
+			{ "  load   /a b/c.conf  ", "/a b/c.conf" },
+		};
+		struct ctl_cmd cmd;
+		char err[512];
+
+		for (int i = 0; i < 2; i++) {
+			T_EQ_INT(ctl_cmd_parse(t[i][0], strlen(t[i][0]), &cmd,
+			    err, sizeof(err)), 0);
+			T_EQ_INT(cmd.op, CTL_LOAD);
+			T_EQ_STR(cmd.path, t[i][1]);
+		}
+		ctl_cmd_parse("load x.conf", 11, &cmd, err, sizeof(err));
+		T_CONTAINS(err, "'x.conf' is not an absolute path");
+	}
+	T_ROW("load: an over-long path refused");
+	{
+		struct ctl_cmd cmd;
+		char err[512], text[CTL_PATH_MAX + 16] = "load /";
+
+		memset(text + 6, 'p', CTL_PATH_MAX);
+		text[6 + CTL_PATH_MAX] = '\0';
+		T_EQ_INT(ctl_cmd_parse(text, strlen(text), &cmd, err,
+		    sizeof(err)), -EBADMSG);
+		T_CONTAINS(err, "longer than");
 	}
 	T_ROW("unknown command names the word and lists commands");
 	{
@@ -212,6 +275,7 @@ T_CASE(ctl, fuzz)
 	static const char *seeds[] = {
 		"show sa --json", "show sa vpn1", "show stats", "up a",
 		"down b", "reload", "log verbose", "reset all", "reset vpn c",
+		"load /etc/ikebox/ikd.conf", "monitor", "show kernel --keys",
 	};
 	uint8_t f[512];
 	uint64_t s = 0x1234567890abcdefULL;
@@ -248,7 +312,7 @@ T_CASE(ctl, fuzz)
 	T_ROW("20000 mutated valid frames");
 	replies = ok = 0;
 	for (int i = 0; i < 20000; i++) {
-		const char *seed = seeds[rnd(&s) % 9];
+		const char *seed = seeds[rnd(&s) % 12];
 		int n = ctl_request_make(seed, f, sizeof(f));
 		int flips = 1 + (int)(rnd(&s) % 3), st;
 		size_t len = (size_t)n;
@@ -311,6 +375,42 @@ srv_main(void *arg)
 	return NULL;
 }
 
+/* A `monitor` client in its own thread: collects two events, then stops. */
+struct mon {
+	const char *path;
+	int ready, n_ok, n_failed, n_ev, rc;
+	char got[256];
+};
+
+static int
+mon_cb(void *arg, int status, const char *body, size_t blen)
+{
+	struct mon *m = arg;
+	size_t have = strlen(m->got);
+
+	if (status == CTL_OK) {
+		m->n_ok++;
+		__atomic_store_n(&m->ready, 1, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	if (status == CTL_FAILED) {
+		m->n_failed++;
+		return 0;
+	}
+	snprintf(m->got + have, sizeof(m->got) - have, "%.*s", (int)blen,
+	    body);
+	return ++m->n_ev == 2 ? 2 : 0;
+}
+
+static void *
+mon_main(void *arg)
+{
+	struct mon *m = arg;
+
+	m->rc = ctl_stream(m->path, "monitor", mon_cb, m);
+	return NULL;
+}
+
 T_CASE(ctl, socket_round_trip)
 {
 	struct srv_thread t = { 0 };
@@ -328,7 +428,7 @@ T_CASE(ctl, socket_round_trip)
 
 	T_ROW("server opens with mode 0600");
 	uv_loop_init(&t.loop);
-	rc = ctl_server_open(&t.srv, &t.loop, t.path, echo_handler, NULL);
+	rc = ctl_server_open(&t.srv, &t.loop, t.path, echo_handler, &t.srv);
 	T_EQ_INT(rc, 0);
 	if (rc != 0) {
 		uv_loop_close(&t.loop);
@@ -366,6 +466,42 @@ T_CASE(ctl, socket_round_trip)
 	T_EQ_INT(st, CTL_FAILED);
 	T_EQ_STR(body, "no such vpn: zz\n");
 	free(body);
+
+	T_ROW("monitor: OK, then the events broadcast while it listens");
+	{
+		struct mon m = { .path = t.path };
+		pthread_t mt;
+		int i;
+
+		pthread_create(&mt, NULL, mon_main, &m);
+		for (i = 0; i < 500 && !__atomic_load_n(&m.ready,
+		    __ATOMIC_SEQ_CST); i++) {
+			usleep(10000);
+		}
+		T_ASSERT(i < 500);
+		T_EQ_INT(ctl_call(t.path, "up vpn7", &st, &body, &blen), 0);
+		free(body);
+		T_EQ_INT(ctl_call(t.path, "up vpn8", &st, &body, &blen), 0);
+		free(body);
+		pthread_join(mt, NULL);
+		T_EQ_INT(m.rc, 2);	/* its callback stopped it */
+		T_EQ_STR(m.got, "event vpn7\nevent vpn8\n");
+		T_EQ_INT(m.n_ok, 1);
+	}
+
+	T_ROW("monitor: an ended client is dropped from the server");
+	for (int i = 0; i < 200 && t.srv.n_monitors != 0; i++) {
+		usleep(10000);
+	}
+	T_EQ_INT(t.srv.n_monitors, 0);
+
+	T_ROW("monitor with arguments is refused");
+	{
+		struct mon m = { .path = t.path };
+
+		T_EQ_INT(ctl_stream(t.path, "monitor all", mon_cb, &m), 0);
+		T_EQ_INT(m.n_failed, 1);
+	}
 
 	T_ROW("another uid is refused by SO_PEERCRED");
 	/* Open the mode for this row so the credential check is reached. */
