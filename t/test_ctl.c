@@ -9,7 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,11 +28,21 @@ static int
 echo_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	handler_calls++;
-	if (ctx != NULL && cmd->op == CTL_UP) {
+	if (ctx != NULL && cmd->op == CTL_UP && strcmp(cmd->name, "flood")) {
 		char line[200];
 
 		snprintf(line, sizeof(line), "event %s", cmd->name);
 		ctl_server_broadcast(ctx, line);
+	}
+	if (ctx != NULL && cmd->op == CTL_UP && !strcmp(cmd->name, "flood")) {
+		char line[1000];
+
+		/* 8 MB: far past any socket buffer plus the queue bound. */
+		memset(line, 'x', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\0';
+		for (int i = 0; i < 8000; i++) {
+			ctl_server_broadcast(ctx, line);
+		}
 	}
 	if (cmd->op == CTL_DOWN) {
 		fprintf(out, "no such vpn: %s\n", cmd->name);
@@ -494,6 +506,33 @@ T_CASE(ctl, socket_round_trip)
 		usleep(10000);
 	}
 	T_EQ_INT(t.srv.n_monitors, 0);
+
+	T_ROW("monitor: a client that stops reading is cut, not buffered");
+	{
+		uint8_t req[64], hdr[5];
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0), n, i;
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", t.path);
+		T_EQ_INT(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+		n = ctl_request_make("monitor", req, sizeof(req));
+		T_EQ_INT(write(fd, req, (size_t)n), n);
+		T_EQ_INT(read(fd, hdr, 5), 5);	/* the OK reply */
+		T_EQ_INT(hdr[4], CTL_OK);
+		for (i = 0; i < 200 && t.srv.n_monitors != 1; i++) {
+			usleep(10000);
+		}
+		T_EQ_INT(ctl_call(t.path, "up flood", &st, &body, &blen), 0);
+		free(body);
+		for (i = 0; i < 500 && t.srv.n_monitors != 0; i++) {
+			usleep(10000);
+		}
+		T_EQ_INT(t.srv.n_monitors, 0);
+		T_EQ_INT(ctl_call(t.path, "show sa", &st, &body, &blen), 0);
+		T_EQ_INT(st, CTL_OK);
+		free(body);
+		close(fd);
+	}
 
 	T_ROW("monitor with arguments is refused");
 	{
