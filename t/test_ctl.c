@@ -432,6 +432,7 @@ T_CASE(ctl, socket_round_trip)
 	int st = -1, rc, ws;
 	pid_t pid;
 
+	unlink("t/out/ctl.sock");	/* a socket left by a killed run */
 	t.path = t_tmpfile("ctl.sock", "");
 	T_ROW("no daemon: connect error");
 	unlink(t.path);
@@ -532,6 +533,69 @@ T_CASE(ctl, socket_round_trip)
 		T_EQ_INT(st, CTL_OK);
 		free(body);
 		close(fd);
+	}
+
+	T_ROW("live fuzz: 300 hostile clients, the server answers or closes");
+	{
+		uint64_t r = 0x5eed5eed5eedULL;
+		int bad = 0;
+
+		for (int i = 0; i < 300; i++) {
+			struct sockaddr_un sun = { .sun_family = AF_UNIX };
+			uint8_t f[600], in[4096];
+			size_t n = 0, got = 0;
+			int fd = socket(AF_UNIX, SOCK_STREAM, 0), rst;
+			const uint8_t *b;
+			size_t bl;
+
+			snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+			    t.path);
+			if (connect(fd, (struct sockaddr *)&sun,
+			    sizeof(sun)) != 0) {
+				bad++;
+				close(fd);
+				continue;
+			}
+			if (i % 3 == 0) {
+				/* garbage */
+				n = rnd(&r) % sizeof(f);
+				for (size_t j = 0; j < n; j++) {
+					f[j] = (uint8_t)rnd(&r);
+				}
+			} else {
+				/* a valid request with bytes flipped or cut */
+				n = (size_t)ctl_request_make(i % 3 == 1 ?
+				    "show sa --json" : "load /a b", f,
+				    sizeof(f));
+				f[rnd(&r) % n] ^= (uint8_t)(1 + rnd(&r) % 255);
+				if (rnd(&r) % 2) {
+					n = rnd(&r) % n;
+				}
+			}
+			/* In two pieces, to cross the server's buffering. */
+			(void)!send(fd, f, n / 2, MSG_NOSIGNAL);
+			(void)!send(fd, f + n / 2, n - n / 2, MSG_NOSIGNAL);
+			shutdown(fd, SHUT_WR);
+			for (;;) {
+				ssize_t k = read(fd, in + got,
+				    sizeof(in) - got);
+
+				if (k <= 0) {
+					break;
+				}
+				got += (size_t)k;
+			}
+			close(fd);
+			/* Either nothing (an incomplete request) or one reply. */
+			if (got > 0 && (ctl_reply_parse(in, got, &rst, &b,
+			    &bl) != 0 || bl + 5 != got)) {
+				bad++;
+			}
+		}
+		T_EQ_INT(bad, 0);
+		T_EQ_INT(ctl_call(t.path, "show stats", &st, &body, &blen), 0);
+		T_EQ_INT(st, CTL_OK);
+		free(body);
 	}
 
 	T_ROW("monitor with arguments is refused");

@@ -111,6 +111,9 @@ expect "log brief" 0 '' $CTL log brief
 grep -q "info: control: log verbose" "$TMP/ikd.log" && ok "log verbose is logged" ||
 	fail "log verbose is logged" "$(tail -3 "$TMP/ikd.log")"
 expect "log with a bad word: exit 1" 1 "unknown command 'log loud'" $CTL log loud
+expect "show stats with a stray word: exit 1" 1 "unknown command 'show stats'" $CTL show stats now
+expect "reset without all or vpn: exit 1" 1 "unknown command 'reset everything'" $CTL reset everything
+expect "reload with an argument: exit 1" 1 "unknown command 'reload x'" $CTL reload x
 expect "show kernel (null backend): the daemon's flows and SAs" 0 '^FLOWS:$' $CTL show kernel
 expect "show kernel --dump --keys" 0 '' $CTL show kernel --dump --keys
 expect "--keys outside show kernel: exit 1" 1 "only apply to show kernel" $CTL show sa --keys
