@@ -36,7 +36,8 @@ notify_send(const char *state)
 	}
 	memcpy(sun.sun_path, name, n);
 	if (name[0] == '@') {
-		sun.sun_path[0] = '\0';	/* abstract: no trailing NUL counted */
+		/* Abstract: the NUL leads, and no trailing NUL is counted. */
+		sun.sun_path[0] = '\0';
 		alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
 	} else {
 		alen = (socklen_t)sizeof(sun);

@@ -586,7 +586,7 @@ T_CASE(ctl, socket_round_trip)
 				got += (size_t)k;
 			}
 			close(fd);
-			/* Either nothing (an incomplete request) or one reply. */
+			/* Nothing (a request cut short) or one reply. */
 			if (got > 0 && (ctl_reply_parse(in, got, &rst, &b,
 			    &bl) != 0 || bl + 5 != got)) {
 				bad++;
