@@ -199,6 +199,19 @@ expect "without -d: detaches, exit 0" 0 '' $IKEBOX ikd -P $PORT -f "$D/ikd.conf"
 DPID=$(cat "$TMP/bg.pid" 2>/dev/null)
 if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && wait_up "$SOCK"; then
 	ok "detached ikd runs and answers"
+	# Started without -v (warnings only), yet monitor gets the events.
+	$CTL monitor > "$TMP/monitor-bg.out" 2>&1 &
+	MPID=$!
+	sleep 0.3
+	$CTL up nom_vpn >/dev/null 2>&1
+	i=0
+	while [ $i -lt 50 ] && ! grep -q "control: up nom_vpn" "$TMP/monitor-bg.out"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -q "info: control: up nom_vpn" "$TMP/monitor-bg.out" &&
+		ok "monitor shows events even when ikd logs only warnings" ||
+		fail "monitor shows events even when ikd logs only warnings" "$(cat "$TMP/monitor-bg.out")"
+	kill $MPID; wait $MPID 2>/dev/null
 	kill -TERM "$DPID"
 	wait_gone "$DPID" && [ ! -e "$SOCK" ] && [ ! -e "$TMP/bg.pid" ] &&
 		ok "detached ikd ends on SIGTERM and cleans up" ||
