@@ -87,7 +87,8 @@ ikd_usage(FILE *out)
 	    "  -S          start passive: every VPN only responds\n"
 	    "  -T          no NAT traversal (overrides nat_traversal)\n"
 	    "  -v          more log (repeat: -v info, -vv debug)\n"
-	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n");
+	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n"
+	    "NOTIFY_SOCKET: READY=1 / RELOADING=1 / STOPPING=1 sent there\n");
 }
 
 static uint64_t
