@@ -57,4 +57,5 @@ boot() {
 boot cases.sh last 'uml-cases: done'	# the PF_KEY backend, by hand
 boot tunnel.sh tunnel 'uml-tunnel: done'	# two ikd, the how-to's tunnel
 boot keepalive.sh keepalive 'uml-keepalive: done'	# keepalive-pinger on that tunnel
+boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 exit 0
