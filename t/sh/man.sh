@@ -22,7 +22,7 @@ done
 [ -f man/ikebox.conf.5 ] && ok "the configuration format has a page" ||
 	fail "the configuration format has a page" "no man/ikebox.conf.5"
 # Options listed in --help as "  -X ..." must be .It Fl X in the page.
-for a in ikd ikectl ipsecctl-sa cfgcheck; do
+for a in ikd ikectl ipsecctl-sa cfgcheck keepalive-pinger; do
 	missing=
 	for o in $($IKEBOX $a --help 2>&1 | sed -n 's/^  *-\([A-Za-z]\)[ ,].*/\1/p'); do
 		grep -Eq "^\.It Fl $o( |$)" "man/$a.8" || missing="$missing -$o"
