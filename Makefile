@@ -5,6 +5,8 @@
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
 #   make bench      print crypto and engine figures
 #   make demo       the how-to's two-gateway tunnel, in UML
+#   make install    ikebox, its applet links and man/ pages under
+#                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #
 # Sources are picked up by folder, so adding a file needs no edit here.
 
@@ -14,6 +16,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	   -fno-strict-aliasing -D_GNU_SOURCE -I. -MMD -MP
 LDFLAGS ?=
+PREFIX  ?= /usr/local
+MANDIR  ?= $(PREFIX)/share/man
 LIBS     = -lbearssl -linih -l:libuv_a.a -lpthread -ldl -lrt
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
@@ -63,10 +67,21 @@ demo:
 	@$(MAKE) --no-print-directory ikebox
 	@sh t/uml/demo.sh
 
+# Relative links, so that a DESTDIR staging tree can be copied as it is.
+install: ikebox
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 ikebox $(DESTDIR)$(PREFIX)/sbin/ikebox
+	for a in $$(./ikebox --list); do \
+	    ln -sf ikebox $(DESTDIR)$(PREFIX)/sbin/$$a || exit 1; done
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
 clean:
 	rm -f ikebox t/unit bench/bench *.o */*.o *.d */*.d
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 
-.PHONY: all deps test check-uml bench demo clean
+.PHONY: all deps test check-uml bench demo install clean
 -include $(wildcard *.d */*.d t/uml/*.d)

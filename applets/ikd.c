@@ -10,7 +10,9 @@
  * SIGTERM/SIGINT delete every SA (DELETE sent to each peer) and exit 0,
  * SIGHUP reloads (a configuration with errors never replaces the running
  * one).  The engine's kernel operations go to the backend named by the
- * configuration through net/kbe.h.
+ * configuration through net/kbe.h.  Log lines also go to `ikectl monitor`
+ * clients (a tap on the log path, so the engine needs no event API), and
+ * a service manager hears READY=1 / STOPPING=1 through net/notify.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +26,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "applets/applets.h"
 #include "applets/cfgcheck.h"
+#include "applets/ipsecctl_sa.h"
 #include "core/cfg.h"
 #include "core/ike.h"
 #include "core/kern.h"
@@ -36,6 +40,7 @@
 #include "net/ctl.h"
 #include "net/kbe.h"
 #include "net/loop.h"
+#include "net/notify.h"
 #include "net/sock.h"
 
 #define IKD_PORT 500
@@ -49,7 +54,7 @@ struct ikd {
 	struct kbe *kbe;
 	struct ike_engine *eng;
 	struct cfg *cfg;	/* the engine's current one (engine-owned) */
-	const char *conf;
+	char conf[CTL_PATH_MAX];	/* -f FILE, or the last `load FILE` */
 	char sock[CFG_PATH_MAX];
 	char pidfile[PATH_MAX];
 	int pid_fd;
@@ -82,7 +87,8 @@ ikd_usage(FILE *out)
 	    "  -S          start passive: every VPN only responds\n"
 	    "  -T          no NAT traversal (overrides nat_traversal)\n"
 	    "  -v          more log (repeat: -v info, -vv debug)\n"
-	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n");
+	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n"
+	    "NOTIFY_SOCKET: READY=1 / RELOADING=1 / STOPPING=1 sent there\n");
 }
 
 static uint64_t
@@ -276,21 +282,79 @@ env_log(void *ctx, int level, const char *line)
 }
 
 /*
- * Loads the configuration again.  Messages go to the log and, for
- * `ikectl reload`, to out.  Returns 0 or a negative errno; on any error
- * the running configuration stays.
+ * What a reload does to each VPN, for the log and for `ikectl reload`:
+ * the same test the engine applies (cfg_vpn_equal), so what is printed is
+ * what happens.
+ */
+static void
+reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
+{
+	static const char *what[] = { "unchanged", "added", "changed",
+	    "removed" };
+	char line[1024];
+
+	for (int k = 0; k < 4; k++) {
+		size_t n = 0, len;
+
+		len = (size_t)snprintf(line, sizeof(line), "reload: %s:",
+		    what[k]);
+		for (size_t i = 0; i < (k == 3 ? d->cfg->n_vpns :
+		    nw->n_vpns); i++) {
+			const struct cfg_vpn *v = k == 3 ? &d->cfg->vpns[i] :
+			    &nw->vpns[i];
+			const struct cfg_vpn *o = cfg_vpn_find(k == 3 ? nw :
+			    d->cfg, v->name);
+			int kind = k == 3 ? (o ? -1 : 3) : o == NULL ? 1 :
+			    cfg_vpn_equal(o, v) ? 0 : 2;
+
+			if (kind != k) {
+				continue;
+			}
+			n++;
+			if (len < sizeof(line)) {
+				len += (size_t)snprintf(line + len,
+				    sizeof(line) - len, " %s", v->name);
+			}
+		}
+		if (n == 0) {
+			continue;
+		}
+		loop_log_line(IKE_LOG_INFO, line);
+		if (out != NULL) {
+			fprintf(out, "%s\n", line + strlen("reload: "));
+		}
+	}
+}
+
+/*
+ * Loads path (the running file for a reload, another for `ikectl load`)
+ * and, when it is free of errors, gives it to the engine: unchanged VPNs
+ * keep their SAs, removed ones are deleted, added ones start, changed ones
+ * restart.  Messages go to the log and, from ikectl, to out.  Returns 0 or
+ * a negative errno; on any error nothing changes.
  */
 static int
-reload(struct ikd *d, FILE *out)
+reload(struct ikd *d, const char *path, FILE *out)
 {
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;
 	int rc;
 
-	rc = cfg_load(d->conf, &cfg, &diag);
+	{
+		/* systemd's Type=notify-reload wants the time with it. */
+		struct timespec ts;
+		char st[80];
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(st, sizeof(st), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)ts.tv_sec * 1000000u +
+		    (unsigned long long)ts.tv_nsec / 1000u);
+		(void)notify_send(st);
+	}
+	rc = cfg_load(path, &cfg, &diag);
 	if (rc != 0 && out != NULL) {
-		fprintf(out, "configuration has errors, keeping the running "
-		    "one:\n");
+		fprintf(out, "%s has errors, keeping the running "
+		    "configuration:\n", path);
 	}
 	for (size_t i = 0; i < diag.n; i++) {
 		loop_log_line(diag.msgs[i].warning ? IKE_LOG_WARN :
@@ -302,16 +366,21 @@ reload(struct ikd *d, FILE *out)
 	cfg_diag_free(&diag);
 	if (rc != 0) {
 		loop_logf(IKE_LOG_ERR, "reload: %s has errors, keeping the "
-		    "running configuration", d->conf);
-		return rc;
+		    "running configuration", path);
+		goto out;
 	}
 	apply_overrides(d, cfg);
 	if (strcmp(cfg->socket, d->cfg->socket) != 0 ||
 	    cfg->backend != d->cfg->backend) {
 		loop_logf(IKE_LOG_WARN, "reload: socket and backend changes "
 		    "take effect at the next start");
+		if (out != NULL) {
+			fprintf(out, "note: socket and backend changes take "
+			    "effect at the next start\n");
+		}
 	}
 	(void)listen_all(d, cfg, 0);
+	reload_summary(d, cfg, out);
 	rc = ike_set_config(d->eng, cfg, now_ms(d));
 	if (rc != 0) {
 		loop_logf(IKE_LOG_ERR, "reload: engine refused the "
@@ -321,13 +390,22 @@ reload(struct ikd *d, FILE *out)
 			    strerror(-rc));
 		}
 		loop_rearm(&d->loop);
-		return rc;
+		goto out;
 	}
 	d->cfg = cfg;
+	if (path != d->conf) {
+		snprintf(d->conf, sizeof(d->conf), "%s", path);
+	}
 	loop_logf(IKE_LOG_INFO, "reloaded %s: %zu vpn(s)", d->conf,
 	    cfg->n_vpns);
+	if (out != NULL) {
+		fprintf(out, "reloaded %s: %zu vpn(s)\n", d->conf,
+		    cfg->n_vpns);
+	}
 	loop_rearm(&d->loop);
-	return 0;
+out:
+	(void)notify_send("READY=1");
+	return rc;
 }
 
 static int
@@ -411,12 +489,27 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		break;
 	case CTL_RELOAD:
 		loop_logf(IKE_LOG_INFO, "control: reload");
-		rc = reload(d, out);
+		rc = reload(d, d->conf, out);
 		break;
+	case CTL_LOAD:
+		loop_logf(IKE_LOG_INFO, "control: load %s", cmd->path);
+		rc = reload(d, cmd->path, out);
+		break;
+	case CTL_SHOW_KERNEL:
+		rc = ipsecctl_sa_show(d->kbe, out, cmd->json ?
+		    IPSECCTL_SA_JSON : cmd->dump ? IPSECCTL_SA_DUMP :
+		    IPSECCTL_SA_PRETTY, cmd->keys);
+		if (rc != 0) {
+			fprintf(out, "kernel: %s\n", kbe_error(d->kbe)[0] ?
+			    kbe_error(d->kbe) : strerror(-rc));
+		}
+		return rc;
 	case CTL_LOG:
 		loop_log_set_level(cmd->verbose ? IKE_LOG_DEBUG :
 		    d->base_level);
-		ike_set_log_level(d->eng, loop_log_level());
+		ike_set_log_level(d->eng, loop_log_wanted());
+		loop_logf(IKE_LOG_INFO, "control: log %s",
+		    cmd->verbose ? "verbose" : "brief");
 		return 0;
 	default:
 		fprintf(out, "command not handled\n");
@@ -426,9 +519,19 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 	return rc;
 }
 
+/* Log lines to `ikectl monitor` clients. */
+static void
+log_tap(void *ctx, const char *line)
+{
+	struct ikd *d = ctx;
+
+	ctl_server_broadcast(&d->ctl, line);
+}
+
 static void
 close_all(struct ikd *d)
 {
+	loop_log_set_tap(NULL, NULL);
 	ctl_server_close(&d->ctl);
 	loop_close(&d->loop);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -443,13 +546,14 @@ signal_cb(uv_signal_t *s, int signum)
 
 	if (signum == SIGHUP) {
 		loop_logf(IKE_LOG_INFO, "SIGHUP: reloading %s", d->conf);
-		(void)reload(d, NULL);
+		(void)reload(d, d->conf, NULL);
 		return;
 	}
 	if (d->stopping) {
 		return;
 	}
 	d->stopping = 1;
+	(void)notify_send("STOPPING=1");
 	loop_logf(IKE_LOG_INFO, "%s: deleting every SA and exiting",
 	    strsignal(signum));
 	/* DELETEs leave now: sendmsg() on UDP does not queue in libuv. */
@@ -606,7 +710,8 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		fprintf(stderr, "ikd: out of memory\n");
 		goto fail_loop;
 	}
-	ike_set_log_level(d->eng, loop_log_level());
+	/* Info always: `ikectl monitor` may ask for events at any time. */
+	ike_set_log_level(d->eng, loop_log_wanted());
 	loop_set_engine(&d->loop, d->eng);
 	if (listen_all(d, cfg, 1) != 0) {
 		fprintf(stderr, "ikd: cannot bind the IKE sockets (see "
@@ -620,6 +725,8 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		    strerror(-rc));
 		goto fail_eng;
 	}
+	loop_log_set_tap(log_tap, d);
+	ike_set_log_level(d->eng, loop_log_wanted());
 	uv_signal_init(&d->uv, &d->sig_term);
 	uv_signal_init(&d->uv, &d->sig_int);
 	uv_signal_init(&d->uv, &d->sig_hup);
@@ -643,6 +750,17 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	    "control %s", cfg->n_vpns, bname, d->sock);
 	loop_rearm(&d->loop);
 	ready(ready_fd);
+	{
+		char st[64];
+
+		snprintf(st, sizeof(st), "READY=1\nMAINPID=%ld",
+		    (long)getpid());
+		rc = notify_send(st);
+		if (rc < 0) {
+			loop_logf(IKE_LOG_WARN, "NOTIFY_SOCKET: %s",
+			    strerror(-rc));
+		}
+	}
 
 	uv_run(&d->uv, UV_RUN_DEFAULT);
 
@@ -691,7 +809,7 @@ ikd_main(int argc, char **argv)
 		fprintf(stderr, "ikd: out of memory\n");
 		return 1;
 	}
-	d->conf = CFG_DEFAULT_FILE;
+	snprintf(d->conf, sizeof(d->conf), "%s", CFG_DEFAULT_FILE);
 	d->port = IKD_PORT;
 	d->pid_fd = -1;
 	while ((c = getopt(argc, argv, "dnSTvf:s:p:P:")) != -1) {
@@ -712,7 +830,12 @@ ikd_main(int argc, char **argv)
 			nv++;
 			break;
 		case 'f':
-			d->conf = optarg;
+			if (strlen(optarg) >= sizeof(d->conf)) {
+				fprintf(stderr, "ikd: -f: path too long\n");
+				free(d);
+				return 2;
+			}
+			snprintf(d->conf, sizeof(d->conf), "%s", optarg);
 			break;
 		case 's':
 			sock = optarg;

@@ -7,10 +7,14 @@
  * 0 done, 1 the daemon refused or failed the command, 2 no daemon to talk to
  * (or a usage error).  The socket is -s SOCKET, else the `socket` key of
  * the configuration's [global] section (-f FILE, default
- * /etc/ikebox/ikd.conf), else /run/ikebox/ikd.sock.
+ * /etc/ikebox/ikd.conf), else /run/ikebox/ikd.sock.  Two commands are
+ * shaped here: `load FILE` sends FILE made absolute (the daemon's working
+ * directory is not ours), and `monitor` prints the daemon's event lines as
+ * they come until either side stops.
  */
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +38,16 @@ ikectl_usage(FILE *out)
 	    "  up NAME | down NAME       initiate / delete a VPN's SAs\n"
 	    "  reset vpn NAME            down, then up\n"
 	    "  reset all                 delete every SA, restart active VPNs\n"
-	    "  reload                    re-read the configuration\n"
+	    "  reload                    re-read the configuration "
+	    "(hitless)\n"
+	    "  load FILE                 load another configuration file "
+	    "(hitless)\n"
+	    "  show kernel [--json|--dump] [--keys]\n"
+	    "                            the backend's flows and SAs "
+	    "(ipsecctl-sa)\n"
 	    "  log verbose|brief         debug logging on / back to normal\n"
+	    "  monitor                   print events as they happen "
+	    "(until ^C)\n"
 	    "options:\n"
 	    "  -s SOCKET  control socket (default: `socket` in FILE, else %s)\n"
 	    "  -f FILE    configuration to read the socket from (default %s)\n"
@@ -71,12 +83,52 @@ default_socket(const char *conf, char *out, size_t len)
 	snprintf(out, len, "%s", f.path);
 }
 
+static int
+monitor_cb(void *arg, int status, const char *body, size_t blen)
+{
+	if (status == CTL_FAILED) {
+		fprintf(stderr, "ikectl: %s", blen ? body : "failed\n");
+		if (blen && body[blen - 1] != '\n') {
+			putc('\n', stderr);
+		}
+		*(int *)arg = 1;
+		return 0;
+	}
+	if (status == CTL_EVENT) {
+		fwrite(body, 1, blen, stdout);
+		/* A reader at the other end of a pipe wants it now. */
+		if (fflush(stdout) != 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+monitor(const char *sock, const char *cmd)
+{
+	int failed = 0, rc;
+
+	rc = ctl_stream(sock, cmd, monitor_cb, &failed);
+	if (rc == -EPROTO) {
+		fprintf(stderr, "ikectl: no valid reply from ikd on %s\n",
+		    sock);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "ikectl: no ikd running on %s: %s\n", sock,
+		    strerror(-rc));
+		return 2;
+	}
+	return failed || rc > 0;
+}
+
 /* see applets.h */
 int
 ikectl_main(int argc, char **argv)
 {
 	const char *conf = IKECTL_CONF, *sock = NULL;
-	char path[108], *cmd, *body = NULL;
+	char path[108], abs[PATH_MAX], *cmd, *body = NULL;
 	size_t len = 0, blen;
 	int c, rc, status;
 
@@ -106,6 +158,15 @@ ikectl_main(int argc, char **argv)
 		default_socket(conf, path, sizeof(path));
 		sock = path;
 	}
+	if (strcmp(argv[optind], "load") == 0 && optind + 2 == argc) {
+		/* Absolute, and must exist: say so here, not in the daemon. */
+		if (realpath(argv[optind + 1], abs) == NULL) {
+			fprintf(stderr, "ikectl: load: %s: %s\n",
+			    argv[optind + 1], strerror(errno));
+			return 1;
+		}
+		argv[optind + 1] = abs;
+	}
 	for (int i = optind; i < argc; i++) {
 		len += strlen(argv[i]) + 1;
 	}
@@ -120,6 +181,11 @@ ikectl_main(int argc, char **argv)
 		if (i + 1 < argc) {
 			strcat(cmd, " ");
 		}
+	}
+	if (strcmp(argv[optind], "monitor") == 0) {
+		rc = monitor(sock, cmd);
+		free(cmd);
+		return rc;
 	}
 	rc = ctl_call(sock, cmd, &status, &body, &blen);
 	free(cmd);

@@ -7,10 +7,13 @@
  *
  * The kernel does not know IKE identities, so unlike OpenBSD no srcid/dstid
  * appear; Linux's third direction (fwd, forwarded traffic into the LAN) is
- * shown as "flow esp fwd".  The null backend's SAs live inside the daemon;
- * they will be shown through the control socket, not here.
+ * shown as "flow esp fwd".  The null backend's SAs live inside the daemon,
+ * so with `backend = null` in the configuration (or with -s SOCKET) the same
+ * listing is asked of ikd over its control socket (`show kernel`), printed
+ * by the same formatter on the daemon's side.
  */
 #include <errno.h>
+#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +22,22 @@
 #include "applets/applets.h"
 #include "applets/ipsecctl_sa.h"
 #include "crypto/alg.h"
+#include "net/ctl.h"
 #include "net/kbe.h"
+
+#define IPSECCTL_SA_CONF "/etc/ikebox/ikd.conf"
+#define IPSECCTL_SA_SOCKET "/run/ikebox/ikd.sock"
 
 /* see applets.h */
 void
 ipsecctl_sa_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: ipsecctl-sa [-j | -d] [-k]\n"
-	    "Shows the kernel's IPsec flows and SAs (PF_KEY).\n"
+	    "usage: ipsecctl-sa [-j | -d] [-k] [-f FILE] [-s SOCKET]\n"
+	    "Shows the kernel's IPsec flows and SAs (PF_KEY); with "
+	    "backend = null in\n"
+	    "FILE (default " IPSECCTL_SA_CONF "), or with -s, asks the "
+	    "running ikd.\n"
 	    "  -j  JSON: {\"flows\": [...], \"sas\": [...]}\n"
 	    "  -d  tab-separated, one entry a line:\n"
 	    "      flow DIR SRC DST PROTO TUNNEL-SRC TUNNEL-DST REQID "
@@ -35,6 +45,9 @@ ipsecctl_sa_usage(FILE *out)
 	    "      sa PROTO MODE SRC DST SPI REQID ENC ENCKEY AUTH AUTHKEY "
 	    "REPLAY BYTES PACKETS OWN\n"
 	    "  -k  show keys (otherwise omitted, or \"(hidden)\" with -d)\n"
+	    "  -f FILE    configuration whose [global] backend and socket "
+	    "are read\n"
+	    "  -s SOCKET  ask the ikd on SOCKET whatever the backend\n"
 	    "OWN is 1 for entries ikebox installed (reqid 0x%x-0x%x).\n",
 	    KBE_REQID_MIN, KBE_REQID_MAX);
 }
@@ -245,11 +258,63 @@ out:
 	return rc;
 }
 
+struct glob {
+	char backend[16];
+	char socket[108];
+};
+
+static int
+conf_cb(void *arg, const char *section, const char *name, const char *value)
+{
+	struct glob *g = arg;
+
+	if (strcmp(section, "global") != 0) {
+		return 1;
+	}
+	if (strcmp(name, "backend") == 0) {
+		snprintf(g->backend, sizeof(g->backend), "%s", value);
+	} else if (strcmp(name, "socket") == 0) {
+		snprintf(g->socket, sizeof(g->socket), "%s", value);
+	}
+	return 1;
+}
+
+/* The listing the null backend holds, from the daemon (`show kernel`). */
+static int
+from_daemon(const char *sock, int fmt, int keys)
+{
+	char cmd[64], *body = NULL;
+	size_t blen;
+	int st, rc;
+
+	snprintf(cmd, sizeof(cmd), "show kernel%s%s",
+	    fmt == IPSECCTL_SA_JSON ? " --json" :
+	    fmt == IPSECCTL_SA_DUMP ? " --dump" : "", keys ? " --keys" : "");
+	rc = ctl_call(sock, cmd, &st, &body, &blen);
+	if (rc < 0) {
+		fprintf(stderr, "ipsecctl-sa: no ikd running on %s: %s\n",
+		    sock, rc == -EPROTO ? "no valid reply" : strerror(-rc));
+		return 1;
+	}
+	if (st != CTL_OK) {
+		fprintf(stderr, "ipsecctl-sa: %s", blen ? body : "failed\n");
+		free(body);
+		return 1;
+	}
+	fwrite(body, 1, blen, stdout);
+	/* The body held keys with -k. */
+	memset(body, 0, blen);
+	free(body);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* see applets.h */
 int
 ipsecctl_sa_main(int argc, char **argv)
 {
 	int fmt = IPSECCTL_SA_PRETTY, keys = 0, c, rc;
+	const char *conf = IPSECCTL_SA_CONF, *sock = NULL;
+	struct glob g = { "", IPSECCTL_SA_SOCKET };
 	struct kbe *k;
 	char err[KBE_ERR_MAX];
 
@@ -257,7 +322,7 @@ ipsecctl_sa_main(int argc, char **argv)
 		ipsecctl_sa_usage(stdout);
 		return 0;
 	}
-	while ((c = getopt(argc, argv, "jdk")) != -1) {
+	while ((c = getopt(argc, argv, "jdkf:s:")) != -1) {
 		switch (c) {
 		case 'j':
 			fmt = IPSECCTL_SA_JSON;
@@ -267,6 +332,12 @@ ipsecctl_sa_main(int argc, char **argv)
 			break;
 		case 'k':
 			keys = 1;
+			break;
+		case 'f':
+			conf = optarg;
+			break;
+		case 's':
+			sock = optarg;
 			break;
 		default:
 			ipsecctl_sa_usage(stderr);
@@ -280,9 +351,16 @@ ipsecctl_sa_main(int argc, char **argv)
 		return 2;
 	}
 	/*
-	 * Only PF_KEY for now: with backend = null the SAs exist only inside
-	 * ikd and will be read over its control socket.
+	 * Only the [global] keys are read (as ikectl does): a broken VPN file
+	 * must not hide the kernel's state.
 	 */
+	(void)ini_parse(conf, conf_cb, &g);
+	if (sock != NULL) {
+		return from_daemon(sock, fmt, keys);
+	}
+	if (strcmp(g.backend, "null") == 0) {
+		return from_daemon(g.socket, fmt, keys);
+	}
 	if ((rc = kbe_open("pfkey", &k, err, sizeof(err))) != 0) {
 		fprintf(stderr, "ipsecctl-sa: %s\n", err);
 		return 1;

@@ -165,7 +165,8 @@ const struct cfg_vpn *cfg_vpn_find(const struct cfg *cfg, const char *name);
 
 /*
  * Returns 1 if a and b configure the same tunnel (every effective setting
- * equal, the pre-shared key included; where they were written is ignored),
+ * equal, the pre-shared key included; where they were written and the
+ * [keepalive] section, which only keepalive-pinger reads, are ignored),
  * 0 otherwise.  A reload keeps the SAs of VPNs for which this holds.
  */
 int cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b);

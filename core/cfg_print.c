@@ -226,8 +226,10 @@ xforms_equal(const struct cfg_xforms *a, const struct cfg_xforms *b)
 int
 cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 {
-	const struct cfg_keepalive *ka = &a->keepalive, *kb = &b->keepalive;
-
+	/*
+	 * [keepalive] is left out: ikd does not use it (keepalive-pinger reads
+	 * the file itself), so editing it must not restart the tunnel.
+	 */
 	if (strcmp(a->name, b->name) != 0 || a->mode != b->mode ||
 	    a->protocol != b->protocol || a->family != b->family ||
 	    !addr_equal(&a->local, &b->local) ||
@@ -247,15 +249,6 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 		    !prefix_equal(&a->flows[i].remote, &b->flows[i].remote)) {
 			return 0;
 		}
-	}
-	if (ka->enabled != kb->enabled) {
-		return 0;
-	}
-	if (ka->enabled && (!addr_equal(&ka->source, &kb->source) ||
-	    !addr_equal(&ka->target, &kb->target) ||
-	    ka->interval != kb->interval ||
-	    ka->fail_after != kb->fail_after)) {
-		return 0;
 	}
 	return 1;
 }

@@ -748,7 +748,9 @@ static struct ike_vpn *
 vpn_by_name(struct ike_engine *eng, const char *name)
 {
 	for (size_t i = 0; i < eng->n_vpns; i++) {
-		if (strcmp(eng->vpns[i].cfg->name, name) == 0) {
+		/* NULL: already moved to the new table by ike_set_config. */
+		if (eng->vpns[i].cfg != NULL &&
+		    strcmp(eng->vpns[i].cfg->name, name) == 0) {
 			return &eng->vpns[i];
 		}
 	}

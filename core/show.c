@@ -163,7 +163,7 @@ json_key(FILE *out, const char *key, const char *val, int comma)
 
 /* see show.h */
 void
-show_sa_json(FILE *out, const struct ike_sa_info *sa)
+show_sa_json(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 {
 	char buf[SHOW_ADDR_MAX];
 
@@ -177,6 +177,11 @@ show_sa_json(FILE *out, const struct ike_sa_info *sa)
 	json_key(out, "ispi", buf, 1);
 	spi8_hex(buf, sa->rspi);
 	json_key(out, "rspi", buf, 1);
+	if (now_ms != 0 && sa->established_ms != 0 &&
+	    now_ms >= sa->established_ms) {
+		fprintf(out, ",\"up_s\":%" PRIu64,
+		    (now_ms - sa->established_ms) / 1000);
+	}
 	fputs(",\"ike\":{", out);
 	json_key(out, "enc", sa->enc, 0);
 	json_key(out, "integ", sa->integ, 1);
@@ -231,7 +236,7 @@ show_list_cb(void *arg, const struct ike_sa_info *sa)
 	}
 	if (l->json) {
 		fputs(l->n > 0 ? ",\n" : "\n", l->out);
-		show_sa_json(l->out, sa);
+		show_sa_json(l->out, sa, l->now_ms);
 	} else {
 		if (l->n > 0) {
 			putc('\n', l->out);

@@ -33,8 +33,11 @@ void show_json_str(FILE *out, const char *s);
  */
 void show_sa_text(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms);
 
-/* One IKE SA as a JSON object (keys documented in docs/ikectl.md). */
-void show_sa_json(FILE *out, const struct ike_sa_info *sa);
+/*
+ * One IKE SA as a JSON object (keys documented in docs/ikectl.md); "up_s",
+ * the seconds since it was established, only when now_ms is not 0.
+ */
+void show_sa_json(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms);
 
 /*
  * A listing in progress: start with show_list_begin(), pass show_list_cb to

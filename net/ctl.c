@@ -28,14 +28,21 @@ struct ctl_conn {
 	struct ctl_server *srv;
 	uv_pipe_t pipe;
 	uv_timer_t timer;
-	uv_write_t wr;
 	uint8_t *buf;
 	size_t len, cap;
-	uint8_t *reply;
 	int open_handles;
 	int closing;
 	int denied;		/* peer is neither root nor our uid */
+	int monitor;		/* streams events until the peer leaves */
 	struct ctl_conn *next;
+};
+
+/* One frame being written; libuv holds it until the write completes. */
+struct ctl_wreq {
+	uv_write_t req;
+	struct ctl_conn *c;
+	uint8_t *frame;
+	int close_after;
 };
 
 static uint32_t
@@ -54,16 +61,68 @@ put_be32(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
+/*
+ * `load FILE`: the rest of the line is the path, spaces included (a word
+ * list would split it), so only its ends are trimmed.  It must be absolute:
+ * the daemon's working directory is not the client's.
+ */
+static int
+load_parse(const char *p, size_t len, struct ctl_cmd *cmd, char *err,
+    size_t errlen)
+{
+	while (len > 0 && *p == ' ') {
+		p++;
+		len--;
+	}
+	while (len > 0 && p[len - 1] == ' ') {
+		len--;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c > 0x7e) {
+			snprintf(err, errlen, "malformed command: byte 0x%02x "
+			    "in the file name", c);
+			return -EBADMSG;
+		}
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "load: which file? (load FILE)");
+		return -EBADMSG;
+	}
+	if (p[0] != '/') {
+		snprintf(err, errlen, "load: '%.*s' is not an absolute path",
+		    (int)(len > 200 ? 200 : len), p);
+		return -EBADMSG;
+	}
+	if (len >= CTL_PATH_MAX) {
+		snprintf(err, errlen, "load: file name longer than %d bytes",
+		    CTL_PATH_MAX - 1);
+		return -EBADMSG;
+	}
+	cmd->op = CTL_LOAD;
+	memcpy(cmd->path, p, len);
+	cmd->path[len] = '\0';
+	return 0;
+}
+
 /* see ctl.h */
 int
 ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
     size_t errlen)
 {
 	char words[CTL_MAX_WORDS][CTL_NAME_MAX];
-	int n = 0, json = 0;
+	int n = 0, json = 0, dump = 0, keys = 0;
 	size_t i = 0;
 
 	memset(cmd, 0, sizeof(*cmd));
+	while (i < len && text[i] == ' ') {
+		i++;
+	}
+	if (len - i >= 4 && memcmp(text + i, "load", 4) == 0 &&
+	    (len - i == 4 || text[i + 4] == ' ')) {
+		return load_parse(text + i + 4, len - i - 4, cmd, err, errlen);
+	}
 	while (i < len) {
 		size_t start, wl;
 
@@ -93,6 +152,14 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 			json = 1;
 			continue;
 		}
+		if (wl == 6 && memcmp(text + start, "--dump", 6) == 0) {
+			dump = 1;
+			continue;
+		}
+		if (wl == 6 && memcmp(text + start, "--keys", 6) == 0) {
+			keys = 1;
+			continue;
+		}
 		if (n == CTL_MAX_WORDS) {
 			snprintf(err, errlen, "malformed command: too many "
 			    "words");
@@ -108,6 +175,8 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		return -EBADMSG;
 	}
 	cmd->json = json;
+	cmd->dump = dump;
+	cmd->keys = keys;
 
 #define IS(k, s) (n > (k) && strcmp(words[k], (s)) == 0)
 	if (IS(0, "show") && IS(1, "sa") && n <= 3) {
@@ -117,6 +186,10 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		}
 	} else if (IS(0, "show") && IS(1, "stats") && n == 2) {
 		cmd->op = CTL_SHOW_STATS;
+	} else if (IS(0, "show") && IS(1, "kernel") && n == 2) {
+		cmd->op = CTL_SHOW_KERNEL;
+	} else if (IS(0, "monitor") && n == 1) {
+		cmd->op = CTL_MONITOR;
 	} else if ((IS(0, "up") || IS(0, "down")) && n == 2) {
 		cmd->op = IS(0, "up") ? CTL_UP : CTL_DOWN;
 		strcpy(cmd->name, words[1]);
@@ -138,8 +211,18 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		return -EBADMSG;
 	}
 #undef IS
-	if (json && cmd->op != CTL_SHOW_SA && cmd->op != CTL_SHOW_STATS) {
+	if (json && cmd->op != CTL_SHOW_SA && cmd->op != CTL_SHOW_STATS &&
+	    cmd->op != CTL_SHOW_KERNEL) {
 		snprintf(err, errlen, "--json only applies to show");
+		return -EBADMSG;
+	}
+	if ((dump || keys) && cmd->op != CTL_SHOW_KERNEL) {
+		snprintf(err, errlen, "--dump and --keys only apply to "
+		    "show kernel");
+		return -EBADMSG;
+	}
+	if (json && dump) {
+		snprintf(err, errlen, "--json and --dump exclude each other");
 		return -EBADMSG;
 	}
 	return 0;
@@ -252,7 +335,8 @@ ctl_reply_parse(const uint8_t *buf, size_t len, int *status,
 	if (len - 4 < n) {
 		return -EAGAIN;
 	}
-	if (buf[4] != CTL_OK && buf[4] != CTL_FAILED) {
+	if (buf[4] != CTL_OK && buf[4] != CTL_FAILED &&
+	    buf[4] != CTL_EVENT) {
 		return -EBADMSG;
 	}
 	*status = buf[4];
@@ -316,18 +400,17 @@ read_full(int fd, uint8_t *p, size_t n)
 	return 0;
 }
 
-/* see ctl.h */
-int
-ctl_call(const char *path, const char *cmd, int *status, char **body,
-    size_t *blen)
+/*
+ * Connects to path and sends cmd as one request.  Returns the connected fd
+ * or a negative errno (-EPROTO when the request could not be sent).
+ */
+static int
+request_send(const char *path, const char *cmd)
 {
-	struct timeval tv = { .tv_sec = 60 };
-	uint8_t *req, hdr[5];
+	uint8_t *req;
 	size_t off = 0;
-	uint32_t n;
-	int fd, len, rc = -EPROTO;
+	int fd, len;
 
-	*body = NULL;
 	req = malloc(CTL_MAX_REQUEST + 4);
 	if (req == NULL) {
 		return -ENOMEM;
@@ -342,8 +425,6 @@ ctl_call(const char *path, const char *cmd, int *status, char **body,
 		free(req);
 		return fd;
 	}
-	/* A wedged daemon must not hang scripts forever. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (off < (size_t)len) {
 		ssize_t w = send(fd, req + off, (size_t)len - off,
 		    MSG_NOSIGNAL);
@@ -352,34 +433,109 @@ ctl_call(const char *path, const char *cmd, int *status, char **body,
 			continue;
 		}
 		if (w < 0) {
-			goto out;
+			free(req);
+			close(fd);
+			return -EPROTO;
 		}
 		off += (size_t)w;
 	}
-	if (read_full(fd, hdr, 5) != 0) {
-		goto out;
+	free(req);
+	return fd;
+}
+
+/*
+ * Reads one frame whose status is in [lo, hi].  Returns 0 with *body
+ * (malloc'd, NUL-terminated), -ENOENT on a clean end of stream before any
+ * byte, -EPROTO on anything else.
+ */
+static int
+frame_read(int fd, int lo, int hi, int *status, char **body, size_t *blen)
+{
+	uint8_t hdr[5];
+	ssize_t r;
+	uint32_t n;
+
+	*body = NULL;
+	do {
+		r = read(fd, hdr, 1);
+	} while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		return -ENOENT;
+	}
+	if (r < 0 || read_full(fd, hdr + 1, 4) != 0) {
+		return -EPROTO;
 	}
 	n = get_be32(hdr);
-	if (n == 0 || n > CTL_MAX_REPLY ||
-	    (hdr[4] != CTL_OK && hdr[4] != CTL_FAILED)) {
-		goto out;
+	if (n == 0 || n > CTL_MAX_REPLY || hdr[4] < lo || hdr[4] > hi) {
+		return -EPROTO;
 	}
 	*body = malloc(n);
 	if (*body == NULL) {
-		rc = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	if (read_full(fd, (uint8_t *)*body, n - 1) != 0) {
 		free(*body);
 		*body = NULL;
-		goto out;
+		return -EPROTO;
 	}
 	(*body)[n - 1] = '\0';
 	*blen = n - 1;
 	*status = hdr[4];
-	rc = 0;
-out:
-	free(req);
+	return 0;
+}
+
+/* see ctl.h */
+int
+ctl_call(const char *path, const char *cmd, int *status, char **body,
+    size_t *blen)
+{
+	struct timeval tv = { .tv_sec = 60 };
+	int fd, rc;
+
+	*body = NULL;
+	fd = request_send(path, cmd);
+	if (fd < 0) {
+		return fd;
+	}
+	/* A wedged daemon must not hang scripts forever. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	rc = frame_read(fd, CTL_OK, CTL_FAILED, status, body, blen);
+	close(fd);
+	return rc == -ENOENT ? -EPROTO : rc;
+}
+
+/* see ctl.h */
+int
+ctl_stream(const char *path, const char *cmd,
+    int (*cb)(void *arg, int status, const char *body, size_t blen),
+    void *arg)
+{
+	char *body;
+	size_t blen;
+	int fd, rc, st, first = 1;
+
+	fd = request_send(path, cmd);
+	if (fd < 0) {
+		return fd;
+	}
+	for (;;) {
+		rc = frame_read(fd, first ? CTL_OK : CTL_EVENT,
+		    first ? CTL_FAILED : CTL_EVENT, &st, &body, &blen);
+		if (rc == -ENOENT && !first) {
+			rc = 0;		/* the daemon went away */
+			break;
+		}
+		if (rc != 0) {
+			rc = rc == -ENOENT ? -EPROTO : rc;
+			break;
+		}
+		rc = cb(arg, st, body, blen);
+		free(body);
+		if (rc != 0 || st == CTL_FAILED) {
+			break;
+		}
+		first = 0;
+	}
 	close(fd);
 	return rc;
 }
@@ -413,8 +569,10 @@ conn_handle_closed(uv_handle_t *h)
 		}
 	}
 	c->srv->n_conns--;
+	if (c->monitor) {
+		c->srv->n_monitors--;
+	}
 	free(c->buf);
-	free(c->reply);
 	free(c);
 }
 
@@ -431,10 +589,41 @@ conn_close(struct ctl_conn *c)
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 }
 
+/* Also called with UV_ECANCELED for writes pending when c was closed. */
 static void
 conn_written_cb(uv_write_t *req, int status)
 {
-	conn_close(req->data);
+	struct ctl_wreq *w = req->data;
+
+	if (w->close_after || status < 0) {
+		conn_close(w->c);
+	}
+	free(w->frame);
+	free(w);
+}
+
+/* Queues frame (malloc'd; owned from now on) on c. */
+static void
+conn_send(struct ctl_conn *c, uint8_t *frame, size_t len, int close_after)
+{
+	struct ctl_wreq *w = calloc(1, sizeof(*w));
+	uv_buf_t b = uv_buf_init((char *)frame, (unsigned)len);
+
+	if (w == NULL) {
+		free(frame);
+		conn_close(c);
+		return;
+	}
+	w->c = c;
+	w->frame = frame;
+	w->close_after = close_after;
+	w->req.data = w;
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1,
+	    conn_written_cb) != 0) {
+		free(frame);
+		free(w);
+		conn_close(c);
+	}
 }
 
 static void
@@ -475,6 +664,12 @@ conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		fprintf(out, "permission denied\n");
 		return -EPERM;
 	}
+	if (cmd->op == CTL_MONITOR) {
+		/* Served here: the daemon only feeds ctl_server_broadcast. */
+		c->monitor = 1;
+		c->srv->n_monitors++;
+		return 0;
+	}
 	return c->srv->handler(c->srv->ctx, cmd, out);
 }
 
@@ -482,7 +677,7 @@ static void
 conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ctl_conn *c = st->data;
-	uv_buf_t out;
+	uint8_t *reply = NULL;
 	size_t rlen;
 	int rc;
 
@@ -490,27 +685,34 @@ conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
+	if (c->monitor) {
+		/* Read on only to notice the peer leaving; drop the bytes. */
+		c->len = 0;
+		return;
+	}
 	c->len += (size_t)nread;
-	rc = ctl_serve(c->buf, c->len, conn_handler, c, &c->reply, &rlen);
+	rc = ctl_serve(c->buf, c->len, conn_handler, c, &reply, &rlen);
 	if (rc == 0) {
 		return;
 	}
-	uv_read_stop(st);
 	if (rc == 1 && c->denied) {
 		/* Whatever it asked, well-formed or not. */
-		free(c->reply);
-		c->reply = NULL;
-		rc = reply_fail("permission denied\n", &c->reply, &rlen);
+		free(reply);
+		reply = NULL;
+		rc = reply_fail("permission denied\n", &reply, &rlen);
 	}
 	if (rc < 0) {
 		conn_close(c);
 		return;
 	}
-	out = uv_buf_init((char *)c->reply, (unsigned)rlen);
-	c->wr.data = c;
-	if (uv_write(&c->wr, st, &out, 1, conn_written_cb) != 0) {
-		conn_close(c);
+	if (c->monitor) {
+		uv_timer_stop(&c->timer);
+		c->len = 0;
+		conn_send(c, reply, rlen, 0);
+		return;
 	}
+	uv_read_stop(st);
+	conn_send(c, reply, rlen, 1);
 }
 
 /*
@@ -664,4 +866,39 @@ ctl_server_close(struct ctl_server *s)
 	close(s->fd);
 	s->fd = -1;
 	(void)unlink(s->path);
+}
+
+/* see ctl.h */
+void
+ctl_server_broadcast(struct ctl_server *s, const char *line)
+{
+	size_t n = strlen(line);
+	struct ctl_conn *c;
+	uint8_t *f;
+
+	if (s->fd < 0 || s->n_monitors == 0) {
+		return;
+	}
+	if (n > CTL_MAX_REPLY - 2) {
+		n = CTL_MAX_REPLY - 2;
+	}
+	for (c = s->conns; c; c = c->next) {
+		if (!c->monitor || c->closing) {
+			continue;
+		}
+		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
+		    CTL_MONITOR_QUEUE_MAX) {
+			conn_close(c);	/* it stopped reading */
+			continue;
+		}
+		f = malloc(n + 6);
+		if (f == NULL) {
+			continue;
+		}
+		put_be32(f, (uint32_t)(n + 2));
+		f[4] = CTL_EVENT;
+		memcpy(f + 5, line, n);
+		f[5 + n] = '\n';
+		conn_send(c, f, n + 6, 0);
+	}
 }

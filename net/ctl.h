@@ -2,7 +2,9 @@
  * ctl.h - the control socket between ikectl and ikd.
  *
  * A Unix stream socket (mode 0600, peers must be root or the daemon's own
- * uid, checked with SO_PEERCRED).  One request and one reply per connection.
+ * uid, checked with SO_PEERCRED).  One request and one reply per connection,
+ * except `monitor`: after its CTL_OK reply the daemon keeps the connection
+ * and sends one CTL_EVENT frame per log line until the client goes away.
  * Every message is a frame: a 4-byte big-endian length N, then N bytes.
  *
  *   request payload: version byte (CTL_VERSION), command text: printable
@@ -10,6 +12,7 @@
  *                    (1 <= N <= CTL_MAX_REQUEST)
  *   reply payload:   status byte (CTL_OK or CTL_FAILED), body text; on
  *                    failure the body is the reason (N <= CTL_MAX_REPLY)
+ *   event payload:   status byte CTL_EVENT, one log line with its newline
  *
  * A malformed, oversized or unknown request gets a CTL_FAILED reply, never a
  * crash; the parsing half (ctl_serve, ctl_cmd_parse) does no I/O so tests
@@ -29,13 +32,18 @@
 #define CTL_MAX_CONNS 16		/* clients served at once */
 #define CTL_TIMEOUT_MS 10000		/* a client silent this long is cut */
 #define CTL_NAME_MAX 128
+#define CTL_PATH_MAX 1024		/* `load FILE`, with the NUL */
+#define CTL_MONITOR_QUEUE_MAX (256u << 10)	/* unread bytes; then cut */
 
 #define CTL_OK 0
 #define CTL_FAILED 1
+#define CTL_EVENT 2		/* one streamed line, after `monitor` */
 
 #define CTL_USAGE \
-	"show sa [NAME] [--json] | show stats [--json] | up NAME | " \
-	"down NAME | reload | log verbose|brief | reset all | reset vpn NAME"
+	"show sa [NAME] [--json] | show stats [--json] | " \
+	"show kernel [--json|--dump] [--keys] | up NAME | down NAME | " \
+	"reload | load FILE | log verbose|brief | reset all | " \
+	"reset vpn NAME | monitor"
 
 enum ctl_op {
 	CTL_SHOW_SA = 1,
@@ -46,13 +54,19 @@ enum ctl_op {
 	CTL_LOG,
 	CTL_RESET_ALL,
 	CTL_RESET_VPN,
+	CTL_LOAD,
+	CTL_MONITOR,
+	CTL_SHOW_KERNEL,
 };
 
 struct ctl_cmd {
 	int op;				/* enum ctl_op */
 	int json;			/* --json given */
+	int dump;			/* --dump given (show kernel) */
+	int keys;			/* --keys given (show kernel) */
 	int verbose;			/* CTL_LOG: 1 verbose, 0 brief */
 	char name[CTL_NAME_MAX];	/* VPN name; "" when none */
+	char path[CTL_PATH_MAX];	/* CTL_LOAD: absolute path */
 };
 
 /*
@@ -83,8 +97,8 @@ int ctl_reply_make(int status, const void *body, size_t blen,
     uint8_t **out, size_t *outlen);
 
 /*
- * Parses a reply frame.  Returns 0 (body points into buf), -EAGAIN when
- * incomplete, -EBADMSG when it cannot be a reply.
+ * Parses a reply or event frame.  Returns 0 (body points into buf),
+ * -EAGAIN when incomplete, -EBADMSG when it cannot be one.
  */
 int ctl_reply_parse(const uint8_t *buf, size_t len, int *status,
     const uint8_t **body, size_t *blen);
@@ -101,6 +115,17 @@ int ctl_request_make(const char *cmd, uint8_t *buf, size_t cap);
 int ctl_call(const char *path, const char *cmd, int *status, char **body,
     size_t *blen);
 
+/*
+ * Client side of `monitor`, blocking: sends cmd, then calls cb for the
+ * reply and for every event frame (status, body NUL-terminated, blen) until
+ * the daemon closes, the reply is CTL_FAILED, or cb returns non-zero.
+ * Returns 0 when the daemon ended the stream, cb's value when it stopped
+ * it, -errno from connect(), -EPROTO on a bad frame.
+ */
+int ctl_stream(const char *path, const char *cmd,
+    int (*cb)(void *arg, int status, const char *body, size_t blen),
+    void *arg);
+
 /* 1 when a process accepts connections on path, else 0. */
 int ctl_probe(const char *path);
 
@@ -115,6 +140,7 @@ struct ctl_server {
 	ctl_handler_fn handler;
 	void *ctx;
 	int n_conns;
+	int n_monitors;		/* connections streaming events */
 	struct ctl_conn *conns;
 };
 
@@ -128,5 +154,13 @@ int ctl_server_open(struct ctl_server *s, uv_loop_t *loop, const char *path,
 
 /* Stops listening, drops clients, removes the socket file. */
 void ctl_server_close(struct ctl_server *s);
+
+/*
+ * Sends line (one log line, no newline) to every `monitor` client.  A
+ * client that lets more than CTL_MONITOR_QUEUE_MAX bytes pile up is cut
+ * rather than let the daemon's memory grow.  Never logs (it is called from
+ * the log path).
+ */
+void ctl_server_broadcast(struct ctl_server *s, const char *line);
 
 #endif

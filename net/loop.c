@@ -22,6 +22,33 @@
 
 static int log_stderr = 1;
 static int log_level = IKE_LOG_WARN;
+static loop_log_tap_fn log_tap;
+static void *log_tap_ctx;
+
+/* Lines the tap gets: events always, debug when the sink takes it too. */
+static int
+tap_level(void)
+{
+	return log_tap == NULL ? -1 :
+	    log_level > IKE_LOG_INFO ? log_level : IKE_LOG_INFO;
+}
+
+/* see loop.h */
+void
+loop_log_set_tap(loop_log_tap_fn fn, void *ctx)
+{
+	log_tap = fn;
+	log_tap_ctx = ctx;
+}
+
+/* see loop.h */
+int
+loop_log_wanted(void)
+{
+	int t = tap_level();
+
+	return t > log_level ? t : log_level;
+}
 
 /* see loop.h */
 void
@@ -56,9 +83,9 @@ loop_log_line(int level, const char *line)
 	    LOG_DEBUG };
 	struct timeval tv;
 	struct tm tm;
-	char ts[32];
+	char ts[32], full[1200];
 
-	if (level > log_level) {
+	if (level > log_level && level > tap_level()) {
 		return;
 	}
 	if (level < 0) {
@@ -67,15 +94,22 @@ loop_log_line(int level, const char *line)
 	if (level > IKE_LOG_DEBUG) {
 		level = IKE_LOG_DEBUG;
 	}
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(full, sizeof(full), "%s.%03ld %s: %s", ts,
+	    (long)tv.tv_usec / 1000, names[level], line);
+	if (level <= tap_level()) {
+		log_tap(log_tap_ctx, full);
+	}
+	if (level > log_level) {
+		return;
+	}
 	if (!log_stderr) {
 		syslog(prio[level], "%s", line);
 		return;
 	}
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ld %s: %s\n", ts, (long)tv.tv_usec / 1000,
-	    names[level], line);
+	fprintf(stderr, "%s\n", full);
 }
 
 /* see loop.h */
@@ -85,7 +119,7 @@ loop_logf(int level, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (level > log_level) {
+	if (level > loop_log_wanted()) {
 		return;
 	}
 	va_start(ap, fmt);

@@ -75,6 +75,18 @@ void loop_log_open(int to_stderr);
 void loop_log_set_level(int level);
 int loop_log_level(void);
 void loop_log_line(int level, const char *line);
+
+/*
+ * A second destination for log lines (`ikectl monitor`): fn gets every
+ * line at info level or above, debug too when the level is debug, whatever
+ * the sink's level, formatted "YYYY-MM-DD HH:MM:SS.mmm LEVEL: text".  fn
+ * must not log.  NULL removes it.
+ */
+typedef void (*loop_log_tap_fn)(void *ctx, const char *line);
+void loop_log_set_tap(loop_log_tap_fn fn, void *ctx);
+
+/* The most verbose level anyone takes now: what the engine should make. */
+int loop_log_wanted(void);
 void loop_logf(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -4,7 +4,7 @@
 # is missing.  usage: scripts/deps.sh build|test|uml
 set -u
 BUILD_PKGS="gcc make libc6-dev libbearssl-dev libuv1-dev libinih-dev"
-TEST_PKGS="mandoc"
+TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; ip netns
 UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl"
 
 want=$BUILD_PKGS

@@ -9,7 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,11 +20,30 @@
 
 static int handler_calls;
 
-/* Echoes the parsed command; fails "down" to exercise CTL_FAILED. */
+/*
+ * Echoes the parsed command; fails "down" to exercise CTL_FAILED.  With a
+ * server as ctx, "up NAME" also broadcasts "event NAME" to monitors.
+ */
 static int
 echo_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	handler_calls++;
+	if (ctx != NULL && cmd->op == CTL_UP && strcmp(cmd->name, "flood")) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "event %s", cmd->name);
+		ctl_server_broadcast(ctx, line);
+	}
+	if (ctx != NULL && cmd->op == CTL_UP && !strcmp(cmd->name, "flood")) {
+		char line[1000];
+
+		/* 8 MB: far past any socket buffer plus the queue bound. */
+		memset(line, 'x', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\0';
+		for (int i = 0; i < 8000; i++) {
+			ctl_server_broadcast(ctx, line);
+		}
+	}
 	if (cmd->op == CTL_DOWN) {
 		fprintf(out, "no such vpn: %s\n", cmd->name);
 		return -ENOENT;
@@ -52,6 +73,19 @@ T_CASE(ctl, cmd_grammar)
 		{ "log brief", 0, CTL_LOG, 0, 0, "" },
 		{ "reset all", 0, CTL_RESET_ALL, 0, 0, "" },
 		{ "reset vpn x", 0, CTL_RESET_VPN, 0, 0, "x" },
+		{ "monitor", 0, CTL_MONITOR, 0, 0, "" },
+		{ "show kernel", 0, CTL_SHOW_KERNEL, 0, 0, "" },
+		{ "show kernel --json", 0, CTL_SHOW_KERNEL, 1, 0, "" },
+		{ "monitor now", -EBADMSG, 0, 0, 0, "" },
+		{ "monitor --json", -EBADMSG, 0, 0, 0, "" },
+		{ "show stats --dump", -EBADMSG, 0, 0, 0, "" },
+		{ "show sa --keys", -EBADMSG, 0, 0, 0, "" },
+		{ "show kernel --json --dump", -EBADMSG, 0, 0, 0, "" },
+		{ "load", -EBADMSG, 0, 0, 0, "" },
+		{ "load   ", -EBADMSG, 0, 0, 0, "" },
+		{ "load etc/ikd.conf", -EBADMSG, 0, 0, 0, "" },
+		{ "load /etc/ikd\x01.conf", -EBADMSG, 0, 0, 0, "" },
+		{ "loader /x", -EBADMSG, 0, 0, 0, "" },
 		{ "", -EBADMSG, 0, 0, 0, "" },
 		{ "   ", -EBADMSG, 0, 0, 0, "" },
 		{ "show", -EBADMSG, 0, 0, 0, "" },
@@ -85,6 +119,47 @@ T_CASE(ctl, cmd_grammar)
 		} else {
 			T_ASSERT(err[0] != '\0');
 		}
+	}
+	T_ROW("show kernel flags");
+	{
+		struct ctl_cmd cmd;
+		char err[512];
+
+		T_EQ_INT(ctl_cmd_parse("show kernel --dump --keys", 25, &cmd,
+		    err, sizeof(err)), 0);
+		T_EQ_INT(cmd.op, CTL_SHOW_KERNEL);
+		T_EQ_INT(cmd.dump, 1);
+		T_EQ_INT(cmd.keys, 1);
+		T_EQ_INT(cmd.json, 0);
+	}
+	T_ROW("load takes the rest of the line, spaces kept, ends trimmed");
+	{
+		static const char *t[][2] = {
+			{ "load /etc/ikebox/ikd.conf", "/etc/ikebox/ikd.conf" },
+			{ "  load   /a b/c.conf  ", "/a b/c.conf" },
+		};
+		struct ctl_cmd cmd;
+		char err[512];
+
+		for (int i = 0; i < 2; i++) {
+			T_EQ_INT(ctl_cmd_parse(t[i][0], strlen(t[i][0]), &cmd,
+			    err, sizeof(err)), 0);
+			T_EQ_INT(cmd.op, CTL_LOAD);
+			T_EQ_STR(cmd.path, t[i][1]);
+		}
+		ctl_cmd_parse("load x.conf", 11, &cmd, err, sizeof(err));
+		T_CONTAINS(err, "'x.conf' is not an absolute path");
+	}
+	T_ROW("load: an over-long path refused");
+	{
+		struct ctl_cmd cmd;
+		char err[512], text[CTL_PATH_MAX + 16] = "load /";
+
+		memset(text + 6, 'p', CTL_PATH_MAX);
+		text[6 + CTL_PATH_MAX] = '\0';
+		T_EQ_INT(ctl_cmd_parse(text, strlen(text), &cmd, err,
+		    sizeof(err)), -EBADMSG);
+		T_CONTAINS(err, "longer than");
 	}
 	T_ROW("unknown command names the word and lists commands");
 	{
@@ -212,6 +287,7 @@ T_CASE(ctl, fuzz)
 	static const char *seeds[] = {
 		"show sa --json", "show sa vpn1", "show stats", "up a",
 		"down b", "reload", "log verbose", "reset all", "reset vpn c",
+		"load /etc/ikebox/ikd.conf", "monitor", "show kernel --keys",
 	};
 	uint8_t f[512];
 	uint64_t s = 0x1234567890abcdefULL;
@@ -248,7 +324,7 @@ T_CASE(ctl, fuzz)
 	T_ROW("20000 mutated valid frames");
 	replies = ok = 0;
 	for (int i = 0; i < 20000; i++) {
-		const char *seed = seeds[rnd(&s) % 9];
+		const char *seed = seeds[rnd(&s) % 12];
 		int n = ctl_request_make(seed, f, sizeof(f));
 		int flips = 1 + (int)(rnd(&s) % 3), st;
 		size_t len = (size_t)n;
@@ -311,6 +387,42 @@ srv_main(void *arg)
 	return NULL;
 }
 
+/* A `monitor` client in its own thread: collects two events, then stops. */
+struct mon {
+	const char *path;
+	int ready, n_ok, n_failed, n_ev, rc;
+	char got[256];
+};
+
+static int
+mon_cb(void *arg, int status, const char *body, size_t blen)
+{
+	struct mon *m = arg;
+	size_t have = strlen(m->got);
+
+	if (status == CTL_OK) {
+		m->n_ok++;
+		__atomic_store_n(&m->ready, 1, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	if (status == CTL_FAILED) {
+		m->n_failed++;
+		return 0;
+	}
+	snprintf(m->got + have, sizeof(m->got) - have, "%.*s", (int)blen,
+	    body);
+	return ++m->n_ev == 2 ? 2 : 0;
+}
+
+static void *
+mon_main(void *arg)
+{
+	struct mon *m = arg;
+
+	m->rc = ctl_stream(m->path, "monitor", mon_cb, m);
+	return NULL;
+}
+
 T_CASE(ctl, socket_round_trip)
 {
 	struct srv_thread t = { 0 };
@@ -320,6 +432,7 @@ T_CASE(ctl, socket_round_trip)
 	int st = -1, rc, ws;
 	pid_t pid;
 
+	unlink("t/out/ctl.sock");	/* a socket left by a killed run */
 	t.path = t_tmpfile("ctl.sock", "");
 	T_ROW("no daemon: connect error");
 	unlink(t.path);
@@ -328,7 +441,7 @@ T_CASE(ctl, socket_round_trip)
 
 	T_ROW("server opens with mode 0600");
 	uv_loop_init(&t.loop);
-	rc = ctl_server_open(&t.srv, &t.loop, t.path, echo_handler, NULL);
+	rc = ctl_server_open(&t.srv, &t.loop, t.path, echo_handler, &t.srv);
 	T_EQ_INT(rc, 0);
 	if (rc != 0) {
 		uv_loop_close(&t.loop);
@@ -366,6 +479,132 @@ T_CASE(ctl, socket_round_trip)
 	T_EQ_INT(st, CTL_FAILED);
 	T_EQ_STR(body, "no such vpn: zz\n");
 	free(body);
+
+	T_ROW("monitor: OK, then the events broadcast while it listens");
+	{
+		struct mon m = { .path = t.path };
+		pthread_t mt;
+		int i;
+
+		pthread_create(&mt, NULL, mon_main, &m);
+		for (i = 0; i < 500 && !__atomic_load_n(&m.ready,
+		    __ATOMIC_SEQ_CST); i++) {
+			usleep(10000);
+		}
+		T_ASSERT(i < 500);
+		T_EQ_INT(ctl_call(t.path, "up vpn7", &st, &body, &blen), 0);
+		free(body);
+		T_EQ_INT(ctl_call(t.path, "up vpn8", &st, &body, &blen), 0);
+		free(body);
+		pthread_join(mt, NULL);
+		T_EQ_INT(m.rc, 2);	/* its callback stopped it */
+		T_EQ_STR(m.got, "event vpn7\nevent vpn8\n");
+		T_EQ_INT(m.n_ok, 1);
+	}
+
+	T_ROW("monitor: an ended client is dropped from the server");
+	for (int i = 0; i < 200 && t.srv.n_monitors != 0; i++) {
+		usleep(10000);
+	}
+	T_EQ_INT(t.srv.n_monitors, 0);
+
+	T_ROW("monitor: a client that stops reading is cut, not buffered");
+	{
+		uint8_t req[64], hdr[5];
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0), n, i;
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", t.path);
+		T_EQ_INT(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+		n = ctl_request_make("monitor", req, sizeof(req));
+		T_EQ_INT(write(fd, req, (size_t)n), n);
+		T_EQ_INT(read(fd, hdr, 5), 5);	/* the OK reply */
+		T_EQ_INT(hdr[4], CTL_OK);
+		for (i = 0; i < 200 && t.srv.n_monitors != 1; i++) {
+			usleep(10000);
+		}
+		T_EQ_INT(ctl_call(t.path, "up flood", &st, &body, &blen), 0);
+		free(body);
+		for (i = 0; i < 500 && t.srv.n_monitors != 0; i++) {
+			usleep(10000);
+		}
+		T_EQ_INT(t.srv.n_monitors, 0);
+		T_EQ_INT(ctl_call(t.path, "show sa", &st, &body, &blen), 0);
+		T_EQ_INT(st, CTL_OK);
+		free(body);
+		close(fd);
+	}
+
+	T_ROW("live fuzz: 300 hostile clients, the server answers or closes");
+	{
+		uint64_t r = 0x5eed5eed5eedULL;
+		int bad = 0;
+
+		for (int i = 0; i < 300; i++) {
+			struct sockaddr_un sun = { .sun_family = AF_UNIX };
+			uint8_t f[600], in[4096];
+			size_t n = 0, got = 0;
+			int fd = socket(AF_UNIX, SOCK_STREAM, 0), rst;
+			const uint8_t *b;
+			size_t bl;
+
+			snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+			    t.path);
+			if (connect(fd, (struct sockaddr *)&sun,
+			    sizeof(sun)) != 0) {
+				bad++;
+				close(fd);
+				continue;
+			}
+			if (i % 3 == 0) {
+				/* garbage */
+				n = rnd(&r) % sizeof(f);
+				for (size_t j = 0; j < n; j++) {
+					f[j] = (uint8_t)rnd(&r);
+				}
+			} else {
+				/* a valid request with bytes flipped or cut */
+				n = (size_t)ctl_request_make(i % 3 == 1 ?
+				    "show sa --json" : "load /a b", f,
+				    sizeof(f));
+				f[rnd(&r) % n] ^= (uint8_t)(1 + rnd(&r) % 255);
+				if (rnd(&r) % 2) {
+					n = rnd(&r) % n;
+				}
+			}
+			/* In two pieces, to cross the server's buffering. */
+			(void)!send(fd, f, n / 2, MSG_NOSIGNAL);
+			(void)!send(fd, f + n / 2, n - n / 2, MSG_NOSIGNAL);
+			shutdown(fd, SHUT_WR);
+			for (;;) {
+				ssize_t k = read(fd, in + got,
+				    sizeof(in) - got);
+
+				if (k <= 0) {
+					break;
+				}
+				got += (size_t)k;
+			}
+			close(fd);
+			/* Nothing (a request cut short) or one reply. */
+			if (got > 0 && (ctl_reply_parse(in, got, &rst, &b,
+			    &bl) != 0 || bl + 5 != got)) {
+				bad++;
+			}
+		}
+		T_EQ_INT(bad, 0);
+		T_EQ_INT(ctl_call(t.path, "show stats", &st, &body, &blen), 0);
+		T_EQ_INT(st, CTL_OK);
+		free(body);
+	}
+
+	T_ROW("monitor with arguments is refused");
+	{
+		struct mon m = { .path = t.path };
+
+		T_EQ_INT(ctl_stream(t.path, "monitor all", mon_cb, &m), 0);
+		T_EQ_INT(m.n_failed, 1);
+	}
 
 	T_ROW("another uid is refused by SO_PEERCRED");
 	/* Open the mode for this row so the credential check is reached. */

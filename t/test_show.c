@@ -92,9 +92,15 @@ T_CASE(show, sa_json_exact)
 {
 	char *s = NULL;
 
-	RENDER(s, show_sa_json(out, &sa));
+	T_ROW("without a clock: no up_s");
+	RENDER(s, show_sa_json(out, &sa, 0));
 	T_EQ_STR(s, sa_json);
 	T_EQ_INT(json_valid(s), 0);
+	free(s);
+	T_ROW("up_s: whole seconds since established");
+	RENDER(s, show_sa_json(out, &sa, 62500));
+	T_CONTAINS(s, "\"rspi\":\"fedcba9876543210\",\"up_s\":61,\"ike\":{");
+	T_EQ_INT(strlen(s), strlen(sa_json) + strlen(",\"up_s\":61"));
 	free(s);
 }
 

@@ -100,12 +100,49 @@ printf '%s\n' "$OUT" | python3 -m json.tool >/dev/null 2>&1 &&
 expect "show sa of an unknown vpn: exit 1" 1 "^ikectl: unknown vpn 'nosuch'" $CTL show sa nosuch
 expect "up an unknown vpn: exit 1" 1 "unknown vpn 'nosuch'" $CTL up nosuch
 expect "unknown command: exit 1 with the list" 1 "unknown command 'frob'.*show sa" $CTL frob
+expect "down an unknown vpn: exit 1" 1 "unknown vpn 'nosuch'" $CTL down nosuch
+expect "reset vpn of an unknown vpn: exit 1" 1 "unknown vpn 'nosuch'" $CTL reset vpn nosuch
+expect "up a known vpn" 0 '' $CTL up nom_vpn
+expect "down a known vpn" 0 '' $CTL down nom_vpn
+expect "reset vpn of a known vpn" 0 '' $CTL reset vpn nom_vpn
+expect "reset all" 0 '' $CTL reset all
 expect "log verbose" 0 '' $CTL log verbose
 expect "log brief" 0 '' $CTL log brief
+grep -q "info: control: log verbose" "$TMP/ikd.log" && ok "log verbose is logged" ||
+	fail "log verbose is logged" "$(tail -3 "$TMP/ikd.log")"
+expect "log with a bad word: exit 1" 1 "unknown command 'log loud'" $CTL log loud
+expect "show stats with a stray word: exit 1" 1 "unknown command 'show stats'" $CTL show stats now
+expect "reset without all or vpn: exit 1" 1 "unknown command 'reset everything'" $CTL reset everything
+expect "reload with an argument: exit 1" 1 "unknown command 'reload x'" $CTL reload x
+expect "show kernel (null backend): the daemon's flows and SAs" 0 '^FLOWS:$' $CTL show kernel
+expect "show kernel --dump --keys" 0 '' $CTL show kernel --dump --keys
+expect "--keys outside show kernel: exit 1" 1 "only apply to show kernel" $CTL show sa --keys
+expect "monitor with an argument: exit 1" 1 "unknown command 'monitor all'" $CTL monitor all
+expect "load without a file: exit 1" 1 "load: which file" $CTL load
+expect "load of a missing file: exit 1, checked by ikectl" 1 \
+	"^ikectl: load: nosuch.conf: No such file or directory$" $CTL load nosuch.conf
+expect "load of the running file, relative: made absolute" 0 \
+	"^reloaded $D/ikd.conf: 1 vpn\(s\)$" sh -c "cd '$D' && '$(readlink -f "$IKEBOX")' ikectl -s '$SOCK' load ikd.conf"
+expect "reload: names what stays" 0 '^unchanged: nom_vpn$' $CTL reload
+
+# monitor: streams what happens, stops when asked to
+$CTL monitor > "$TMP/monitor.out" 2>&1 &
+MPID=$!
+sleep 0.3
+$CTL reset vpn nom_vpn >/dev/null 2>&1
+i=0
+while [ $i -lt 50 ] && ! grep -q "control: reset vpn nom_vpn" "$TMP/monitor.out"; do
+	sleep 0.1; i=$((i + 1))
+done
+grep -Eq '^[0-9-]+ [0-9:.]+ info: control: reset vpn nom_vpn$' "$TMP/monitor.out" &&
+	ok "monitor prints events as they happen" ||
+	fail "monitor prints events" "$(cat "$TMP/monitor.out")"
+kill $MPID; wait $MPID 2>/dev/null
+expect "the daemon still serves after a monitor left" 0 '' $CTL show stats
 
 cp "$TMP/bad/vpn.d/nom_vpn.conf" "$D/vpn.d/nom_vpn.conf"
 expect "reload of a broken file: exit 1, file:line" 1 \
-	"keeping the running one.*" $CTL reload
+	"keeping the running configuration" $CTL reload
 printf '%s\n' "$OUT" | grep -q 'nom_vpn.conf:[0-9]*:.*modp9999' &&
 	ok "reload error names file:line" || fail "reload error names file:line" "$OUT"
 expect "still serving after a failed reload" 0 '' $CTL show sa nom_vpn
@@ -162,6 +199,19 @@ expect "without -d: detaches, exit 0" 0 '' $IKEBOX ikd -P $PORT -f "$D/ikd.conf"
 DPID=$(cat "$TMP/bg.pid" 2>/dev/null)
 if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && wait_up "$SOCK"; then
 	ok "detached ikd runs and answers"
+	# Started without -v (warnings only), yet monitor gets the events.
+	$CTL monitor > "$TMP/monitor-bg.out" 2>&1 &
+	MPID=$!
+	sleep 0.3
+	$CTL up nom_vpn >/dev/null 2>&1
+	i=0
+	while [ $i -lt 50 ] && ! grep -q "control: up nom_vpn" "$TMP/monitor-bg.out"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -q "info: control: up nom_vpn" "$TMP/monitor-bg.out" &&
+		ok "monitor shows events even when ikd logs only warnings" ||
+		fail "monitor shows events even when ikd logs only warnings" "$(cat "$TMP/monitor-bg.out")"
+	kill $MPID; wait $MPID 2>/dev/null
 	kill -TERM "$DPID"
 	wait_gone "$DPID" && [ ! -e "$SOCK" ] && [ ! -e "$TMP/bg.pid" ] &&
 		ok "detached ikd ends on SIGTERM and cleans up" ||

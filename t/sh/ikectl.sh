@@ -19,3 +19,11 @@ expect "no configuration: the default socket" 2 \
 	$IKEBOX ikectl -f "$TMP/missing.conf" show stats
 expect "no command: usage, exit 2" 2 '^usage: ikectl' $IKEBOX ikectl
 expect "bad option: usage, exit 2" 2 'usage: ikectl' $IKEBOX ikectl -x show sa
+expect "monitor with no daemon: exit 2" 2 \
+	"^ikectl: no ikd running on $TMP/none.sock" $IKEBOX ikectl -s "$TMP/none.sock" monitor
+expect "load of a missing file is refused before asking the daemon: exit 1" 1 \
+	"^ikectl: load: $TMP/nothere.conf: No such file or directory\$" \
+	$IKEBOX ikectl -s "$TMP/none.sock" load "$TMP/nothere.conf"
+expect "--help lists every command" 0 'load FILE.*' $IKEBOX ikectl --help
+printf '%s\n' "$OUT" | grep -q '^  monitor ' && printf '%s\n' "$OUT" | grep -q '^  show kernel' &&
+	ok "--help lists monitor and show kernel" || fail "--help lists monitor and show kernel" "$OUT"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - ikebox's real-kernel suite: boots a User-Mode Linux guest (its
 # kernel has ESP and PF_KEY, this machine's may not) for each inner script
-# (t/uml/cases.sh, tunnel.sh, interop.sh, subnets.sh) and runs it there.
+# of t/uml/ named by a "boot" line at the end, and runs it there.
 # Called by t/run.sh ("t/run.sh uml", and by "make test").
 # Prints "ok uml: ..." / "FAIL uml: ..." lines.  A machine where UML cannot
 # run FAILS the suite: passing silently would hide that nothing was tested.
@@ -57,6 +57,8 @@ boot() {
 
 boot cases.sh last 'uml-cases: done'	# the PF_KEY backend, by hand
 boot tunnel.sh tunnel 'uml-tunnel: done'	# two ikd, the how-to's tunnel
+boot keepalive.sh keepalive 'uml-keepalive: done'	# keepalive-pinger on that tunnel
+boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 boot interop.sh interop 'uml-interop: done'	# ikd against strongSwan charon
 boot subnets.sh subnets 'uml-subnets: done'	# configs/two-subnets, ikd and charon
 exit 0

@@ -1,0 +1,21 @@
+# install.sh - `make install` into a staging DESTDIR: the binary, one
+# relative link per applet that runs that applet, and the man pages where
+# man(1) looks for them.
+SUITE=install
+. t/lib.sh
+
+D=$(cd "$TMP" && pwd)/root
+expect "make install DESTDIR=... PREFIX=/usr" 0 '' \
+	make --no-print-directory install DESTDIR="$D" PREFIX=/usr
+missing=
+for a in $($IKEBOX --list); do
+	[ "$(readlink "$D/usr/sbin/$a")" = ikebox ] || missing="$missing $a"
+done
+[ -z "$missing" ] && ok "a relative link per applet" || fail "a relative link per applet" "missing:$missing"
+expect "an installed link runs its applet" 0 '^usage: ikectl' "$D/usr/sbin/ikectl" --help
+for m in man1/ikebox.1 man5/ikebox.conf.5 man8/ikd.8 man8/ikectl.8 man8/ipsecctl-sa.8 \
+    man8/cfgcheck.8 man8/keepalive-pinger.8; do
+	[ -f "$D/usr/share/man/$m" ] || missing="$missing $m"
+done
+[ -z "$missing" ] && ok "the man pages in share/man/man{1,5,8}" ||
+	fail "the man pages in share/man/man{1,5,8}" "missing:$missing"
