@@ -7,7 +7,9 @@
 # the CHILD SA of its own /26, and on no other (kernel counters per SPI).
 #  1. two ikd (PF_KEY backend), configs/two-subnets/gw1 and gw2 as shipped;
 #  2. ikd with configs/two-subnets/gw1 against strongSwan's charon in gw2
-#     (one connection, a child per /26).
+#     (one connection, a child per /26);
+#  3. charon in gw1 initiating both CHILD SAs to a passive ikd with
+#     configs/two-subnets/gw2.
 # Prints "ok uml: ..." / "FAIL uml: ..." lines and "uml-subnets: done" last.
 set -u
 H=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
