@@ -16,7 +16,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <glob.h>
+#include <dirent.h>
+#include <fnmatch.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
@@ -385,13 +386,127 @@ rel_path(char *out, size_t cap, const char *from, const char *path)
 	snprintf(out, cap, "%s/%s", dirname(dir), path);
 }
 
+/*
+ * The include glob, done here rather than by glob(3): glibc's glob() can
+ * expand "~user", and that alone links the whole user database (NSS, DNS
+ * resolver, dynamic loader) into the static binary.  Same rules as glob(3)
+ * without flags, which is what include used: a path component with '*', '?'
+ * or '[' is matched against its folder's entries by fnmatch(3), where a
+ * leading '.' is only matched by a '.', a backslash quotes the next
+ * character; other components are taken as written; unreadable folders
+ * are skipped; the result is sorted by byte value (the C locale's order).
+ */
+struct inc_glob {
+	char **v;
+	size_t n, cap;
+	int err;			/* -ENOMEM once an allocation failed */
+};
+
+static void
+inc_glob_add(struct inc_glob *g, const char *path)
+{
+	char **v;
+
+	if (g->err != 0) {
+		return;
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap == 0 ? 16 : 2 * g->cap;
+		v = realloc(g->v, g->cap * sizeof(*v));
+		if (v == NULL) {
+			g->err = -ENOMEM;
+			return;
+		}
+		g->v = v;
+	}
+	if ((g->v[g->n] = strdup(path)) == NULL) {
+		g->err = -ENOMEM;
+		return;
+	}
+	g->n++;
+}
+
+/* Matches rest (components after the folder buf[0..len)) in buf's folder. */
+static void
+inc_glob_walk(struct inc_glob *g, char *buf, size_t len, const char *rest)
+{
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	struct dirent *de;
+	const char *end;
+	size_t clen;
+	DIR *d;
+
+	while (*rest == '/') {
+		rest++;
+	}
+	if (*rest == '\0') {
+		if (len > 0 && lstat(buf, &st) == 0) {
+			inc_glob_add(g, buf);
+		}
+		return;
+	}
+	end = strchrnul(rest, '/');
+	clen = (size_t)(end - rest);
+	if (len > 0 && buf[len - 1] != '/') {
+		if (len + 1 >= PATH_MAX) {
+			return;
+		}
+		buf[len++] = '/';
+		buf[len] = '\0';
+	}
+	if (memchr(rest, '*', clen) == NULL && memchr(rest, '?', clen) ==
+	    NULL && memchr(rest, '[', clen) == NULL) {
+		/* Taken as written, the quoting backslashes dropped. */
+		for (const char *p = rest; p < end; p++) {
+			if (*p == '\\' && p + 1 < end) {
+				p++;
+			}
+			if (len + 1 >= PATH_MAX) {
+				return;
+			}
+			buf[len++] = *p;
+		}
+		buf[len] = '\0';
+		inc_glob_walk(g, buf, len, end);
+		return;
+	}
+	if (clen > NAME_MAX) {
+		return;
+	}
+	memcpy(comp, rest, clen);
+	comp[clen] = '\0';
+	if ((d = opendir(len > 0 ? buf : ".")) == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL && g->err == 0) {
+		size_t nlen = strlen(de->d_name);
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    fnmatch(comp, de->d_name, FNM_PERIOD) != 0 ||
+		    len + nlen >= PATH_MAX) {
+			continue;
+		}
+		memcpy(buf + len, de->d_name, nlen + 1);
+		inc_glob_walk(g, buf, len + nlen, end);
+	}
+	closedir(d);
+	buf[len] = '\0';
+}
+
+static int
+inc_glob_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void
 do_include(struct file_ctx *fc, const char *pattern)
 {
 	struct ld *ld = fc->ld;
-	char path[PATH_MAX];
-	glob_t g;
-	int rc;
+	char path[PATH_MAX], buf[PATH_MAX];
+	struct inc_glob g = { 0 };
 
 	rel_path(path, sizeof(path), fc->path, pattern);
 	if (strpbrk(pattern, "*?[") == NULL) {
@@ -399,21 +514,24 @@ do_include(struct file_ctx *fc, const char *pattern)
 		(void)ld_file(ld, path, fc->path, fc->line);
 		return;
 	}
-	rc = glob(path, 0, NULL, &g);
-	if (rc == GLOB_NOMATCH) {
-		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
-		    pattern);
-		return;
-	}
-	if (rc != 0) {
+	buf[0] = path[0] == '/' ? '/' : '\0';
+	inc_glob_walk(&g, buf, path[0] == '/' ? 1 : 0, path);
+	if (g.err != 0) {
 		ERR(ld, fc->path, fc->line, "include: cannot read ('%s')",
 		    pattern);
-		return;
+	} else if (g.n == 0) {
+		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
+		    pattern);
+	} else {
+		qsort(g.v, g.n, sizeof(*g.v), inc_glob_cmp);
+		for (size_t i = 0; i < g.n; i++) {
+			(void)ld_file(ld, g.v[i], fc->path, fc->line);
+		}
 	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		(void)ld_file(ld, g.gl_pathv[i], fc->path, fc->line);
+	for (size_t i = 0; i < g.n; i++) {
+		free(g.v[i]);
 	}
-	globfree(&g);
+	free(g.v);
 }
 
 /* Parses a transform list ("aes-256 aes-128", commas allowed). */

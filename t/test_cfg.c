@@ -671,6 +671,47 @@ T_CASE(cfg, includes_and_several_vpns)
 	}
 }
 
+/*
+ * include globs as glob(3) has them: sorted, '*' skips dot files, a pattern
+ * in a folder component, a backslash quotes.  Files are named so that the
+ * directory order is unlikely to be the sorted one.
+ */
+T_CASE(cfg, include_glob)
+{
+#define PEER(n) "[vpn]\nlocal = 192.0.2.254\npeer = 198.51.100." n "\n" \
+	"psk = s\n" FLOWS
+	const char *const files[] = {
+		"ikd.conf", "[global]\nbackend = null\n"
+		    "include = vpn.d/*.conf\ninclude = v?n*/[x]\\[1].c\n",
+		"vpn.d/zz.conf", PEER("1"),
+		"vpn.d/b.conf", PEER("2"),
+		"vpn.d/ab.conf", PEER("3"),
+		"vpn.d/.hidden.conf", "not ini at all\n",
+		"vpn.d/b.conf.bak", "not ini at all\n",
+		"vpn.d/x[1].c", PEER("4"),
+		"vpn.d/x1.c", "not ini at all\n",
+		NULL,
+	};
+	static const char *const want[] = { "ab", "b", "zz", "x[1]" };
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+
+	T_EQ_INT(load_dir(setup("glob", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_EQ_INT(d.n, 0);
+	T_ASSERT(cfg != NULL);
+	if (cfg != NULL) {
+		T_EQ_INT(cfg->n_vpns, 4);
+		for (size_t i = 0; i < cfg->n_vpns && i < 4; i++) {
+			T_ROW("VPN %zu", i);
+			T_EQ_STR(cfg->vpns[i].name, want[i]);
+		}
+	}
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+#undef PEER
+}
+
 /* Every error of a file at once, not only the first. */
 T_CASE(cfg, every_error_reported)
 {
