@@ -622,6 +622,48 @@ warn_readable(struct file_ctx *fc, const char *path, const char *what)
 	}
 }
 
+/*
+ * The value of one hex digit, or -1.  This and split_two() are here rather
+ * than sscanf(): scanf is a large part of a static binary (see trim.c).
+ */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* Splits s into exactly two blank-separated words of fewer than cap bytes
+ * each; 0 or -EINVAL. */
+static int
+split_two(const char *s, char *a, char *b, size_t cap)
+{
+	char *w[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		s += strspn(s, " \t");
+		n = strcspn(s, " \t");
+		if (n == 0 || n >= cap) {
+			return -EINVAL;
+		}
+		memcpy(w[i], s, n);
+		w[i][n] = '\0';
+		s += n;
+	}
+	s += strspn(s, " \t");
+	return *s == '\0' ? 0 : -EINVAL;
+}
+
 static int
 parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
@@ -631,14 +673,12 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int b;
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 
-		if (!isxdigit((unsigned char)s[2 * i]) ||
-		    !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &b) != 1) {
+		if (hi < 0 || lo < 0) {
 			return -EINVAL;
 		}
-		out[i] = (uint8_t)b;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return 0;
@@ -785,7 +825,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	struct vpn_aux *a = fc_aux(fc);
 	char lp[64], rp[64];
 	struct cfg_flow *f;
-	int any = 0, rc;
+	int rc;
 
 	switch (k) {
 	case K_NAME:
@@ -882,8 +922,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_FLOW:
-		if (sscanf(value, "%63s %63s %n", lp, rp, &any) != 2 ||
-		    value[any] != '\0') {
+		if (split_two(value, lp, rp, sizeof(lp)) != 0) {
 			ERR(ld, fc->path, fc->line, "flow: expected 'LOCAL "
 			    "REMOTE', two prefixes ('%s')", value);
 			break;

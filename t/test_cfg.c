@@ -183,7 +183,7 @@ T_CASE(cfg, model_of_howto_basic)
 		"vpn.d/nom_vpn.conf", "[vpn]\nmode = active\n"
 		    "local = 192.0.2.254\npeer = 198.51.100.254\n"
 		    "srcid = 192.0.2.254\ndstid = gw2.example.com\n"
-		    "psk = 0x0102ff\nikelifetime = 86400\nlifetime = 1h\n"
+		    "psk = 0x0A0bfF\nikelifetime = 86400\nlifetime = 1h\n"
 		    "lifetime_bytes = 1G\ntap = enc1\n[flows]\n"
 		    "flow = 203.0.113.0/25 203.0.113.128/26\n"
 		    "flow = 203.0.113.0/25 203.0.113.192/26\n"
@@ -227,7 +227,7 @@ T_CASE(cfg, model_of_howto_basic)
 	T_EQ_INT(v->dstid.type, CFG_ID_FQDN);
 	T_EQ_INT(v->dstid.len, 15);
 	T_EQ_INT(v->psk_len, 3);
-	T_EQ_MEM(v->psk, "\x01\x02\xff", 3);
+	T_EQ_MEM(v->psk, "\x0a\x0b\xff", 3);
 	T_EQ_INT(v->ikelifetime, 86400);
 	T_EQ_INT(v->lifetime, 3600);
 	T_EQ_INT(v->lifetime_bytes, 1ULL << 30);
@@ -347,6 +347,9 @@ T_CASE(cfg, bad_vpn_file)
 		},
 		{ "flow with one prefix", 0, VPN_HEAD "[flows]\n"
 		    "flow = 203.0.113.0/25\n", 7,
+		    "flow: expected 'LOCAL REMOTE'" },
+		{ "flow with three prefixes", 0, VPN_HEAD "[flows]\n"
+		    "flow = 203.0.113.0/25 \t203.0.113.128/25 10.0.0.0/8\n", 7,
 		    "flow: expected 'LOCAL REMOTE'" },
 		{ "unknown cipher", 0, VPN_HEAD FLOWS "[ikesa]\n"
 		    "enc = aes-512\n", 9, "[ikesa] enc: unknown encryption "
