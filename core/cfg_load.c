@@ -17,7 +17,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
-#include <fnmatch.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
@@ -387,11 +386,158 @@ rel_path(char *out, size_t cap, const char *from, const char *path)
 }
 
 /*
+ * One bracket expression, p just past its '['; c the byte to match.  1 if
+ * it matches, 0 if not, -1 if there is no closing ']' (the '[' is then an
+ * ordinary character, as in fnmatch).  *end is set past the ']'.
+ */
+static int
+fnm_bracket(const char *p, unsigned char c, const char **end)
+{
+	static const struct {
+		const char *name;
+		int (*is)(int);
+	} classes[] = {
+		{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank },
+		{ "cntrl", iscntrl }, { "digit", isdigit }, { "graph", isgraph },
+		{ "lower", islower }, { "print", isprint }, { "punct", ispunct },
+		{ "space", isspace }, { "upper", isupper },
+		{ "xdigit", isxdigit },
+	};
+	int neg = 0, hit = 0, first = 1;
+	unsigned char lo, hi;
+
+	if (*p == '!' || *p == '^') {
+		neg = 1;
+		p++;
+	}
+	for (;; first = 0) {
+		if (*p == '\0') {
+			return -1;
+		}
+		if (*p == ']' && !first) {
+			*end = p + 1;
+			return hit != neg;
+		}
+		if (p[0] == '[' && p[1] == ':') {
+			const char *q = strstr(p + 2, ":]");
+			size_t n = q != NULL ? (size_t)(q - (p + 2)) : 0;
+
+			if (q == NULL) {
+				return -1;
+			}
+			for (size_t i = 0; i < sizeof(classes) /
+			    sizeof(classes[0]); i++) {
+				if (strlen(classes[i].name) == n &&
+				    strncmp(classes[i].name, p + 2, n) == 0 &&
+				    classes[i].is(c)) {
+					hit = 1;
+				}
+			}
+			p = q + 2;
+			continue;
+		}
+		if (p[0] == '[' && (p[1] == '=' || p[1] == '.') &&
+		    p[2] != '\0' && p[3] == p[1] && p[4] == ']') {
+			/* [=c=] and [.c.]: in the C locale, just c. */
+			lo = (unsigned char)p[2];
+			p += 5;
+		} else if (p[0] == '\\' && p[1] != '\0') {
+			lo = (unsigned char)p[1];
+			p += 2;
+		} else {
+			lo = (unsigned char)*p++;
+		}
+		hi = lo;
+		if (p[0] == '-' && p[1] != ']' && p[1] != '\0') {
+			if (p[1] == '\\' && p[2] != '\0') {
+				hi = (unsigned char)p[2];
+				p += 3;
+			} else {
+				hi = (unsigned char)p[1];
+				p += 2;
+			}
+		}
+		if (lo <= c && c <= hi) {
+			hit = 1;
+		}
+	}
+}
+
+/* cfg_fnmatch() from s on; s0 is the name's start (for FNM_PERIOD). */
+static int
+fnm(const char *p, const char *s, const char *s0)
+{
+	const char *end;
+	int r;
+
+	while (*p != '\0') {
+		switch (*p) {
+		case '?':
+			if (*s == '\0' || (s == s0 && *s == '.')) {
+				return 0;
+			}
+			p++;
+			s++;
+			continue;
+		case '*':
+			if (s == s0 && *s == '.') {
+				return 0;
+			}
+			while (*p == '*') {
+				p++;
+			}
+			for (;; s++) {
+				if (fnm(p, s, s0)) {
+					return 1;
+				}
+				if (*s == '\0') {
+					return 0;
+				}
+			}
+		case '[':
+			if (*s == '\0') {
+				return 0;
+			}
+			r = fnm_bracket(p + 1, (unsigned char)*s, &end);
+			if (r >= 0) {
+				if (r == 0 || (s == s0 && *s == '.')) {
+					return 0;
+				}
+				p = end;
+				s++;
+				continue;
+			}
+			break;			/* no ']': an ordinary '[' */
+		case '\\':
+			if (p[1] == '\0') {
+				return 0;	/* as glibc: matches nothing */
+			}
+			p++;
+			break;
+		}
+		if (*p != *s) {
+			return 0;
+		}
+		p++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+/* see cfg.h */
+int
+cfg_fnmatch(const char *pattern, const char *name)
+{
+	return fnm(pattern, name, name);
+}
+
+/*
  * The include glob, done here rather than by glob(3): glibc's glob() can
- * expand "~user", and that alone links the whole user database (NSS, DNS
- * resolver, dynamic loader) into the static binary.  Same rules as glob(3)
+ * expand "~user", and that alone links the whole user database (NSS and
+ * the DNS resolver) into the static binary.  Same rules as glob(3)
  * without flags, which is what include used: a path component with '*', '?'
- * or '[' is matched against its folder's entries by fnmatch(3), where a
+ * or '[' is matched against its folder's entries as by fnmatch(3)
+ * (cfg_fnmatch(), glibc's is 30 KB of the static binary), where a
  * leading '.' is only matched by a '.', a backslash quotes the next
  * character; other components are taken as written; unreadable folders
  * are skipped; the result is sorted by byte value (the C locale's order).
@@ -484,7 +630,7 @@ inc_glob_walk(struct inc_glob *g, char *buf, size_t len, const char *rest)
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 ||
-		    fnmatch(comp, de->d_name, FNM_PERIOD) != 0 ||
+		    !cfg_fnmatch(comp, de->d_name) ||
 		    len + nlen >= PATH_MAX) {
 			continue;
 		}
