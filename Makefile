@@ -15,7 +15,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	   -fno-strict-aliasing -D_GNU_SOURCE -I. -MMD -MP \
-	   -ffunction-sections -fdata-sections
+	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
