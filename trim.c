@@ -11,7 +11,10 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <unistd.h>
+
+#include "core/scan.h"
 
 /*
  * libuv's core.c.o refers to it for uv_os_get_passwd() and
@@ -61,4 +64,51 @@ char *
 dcgettext(const char *domain, const char *msgid, int category)
 {
 	return (char *)msgid;
+}
+
+/*
+ * scanf, whose float, wide-char and multibyte code is ~95 KB of the
+ * binary.  Its callers in a static ikebox: glibc's tzset (parsing TZ, as
+ * localtime_r() does for syslog and log time stamps) and getmntent_r,
+ * both with integer conversions only, which scan_vsscanf() does as glibc
+ * does (t/test_scan.c checks it against glibc); libuv's /proc readers
+ * (uv_cpu_info(), uv_uptime(), ...), unused.  Not declared by <stdio.h>:
+ * under -std=gnu11 it renames sscanf to __isoc99_sscanf, and both names
+ * are wanted.  ikebox's own code does not use scanf; t/sh/size.sh checks.
+ */
+struct _IO_FILE;
+int __isoc99_sscanf(const char *s, const char *fmt, ...);
+int sscanf(const char *s, const char *fmt, ...);
+int fscanf(struct _IO_FILE *f, const char *fmt, ...);
+
+int
+__isoc99_sscanf(const char *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = scan_vsscanf(s, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int
+sscanf(const char *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = scan_vsscanf(s, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Only libuv's cpu frequency reader (uv_cpu_info()) reads a stream. */
+int
+fscanf(struct _IO_FILE *f, const char *fmt, ...)
+{
+	errno = ENOSYS;
+	return -1;			/* EOF: "input failure" */
 }
