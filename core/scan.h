@@ -1,7 +1,7 @@
 /*
  * scan.h - sscanf for integer conversions only, the part of scanf that
  * glibc itself uses in a static ikebox (tzset parsing TZ="CET-1CEST,
- * M3.5.0,M10.5.0/3", getmntent_r).  trim.c puts it in place of glibc's
+ * M3.5.0,M10.5.0/3", getmntent_r; pthread_getattr_np's "%lx-%lx" too).  trim.c puts it in place of glibc's
  * sscanf, whose float and wide-char code is ~95 KB of the binary.
  * ikebox's own code does not use scanf.
  */

@@ -58,6 +58,9 @@ T_CASE(scan, as_glibc)
 		{ " %d %d ", "" },
 		{ " %d %d ", "a b" },
 		{ " %d %d ", "-1 +2" },
+		/* pthread_getattr_np.c (not linked today), /proc/self/maps */
+		{ "%lx-%lx", "7ffd1c0de000-7ffd1c0ff000 rw-p" },
+		{ "%lx-%lx", "00400000 r-xp" },
 		/* integer conversions */
 		{ "%d", "  -42x" },
 		{ "%d", "+" },
