@@ -14,7 +14,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
-	   -fno-strict-aliasing -D_GNU_SOURCE -I. -MMD -MP
+	   -fno-strict-aliasing -D_GNU_SOURCE -I. -MMD -MP \
+	   -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
@@ -33,8 +34,14 @@ all:
 
 main.o: CFLAGS += -DIKEBOX_VERSION='"$(VERSION)"'
 
-ikebox: main.o $(LIB_OBJS)
-	$(CC) -static $(LDFLAGS) -o $@ main.o $(LIB_OBJS) $(LIBS)
+# Stripped, unused sections dropped, trim.o's small libc stand-ins:
+# docs/size.md.  ikebox.debug is the same link with its symbols, for gdb.
+IKEBOX_OBJS = main.o trim.o $(LIB_OBJS)
+ikebox: $(IKEBOX_OBJS)
+	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
+
+ikebox.debug: $(IKEBOX_OBJS)
+	$(CC) -static -Wl,--gc-sections $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
 t/unit: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(LIBS)
@@ -79,7 +86,7 @@ install: ikebox
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -f ikebox t/unit bench/bench *.o */*.o *.d */*.d
+	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 

@@ -208,4 +208,12 @@ int cfg_parse_id(const char *s, struct cfg_id *id);
 int cfg_parse_seconds(const char *s, uint32_t *out);
 int cfg_parse_bytes(const char *s, uint64_t *out);
 
+/*
+ * 1 if name (a folder entry) matches pattern as fnmatch(pattern, name,
+ * FNM_PERIOD) does in the C locale, else 0: '*', '?', brackets with '!'
+ * or '^', ranges and [:class:], a backslash quotes, a leading '.' only
+ * matched by a '.'.  For include globs, without glibc's 30 KB fnmatch.
+ */
+int cfg_fnmatch(const char *pattern, const char *name);
+
 #endif

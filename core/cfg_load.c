@@ -16,7 +16,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <glob.h>
+#include <dirent.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
@@ -385,13 +385,274 @@ rel_path(char *out, size_t cap, const char *from, const char *path)
 	snprintf(out, cap, "%s/%s", dirname(dir), path);
 }
 
+/*
+ * One bracket expression, p just past its '['; c the byte to match.  1 if
+ * it matches, 0 if not, -1 if there is no closing ']' (the '[' is then an
+ * ordinary character, as in fnmatch).  *end is set past the ']'.
+ */
+static int
+fnm_bracket(const char *p, unsigned char c, const char **end)
+{
+	static const struct {
+		const char *name;
+		int (*is)(int);
+	} classes[] = {
+		{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank },
+		{ "cntrl", iscntrl }, { "digit", isdigit }, { "graph", isgraph },
+		{ "lower", islower }, { "print", isprint }, { "punct", ispunct },
+		{ "space", isspace }, { "upper", isupper },
+		{ "xdigit", isxdigit },
+	};
+	int neg = 0, hit = 0, first = 1;
+	unsigned char lo, hi;
+
+	if (*p == '!' || *p == '^') {
+		neg = 1;
+		p++;
+	}
+	for (;; first = 0) {
+		if (*p == '\0') {
+			return -1;
+		}
+		if (*p == ']' && !first) {
+			*end = p + 1;
+			return hit != neg;
+		}
+		if (p[0] == '[' && p[1] == ':') {
+			const char *q = strstr(p + 2, ":]");
+			size_t n = q != NULL ? (size_t)(q - (p + 2)) : 0;
+
+			if (q == NULL) {
+				return -1;
+			}
+			for (size_t i = 0; i < sizeof(classes) /
+			    sizeof(classes[0]); i++) {
+				if (strlen(classes[i].name) == n &&
+				    strncmp(classes[i].name, p + 2, n) == 0 &&
+				    classes[i].is(c)) {
+					hit = 1;
+				}
+			}
+			p = q + 2;
+			continue;
+		}
+		if (p[0] == '[' && (p[1] == '=' || p[1] == '.') &&
+		    p[2] != '\0' && p[3] == p[1] && p[4] == ']') {
+			/* [=c=] and [.c.]: in the C locale, just c. */
+			lo = (unsigned char)p[2];
+			p += 5;
+		} else if (p[0] == '\\' && p[1] != '\0') {
+			lo = (unsigned char)p[1];
+			p += 2;
+		} else {
+			lo = (unsigned char)*p++;
+		}
+		hi = lo;
+		if (p[0] == '-' && p[1] != ']' && p[1] != '\0') {
+			if (p[1] == '\\' && p[2] != '\0') {
+				hi = (unsigned char)p[2];
+				p += 3;
+			} else {
+				hi = (unsigned char)p[1];
+				p += 2;
+			}
+		}
+		if (lo <= c && c <= hi) {
+			hit = 1;
+		}
+	}
+}
+
+/* cfg_fnmatch() from s on; s0 is the name's start (for FNM_PERIOD). */
+static int
+fnm(const char *p, const char *s, const char *s0)
+{
+	const char *end;
+	int r;
+
+	while (*p != '\0') {
+		switch (*p) {
+		case '?':
+			if (*s == '\0' || (s == s0 && *s == '.')) {
+				return 0;
+			}
+			p++;
+			s++;
+			continue;
+		case '*':
+			if (s == s0 && *s == '.') {
+				return 0;
+			}
+			while (*p == '*') {
+				p++;
+			}
+			for (;; s++) {
+				if (fnm(p, s, s0)) {
+					return 1;
+				}
+				if (*s == '\0') {
+					return 0;
+				}
+			}
+		case '[':
+			if (*s == '\0') {
+				return 0;
+			}
+			r = fnm_bracket(p + 1, (unsigned char)*s, &end);
+			if (r >= 0) {
+				if (r == 0 || (s == s0 && *s == '.')) {
+					return 0;
+				}
+				p = end;
+				s++;
+				continue;
+			}
+			break;			/* no ']': an ordinary '[' */
+		case '\\':
+			if (p[1] == '\0') {
+				return 0;	/* as glibc: matches nothing */
+			}
+			p++;
+			break;
+		}
+		if (*p != *s) {
+			return 0;
+		}
+		p++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+/* see cfg.h */
+int
+cfg_fnmatch(const char *pattern, const char *name)
+{
+	return fnm(pattern, name, name);
+}
+
+/*
+ * The include glob, done here rather than by glob(3): glibc's glob() can
+ * expand "~user", and that alone links the whole user database (NSS and
+ * the DNS resolver) into the static binary.  Same rules as glob(3)
+ * without flags, which is what include used: a path component with '*', '?'
+ * or '[' is matched against its folder's entries as by fnmatch(3)
+ * (cfg_fnmatch(), glibc's is 30 KB of the static binary), where a
+ * leading '.' is only matched by a '.', a backslash quotes the next
+ * character; other components are taken as written; unreadable folders
+ * are skipped; the result is sorted by byte value (the C locale's order).
+ */
+struct inc_glob {
+	char **v;
+	size_t n, cap;
+	int err;			/* -ENOMEM once an allocation failed */
+};
+
+static void
+inc_glob_add(struct inc_glob *g, const char *path)
+{
+	char **v;
+
+	if (g->err != 0) {
+		return;
+	}
+	if (g->n == g->cap) {
+		g->cap = g->cap == 0 ? 16 : 2 * g->cap;
+		v = realloc(g->v, g->cap * sizeof(*v));
+		if (v == NULL) {
+			g->err = -ENOMEM;
+			return;
+		}
+		g->v = v;
+	}
+	if ((g->v[g->n] = strdup(path)) == NULL) {
+		g->err = -ENOMEM;
+		return;
+	}
+	g->n++;
+}
+
+/* Matches rest (components after the folder buf[0..len)) in buf's folder. */
+static void
+inc_glob_walk(struct inc_glob *g, char *buf, size_t len, const char *rest)
+{
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	struct dirent *de;
+	const char *end;
+	size_t clen;
+	DIR *d;
+
+	while (*rest == '/') {
+		rest++;
+	}
+	if (*rest == '\0') {
+		if (len > 0 && lstat(buf, &st) == 0) {
+			inc_glob_add(g, buf);
+		}
+		return;
+	}
+	end = strchrnul(rest, '/');
+	clen = (size_t)(end - rest);
+	if (len > 0 && buf[len - 1] != '/') {
+		if (len + 1 >= PATH_MAX) {
+			return;
+		}
+		buf[len++] = '/';
+		buf[len] = '\0';
+	}
+	if (memchr(rest, '*', clen) == NULL && memchr(rest, '?', clen) ==
+	    NULL && memchr(rest, '[', clen) == NULL) {
+		/* Taken as written, the quoting backslashes dropped. */
+		for (const char *p = rest; p < end; p++) {
+			if (*p == '\\' && p + 1 < end) {
+				p++;
+			}
+			if (len + 1 >= PATH_MAX) {
+				return;
+			}
+			buf[len++] = *p;
+		}
+		buf[len] = '\0';
+		inc_glob_walk(g, buf, len, end);
+		return;
+	}
+	if (clen > NAME_MAX) {
+		return;
+	}
+	memcpy(comp, rest, clen);
+	comp[clen] = '\0';
+	if ((d = opendir(len > 0 ? buf : ".")) == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL && g->err == 0) {
+		size_t nlen = strlen(de->d_name);
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    !cfg_fnmatch(comp, de->d_name) ||
+		    len + nlen >= PATH_MAX) {
+			continue;
+		}
+		memcpy(buf + len, de->d_name, nlen + 1);
+		inc_glob_walk(g, buf, len + nlen, end);
+	}
+	closedir(d);
+	buf[len] = '\0';
+}
+
+static int
+inc_glob_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void
 do_include(struct file_ctx *fc, const char *pattern)
 {
 	struct ld *ld = fc->ld;
-	char path[PATH_MAX];
-	glob_t g;
-	int rc;
+	char path[PATH_MAX], buf[PATH_MAX];
+	struct inc_glob g = { 0 };
 
 	rel_path(path, sizeof(path), fc->path, pattern);
 	if (strpbrk(pattern, "*?[") == NULL) {
@@ -399,21 +660,24 @@ do_include(struct file_ctx *fc, const char *pattern)
 		(void)ld_file(ld, path, fc->path, fc->line);
 		return;
 	}
-	rc = glob(path, 0, NULL, &g);
-	if (rc == GLOB_NOMATCH) {
-		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
-		    pattern);
-		return;
-	}
-	if (rc != 0) {
+	buf[0] = path[0] == '/' ? '/' : '\0';
+	inc_glob_walk(&g, buf, path[0] == '/' ? 1 : 0, path);
+	if (g.err != 0) {
 		ERR(ld, fc->path, fc->line, "include: cannot read ('%s')",
 		    pattern);
-		return;
+	} else if (g.n == 0) {
+		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
+		    pattern);
+	} else {
+		qsort(g.v, g.n, sizeof(*g.v), inc_glob_cmp);
+		for (size_t i = 0; i < g.n; i++) {
+			(void)ld_file(ld, g.v[i], fc->path, fc->line);
+		}
 	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		(void)ld_file(ld, g.gl_pathv[i], fc->path, fc->line);
+	for (size_t i = 0; i < g.n; i++) {
+		free(g.v[i]);
 	}
-	globfree(&g);
+	free(g.v);
 }
 
 /* Parses a transform list ("aes-256 aes-128", commas allowed). */
@@ -504,6 +768,48 @@ warn_readable(struct file_ctx *fc, const char *path, const char *what)
 	}
 }
 
+/*
+ * The value of one hex digit, or -1.  This and split_two() are here rather
+ * than sscanf(): scanf is a large part of a static binary (see trim.c).
+ */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* Splits s into exactly two blank-separated words of fewer than cap bytes
+ * each; 0 or -EINVAL. */
+static int
+split_two(const char *s, char *a, char *b, size_t cap)
+{
+	char *w[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		s += strspn(s, " \t");
+		n = strcspn(s, " \t");
+		if (n == 0 || n >= cap) {
+			return -EINVAL;
+		}
+		memcpy(w[i], s, n);
+		w[i][n] = '\0';
+		s += n;
+	}
+	s += strspn(s, " \t");
+	return *s == '\0' ? 0 : -EINVAL;
+}
+
 static int
 parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
@@ -513,14 +819,12 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n / 2; i++) {
-		unsigned int b;
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 
-		if (!isxdigit((unsigned char)s[2 * i]) ||
-		    !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &b) != 1) {
+		if (hi < 0 || lo < 0) {
 			return -EINVAL;
 		}
-		out[i] = (uint8_t)b;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return 0;
@@ -667,7 +971,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	struct vpn_aux *a = fc_aux(fc);
 	char lp[64], rp[64];
 	struct cfg_flow *f;
-	int any = 0, rc;
+	int rc;
 
 	switch (k) {
 	case K_NAME:
@@ -764,8 +1068,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_FLOW:
-		if (sscanf(value, "%63s %63s %n", lp, rp, &any) != 2 ||
-		    value[any] != '\0') {
+		if (split_two(value, lp, rp, sizeof(lp)) != 0) {
 			ERR(ld, fc->path, fc->line, "flow: expected 'LOCAL "
 			    "REMOTE', two prefixes ('%s')", value);
 			break;

@@ -142,13 +142,17 @@ cr_impl_name(const struct cr_alg *a)
 		if (a->flags & CR_F_MODP) {
 			return br_rsa_i62_public_get() ? "i62" : "i31";
 		}
-		/* What br_ec_all_m31 / br_ec_all_m15 dispatch to. */
-		if (br_ec_get_default() == &br_ec_all_m15) {
-			return (a->flags & CR_F_X25519) ? "c25519_m15"
-			    : a->id == 19 ? "p256_m15" : "prime_i15";
+		/*
+		 * What br_ec_all_m31 / br_ec_all_m15 dispatch to.  Compared
+		 * with m31, the one a 64-bit build uses: naming &br_ec_all_m15
+		 * would link all the m15 code (35 KB) into ikebox for nothing.
+		 */
+		if (br_ec_get_default() == &br_ec_all_m31) {
+			return (a->flags & CR_F_X25519) ? "c25519_m31"
+			    : a->id == 19 ? "p256_m31" : "prime_i31";
 		}
-		return (a->flags & CR_F_X25519) ? "c25519_m31"
-		    : a->id == 19 ? "p256_m31" : "prime_i31";
+		return (a->flags & CR_F_X25519) ? "c25519_m15"
+		    : a->id == 19 ? "p256_m15" : "prime_i15";
 	}
 	return "?";
 }

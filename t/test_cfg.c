@@ -5,6 +5,7 @@
  * the printer's round trip.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,7 +184,7 @@ T_CASE(cfg, model_of_howto_basic)
 		"vpn.d/nom_vpn.conf", "[vpn]\nmode = active\n"
 		    "local = 192.0.2.254\npeer = 198.51.100.254\n"
 		    "srcid = 192.0.2.254\ndstid = gw2.example.com\n"
-		    "psk = 0x0102ff\nikelifetime = 86400\nlifetime = 1h\n"
+		    "psk = 0x0A0bfF\nikelifetime = 86400\nlifetime = 1h\n"
 		    "lifetime_bytes = 1G\ntap = enc1\n[flows]\n"
 		    "flow = 203.0.113.0/25 203.0.113.128/26\n"
 		    "flow = 203.0.113.0/25 203.0.113.192/26\n"
@@ -227,7 +228,7 @@ T_CASE(cfg, model_of_howto_basic)
 	T_EQ_INT(v->dstid.type, CFG_ID_FQDN);
 	T_EQ_INT(v->dstid.len, 15);
 	T_EQ_INT(v->psk_len, 3);
-	T_EQ_MEM(v->psk, "\x01\x02\xff", 3);
+	T_EQ_MEM(v->psk, "\x0a\x0b\xff", 3);
 	T_EQ_INT(v->ikelifetime, 86400);
 	T_EQ_INT(v->lifetime, 3600);
 	T_EQ_INT(v->lifetime_bytes, 1ULL << 30);
@@ -347,6 +348,9 @@ T_CASE(cfg, bad_vpn_file)
 		},
 		{ "flow with one prefix", 0, VPN_HEAD "[flows]\n"
 		    "flow = 203.0.113.0/25\n", 7,
+		    "flow: expected 'LOCAL REMOTE'" },
+		{ "flow with three prefixes", 0, VPN_HEAD "[flows]\n"
+		    "flow = 203.0.113.0/25 \t203.0.113.128/25 10.0.0.0/8\n", 7,
 		    "flow: expected 'LOCAL REMOTE'" },
 		{ "unknown cipher", 0, VPN_HEAD FLOWS "[ikesa]\n"
 		    "enc = aes-512\n", 9, "[ikesa] enc: unknown encryption "
@@ -668,6 +672,103 @@ T_CASE(cfg, includes_and_several_vpns)
 		}
 		cfg_diag_free(&d);
 		cfg_free(cfg);
+	}
+}
+
+/*
+ * include globs as glob(3) has them: sorted, '*' skips dot files, a pattern
+ * in a folder component, a backslash quotes.  Files are named so that the
+ * directory order is unlikely to be the sorted one.
+ */
+T_CASE(cfg, include_glob)
+{
+#define PEER(n) "[vpn]\nlocal = 192.0.2.254\npeer = 198.51.100." n "\n" \
+	"psk = s\n" FLOWS
+	const char *const files[] = {
+		"ikd.conf", "[global]\nbackend = null\n"
+		    "include = vpn.d/*.conf\ninclude = v?n*/[x]\\[1].c\n",
+		"vpn.d/zz.conf", PEER("1"),
+		"vpn.d/b.conf", PEER("2"),
+		"vpn.d/ab.conf", PEER("3"),
+		"vpn.d/.hidden.conf", "not ini at all\n",
+		"vpn.d/b.conf.bak", "not ini at all\n",
+		"vpn.d/x[1].c", PEER("4"),
+		"vpn.d/x1.c", "not ini at all\n",
+		NULL,
+	};
+	static const char *const want[] = { "ab", "b", "zz", "x[1]" };
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+
+	T_EQ_INT(load_dir(setup("glob", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_EQ_INT(d.n, 0);
+	T_ASSERT(cfg != NULL);
+	if (cfg != NULL) {
+		T_EQ_INT(cfg->n_vpns, 4);
+		for (size_t i = 0; i < cfg->n_vpns && i < 4; i++) {
+			T_ROW("VPN %zu", i);
+			T_EQ_STR(cfg->vpns[i].name, want[i]);
+		}
+	}
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+#undef PEER
+}
+
+/*
+ * cfg_fnmatch() against fnmatch(3) with FNM_PERIOD (the glob(3) rules
+ * include had when it used glob()): want is what POSIX's "Pattern Matching
+ * Notation" gives, and libc's fnmatch, here in the C locale, must agree.
+ */
+T_CASE(cfg, fnmatch_as_libc)
+{
+	static const struct {
+		const char *pat, *name;
+		int want;
+	} rows[] = {
+		{ "*.conf", "a.conf", 1 },
+		{ "*.conf", "a.conf.bak", 0 },
+		{ "*.conf", ".a.conf", 0 },
+		{ ".*.conf", ".a.conf", 1 },
+		{ "?a", ".a", 0 },
+		{ "[.]a", ".a", 0 },
+		{ "*", "", 1 },
+		{ "", "", 1 },
+		{ "a*b*c", "aXbYbZc", 1 },
+		{ "a*b*c", "aXbYbZ", 0 },
+		{ "a?c", "abc", 1 },
+		{ "a?c", "ac", 0 },
+		{ "[abc]x", "bx", 1 },
+		{ "[!abc]x", "bx", 0 },
+		{ "[^abc]x", "dx", 1 },
+		{ "[a-c]", "b", 1 },
+		{ "[a-c]", "d", 0 },
+		{ "[]a]", "]", 1 },
+		{ "[!]a]", "]", 0 },
+		{ "[a-]", "-", 1 },
+		{ "[[:digit:]]*", "7up", 1 },
+		{ "[[:digit:]]*", "up", 0 },
+		{ "[[:alpha:][:digit:]]", "Z", 1 },
+		{ "[[:nosuch:]]", "a", 0 },
+		{ "[[=a=]]", "a", 1 },
+		{ "[\\]]", "]", 1 },
+		{ "x\\*", "x*", 1 },
+		{ "x\\*", "xy", 0 },
+		{ "x\\", "x\\", 0 },
+		{ "[ab", "[ab", 1 },
+		{ "[ab", "a", 0 },
+		{ "a[", "a[", 1 },
+		{ "**a", "bba", 1 },
+		{ "*a*", "a", 1 },
+		{ "\xe9*", "\xe9t\xe9", 1 },
+	};
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		T_ROW("'%s' '%s'", rows[r].pat, rows[r].name);
+		T_EQ_INT(cfg_fnmatch(rows[r].pat, rows[r].name), rows[r].want);
+		T_EQ_INT(fnmatch(rows[r].pat, rows[r].name, FNM_PERIOD) == 0,
+		    rows[r].want);
 	}
 }
 

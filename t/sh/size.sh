@@ -1,0 +1,73 @@
+# size.sh - what the size work (docs/size.md) must not cost: ikebox is one
+# static, stripped file that runs without the system's shared libraries;
+# local time in its logs still follows TZ rules (trim.c gives glibc's tzset
+# its own small sscanf), checked against date(1); and no code of ours calls
+# what trim.c replaces, so ikebox behaves as t/unit tested it.  Prints the
+# size; no threshold (see docs/size.md for the figures and why).
+SUITE=size
+. t/lib.sh
+ROOT=$(cd "$TMP" && pwd)
+
+bytes=$(wc -c < "$IKEBOX")
+echo "# ikebox: $bytes bytes; size(1): $(size "$IKEBOX" 2>/dev/null | tail -1 |
+	awk '{ printf "text %s, data %s, bss %s", $1, $2, $3 }')"
+
+hdr=$(readelf -lW "$IKEBOX" 2>&1)
+if ! printf '%s\n' "$hdr" | grep -q 'LOAD'; then
+	fail "program headers readable" "$hdr"
+elif printf '%s\n' "$hdr" | grep -q 'INTERP'; then
+	fail "static: no program interpreter" "$(printf '%s\n' "$hdr" | grep -A1 INTERP)"
+else
+	ok "static: no program interpreter"
+fi
+expect "static: no dynamic section" 0 'no dynamic section' readelf -d "$IKEBOX"
+if readelf -SW "$IKEBOX" | grep -q '\.symtab'; then
+	fail "stripped (ikebox.debug has the symbols)" "$IKEBOX has a .symtab"
+else
+	ok "stripped (ikebox.debug has the symbols)"
+fi
+# An empty environment and no search path: nothing is looked up at run time.
+expect "runs with an empty environment" 0 '^ikebox ' env -i "$IKEBOX" --version
+
+# ---- local time under TZ rules ------------------------------------------------
+mkdir -p "$ROOT/vpn.d"
+printf '[global]\nbackend = null\nsocket = %s/ikd.sock\n' "$ROOT" > "$ROOT/ikd.conf"
+# TZ: offsets with minutes and seconds, Mm.w.d rules with and without /time,
+# daylight time in the southern summer; date(1) (dynamic glibc) is the judge.
+for tz in 'UTC0' 'IST-5:30' 'XXX+3:15:20' 'CET-1CEST,M3.5.0,M10.5.0/3' \
+    'AAA-10BBB,M10.1.0,M4.1.0/3' 'CCC+4DDD,M3.2.0/2:30,M11.1.0'; do
+	before=$(TZ=$tz date '+%Y-%m-%d %H:%M')
+	# No VPN: nothing is bound, the port is only there to be valid.
+	: > "$ROOT/log"
+	TZ=$tz "$IKEBOX" ikd -d -v -P 50500 -f "$ROOT/ikd.conf" > "$ROOT/log" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null &&
+	    ! grep -q 'ikd started' "$ROOT/log"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	after=$(TZ=$tz date '+%Y-%m-%d %H:%M')
+	got=$(grep 'ikd started' "$ROOT/log" | cut -c1-16)
+	if [ -n "$got" ] && { [ "$got" = "$before" ] || [ "$got" = "$after" ]; }; then
+		ok "log time with TZ='$tz' is date's ($got)"
+	else
+		fail "log time with TZ='$tz' is date's" "ikd: '$got', date: '$before'" \
+			"$(cat "$ROOT/log")"
+	fi
+done
+
+# ---- what trim.c stands in for is not used by our code ------------------------
+# In ikebox, sscanf is core/scan.c (integers only) and there is no glob(),
+# fnmatch() or user database; t/unit links glibc's.  So none of ours may call
+# them, or ikebox would differ from what the unit tests saw.
+objs=$(ls main.o core/*.o net/*.o crypto/*.o applets/*.o 2>/dev/null)
+if [ -z "$objs" ]; then
+	fail "objects to check" "no main.o core/*.o ... (run make first)"
+else
+	# shellcheck disable=SC2086
+	bad=$(nm -u $objs 2>&1 | grep -E ' U (__isoc99_)?v?[sf]?scanf$| U (glob|fnmatch|getpw[a-z_]*|ttyname[a-z_]*|d?c?gettext)$' |
+		sort -u)
+	[ -z "$bad" ] && ok "none of ours calls scanf, glob, fnmatch, getpw*, gettext" ||
+		fail "none of ours calls scanf, glob, fnmatch, getpw*, gettext" "$bad"
+fi
