@@ -14,10 +14,11 @@
  *
  * Two kinds of mutant:
  *  - outer: the datagram as it goes on the wire (anyone can forge these).
- *    The genuine message that follows must win: each side establishes its
- *    IKE SA once and nothing is retransmitted, except where IKEv2 cannot
- *    tell (a forged IKE_SA_INIT response that parses is taken, RFC 7296
- *    2.21.1; then only the eventual state is checked).
+ *    The genuine message that follows must win: the initiator initiates
+ *    once, nothing fails, each side establishes its IKE SA once and
+ *    nothing is retransmitted, except where IKEv2 cannot tell (a forged
+ *    IKE_SA_INIT that parses is taken for the genuine one, see accepted();
+ *    then only the eventual state is checked).
  *  - inner: the payloads inside SK, re-encrypted with the receiving SA's own
  *    keys, i.e. what an authenticated but broken peer would send.  The
  *    engines may then fail flows, but must end in agreement: equal IKE SA
@@ -34,6 +35,8 @@
  * Length -1 and +1, the datagram one byte longer and one byte shorter than
  * its Length.  A request carrying an unknown critical payload must be
  * answered with UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 2.5).
+ *
+ * MUT_TRACE=1 t/unit -s engine_mut prints both logs of a failing mutant.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +355,7 @@ struct run {
 	int receiver;
 	int capturing;
 	int orphan;		/* responder kept a CHILD SA we refused */
+	int accepted;		/* taken for the genuine message */
 	uint8_t out[IKD_MSG_MAX];
 	size_t out_len;
 	int n_outer, n_inner;	/* mutant counts of the target message */
@@ -397,6 +401,29 @@ says_critical(struct run *r, struct ike_sa *sa)
 	}
 	return pld_find_notify(&set, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD) !=
 	    NULL;
+}
+
+/*
+ * Was the forged message taken for the genuine one?  IKEv2 cannot prevent
+ * that for the clear IKE_SA_INIT (RFC 7296 2.21.1): a response that parses
+ * moves the initiator on, and a request with the initiator's SPI that
+ * parses gets a full answer, which reaches the initiator first.
+ */
+static int
+accepted(struct run *r, const struct sim_pkt *p)
+{
+	struct msg m;
+
+	if (!r->answered) {
+		return 0;
+	}
+	if (r->tg->resp) {
+		return 1;
+	}
+	return r->tg->exch == IKEV2_EXCH_IKE_SA_INIT &&
+	    memcmp(r->out, p->buf, 8) == 0 &&
+	    msg_parse(&m, r->out, r->out_len) == 0 &&
+	    PLD_HAS(&m.pl, IKEV2_PL_SA);
 }
 
 static void
@@ -470,6 +497,7 @@ before(void *arg, struct sim *s, const struct sim_pkt *p)
 	r->capturing = 1;
 	ike_input(s->n[p->to].eng, &p->dst, &p->src, wire, wire_len, s->now);
 	r->capturing = 0;
+	r->accepted = accepted(r, p);
 	if (r->crit && !r->tg->resp) {
 		r->crit_answer = says_critical(r, sa);
 	}
@@ -581,9 +609,10 @@ run_one(struct run *r)
 		bad = "more than one IKE SA";
 	}
 	/* A forged message must not cost the genuine exchange anything. */
-	if (bad == NULL && !r->inner && !r->tg->down &&
-	    !(r->tg->resp && r->answered) &&
-	    (count_log(s.n[0].log, "established IKE SA as initiator") != 1 ||
+	if (bad == NULL && !r->inner && !r->tg->down && !r->accepted &&
+	    (count_log(s.n[0].log, "initiating IKE SA") != 1 ||
+	    count_log(s.n[0].log, "failed: ") != 0 ||
+	    count_log(s.n[0].log, "established IKE SA as initiator") != 1 ||
 	    count_log(s.n[1].log, "established IKE SA as responder") != 1 ||
 	    st[0].retransmits + st[1].retransmits != 0)) {
 		bad = "the genuine exchange did not complete at once";
