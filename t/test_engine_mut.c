@@ -681,3 +681,71 @@ T_CASE(engine_mut, every_message_every_mutant)
 	T_ROW("%u mutants tried in all", total);
 	T_ASSERT(total > 1000);
 }
+
+/* A forged error answer to IKE_SA_INIT, slipped in before the genuine one. */
+struct forge {
+	uint16_t notify;
+	int done;
+};
+
+static void
+forge_before(void *arg, struct sim *s, const struct sim_pkt *p)
+{
+	struct forge *f = arg;
+	uint8_t buf[256];
+	struct msg_hdr h;
+	struct pld_wr pw;
+	size_t len;
+
+	if (f->done || p->len < IKEV2_HDR_LEN ||
+	    p->buf[18] != IKEV2_EXCH_IKE_SA_INIT ||
+	    !(p->buf[19] & IKEV2_FLAG_R)) {
+		return;
+	}
+	f->done = 1;
+	msg_hdr_set(&h, p->buf, NULL, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_R, 0);
+	msg_wr_init(&pw, buf, sizeof(buf), &h);
+	pld_put_notify(&pw, 0, NULL, 0, f->notify, NULL, 0);
+	if (msg_wr_finish(&pw, &len) == 0) {
+		ike_input(s->n[p->to].eng, &p->dst, &p->src, buf, len,
+		    s->now);
+	}
+}
+
+/*
+ * RFC 7296 2.21.1: an error answer to IKE_SA_INIT is not authenticated, so
+ * the initiator must not give up on it while the genuine answer may still
+ * come.  (A genuine error alone still fails the exchange: t/test_sim.c,
+ * mismatches_fail_with_the_right_notify.)
+ */
+T_CASE(engine_mut, forged_init_error_does_not_cost_a_retry)
+{
+	static const uint16_t notes[] = {
+		IKEV2_N_NO_PROPOSAL_CHOSEN, IKEV2_N_INVALID_SYNTAX,
+		IKEV2_N_AUTHENTICATION_FAILED,
+	};
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		struct forge f = { notes[i], 0 };
+		struct sim s;
+		const char *a = sim_cfg("forge-a", "dpd_check_interval = 0\n",
+		    vpn_body("active", GW1, GW2,
+		    "flow = 203.0.113.0/25 203.0.113.128/25\n"));
+		const char *b = sim_cfg("forge-b", "dpd_check_interval = 0\n",
+		    vpn_body("passive", GW2, GW1,
+		    "flow = 203.0.113.128/25 203.0.113.0/25\n"));
+
+		T_ROW("forged %s before the genuine answer",
+		    ikev2_notify_name(notes[i]));
+		T_ASSERT(sim_init(&s, a, GW1, b, GW2, 9) == 0);
+		s.before = forge_before;
+		s.hook_arg = &f;
+		sim_run(&s, 1500);
+		T_ASSERT(f.done);
+		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+		T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+		T_EQ_INT(count_log(s.n[0].log, "initiating IKE SA"), 1);
+		T_ASSERT(strstr(s.n[0].log, "IKE_SA_INIT failed") == NULL);
+		T_CONTAINS(s.n[0].log, "waiting for another");
+		sim_free(&s);
+	}
+}
