@@ -66,7 +66,7 @@ check-uml:
 
 bench:
 	@sh scripts/deps.sh build
-	@$(MAKE) --no-print-directory bench/bench
+	@$(MAKE) --no-print-directory ikebox bench/bench
 	@./bench/bench
 
 demo:

@@ -431,12 +431,39 @@ vpn_op(struct ikd *d, int up, const char *name, FILE *out)
 	return rc;
 }
 
+/* `show sa`: the engine's view plus the kernel's byte counters, which the
+ * engine (no I/O) does not know. */
+struct show_sa_arg {
+	struct show_list sl;
+	struct ikd *d;
+};
+
+static void
+show_sa_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct show_sa_arg *a = arg;
+	static struct ike_child_info ch[CFG_FLOWS_MAX];
+	struct ike_sa_info copy = *sa;
+
+	if (a->sl.vpn != NULL && (sa->vpn == NULL ||
+	    strcmp(a->sl.vpn, sa->vpn) != 0)) {
+		return;	/* show_list_cb() would skip it: no kernel query */
+	}
+	if (copy.n_children > CFG_FLOWS_MAX) {
+		copy.n_children = CFG_FLOWS_MAX;
+	}
+	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
+	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	copy.children = ch;
+	show_list_cb(&a->sl, &copy);
+}
+
 /* The control commands (net/ctl.h). */
 static int
 ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	struct ikd *d = ctx;
-	struct show_list sl;
+	struct show_sa_arg sa = { .d = d };
 	struct ike_stats st;
 	int rc = 0;
 
@@ -445,10 +472,10 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		if (cmd->name[0] && !vpn_known(d, cmd->name, out)) {
 			return -ENOENT;
 		}
-		show_list_begin(&sl, out, cmd->name[0] ? cmd->name : NULL,
+		show_list_begin(&sa.sl, out, cmd->name[0] ? cmd->name : NULL,
 		    cmd->json, now_ms(d));
-		ike_foreach_sa(d->eng, show_list_cb, &sl);
-		show_list_end(&sl);
+		ike_foreach_sa(d->eng, show_sa_cb, &sa);
+		show_list_end(&sa.sl);
 		return 0;
 	case CTL_SHOW_STATS:
 		ike_get_stats(d->eng, &st);

@@ -9,16 +9,19 @@
  * (SKEYSEED + the seven SK_* keys).  It measures; it never fails on a clock.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "crypto/cr.h"
 #include "crypto/kat.h"
 
 #define BENCH_SECS 0.4
 #define PKT 1400
 
-static double
+/* see bench.h */
+double
 bench_now(void)
 {
 	struct timespec ts;
@@ -121,9 +124,14 @@ bench_keys(void *arg)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	double ours4096 = 0, naive4096;
+	const char *only = getenv("BENCH_ONLY");	/* crypto, ike, ikd */
+
+	if (only && strcmp(only, "crypto") != 0) {
+		goto engine;
+	}
 
 	printf("Diffie-Hellman, keygen + shared secret (one side of IKE_SA_INIT)\n");
 	printf("  %-34s %10s  %s\n", "group", "ops/s", "impl");
@@ -190,6 +198,15 @@ main(void)
 		    kd[i].integ ? kd[i].integ->name : "-", kd[i].gir_len);
 		printf("  %-48s %10.2f\n", label,
 		    1e6 / bench_run(bench_keys, &kd[i]));
+	}
+engine:
+	fflush(stdout);
+	if (only == NULL || strcmp(only, "ike") == 0) {
+		bench_ike();
+	}
+	fflush(stdout);
+	if (only == NULL || strcmp(only, "ikd") == 0) {
+		bench_ikd(argc > 1 ? argv[1] : "./ikebox");
 	}
 	return 0;
 }

@@ -611,6 +611,10 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 			continue;
 		}
 		if (sa->req && sa->retx_at <= now) {
+			if (sa->state == SA_INIT_SENT && sa->init_error) {
+				ike_xchg_init_failed(sa);
+				continue;
+			}
 			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
 				ike_log(eng, IKE_LOG_WARN, sa,
 				    "sa_free: retransmit limit reached");

@@ -27,6 +27,10 @@
 #define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
 #define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
 #define IKD_HALF_OPEN_TIMEOUT_MS 30000	/* responder waits for IKE_AUTH */
+#define IKD_INIT_ERROR_WAIT_MS 1000	/* an IKE_SA_INIT error waits for a
+					 * genuine answer (RFC 7296 2.21.1) */
+#define IKD_INIT_BAD_ANSWER 0xfffe	/* not what we offered */
+#define IKD_INIT_BAD_KE 0xffff		/* KE payload unusable */
 #define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
 #define IKD_MSG_MAX 8192		/* largest message built or received */
 #define IKD_NONCE_LEN 32
@@ -103,6 +107,8 @@ struct ike_sa {
 	size_t init_req_len, init_resp_len;
 	uint8_t cookie[64];
 	uint8_t cookie_len;
+	uint16_t init_error;	/* IKE_SA_INIT: first unusable answer, a
+				 * notify type or IKD_INIT_BAD_* */
 
 	uint32_t msgid_out;	/* next request we send */
 	uint32_t msgid_in;	/* next request we expect */

@@ -183,7 +183,11 @@ ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 	}
 	cr_wipe(gir, sizeof(gir));
 	cr_wipe(seed, sizeof(seed));
-	cr_dh_wipe(&sa->dhc);
+	if (rc == 0) {
+		/* kept on failure: the initiator may get a genuine KE yet
+		 * (init_wait()); ike_sa_free() wipes it in any case */
+		cr_dh_wipe(&sa->dhc);
+	}
 	return rc;
 }
 
@@ -693,6 +697,7 @@ send_init(struct ike_sa *sa)
 	struct msg_hdr h;
 	struct pld_wr pw;
 
+	sa->init_error = 0;	/* a new request, new answers */
 	if (cr_dh_keygen(&sa->dhc, sa->dh, pub, &plen) != 0) {
 		return -EINVAL;
 	}
@@ -1105,6 +1110,31 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	}
 }
 
+/*
+ * RFC 7296 2.21.1: nothing in an IKE_SA_INIT response is authenticated
+ * (error notifications: "the recipient should not immediately act based
+ * on" one): anyone who saw our request can forge an answer.  The first bad
+ * answer is noted and the request stays out a little longer for the
+ * genuine one; ike_xchg_init_failed() gives up when it does not come.
+ */
+static void
+init_wait(struct ike_sa *sa, uint16_t why)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if (sa->init_error != 0) {
+		return;
+	}
+	sa->init_error = why;
+	ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_SA_INIT: unusable answer (%s), "
+	    "waiting for another", why == IKD_INIT_BAD_ANSWER ? "not what "
+	    "we offered" : why == IKD_INIT_BAD_KE ? "bad KE payload" :
+	    ikev2_notify_name(why));
+	if (sa->retx_at > eng->now + IKD_INIT_ERROR_WAIT_MS) {
+		sa->retx_at = eng->now + IKD_INIT_ERROR_WAIT_MS;
+	}
+}
+
 static void
 init_answer(struct ike_sa *sa, const struct msg *m)
 {
@@ -1112,7 +1142,6 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	const struct cfg_vpn *c = sa->vpn->cfg;
 	const struct pld_notify *n;
 	struct prop_choice pc;
-	char where[200];
 
 	n = pld_find_notify(&m->pl, IKEV2_N_COOKIE);
 	if (n && n->data.len >= 1 && n->data.len <= sizeof(sa->cookie) &&
@@ -1149,11 +1178,7 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	}
 	n = first_error(&m->pl);
 	if (n) {
-		count_failure(eng, n->type);
-		ike_log(eng, IKE_LOG_WARN, sa, "IKE_SA_INIT failed: peer "
-		    "answered %s, %s", ikev2_notify_name(n->type),
-		    ike_sa_peer_str(sa, where, sizeof(where)));
-		ike_sa_free(sa);
+		init_wait(sa, n->type);
 		return;
 	}
 	if (!PLD_HAS(&m->pl, IKEV2_PL_SA) || !PLD_HAS(&m->pl, IKEV2_PL_KE) ||
@@ -1161,9 +1186,7 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	    memcmp(m->hdr.rspi, "\0\0\0\0\0\0\0\0", 8) == 0 ||
 	    prop_check_answer(&m->pl.sa, &c->ikesa, IKEV2_PROTO_IKE, 1,
 	    &pc) != 0 || pc.dh != sa->dh || m->pl.ke.group != sa->dh->id) {
-		ike_log(eng, IKE_LOG_WARN, sa, "IKE_SA_INIT failed: the "
-		    "peer's answer is not what we offered");
-		ike_sa_free(sa);
+		init_wait(sa, IKD_INIT_BAD_ANSWER);
 		return;
 	}
 	memcpy(sa->spi_r, m->hdr.rspi, 8);
@@ -1174,13 +1197,32 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	memcpy(sa->nr, m->pl.nonce.p, sa->nr_len);
 	if (ike_keys(sa, m->pl.ke.data.p, m->pl.ke.data.len) != 0 ||
 	    keep_copy(&sa->init_resp, &sa->init_resp_len, m->buf, m->len)) {
-		ike_log(eng, IKE_LOG_WARN, sa,
-		    "IKE_SA_INIT failed: bad KE payload from the peer");
-		ike_sa_free(sa);
+		init_wait(sa, IKD_INIT_BAD_KE);
 		return;
 	}
 	ike_request_done(sa);
 	send_auth(sa);
+}
+
+/* see ike_xchg.h */
+void
+ike_xchg_init_failed(struct ike_sa *sa)
+{
+	char where[200];
+
+	if (sa->init_error == IKD_INIT_BAD_ANSWER) {
+		ike_log(sa->eng, IKE_LOG_WARN, sa, "IKE_SA_INIT failed: the "
+		    "peer's answer is not what we offered");
+	} else if (sa->init_error == IKD_INIT_BAD_KE) {
+		ike_log(sa->eng, IKE_LOG_WARN, sa,
+		    "IKE_SA_INIT failed: bad KE payload from the peer");
+	} else {
+		count_failure(sa->eng, sa->init_error);
+		ike_log(sa->eng, IKE_LOG_WARN, sa, "IKE_SA_INIT failed: peer "
+		    "answered %s, %s", ikev2_notify_name(sa->init_error),
+		    ike_sa_peer_str(sa, where, sizeof(where)));
+	}
+	ike_sa_free(sa);
 }
 
 static void

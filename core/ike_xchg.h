@@ -37,6 +37,8 @@ void ike_child_remove(struct ike_sa *sa, int idx);
 /* ike_xchg.c */
 void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const struct msg *m, size_t len);
+/* The IKE_SA_INIT error waited on (sa->init_error) stands: gives up. */
+void ike_xchg_init_failed(struct ike_sa *sa);
 void ike_xchg_init_request(struct ike_engine *eng,
     const struct ike_addr *local, const struct ike_addr *peer,
     const struct msg *m);

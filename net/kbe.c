@@ -200,3 +200,48 @@ kbe_reqid_own(uint32_t reqid)
 {
 	return reqid >= KBE_REQID_MIN && reqid <= KBE_REQID_MAX;
 }
+
+static void
+kaddr_of(struct kern_addr *k, const struct ike_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->af == 6 ? KERN_AF_INET6 : KERN_AF_INET;
+	memcpy(k->addr, a->ip, sizeof(k->addr));
+}
+
+/* see kbe.h */
+int
+kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children)
+{
+	int failed = 0;
+
+	for (int i = 0; i < info->n_children; i++) {
+		struct ike_child_info *c = &children[i];
+		struct kbe_sa_stats st;
+		struct kern_sa sa;
+
+		for (int dir = 0; dir < 2; dir++) {
+			uint64_t *bytes = dir ? &c->bytes_out : &c->bytes_in;
+
+			/* Only the SA's identity matters to sa_stats(). */
+			memset(&sa, 0, sizeof(sa));
+			sa.dir = dir ? KERN_DIR_OUT : KERN_DIR_IN;
+			sa.proto = KERN_PROTO_ESP;
+			sa.mode = KERN_MODE_TUNNEL;
+			kaddr_of(&sa.src, dir ? &info->local : &info->peer);
+			kaddr_of(&sa.dst, dir ? &info->peer : &info->local);
+			sa.spi = dir ? c->spi_out : c->spi_in;
+			snprintf(sa.vpn, sizeof(sa.vpn), "%s",
+			    info->vpn ? info->vpn : "");
+			*bytes = 0;
+			if (sa.spi == 0 || k->ops->sa_stats == NULL ||
+			    k->ops->sa_stats(k, &sa, &st) != 0) {
+				failed++;
+				continue;
+			}
+			*bytes = st.bytes;
+		}
+	}
+	return failed;
+}

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ike.h"
 #include "core/kern.h"
 
 #define KBE_REQID_MIN 0x2000
@@ -200,5 +201,24 @@ const char *kbe_pfkey_alg_name(int type, unsigned id);
 
 /* The in-memory backend's entry counts (tests, dry runs). */
 int kbe_null_count(struct kbe *k, int *n_sa, int *n_policy);
+
+/*
+ * The in-memory backend carries no traffic: this adds bytes and packets to
+ * the counters of its SA dst/spi/proto, as traffic would (tests of what
+ * reads counters).  0, -ESRCH (no such SA) or -EINVAL (k is not null).
+ */
+int kbe_null_charge(struct kbe *k, const struct kern_sa *sa, uint64_t bytes,
+    uint64_t packets);
+
+/*
+ * `ikectl show sa` byte counters: fills bytes_in and bytes_out of
+ * children[0..info->n_children) (the caller's copy of info->children)
+ * from the kernel's counters of each CHILD SA's inbound SA (peer -> local,
+ * spi_in) and outbound SA (local -> peer, spi_out), read with sa_stats().
+ * A counter that cannot be read is set to 0.  Returns how many SAs could
+ * not be read (kbe_error() says why for the last one).
+ */
+int kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children);
 
 #endif

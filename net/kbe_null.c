@@ -18,6 +18,7 @@
 struct null_sa {
 	struct kern_sa sa;
 	int larval;		/* SPI reserved, SA not installed yet */
+	struct kbe_sa_stats st;	/* what kbe_null_charge() added */
 };
 
 struct kbe_null {
@@ -255,14 +256,15 @@ static int
 null_sa_stats(struct kbe *k, const struct kern_sa *sa, struct kbe_sa_stats *st)
 {
 	struct kbe_null *n = (struct kbe_null *)k;
+	struct null_sa *e = find_sa(n, sa);
 	char what[160];
 
-	if (find_sa(n, sa) == NULL) {
+	if (e == NULL) {
 		kbe_set_error(k, sa->vpn, "stats of %s: no such SA",
 		    spi_what(sa, what, sizeof(what)));
 		return -ESRCH;
 	}
-	memset(st, 0, sizeof(*st));
+	*st = e->st;
 	return 0;
 }
 
@@ -335,7 +337,6 @@ static int
 null_dump(struct kbe *k, kbe_dump_cb *cb, void *arg)
 {
 	struct kbe_null *n = (struct kbe_null *)k;
-	struct kbe_sa_stats zero = { 0, 0, 0 };
 	int rc;
 
 	for (size_t i = 0; i < n->n_pol; i++) {
@@ -356,7 +357,7 @@ null_dump(struct kbe *k, kbe_dump_cb *cb, void *arg)
 			continue;
 		}
 		e.sa = &n->sas[i].sa;
-		e.stats = &zero;
+		e.stats = &n->sas[i].st;
 		e.encr_name = e.sa->encr ? e.sa->encr->name : "none";
 		e.integ_name = e.sa->integ ? e.sa->integ->name : "none";
 		e.own = kbe_reqid_own(e.sa->reqid);
@@ -401,6 +402,26 @@ null_events_fd(struct kbe *k)
 static int
 null_events_read(struct kbe *k)
 {
+	return 0;
+}
+
+/* see kbe.h */
+int
+kbe_null_charge(struct kbe *k, const struct kern_sa *sa, uint64_t bytes,
+    uint64_t packets)
+{
+	struct kbe_null *n = (struct kbe_null *)k;
+	struct null_sa *e;
+	extern const struct kbe_ops kbe_null_ops;
+
+	if (k->ops != &kbe_null_ops) {
+		return -EINVAL;
+	}
+	if ((e = find_sa(n, sa)) == NULL || e->larval) {
+		return -ESRCH;
+	}
+	e->st.bytes += bytes;
+	e->st.packets += packets;
 	return 0;
 }
 

@@ -50,6 +50,9 @@ env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
 	uint64_t at = s->now + 5;
 
 	s->sent++;
+	if (s->tap) {
+		s->tap(s->hook_arg, n->idx, buf, len);
+	}
 	if (s->blackhole[to] || (int)(rnd(s) % 100) < s->loss_pct) {
 		return;
 	}
@@ -266,6 +269,9 @@ sim_run(struct sim *s, uint64_t until)
 			struct sim_pkt p = s->q[pi];
 
 			s->q[pi] = s->q[--s->nq];
+			if (s->before) {
+				s->before(s->hook_arg, s, &p);
+			}
 			ike_input(s->n[p.to].eng, &p.dst, &p.src, p.buf, p.len,
 			    s->now);
 		} else {

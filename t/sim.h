@@ -49,6 +49,12 @@ struct sim {
 	struct sim_pkt *q;
 	int nq;
 	unsigned sent;
+	/* Optional: sees every datagram an engine sends (before the link's
+	 * choices), and every packet about to be delivered (it may call
+	 * ike_input itself first, e.g. to slip mutants in). */
+	void (*tap)(void *arg, int from, const uint8_t *buf, size_t len);
+	void (*before)(void *arg, struct sim *s, const struct sim_pkt *p);
+	void *hook_arg;
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as

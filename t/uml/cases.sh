@@ -145,6 +145,20 @@ if install aes-256 hmac-sha1 32 20; then
 	else
 		step_fail "(b) sa_stats matches ip -s xfrm state" "backend: $OUT (exit $RC); kernel packets: $kern"
 	fi
+	# The bytes `ikectl show sa` reports: 5 more pings of 84-byte IPv4
+	# packets add at least 420 bytes to gw1's outbound and gw2's inbound SA.
+	kt "$NS_GW1" stats "$GW1_PUB" "$GW2_PUB" "$SPI2"; o0=$OUT
+	kt "$NS_GW2" stats "$GW1_PUB" "$GW2_PUB" "$SPI2"; i0=$OUT
+	ping_lan 5
+	kt "$NS_GW1" stats "$GW1_PUB" "$GW2_PUB" "$SPI2"; o1=$OUT
+	kt "$NS_GW2" stats "$GW1_PUB" "$GW2_PUB" "$SPI2"; i1=$OUT
+	bo=$(( $(echo "$o1" | awk '{ print $2 }') - $(echo "$o0" | awk '{ print $2 }') ))
+	bi=$(( $(echo "$i1" | awk '{ print $2 }') - $(echo "$i0" | awk '{ print $2 }') ))
+	if [ "$bo" -ge 420 ] && [ "$bi" -ge 420 ]; then
+		ok "(b) sa_stats byte counters grow with traffic: gw1 out +$bo bytes, gw2 in +$bi bytes after 5 pings"
+	else
+		step_fail "(b) sa_stats byte counters grow after 5 pings" "gw1 out: $o0 -> $o1" "gw2 in: $i0 -> $i1"
+	fi
 else
 	step_fail "(b) aes-256 + hmac-sha1 SAs and policies installed" "$INSTALL_ERR"
 fi

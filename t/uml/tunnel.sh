@@ -97,6 +97,22 @@ else
 	    "$(ip -n "$NS_GW1" -s xfrm state)"
 fi
 
+# bytes_out of gw1's CHILD SA and bytes_in of gw2's, as ikectl shows them
+# (read from the kernel's SA counters at each show).
+show_bytes() {
+	ikectl "$1" show sa --json 2>/dev/null | python3 -c 'import json,sys; c=json.load(sys.stdin)[0]["children"][0]; print(c["'"$2"'"])' 2>/dev/null
+}
+bo0=$(show_bytes gw1 bytes_out); bi0=$(show_bytes gw2 bytes_in)
+ping_lan 5
+bo1=$(show_bytes gw1 bytes_out); bi1=$(show_bytes gw2 bytes_in)
+if [ -n "$bo0" ] && [ -n "$bi1" ] && [ "$bo0" -gt 0 ] &&
+    [ $((bo1 - bo0)) -ge 420 ] && [ $((bi1 - bi0)) -ge 420 ]; then
+	ok "(tunnel) ikectl show sa --json: bytes_out on gw1 $bo0 -> $bo1, bytes_in on gw2 $bi0 -> $bi1 after 5 pings"
+else
+	fail "(tunnel) ikectl show sa --json byte counters grow with traffic" \
+	    "gw1 bytes_out $bo0 -> $bo1, gw2 bytes_in $bi0 -> $bi1" "$(ikectl gw1 show sa --json)"
+fi
+
 say "stopping ikd on gw1 with SIGTERM"
 kill -TERM "$PID_gw1"; wait "$PID_gw1"; rc=$?
 k1=$(ip -n "$NS_GW1" xfrm state | grep -c '^src ')

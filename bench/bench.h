@@ -1,0 +1,27 @@
+/*
+ * bench.h - the parts of `make bench` (bench/bench.c runs them in turn).
+ */
+#ifndef IKEBOX_BENCH_BENCH_H
+#define IKEBOX_BENCH_BENCH_H
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/*
+ * Writes the ikd.conf of one side with VPNs first..first+n-1 into
+ * dir/NAME.conf and dir/NAME/ and returns 0 or -errno.  VPN i of the
+ * active side goes from A_NET.X.Y.1 (X.Y from i) to b_addr; the passive
+ * side has the mirror of each.  group is an IKE SA group name; extra is
+ * appended to [global].
+ */
+int bench_write_cfg(const char *dir, const char *name, int active, int first,
+    int n, const char *group, const char *a_net, const char *b_addr,
+    const char *extra);
+
+/* IKE SAs per second and memory per SA, two engines in this process. */
+void bench_ike(void);
+
+/* IKE SAs per second between two ikd processes on loopback addresses. */
+void bench_ikd(const char *ikebox);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * bench_ikd.c - IKE SA setup rate between two ikd processes on loopback
+ * addresses (see docs/engine.md, "What make bench measures").
+ *
+ * Many VPNs rather than repeated setup of one: ikd answers IKE_SA_INIT
+ * only from a configured peer and keeps one IKE SA per VPN, and tearing
+ * one down and bringing it up again through ikectl would time the control
+ * round trips and process starts, not IKE.  So side b (passive) gets n
+ * VPNs, one per address 127.X.Y.1 of side a, and listens on 127.250.0.2;
+ * side a gets the n active mirrors and binds each 127.X.Y.1 (the whole of
+ * 127/8 is local on Linux).  An ikd binds at most LOOP_MAX_SOCKS (64)
+ * addresses, so side a is several ikd of CHUNK VPNs each, started one
+ * after the other: each starts when the IKE SAs of the one before are all
+ * up, so that the responder sees bursts of CHUNK IKE_SA_INITs (a burst of
+ * hundreds overflows its UDP receive buffer and the lost ones wait 2 s for
+ * a retransmit: that would measure the buffer, not IKE).  Both sides use
+ * the null backend and port 500 (root only: ikd -P moves the listening
+ * port, not the peers').  The clock starts with the first active ikd and
+ * stops when the responder's control socket reports n IKE SAs up (asked
+ * every 2 ms with ctl_call()): the figure includes the active ikds'
+ * start-up and configuration load, real sockets, and whatever else runs
+ * on this machine's cores.  BENCH_IKD_LOG=FILE keeps the daemons' logs.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "net/ctl.h"
+
+extern char **environ;
+
+#define IKD_B_ADDR "127.250.0.2"
+#define WAIT_SECS 20.0
+#define CHUNK 50	/* VPNs per active ikd: it binds each local address,
+			 * and net/loop.h holds LOOP_MAX_SOCKS (64) sockets */
+#define MAX_CHUNKS 20
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ike_sas from `show stats` of the daemon at sock; -1 when it does not
+ * answer. */
+static long
+ike_sas(const char *sock)
+{
+	char *body = NULL, *p;
+	size_t blen = 0;
+	int status = 0;
+	long n = -1;
+
+	if (ctl_call(sock, "show stats", &status, &body, &blen) != 0) {
+		return -1;
+	}
+	if (status == 0 && (p = strstr(body, "ike_sas")) != NULL) {
+		n = strtol(p + 7, NULL, 10);
+	}
+	free(body);
+	return n;
+}
+
+static pid_t
+spawn_ikd(const char *ikebox, const char *conf)
+{
+	char *argv[] = { (char *)ikebox, "ikd", "-d", "-f", (char *)conf,
+	    getenv("BENCH_IKD_LOG") ? "-v" : NULL, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, getenv("BENCH_IKD_LOG") ?
+	    getenv("BENCH_IKD_LOG") : "/dev/null", 01 | 02000 | 0100, 0600);
+	rc = posix_spawn(&pid, ikebox, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc == 0 ? pid : -1;
+}
+
+static void
+stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* Removes what bench_write_cfg() and the daemons left in dir. */
+static void
+rm_dir(const char *dir, int n, int chunks)
+{
+	char path[600];
+
+	for (int s = 0; s <= chunks; s++) {
+		char name[16];
+		int first = s == chunks ? 0 : s * CHUNK;
+		int last = s == chunks ? n : first + CHUNK;
+
+		snprintf(name, sizeof(name), s == chunks ? "b" : "a%d", s);
+		for (int i = first; i < last && i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s/v%d.conf", dir,
+			    name, i);
+			unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s.sock", dir, name);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* Writes side name's files; *conf and *sock get its paths. */
+static int
+write_side(const char *dir, const char *name, int active, int first, int n,
+    const char *group, char *conf, char *sock)
+{
+	char extra[700];
+
+	snprintf(sock, 600, "%s/%s.sock", dir, name);
+	snprintf(conf, 600, "%s/%s.conf", dir, name);
+	snprintf(extra, sizeof(extra), "socket = %.600s\n", sock);
+	return bench_write_cfg(dir, name, active, first, n, group, "127",
+	    IKD_B_ADDR, extra);
+}
+
+/* One run; returns IKE SAs per second, or a negative value with *why set. */
+static double
+run(const char *ikebox, const char *group, int n, int *up,
+    const char **why)
+{
+	char dir[] = "/tmp/ikebox-ikd-bench.XXXXXX";
+	char conf[600], sock_b[600], sock[600];
+	int chunks = (n + CHUNK - 1) / CHUNK;
+	pid_t pid_b = -1, pid_a[MAX_CHUNKS];
+	double t0, t = 0, rate = -1;
+	long got = -1;
+
+	*up = 0;
+	for (int c = 0; c < MAX_CHUNKS; c++) {
+		pid_a[c] = -1;
+	}
+	if (chunks > MAX_CHUNKS || mkdtemp(dir) == NULL) {
+		*why = "mkdtemp failed";
+		return -1;
+	}
+	if (write_side(dir, "b", 0, 0, n, group, conf, sock_b) != 0 ||
+	    (pid_b = spawn_ikd(ikebox, conf)) < 0) {
+		*why = "cannot start the passive ikd";
+		goto out;
+	}
+	for (int c = 0; c < chunks; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "a%d", c);
+		if (write_side(dir, name, 1, c * CHUNK, c + 1 < chunks ?
+		    CHUNK : n - c * CHUNK, group, conf, sock) != 0) {
+			*why = "cannot write the configurations";
+			goto out;
+		}
+	}
+	for (t0 = bench_now(); ike_sas(sock_b) < 0; nap_ms(10)) {
+		if (bench_now() - t0 > WAIT_SECS ||
+		    waitpid(pid_b, NULL, WNOHANG) != 0) {
+			*why = "the passive ikd did not start";
+			pid_b = -1;
+			goto out;
+		}
+	}
+	t0 = bench_now();
+	for (int c = 0; c < chunks; c++) {
+		long want = c + 1 < chunks ? (long)(c + 1) * CHUNK : n;
+
+		snprintf(conf, sizeof(conf), "%s/a%d.conf", dir, c);
+		if ((pid_a[c] = spawn_ikd(ikebox, conf)) < 0) {
+			*why = "cannot start an active ikd";
+			goto out;
+		}
+		while ((t = bench_now() - t0) < WAIT_SECS) {
+			if ((got = ike_sas(sock_b)) >= want) {
+				break;
+			}
+			nap_ms(2);
+		}
+	}
+	*up = got < 0 ? 0 : (int)got;
+	if (got < n) {
+		*why = "not every IKE SA came up in time";
+		goto out;
+	}
+	rate = (double)n / t;
+out:
+	for (int c = 0; c < chunks; c++) {
+		stop(pid_a[c]);
+	}
+	stop(pid_b);
+	rm_dir(dir, n, chunks);
+	return rate;
+}
+
+/* see bench.h */
+void
+bench_ikd(const char *ikebox)
+{
+	static const struct {
+		const char *group;
+		int n;
+	} rates[] = {
+		{ "curve25519", 500 },
+		{ "ecp256", 300 },
+		{ "modp2048", 150 },
+		{ "modp4096", 30 },
+	};
+
+	printf("\nIKE SA setup, two ikd on loopback (null backend, one VPN per "
+	    "IKE SA,\nfrom ikd start to all up; both ends on this machine)\n");
+	if (access(ikebox, X_OK) != 0) {
+		printf("  skipped: %s not built (make ikebox)\n", ikebox);
+		return;
+	}
+	if (geteuid() != 0) {
+		printf("  skipped: port 500 needs root\n");
+		return;
+	}
+	printf("  %-12s %8s %12s\n", "group", "IKE SAs", "IKE SAs/s");
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		const char *why = NULL;
+		int up;
+		double r = run(ikebox, rates[i].group, rates[i].n, &up, &why);
+
+		if (r < 0) {
+			printf("  %-12s %8d  not measured: %s (%d up)\n",
+			    rates[i].group, rates[i].n, why, up);
+			continue;
+		}
+		printf("  %-12s %8d %12.1f\n", rates[i].group, rates[i].n, r);
+		fflush(stdout);
+	}
+}

@@ -1,0 +1,335 @@
+/*
+ * bench_ike.c - IKE SA setup rate and memory per IKE SA, two engines in one
+ * process (see docs/engine.md, "What make bench measures").
+ *
+ * The engine keeps one IKE SA per VPN and lets an IKE_SA_INIT in only from
+ * a configured peer, so the bench writes n VPN files per side: side a has
+ * n active VPNs from 10.X.Y.1 to 192.0.2.1, side b the n passive mirrors.
+ * Both engines run in this thread; their datagrams go through a LIFO stack,
+ * so each setup runs to its end before the next begins (at most one
+ * half-open SA: no cookies, like a responder under no attack).  The clock
+ * is virtual and frozen, so no retransmit or DPD ever fires.  The rate
+ * counts the whole work of both ends (2 DH keygen + 2 shared secrets, 4
+ * messages built, sealed, opened and parsed, the CHILD SA of IKE_AUTH)
+ * on one core; kernel calls do nothing.
+ *
+ * Memory: VmRSS from /proc/self/status once both engines have their
+ * configurations, then with every IKE SA up, divided by 2n (each side holds
+ * n IKE SAs, one CHILD SA each).  The configurations' own memory is
+ * printed apart, per VPN.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "core/cfg.h"
+#include "core/ike.h"
+#include "core/ike_int.h"
+
+struct bpkt {
+	struct bpkt *next;
+	int to;
+	struct ike_addr src, dst;
+	size_t len;
+	uint8_t buf[];
+};
+
+struct bside {
+	struct ike_engine *eng;
+	int idx;
+	struct bpkt **stack;
+	uint32_t next_spi;
+};
+
+static void
+b_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
+    const uint8_t *buf, size_t len)
+{
+	struct bside *s = ctx;
+	struct bpkt *p = malloc(sizeof(*p) + len);
+
+	if (p == NULL) {
+		return;
+	}
+	p->to = 1 - s->idx;
+	p->src = *local;
+	p->dst = *peer;
+	p->len = len;
+	memcpy(p->buf, buf, len);
+	p->next = *s->stack;
+	*s->stack = p;
+}
+
+static int
+b_spi(void *ctx, const struct kern_sa *sa, uint32_t *spi)
+{
+	struct bside *s = ctx;
+
+	*spi = 0xc0000000u | (++s->next_spi & 0x0fffffff);
+	return 0;
+}
+
+static int
+b_kern(void *ctx, const struct kern_sa *sa)
+{
+	return 0;
+}
+
+static int
+b_pol(void *ctx, const struct kern_policy *p)
+{
+	return 0;
+}
+
+static void
+b_log(void *ctx, int level, const char *line)
+{
+	(void)ctx;
+	(void)level;
+	(void)line;
+}
+
+static long
+rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long kib = -1;
+
+	if (f == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kib = strtol(line + 6, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
+/* see bench.h */
+int
+bench_write_cfg(const char *dir, const char *name, int active, int first,
+    int n, const char *group, const char *a_net, const char *b_addr,
+    const char *extra)
+{
+	char path[600], sub[512];
+	FILE *f;
+
+	snprintf(sub, sizeof(sub), "%s/%s", dir, name);
+	if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+		return -errno;
+	}
+	for (int i = first; i < first + n; i++) {
+		char a[32], l[32], r[32];
+
+		snprintf(a, sizeof(a), "%s.%d.%d.1", a_net, i / 250 + 1,
+		    i % 250 + 1);
+		snprintf(l, sizeof(l), "198.%d.%d.%d/32", active ? 18 : 19,
+		    i / 250, i % 250);
+		snprintf(r, sizeof(r), "198.%d.%d.%d/32", active ? 19 : 18,
+		    i / 250, i % 250);
+		snprintf(path, sizeof(path), "%s/v%d.conf", sub, i);
+		if ((f = fopen(path, "w")) == NULL) {
+			return -errno;
+		}
+		fprintf(f, "[vpn]\nname = v%d\nmode = %s\nlocal = %s\n"
+		    "peer = %s\nsrcid = %s\ndstid = %s\npsk = bench-psk-%d\n"
+		    "[flows]\nflow = %s %s\n[ikesa]\nenc = aes-128\n"
+		    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = %s\n"
+		    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n"
+		    "group = none\n", i, active ? "active" : "passive",
+		    active ? a : b_addr, active ? b_addr : a,
+		    active ? a : b_addr, active ? b_addr : a, i, l, r, group);
+		fclose(f);
+		chmod(path, 0600);
+	}
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	if ((f = fopen(path, "w")) == NULL) {
+		return -errno;
+	}
+	fprintf(f, "[global]\ninclude = %s/*.conf\nbackend = null\n"
+	    "dpd_check_interval = 0\nnat_traversal = no\n%s", name,
+	    extra ? extra : "");
+	fclose(f);
+	chmod(path, 0600);
+	return 0;
+}
+
+static struct cfg *
+load(const char *dir, const char *name)
+{
+	char path[512];
+	struct cfg *cfg = NULL;
+	struct cfg_diag diag = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+	if (cfg_load(path, &cfg, &diag) != 0) {
+		cfg_diag_print(stdout, &diag);
+		cfg = NULL;
+	}
+	cfg_diag_free(&diag);
+	return cfg;
+}
+
+static void
+rm_tree(const char *dir, int n)
+{
+	char path[512];
+
+	for (int s = 0; s < 2; s++) {
+		const char *name = s ? "b" : "a";
+
+		for (int i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s/v%d.conf", dir,
+			    name, i);
+			unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, name);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+struct bres {
+	double rate;		/* IKE SAs per second */
+	int up_a, up_b;		/* established on each side */
+	long kib_per_sa_x1000;	/* RSS per IKE SA (both sides), KiB/1000 */
+	long cfg_kib_x1000;	/* config memory per VPN (both sides) */
+};
+
+static int
+run(const char *group, int n, struct bres *r)
+{
+	char dir[] = "/tmp/ikebox-bench.XXXXXX";
+	struct bpkt *stack = NULL;
+	struct bside side[2];
+	struct ike_env env = {
+		.send = b_send,
+		.spi_alloc = b_spi,
+		.sa_add = b_kern,
+		.sa_del = b_kern,
+		.policy_add = b_pol,
+		.policy_del = b_pol,
+		.log = b_log,
+	};
+	struct cfg *ca, *cb;
+	struct ike_stats st;
+	long rss0, rss1, rss2;
+	double t0, t1;
+	const uint64_t now = 1000;
+
+	memset(r, 0, sizeof(*r));
+	if (mkdtemp(dir) == NULL ||
+	    bench_write_cfg(dir, "a", 1, 0, n, group, "10", "192.0.2.1",
+	    NULL) != 0 ||
+	    bench_write_cfg(dir, "b", 0, 0, n, group, "10", "192.0.2.1",
+	    NULL) != 0) {
+		return -1;
+	}
+	malloc_trim(0);
+	rss0 = rss_kib();
+	ca = load(dir, "a");
+	cb = load(dir, "b");
+	rm_tree(dir, n);
+	if (ca == NULL || cb == NULL) {
+		cfg_free(ca);
+		cfg_free(cb);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		memset(&side[i], 0, sizeof(side[i]));
+		side[i].idx = i;
+		side[i].stack = &stack;
+		env.ctx = &side[i];
+		side[i].eng = ike_new(&env, now);
+		ike_set_log_level(side[i].eng, IKE_LOG_ERR);
+	}
+	ike_set_config(side[1].eng, cb, now);
+	/* side a's VPNs are due at once; the first tick starts them */
+	ike_set_config(side[0].eng, ca, now);
+	malloc_trim(0);
+	rss1 = rss_kib();
+
+	t0 = bench_now();
+	ike_tick(side[0].eng, now);
+	while (stack != NULL) {
+		struct bpkt *p = stack;
+
+		stack = p->next;
+		ike_input(side[p->to].eng, &p->dst, &p->src, p->buf, p->len,
+		    now);
+		free(p);
+	}
+	t1 = bench_now();
+	rss2 = rss_kib();
+
+	ike_get_stats(side[0].eng, &st);
+	r->up_a = (int)st.ike_sas;
+	ike_get_stats(side[1].eng, &st);
+	r->up_b = (int)st.ike_sas;
+	r->rate = (double)r->up_a / (t1 - t0);
+	r->kib_per_sa_x1000 = (rss2 - rss1) * 1000 / (2L * n);
+	r->cfg_kib_x1000 = (rss1 - rss0) * 1000 / (2L * n);
+	for (int i = 0; i < 2; i++) {
+		ike_free(side[i].eng);
+	}
+	malloc_trim(0);
+	return 0;
+}
+
+/* see bench.h */
+void
+bench_ike(void)
+{
+	static const struct {
+		const char *group;
+		int n;
+	} rates[] = {
+		{ "curve25519", 1000 },
+		{ "ecp256", 500 },
+		{ "modp2048", 200 },
+		{ "modp4096", 40 },
+	};
+	struct bres r;
+
+	printf("\nIKE SA setup, two engines in one thread (IKE_SA_INIT + "
+	    "IKE_AUTH with one CHILD SA;\nboth ends' work on one core, "
+	    "aes-128 / hmac-sha2-256, PSK)\n");
+	printf("  %-12s %8s %12s %16s\n", "group", "IKE SAs", "IKE SAs/s",
+	    "both ends up");
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		if (run(rates[i].group, rates[i].n, &r) != 0) {
+			printf("  %-12s could not run\n", rates[i].group);
+			continue;
+		}
+		printf("  %-12s %8d %12.1f %8d / %-6d\n", rates[i].group,
+		    rates[i].n, r.rate, r.up_a, r.up_b);
+	}
+
+	printf("\nMemory per IKE SA (VmRSS growth once all are up, over both "
+	    "ends; curve25519)\n");
+	printf("  sizeof(struct ike_sa) = %zu bytes (%d CHILD SA slots of "
+	    "%zu)\n", sizeof(struct ike_sa), CFG_FLOWS_MAX,
+	    sizeof(struct child_sa));
+	printf("  %-12s %14s %16s\n", "IKE SAs", "KiB per SA",
+	    "config KiB/VPN");
+	for (int n = 1000; n <= 10000; n *= 10) {
+		if (run("curve25519", n, &r) != 0 || r.up_a != n) {
+			printf("  %-12d could not bring them all up (%d)\n", n,
+			    r.up_a);
+			continue;
+		}
+		printf("  %-12d %14.2f %16.2f\n", n,
+		    (double)r.kib_per_sa_x1000 / 1000,
+		    (double)r.cfg_kib_x1000 / 1000);
+	}
+}
