@@ -116,7 +116,7 @@ T_CASE(counters, show_sa_bytes_from_the_backend)
 	f = fmemopen(buf, sizeof(buf), "w");
 	T_ASSERT(f != NULL);
 	if (f != NULL) {
-		show_sa_json(f, &info);
+		show_sa_json(f, &info, 0);
 		n = (size_t)ftell(f);
 		fclose(f);
 		buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
