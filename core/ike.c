@@ -746,9 +746,17 @@ child_expiry_due(const struct ike_sa *sa)
 	uint64_t t = UINT64_MAX;
 
 	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
-		if (sa->child[i].state == CHILD_INSTALLED &&
-		    sa->child[i].expire_at < t) {
-			t = sa->child[i].expire_at;
+		const struct child_sa *ch = &sa->child[i];
+		uint64_t e = ch->expire_at;
+
+		if (ch->state != CHILD_INSTALLED) {
+			continue;
+		}
+		if (ch->del != 0 && e != UINT64_MAX) {
+			e += IKD_HARD_GRACE_MS;
+		}
+		if (e < t) {
+			t = e;
 		}
 	}
 	return t;
@@ -805,8 +813,20 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 			struct child_sa *ch = &sa->child[i];
 
-			if (ch->state == CHILD_INSTALLED &&
-			    ch->expire_at <= now) {
+			if (ch->state != CHILD_INSTALLED ||
+			    ch->expire_at > now) {
+				continue;
+			}
+			/* Hard lifetime: the peer is told with a DELETE
+			 * (the kernel enforces the limit on its own); gone
+			 * here too if that cannot be done in time. */
+			if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x: hard lifetime reached, deleting",
+				    ch->spi_in);
+				ch->del = 1;
+			} else if (sa->state != SA_ESTABLISHED ||
+			    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
 				    "0x%08x expired: hard lifetime reached",
 				    ch->spi_in);
@@ -1090,7 +1110,15 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 			    (ch->spi_in != spi && ch->spi_out != spi)) {
 				continue;
 			}
-			if (hard) {
+			if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
+				/* the peer still has its half: DELETE it */
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x expired: the kernel removed it, "
+				    "deleting", ch->spi_in);
+				ch->del = 1;
+				ch->expire_at = now;
+				ike_xchg_kick(sa);
+			} else if (hard) {
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
 				    "0x%08x expired: the kernel removed it",
 				    ch->spi_in);

@@ -45,6 +45,8 @@
 #define IKD_REKEY_RETRY_MS 30000	/* other refusals of a rekey */
 #define IKD_OLD_IKE_MS 60000		/* a replaced IKE SA waits this long
 					 * for the peer's DELETE */
+#define IKD_HARD_GRACE_MS 10000	/* hard lifetime: DELETE, then gone
+					 * here this long after at the latest */
 #define IKD_STRAY_MS 30000		/* a redundant IKE SA nobody deleted */
 #define IKD_MSGID_REKEY 0xfff00000u	/* message IDs: rekey the IKE SA */
 

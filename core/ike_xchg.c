@@ -709,6 +709,29 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	}
 	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
 		child_collision(sa, idx, sib);
+		return;
+	}
+	if (old >= 0) {
+		return;
+	}
+	/* The old SA went while our answer was on its way (a lossy link):
+	 * the peer rekeyed and deleted it, and the SA it made is gone too,
+	 * rekeyed again.  If that chain still carries the flow, the peer
+	 * kept its own when it answered us (had it kept ours, it would have
+	 * deleted its own and not rekeyed it): ours is the redundant one. */
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *o = &sa->child[i];
+
+		if (i != idx && o->state == CHILD_INSTALLED &&
+		    o->reqid == ch->reqid && !o->rekeyed && !o->del) {
+			ike_log(sa->eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x: the SA it rekeyed is gone and spi 0x%08x "
+			    "carries the flow, deleting it", ch->spi_in,
+			    o->spi_in);
+			ch->rekeyed = 1;
+			ch->del = 1;
+			return;
+		}
 	}
 }
 
@@ -1397,9 +1420,9 @@ auth_ok(const struct ike_sa *sa, int of_init, const struct pld_set *in)
  * wins.  Of two IKE SAs that both ends may complete (established, or our
  * own IKE_AUTH request in flight), the one with the lower initiator SPI
  * stays: both ends know both SPIs, so both keep the same one.  Returns 1
- * if sa is the VPN's IKE SA now.  initial_contact: the peer restarted
- * (RFC 7296 2.4), so SAs established before this one was begun are gone
- * on its side and are removed here whatever their SPI.
+ * if sa is the VPN's IKE SA now.  SAs established before this one was
+ * begun are gone on the peer's side and are replaced whatever their SPI;
+ * with initial_contact (the peer restarted, RFC 7296 2.4) silently.
  */
 static int
 claim_vpn(struct ike_sa *sa, int initial_contact)
@@ -1415,7 +1438,11 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 		if (o == sa || o->vpn != v) {
 			continue;
 		}
-		stale = initial_contact && o->state == SA_ESTABLISHED &&
+		/* Up before this one was even begun: the peer, which
+		 * authenticated a new IKE SA, no longer has it (it
+		 * restarted, or gave up on it over a lossy link).  Only
+		 * SAs begun at the same time race on their SPIs. */
+		stale = o->state == SA_ESTABLISHED &&
 		    o->established_ms < sa->created_ms;
 		if (!stale && (o->state == SA_ESTABLISHED ||
 		    (o->state == SA_AUTH_SENT && o->initiator)) &&
@@ -1426,8 +1453,10 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 			ike_log(eng, IKE_LOG_INFO, o, "replaced by IKE SA "
 			    "%02x%02x%02x%02x...: %s", sa->spi_i[0],
 			    sa->spi_i[1], sa->spi_i[2], sa->spi_i[3],
-			    stale ? "peer sent INITIAL_CONTACT" : "duplicate");
-			if (!stale) {
+			    stale && initial_contact ?
+			    "peer sent INITIAL_CONTACT" : stale ?
+			    "the peer started a new one" : "duplicate");
+			if (!initial_contact) {
 				ike_xchg_delete_now(o);
 			}
 			ike_sa_free(o);
@@ -1492,7 +1521,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	size_t idl, len;
 	struct pld_wr pw;
 	char where[200];
-	int ic;
+	int ic, claimed;
 
 	if (open_sk(sa, m) != 0) {
 		if (in->err.notify) {
@@ -1516,17 +1545,20 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 		return;
 	}
 	ic = pld_find_notify(in, IKEV2_N_INITIAL_CONTACT) != NULL;
-	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
 	idl = id_body(&c->srcid, idb);
-	pld_put_id(&pw, IKEV2_PL_IDR, c->srcid.type, c->srcid.data,
-	    c->srcid.len);
 	if (psk_auth(sa, 0, idb, idl, auth) != 0) {
 		ike_sa_free(sa);
 		return;
 	}
-	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
+	/* Before the answer is built: replacing another IKE SA sends a
+	 * DELETE through the same scratch buffers. */
 	established(sa);
-	if (claim_vpn(sa, ic)) {
+	claimed = claim_vpn(sa, ic);
+	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	pld_put_id(&pw, IKEV2_PL_IDR, c->srcid.type, c->srcid.data,
+	    c->srcid.len);
+	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
+	if (claimed) {
 		(void)child_respond(sa, in, &pw, 0, NULL, 0);
 	} else if (PLD_HAS(in, IKEV2_PL_SA)) {
 		pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_NO_ADDITIONAL_SAS,

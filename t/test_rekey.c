@@ -60,8 +60,10 @@ setup(struct sim *s, const char *tag, const char *mode_a,
 	    life)), GW2, seed) != 0) {
 		return -1;
 	}
-	ike_set_log_level(s->n[0].eng, IKE_LOG_INFO);
-	ike_set_log_level(s->n[1].eng, IKE_LOG_INFO);
+	ike_set_log_level(s->n[0].eng, getenv("SIM_DEBUG") ? IKE_LOG_DEBUG :
+	    IKE_LOG_INFO);
+	ike_set_log_level(s->n[1].eng, getenv("SIM_DEBUG") ? IKE_LOG_DEBUG :
+	    IKE_LOG_INFO);
 	snprintf(s->watch, sizeof(s->watch), "CHILD_SA_NOT_FOUND");
 	return 0;
 }
@@ -321,4 +323,146 @@ T_CASE(rekey, simultaneous_ike_every_order)
 			collide(1, o, drop, 200 + (uint32_t)(o * 5 + drop));
 		}
 	}
+}
+
+static uint32_t
+xrand(uint32_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 17;
+	*r ^= *r << 5;
+	return *r;
+}
+
+/* Runs until both ends show the settled picture, up to `limit` ms more. */
+static int
+settle(struct sim *s, int flows, uint64_t limit)
+{
+	uint64_t end = s->now + limit;
+
+	while (s->now < end) {
+		if (settled(s, flows)) {
+			return 1;
+		}
+		sim_run(s, s->now + 100);
+	}
+	return settled(s, flows);
+}
+
+/*
+ * One random schedule: modes, flows, lifetimes, DPD, a lossy stormy link,
+ * rekeys and kernel expiries forced on either side at random moments;
+ * then a clean link, and both ends must agree on one IKE SA and one CHILD
+ * SA pair per flow, with nothing else in either kernel.
+ */
+static int
+schedule(uint32_t seed, char *why, size_t why_len)
+{
+	struct sim s;
+	uint32_t r = seed * 2654435761u + 1;
+	int flows = 1 + (int)(xrand(&r) % 2), both = xrand(&r) % 2;
+	unsigned life = 60 + xrand(&r) % 240;
+	unsigned ikelife = xrand(&r) % 3 ? 120 + xrand(&r) % 480 : 0;
+	int lossy = xrand(&r) % 4 != 0, ok;
+	uint64_t storm;
+	char lifes[64], tag[32];
+
+	snprintf(lifes, sizeof(lifes), "lifetime = %u\nikelifetime = %u\n",
+	    life, ikelife);
+	snprintf(tag, sizeof(tag), "rk-rand%u", seed % 4);
+	if (setup(&s, tag, "active", both ? "active" : "passive", lifes,
+	    xrand(&r) % 2 ? "dpd_check_interval = 20\n" :
+	    "dpd_check_interval = 0\n", flows == 2, seed) != 0) {
+		snprintf(why, why_len, "setup");
+		return 0;
+	}
+	if (lossy) {
+		s.loss_pct = (int)(xrand(&r) % 20);
+		s.dup_pct = (int)(xrand(&r) % 20);
+		s.reorder_pct = (int)(xrand(&r) % 40);
+	}
+	storm = 1000 + (uint64_t)(60 + xrand(&r) % 1200) * 1000;
+	while (s.now < storm) {
+		int node = (int)(xrand(&r) % 2);
+		struct ike_sa *sa = s.n[node].eng->vpns[0].sa;
+
+		sim_run(&s, s.now + 1 + xrand(&r) % 20000);
+		switch (xrand(&r) % 4) {
+		case 0:
+			(void)ike_vpn_rekey(s.n[node].eng, "nom_vpn", 1,
+			    s.now);
+			break;
+		case 1:
+			(void)ike_vpn_rekey(s.n[node].eng, "nom_vpn", 0,
+			    s.now);
+			break;
+		case 2:
+			/* both ends at once: a collision */
+			(void)ike_vpn_rekey(s.n[0].eng, "nom_vpn",
+			    (int)(xrand(&r) % 2), s.now);
+			(void)ike_vpn_rekey(s.n[1].eng, "nom_vpn",
+			    (int)(xrand(&r) % 2), s.now);
+			break;
+		default:
+			/* a kernel soft expiry of some CHILD SA */
+			for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+				if (sa->child[i].state == CHILD_INSTALLED) {
+					(void)ike_child_expired(s.n[node].eng,
+					    sa->child[i].spi_out, 0, s.now);
+					break;
+				}
+			}
+			break;
+		}
+	}
+	s.loss_pct = s.dup_pct = s.reorder_pct = 0;
+	/* long enough for a dead-peer detection, a retransmit limit and the
+	 * VPN's back-off to run out */
+	ok = settle(&s, flows, 400000);
+	if (ok && !lossy && s.n[0].n_watch + s.n[1].n_watch != 0) {
+		ok = 0;
+	}
+	if (!ok) {
+		snprintf(why, why_len, "seed %u: %d/%d IKE SAs, %d/%d CHILD "
+		    "SAs, %d/%d kernel SAs, traffic %d, %d CHILD_SA_NOT_FOUND",
+		    seed, sim_count_ike(&s, 0, NULL),
+		    sim_count_ike(&s, 1, NULL), sim_count_children(&s, 0),
+		    sim_count_children(&s, 1), sim_kernel_sas(&s, 0),
+		    sim_kernel_sas(&s, 1), sim_traffic_ok(&s, flows),
+		    s.n[0].n_watch + s.n[1].n_watch);
+		if (getenv("SIM_DUMP")) {
+			FILE *f = fopen("t/out/rekey-fail.log", "w");
+
+			if (f) {
+				fprintf(f, "%s\n== A\n%s\n== B\n%s\n", why,
+				    s.n[0].log, s.n[1].log);
+				fclose(f);
+			}
+		}
+	}
+	sim_free(&s);
+	return ok;
+}
+
+T_CASE(rekey, random_schedules)
+{
+	const char *env = getenv("SIM_SCHEDULES");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 300;
+	unsigned bad = 0, from = getenv("SIM_FROM") ?
+	    (unsigned)strtoul(getenv("SIM_FROM"), NULL, 10) : 1;
+	char why[256] = "", first[256] = "";
+
+	for (unsigned seed = from; seed < from + n; seed++) {
+		if (!schedule(seed, why, sizeof(why))) {
+			if (bad++ == 0) {
+				snprintf(first, sizeof(first), "%s", why);
+			}
+		}
+	}
+	T_ROW("%u random schedules: one IKE SA and one CHILD SA pair per "
+	    "flow, nothing orphaned", n);
+	if (bad) {
+		printf("#   %u failed; first: %s\n", bad, first);
+	}
+	T_EQ_INT(bad, 0);
 }
