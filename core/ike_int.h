@@ -93,6 +93,7 @@ struct child_sa {
 	uint8_t by_peer;	/* made by the peer's request, not ours */
 	uint8_t rekeyed;	/* has a successor: never rekeyed again */
 	uint8_t del;		/* 1: our DELETE is to be sent, 2: sent */
+	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
 	const struct cr_alg *pfs;	/* group for its next rekey */
 	uint32_t rekey_of_in, rekey_of_out;	/* SPIs of the SA it replaced */
 	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:

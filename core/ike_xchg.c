@@ -474,6 +474,27 @@ child_sibling(const struct ike_sa *sa, int idx, int by_peer)
  * and is deleted by the end that initiated it (RFC 7296 2.8.1).  Both ends
  * see the same nonces, so both agree on which stays.
  */
+/* A CHILD SA lost a collision: so do the rekeys of it made meanwhile;
+ * each is deleted by the end that made it. */
+static void
+child_redundant(struct ike_sa *sa, int idx, int depth)
+{
+	struct child_sa *x = &sa->child[idx];
+
+	x->rekeyed = 1;
+	x->redundant = 1;
+	if (!x->by_peer && !x->del) {
+		x->del = 1;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS && depth < 4; i++) {
+		if (i != idx && sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].rekey_of_in == x->spi_in &&
+		    !sa->child[i].redundant) {
+			child_redundant(sa, i, depth + 1);
+		}
+	}
+}
+
 static void
 child_collision(struct ike_sa *sa, int ours, int theirs)
 {
@@ -483,13 +504,12 @@ child_collision(struct ike_sa *sa, int ours, int theirs)
 		ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA "
 		    "rekey: ours (spi 0x%08x) has the lowest nonce, deleting "
 		    "it, keeping spi 0x%08x", a->spi_in, b->spi_in);
-		a->rekeyed = 1;
-		a->del = 1;
+		child_redundant(sa, ours, 0);
 	} else {
 		ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA "
 		    "rekey: keeping ours (spi 0x%08x), the peer deletes spi "
 		    "0x%08x", a->spi_in, b->spi_in);
-		b->rekeyed = 1;
+		child_redundant(sa, theirs, 0);
 	}
 }
 
@@ -701,6 +721,19 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	int old = child_by_spi_in(sa, ch->rekey_of_in);
 	int sib = child_sibling(sa, idx, 1);
 
+	if (old >= 0 && sa->child[old].redundant) {
+		/* what we rekeyed lost a collision meanwhile: so does this
+		 * rekey of it, the flow stays with the winner */
+		ike_log(sa->eng, IKE_LOG_INFO, sa, "CHILD SA spi 0x%08x "
+		    "replaces one that lost a simultaneous rekey, deleting it",
+		    ch->spi_in);
+		ch->rekeyed = ch->redundant = 1;
+		ch->del = 1;
+		if (!sa->child[old].del) {
+			sa->child[old].del = 1;
+		}
+		return;
+	}
 	if (old >= 0) {
 		sa->child[old].rekeyed = 1;
 		if (!sa->child[old].del) {
@@ -2139,8 +2172,8 @@ rekey_child_respond(struct ike_sa *sa, const struct pld_set *in,
 			theirs = i;
 		}
 	}
-	if (theirs >= 0 || (!tomb && sa->child[old].del &&
-	    !sa->child[old].rekeyed)) {
+	if (theirs >= 0 || (!tomb && sa->child[old].redundant) ||
+	    (!tomb && sa->child[old].del && !sa->child[old].rekeyed)) {
 		/* RFC 7296 2.25.1: rekeyed already, or being closed */
 		ike_log(eng, IKE_LOG_INFO, sa, "peer asked to rekey CHILD SA "
 		    "spi 0x%08x while it is %s: TEMPORARY_FAILURE", spi,
