@@ -11,6 +11,7 @@
  * 8 s; the issue's 10,000 take about 15 min of CPU), SIM_FROM the first
  * seed; with SIM_DUMP (and SIM_TRACE) a failing one is written to t/out/.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,4 +476,221 @@ T_CASE(rekey, random_schedules)
 		printf("#   %u failed; first: %s\n", bad, first);
 	}
 	T_EQ_INT(bad, 0);
+}
+
+/* The SPI of the first installed CHILD SA of node's VPN (inbound). */
+static uint32_t
+first_child(struct sim *s, int node)
+{
+	struct ike_sa *sa = s->n[node].eng->vpns[0].sa;
+
+	for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].state == CHILD_INSTALLED) {
+			return sa->child[i].spi_in;
+		}
+	}
+	return 0;
+}
+
+T_CASE(rekey, kernel_gets_lifetimes)
+{
+	struct sim s;
+	int n = 0;
+
+	T_ASSERT(setup(&s, "rk-life", "active", "passive",
+	    "lifetime = 1h\nlifetime_bytes = 100M\nikelifetime = 0\n",
+	    "dpd_check_interval = 0\n", 0, 11) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct kern_sa *k = &s.n[0].ksa[i].sa;
+
+		if (!s.n[0].ksa[i].used) {
+			continue;
+		}
+		n++;
+		T_EQ_INT(k->hard_secs, 3600);
+		/* the kernel's soft limit backs up the engine's 85-95% */
+		T_ASSERT(k->soft_secs >= 3600 * 85 / 100 &&
+		    k->soft_secs < 3600);
+		T_EQ_INT(k->hard_bytes, 100ULL << 20);
+		T_ASSERT(k->soft_bytes >= (100ULL << 20) * 85 / 100 &&
+		    k->soft_bytes <= (100ULL << 20) * 95 / 100);
+	}
+	T_EQ_INT(n, 2);
+	sim_free(&s);
+}
+
+T_CASE(rekey, kernel_expire_events)
+{
+	struct sim s;
+	uint32_t spi;
+
+	T_ASSERT(setup(&s, "rk-kexp", "active", "passive",
+	    "lifetime = 1h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    12) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* soft (bytes, say) on the responder: it rekeys at once */
+	spi = first_child(&s, 1);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, 0x12345678, 0, s.now),
+	    -ENOENT);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_ASSERT(first_child(&s, 1) != spi);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_CONTAINS(s.n[1].log, "soft lifetime reached, rekeying");
+	/* a second soft event for the SA just replaced changes nothing */
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), -ENOENT);
+	/* hard: the kernel removed it; the peer is told and the initiator
+	 * builds the flow again */
+	spi = first_child(&s, 0);
+	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 1, s.now), 0);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_ASSERT(first_child(&s, 0) != spi);
+	T_CONTAINS(s.n[0].log, "the kernel removed it, deleting");
+	T_CONTAINS(s.n[1].log, "peer deleted CHILD SA");
+	sim_free(&s);
+}
+
+T_CASE(rekey, kernel_acquire_brings_vpn_up)
+{
+	struct sim s;
+	struct ike_addr peer = { .af = 4, .ip = { 198, 51, 100, 254 } };
+
+	T_ASSERT(setup(&s, "rk-acq", "passive", "passive",
+	    "lifetime = 1h\n", "dpd_check_interval = 0\n", 0, 13) == 0);
+	sim_run(&s, 5000);
+	T_EQ_INT(sim_count_ike(&s, 0, NULL), 0);
+	T_EQ_INT(ike_kernel_acquire(s.n[0].eng, 0x2001, NULL, s.now),
+	    -ENOENT);
+	T_EQ_INT(ike_kernel_acquire(s.n[0].eng, 0, &peer, s.now), 0);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "kernel acquire: bringing the VPN up");
+	sim_free(&s);
+}
+
+T_CASE(rekey, ike_and_child_rekey_cross)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-x", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    14) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* A rekeys the IKE SA while B rekeys the CHILD SA: each refuses the
+	 * other (RFC 7296 2.25.2), both retry after a random pause */
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 1, s.now), 0);
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "nom_vpn", 0, s.now), 0);
+	sim_run(&s, s.now + 30000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "TEMPORARY_FAILURE");
+	T_CONTAINS(s.n[1].log, "TEMPORARY_FAILURE");
+	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	sim_free(&s);
+}
+
+T_CASE(rekey, rekey_crossing_a_delete)
+{
+	struct sim s;
+	uint32_t spi;
+
+	T_ASSERT(setup(&s, "rk-del", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    15) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	spi = first_child(&s, 0);
+	s.manual = 1;
+	/* A starts a rekey of the CHILD SA, B deletes it (kernel hard
+	 * expiry), the two requests cross */
+	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 0, s.now), 0);
+	ike_tick(s.n[0].eng, s.now);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 1, s.now), 0);
+	ike_tick(s.n[1].eng, s.now);
+	s.now += 3;
+	T_EQ_INT(sim_deliver(&s, 0, 0, 0), 0);	/* DELETE reaches A */
+	T_EQ_INT(sim_deliver(&s, 1, 0, 0), 0);	/* the rekey reaches B */
+	s.manual = 0;
+	sim_run(&s, s.now + 20000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[1].log, "while it is being deleted: "
+	    "TEMPORARY_FAILURE");
+	sim_free(&s);
+}
+
+T_CASE(rekey, dead_peer_and_back)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-dpd", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 10\n", 0,
+	    16) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* nothing comes back: DPD after 10 s of silence, 5 retransmits,
+	 * then the SAs go and the active VPN tries again, backing off */
+	s.blackhole[1] = 1;
+	sim_run(&s, s.now + 150000);
+	T_CONTAINS(s.n[0].log, "retransmit 1 INFORMATIONAL");
+	T_CONTAINS(s.n[0].log, "sa_free: retransmit limit reached");
+	T_EQ_INT(sim_kernel_sas(&s, 0), 0);
+	T_EQ_INT(s.n[0].n_policies, 0);
+	T_ASSERT(stats(&s, 0).dpd_sent >= 1);
+	s.blackhole[1] = 0;
+	sim_run(&s, s.now + 300000);
+	expect_settled(&s, 1);
+	sim_free(&s);
+}
+
+T_CASE(rekey, peer_reboots)
+{
+	struct sim s;
+	uint64_t t0;
+
+	T_ASSERT(setup(&s, "rk-boot", "active", "active",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 60\n",
+	    0, 17) == 0);
+	sim_run(&s, 10000);
+	expect_settled(&s, 1);
+	/* B loses everything and starts again: its first IKE SA carries
+	 * INITIAL_CONTACT, so A drops the old one at once */
+	T_EQ_INT(sim_restart(&s, 1), 0);
+	t0 = s.now;
+	while (s.now < t0 + 10000 && !settled(&s, 1)) {
+		sim_run(&s, s.now + 100);
+	}
+	expect_settled(&s, 1);
+	T_ASSERT(s.now - t0 < 5000);
+	T_CONTAINS(s.n[0].log, "peer sent INITIAL_CONTACT");
+	sim_free(&s);
+}
+
+T_CASE(rekey, message_ids_exhausted)
+{
+	struct sim s;
+	struct ike_sa *a, *b;
+
+	T_ASSERT(setup(&s, "rk-msgid", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    18) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* as if 4 billion exchanges had gone by */
+	a = s.n[0].eng->vpns[0].sa;
+	b = s.n[1].eng->vpns[0].sa;
+	a->msgid_out = b->msgid_in = IKD_MSGID_REKEY;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 0, s.now), 0);
+	sim_run(&s, s.now + 5000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "message IDs nearly exhausted");
+	/* B's incoming IDs are as high: it may rekey in the same instant */
+	T_ASSERT(stats(&s, 0).rekeys_ike >= 1);
+	T_ASSERT(s.n[0].eng->vpns[0].sa->msgid_out < 10);
+	sim_free(&s);
 }
