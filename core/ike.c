@@ -226,6 +226,10 @@ ike_sa_free(struct ike_sa *sa)
 		sa->vpn->sa = NULL;
 		if (sa->vpn->active && sa->vpn->retry_at == 0) {
 			ike_vpn_schedule_retry(eng, sa->vpn);
+			ike_log(eng, IKE_LOG_INFO, NULL, "%s: active VPN: "
+			    "initiating again in %llu s", sa->vpn->cfg->name,
+			    (unsigned long long)(sa->vpn->retry_at -
+			    eng->now + 999) / 1000);
 		}
 	}
 	cr_ike_keys_wipe(&sa->keys);
@@ -780,8 +784,15 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 		}
 		if (sa->req && sa->retx_at <= now) {
 			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
+				/* iked's words first: users grep for them */
 				ike_log(eng, IKE_LOG_WARN, sa,
-				    "sa_free: retransmit limit reached");
+				    "sa_free: retransmit limit reached (%s "
+				    "unanswered: %s)",
+				    ikev2_exchange_name(sa->req_exch),
+				    sa->req_xchg == X_DPD ?
+				    "peer dead, its SAs removed" :
+				    sa->state == SA_ESTABLISHED ?
+				    "SAs removed" : "giving up");
 				ike_sa_free(sa);
 				continue;
 			}

@@ -638,7 +638,9 @@ T_CASE(rekey, dead_peer_and_back)
 	s.blackhole[1] = 1;
 	sim_run(&s, s.now + 150000);
 	T_CONTAINS(s.n[0].log, "retransmit 1 INFORMATIONAL");
-	T_CONTAINS(s.n[0].log, "sa_free: retransmit limit reached");
+	T_CONTAINS(s.n[0].log, "sa_free: retransmit limit reached "
+	    "(INFORMATIONAL unanswered: peer dead, its SAs removed)");
+	T_CONTAINS(s.n[0].log, "nom_vpn: active VPN: initiating again in 2 s");
 	T_EQ_INT(sim_kernel_sas(&s, 0), 0);
 	T_EQ_INT(s.n[0].n_policies, 0);
 	T_ASSERT(stats(&s, 0).dpd_sent >= 1);
