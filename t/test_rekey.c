@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/ike_int.h"
 #include "t/sim.h"
@@ -375,7 +376,8 @@ schedule(uint32_t seed, char *why, size_t why_len)
 		/* the whole story of this schedule, kept if it fails */
 		(void)freopen("t/out/rekey-trace.log", "w", stderr);
 	}
-	snprintf(tag, sizeof(tag), "rk-rand%u", seed % 4);
+	/* per process: a long SIM_SCHEDULES run may go on beside make test */
+	snprintf(tag, sizeof(tag), "rk-rand%u-%ld", seed % 4, (long)getpid());
 	if (setup(&s, tag, "active", both ? "active" : "passive", lifes,
 	    xrand(&r) % 2 ? "dpd_check_interval = 20\n" :
 	    "dpd_check_interval = 0\n", flows == 2, seed) != 0) {
@@ -452,6 +454,15 @@ schedule(uint32_t seed, char *why, size_t why_len)
 		}
 	}
 	sim_free(&s);
+	for (int i = 0; i < 4; i++) {
+		static const char *fmt[4] = { "t/out/sim-%s-a.conf",
+		    "t/out/sim-%s-b.conf", "t/out/sim-%s-a-vpn.conf",
+		    "t/out/sim-%s-b-vpn.conf" };
+		char path[96];
+
+		snprintf(path, sizeof(path), fmt[i], tag);
+		(void)unlink(path);
+	}
 	return ok;
 }
 
