@@ -518,9 +518,9 @@ child_collision(struct ike_sa *sa, int ours, int theirs)
  * nonces, no KE) or CREATE_CHILD_SA (their nonce in the request, ours
  * fresh, KE when PFS).  old: the CHILD SA a REKEY_SA request replaces (the
  * new one takes its selectors, reqid and flow); tomb: old is not that SA,
- * already deleted, but our own rekey of it, whose rekey_of says which.  Writes the answer
- * payloads into pw: SA [Nr KEr] TSi TSr, or one error notify.  Returns the
- * new CHILD SA's slot, or -1.
+ * already deleted, but our own rekey of it, whose rekey_of says which.
+ * Writes the answer payloads into pw: SA [Nr KEr] TSi TSr, or one error
+ * notify.  Returns the new CHILD SA's slot, or -1.
  */
 static int
 child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
