@@ -392,9 +392,10 @@ schedule(uint32_t seed, char *why, size_t why_len)
 	storm = 1000 + (uint64_t)(60 + xrand(&r) % 1200) * 1000;
 	while (s.now < storm) {
 		int node = (int)(xrand(&r) % 2);
-		struct ike_sa *sa = s.n[node].eng->vpns[0].sa;
+		struct ike_sa *sa;
 
 		sim_run(&s, s.now + 1 + xrand(&r) % 20000);
+		sa = s.n[node].eng->vpns[0].sa;
 		switch (xrand(&r) % 4) {
 		case 0:
 			(void)ike_vpn_rekey(s.n[node].eng, "nom_vpn", 1,
