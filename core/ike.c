@@ -940,6 +940,7 @@ ike_free(struct ike_engine *eng)
 		return;
 	}
 	/* Memory only: the kernel keeps what it has (see ike_shutdown). */
+	eng->env.sa_add = NULL;	/* a held-back outbound SA stays out */
 	eng->env.sa_del = NULL;
 	eng->env.policy_del = NULL;
 	while (eng->sas) {
