@@ -708,3 +708,25 @@ T_CASE(rekey, message_ids_exhausted)
 	T_ASSERT(s.n[0].eng->vpns[0].sa->msgid_out < 10);
 	sim_free(&s);
 }
+
+T_CASE(rekey, passive_peer_reboots)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-boot2", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 10\n",
+	    0, 19) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* B comes back empty and only answers: A's liveness check reaches
+	 * an IKE SA B does not know, which B drops without an answer; A
+	 * gives up on it and initiates again */
+	T_EQ_INT(sim_restart(&s, 1), 0);
+	sim_run(&s, s.now + 30000);
+	T_ASSERT(stats(&s, 1).dropped >= 1);
+	T_EQ_INT(sim_count_ike(&s, 1, NULL), 0);
+	sim_run(&s, s.now + 120000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "peer dead, its SAs removed");
+	sim_free(&s);
+}
