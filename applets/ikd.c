@@ -51,6 +51,8 @@ struct ikd {
 	struct loop loop;
 	struct ctl_server ctl;
 	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_poll_t kev;		/* kernel events (expire, acquire) */
+	int kev_on;
 	struct kbe *kbe;
 	struct ike_engine *eng;
 	struct cfg *cfg;	/* the engine's current one (engine-owned) */
@@ -555,10 +557,78 @@ log_tap(void *ctx, const char *line)
 	ctl_server_broadcast(&d->ctl, line);
 }
 
+/* ---- kernel events: lifetimes run out, traffic without an SA ---- */
+
+static void
+kernel_event(void *arg, const struct kbe_event *ev)
+{
+	struct ikd *d = arg;
+	uint64_t now = now_ms(d);
+	struct ike_addr peer;
+
+	switch (ev->type) {
+	case KBE_EV_EXPIRE_SOFT:
+	case KBE_EV_EXPIRE_HARD:
+		(void)ike_child_expired(d->eng, ev->spi,
+		    ev->type == KBE_EV_EXPIRE_HARD, now);
+		break;
+	case KBE_EV_ACQUIRE:
+		memset(&peer, 0, sizeof(peer));
+		peer.af = ev->dst.family == KERN_AF_INET6 ? 6 : 4;
+		memcpy(peer.ip, ev->dst.addr, 16);
+		if (ike_kernel_acquire(d->eng, ev->reqid,
+		    ev->dst.family ? &peer : NULL, now) != 0) {
+			loop_logf(IKE_LOG_DEBUG, "kernel acquire for reqid %u "
+			    "matches no VPN", ev->reqid);
+		}
+		break;
+	}
+}
+
+static void
+kernel_events_cb(uv_poll_t *p, int status, int events)
+{
+	struct ikd *d = p->data;
+
+	if (status == 0) {
+		(void)d->kbe->ops->events_read(d->kbe);
+		loop_rearm(&d->loop);
+	}
+}
+
+/* Watches the backend's event socket, when it has one. */
+static void
+kernel_events_start(struct ikd *d)
+{
+	int fd = d->kbe->ops->events_fd ? d->kbe->ops->events_fd(d->kbe) :
+	    -1;
+
+	if (fd < 0) {
+		if (kbe_error(d->kbe)[0]) {
+			loop_logf(IKE_LOG_WARN, "no kernel events (%s): SAs "
+			    "are rekeyed on the engine's timers only",
+			    kbe_error(d->kbe));
+		}
+		return;
+	}
+	kbe_set_event_cb(d->kbe, kernel_event, d);
+	if (uv_poll_init(&d->uv, &d->kev, fd) == 0) {
+		d->kev.data = d;
+		d->kev_on = 1;
+		uv_poll_start(&d->kev, UV_READABLE, kernel_events_cb);
+	}
+}
+
 static void
 close_all(struct ikd *d)
 {
 	loop_log_set_tap(NULL, NULL);
+}
+
+	if (d->kev_on) {
+		d->kev_on = 0;
+		uv_close((uv_handle_t *)&d->kev, NULL);
+	}
 	ctl_server_close(&d->ctl);
 	loop_close(&d->loop);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -761,6 +831,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	uv_signal_start(&d->sig_term, signal_cb, SIGTERM);
 	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
+	kernel_events_start(d);
 
 	rc = ike_set_config(d->eng, cfg, now_ms(d));
 	if (rc != 0) {

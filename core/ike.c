@@ -186,7 +186,27 @@ ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_engine *eng = sa->eng;
 
-	for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+	if (sa->rekey_new) {
+		struct ike_sa *n = sa->rekey_new;
+
+		n->parent = NULL;
+		sa->rekey_new = NULL;
+		if (n->state == SA_REKEYING) {
+			ike_sa_free(n);	/* our rekey never finished */
+		}
+	}
+	if (sa->rekey_peer) {
+		sa->rekey_peer->parent = NULL;
+	}
+	if (sa->parent) {
+		if (sa->parent->rekey_new == sa) {
+			sa->parent->rekey_new = NULL;
+		}
+		if (sa->parent->rekey_peer == sa) {
+			sa->parent->rekey_peer = NULL;
+		}
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 		ike_child_remove(sa, i);
 	}
 	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
@@ -206,6 +226,10 @@ ike_sa_free(struct ike_sa *sa)
 		sa->vpn->sa = NULL;
 		if (sa->vpn->active && sa->vpn->retry_at == 0) {
 			ike_vpn_schedule_retry(eng, sa->vpn);
+			ike_log(eng, IKE_LOG_INFO, NULL, "%s: active VPN: "
+			    "initiating again in %llu s", sa->vpn->cfg->name,
+			    (unsigned long long)(sa->vpn->retry_at -
+			    eng->now + 999) / 1000);
 		}
 	}
 	cr_ike_keys_wipe(&sa->keys);
@@ -230,6 +254,16 @@ ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v)
 	if (v->retry_ms > IKD_RETRY_MAX_MS) {
 		v->retry_ms = IKD_RETRY_MAX_MS;
 	}
+}
+
+/* see ike_xchg.h */
+uint64_t
+ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct)
+{
+	uint32_t r = 0;
+
+	(void)cr_rand(&r, sizeof(r));
+	return ms * (lo_pct + r % (hi_pct - lo_pct + 1)) / 100;
 }
 
 /* ---- sending ---- */
@@ -433,18 +467,62 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 	const uint8_t *ak_in = sa->initiator ? keys->integ_r : keys->integ_i;
 	char l[64], r[64];
 
-	ch->reqid = eng->next_reqid++;
-	if (eng->next_reqid > IKD_REQID_MAX) {
-		eng->next_reqid = IKD_REQID_BASE;
+	const struct cfg_vpn *c = sa->vpn ? sa->vpn->cfg : NULL;
+	uint64_t life = c ? (uint64_t)c->lifetime * 1000 : 0;
+	uint64_t soft = life ? ike_jitter(life, IKD_SOFT_MIN_PCT,
+	    IKD_SOFT_MAX_PCT) : 0;
+	uint64_t soft_bytes = c && c->lifetime_bytes ?
+	    ike_jitter(c->lifetime_bytes, IKD_SOFT_MIN_PCT,
+	    IKD_SOFT_MAX_PCT) : 0;
+	/* A rekey keeps the flow's reqid: the policies stay, and the kernel
+	 * sends on the newest SA of that reqid from the moment it is added
+	 * while the old one still takes what is in flight. */
+	int keep_policies = ch->reqid != 0 &&
+	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
+	int defer_out = 0;
+
+	for (int i = 0; i < IKD_CHILD_SLOTS && ch->by_peer && ch->rekey_of_in;
+	    i++) {
+		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].spi_in == ch->rekey_of_in;
 	}
+
+	if (ch->reqid == 0) {
+		ch->reqid = eng->next_reqid++;
+		if (eng->next_reqid > IKD_REQID_MAX) {
+			eng->next_reqid = IKD_REQID_BASE;
+		}
+	}
+	ch->rekey_at = life ? eng->now + soft : UINT64_MAX;
+	ch->expire_at = life ? eng->now + life : UINT64_MAX;
 	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
 		ike_kern_sa(sa, ch, dir, &k);
+		/* The engine's own timer rekeys by time; the kernel's soft
+		 * time limit sits halfway between it and the hard limit, as
+		 * a fallback only.  Bytes are counted by the kernel alone:
+		 * its soft byte limit is what rekeys by volume. */
+		k.hard_secs = life / 1000;
+		k.soft_secs = (soft + (life - soft) / 2) / 1000;
+		k.hard_bytes = c ? c->lifetime_bytes : 0;
+		k.soft_bytes = soft_bytes;
 		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,
 		    keys->e_len);
 		k.encr_key_len = keys->e_len;
 		memcpy(k.integ_key, dir == KERN_DIR_IN ? ak_in : ak_out,
 		    keys->a_len);
 		k.integ_key_len = keys->a_len;
+		if (dir == KERN_DIR_OUT && defer_out) {
+			/* The responder of a rekey sends on the new SA only
+			 * once the old one is deleted: until the initiator
+			 * has the answer, it could not read it (no packet
+			 * lost across a rekey). */
+			ch->out_k = malloc(sizeof(*ch->out_k));
+			if (ch->out_k != NULL) {
+				*ch->out_k = k;
+				cr_wipe(&k, sizeof(k));
+				continue;
+			}
+		}
 		err = eng->env.sa_add ? eng->env.sa_add(eng->env.ctx, &k) : 0;
 		cr_wipe(&k, sizeof(k));
 		if (err != 0) {
@@ -456,7 +534,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 			rc = err;
 		}
 	}
-	for (int i = 0; i < 3 && rc == 0; i++) {
+	for (int i = 0; i < 3 && rc == 0 && !keep_policies; i++) {
 		kern_policy(sa, ch, policy_dirs[i], &p);
 		err = eng->env.policy_add ?
 		    eng->env.policy_add(eng->env.ctx, &p) : 0;
@@ -469,14 +547,60 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 	ch->state = CHILD_INSTALLED;
 	sa->n_children++;
 	eng->st.child_sas++;
+	if (ch->rekey_of_in) {
+		eng->st.rekeys_child++;
+	}
 	ts_format(&ch->ts_l, l, sizeof(l));
 	ts_format(&ch->ts_r, r, sizeof(r));
 	ike_log(eng, IKE_LOG_INFO, sa,
-	    "CHILD SA up: %s === %s spi in 0x%08x out 0x%08x %s%s%s%s%s",
+	    "CHILD SA %s: %s === %s spi in 0x%08x out 0x%08x %s%s%s%s%s",
+	    ch->rekey_of_in ? "rekeyed" : "up",
 	    l, r, ch->spi_in, ch->spi_out, ch->enc->name,
 	    ch->integ ? " " : "", ch->integ ? ch->integ->name : "",
 	    ch->dh ? " pfs " : "", ch->dh ? ch->dh->name : "");
 	return rc;
+}
+
+/* see ike_xchg.h */
+void
+ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
+{
+	struct ike_engine *eng = sa->eng;
+
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		struct child_sa *ch = &sa->child[i];
+		int err;
+
+		if (ch->out_k == NULL || ch->state != CHILD_INSTALLED ||
+		    (old_spi_in != 0 && ch->rekey_of_in != old_spi_in)) {
+			continue;
+		}
+		if (!ch->rekeyed) {
+			err = eng->env.sa_add ?
+			    eng->env.sa_add(eng->env.ctx, ch->out_k) : 0;
+			if (err != 0) {
+				ike_log(eng, IKE_LOG_ERR, sa, "kernel refused "
+				    "outbound SA spi 0x%08x: %s", ch->spi_out,
+				    strerror(-err));
+			}
+		}
+		cr_wipe(ch->out_k, sizeof(*ch->out_k));
+		free(ch->out_k);
+		ch->out_k = NULL;
+	}
+}
+
+/* see ike_xchg.h */
+int
+ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except)
+{
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (i != except && sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].reqid == reqid) {
+			return i;
+		}
+	}
+	return -1;
 }
 
 /* see ike_xchg.h */
@@ -489,7 +613,12 @@ ike_child_remove(struct ike_sa *sa, int idx)
 	struct kern_policy p;
 
 	if (ch->state == CHILD_INSTALLED) {
-		for (int i = 0; i < 3; i++) {
+		uint32_t gone = ch->spi_in;
+
+		/* The policies belong to the flow: they stay while another
+		 * SA of the same reqid (a rekey's) still carries it. */
+		for (int i = 0; i < 3 &&
+		    ike_child_by_reqid(sa, ch->reqid, idx) < 0; i++) {
 			kern_policy(sa, ch, policy_dirs[i], &p);
 			if (eng->env.policy_del) {
 				(void)eng->env.policy_del(eng->env.ctx, &p);
@@ -508,12 +637,17 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		ike_log(eng, IKE_LOG_INFO, sa,
 		    "CHILD SA down: spi in 0x%08x out 0x%08x", ch->spi_in,
 		    ch->spi_out);
+		ike_child_send_new(sa, gone);
 	} else if (ch->state == CHILD_CREATING && ch->spi_in != 0) {
 		/* an SPI reserved in the kernel for a child that never came */
 		ike_kern_sa(sa, ch, KERN_DIR_IN, &k);
 		if (eng->env.sa_del) {
 			(void)eng->env.sa_del(eng->env.ctx, &k);
 		}
+	}
+	if (ch->out_k) {
+		cr_wipe(ch->out_k, sizeof(*ch->out_k));
+		free(ch->out_k);
 	}
 	cr_dh_wipe(&ch->dhc);
 	memset(ch, 0, sizeof(*ch));
@@ -596,6 +730,42 @@ dpd_due(const struct ike_engine *eng, const struct ike_sa *sa)
 	return sa->last_rx_ms + (uint64_t)iv * 1000;
 }
 
+/* An established IKE SA that is not its VPN's and carries nothing: the
+ * loser of a race whose creator did not delete it. */
+static uint64_t
+stray_due(const struct ike_sa *sa)
+{
+	if (sa->state != SA_ESTABLISHED || sa->req != NULL ||
+	    sa->vpn == NULL || sa->vpn->sa == sa || sa->n_children > 0 ||
+	    (sa->parent && sa->parent->rekey_peer == sa &&
+	    sa->parent->rekey_new != NULL)) {
+		return UINT64_MAX;
+	}
+	return sa->established_ms + IKD_STRAY_MS;
+}
+
+static uint64_t
+child_expiry_due(const struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *ch = &sa->child[i];
+		uint64_t e = ch->expire_at;
+
+		if (ch->state != CHILD_INSTALLED) {
+			continue;
+		}
+		if (ch->del != 0 && e != UINT64_MAX) {
+			e += IKD_HARD_GRACE_MS;
+		}
+		if (e < t) {
+			t = e;
+		}
+	}
+	return t;
+}
+
 /* see ike.h */
 void
 ike_tick(struct ike_engine *eng, uint64_t now)
@@ -604,6 +774,8 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 	char where[200];
 
 	eng->now = now;
+	/* Freeing sa may free its rekey_new too: that one is newer, so
+	 * earlier in the list, never sa->next. */
 	for (sa = eng->sas; sa; sa = next) {
 		next = sa->next;
 		if (sa->state == SA_DEAD) {
@@ -616,8 +788,15 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 				continue;
 			}
 			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
+				/* iked's words first: users grep for them */
 				ike_log(eng, IKE_LOG_WARN, sa,
-				    "sa_free: retransmit limit reached");
+				    "sa_free: retransmit limit reached (%s "
+				    "unanswered: %s)",
+				    ikev2_exchange_name(sa->req_exch),
+				    sa->req_xchg == X_DPD ?
+				    "peer dead, its SAs removed" :
+				    sa->state == SA_ESTABLISHED ?
+				    "SAs removed" : "giving up");
 				ike_sa_free(sa);
 				continue;
 			}
@@ -639,12 +818,48 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 			ike_sa_free(sa);
 			continue;
 		}
+		if (sa->state == SA_REKEYED && sa->expire_at <= now &&
+		    sa->req == NULL) {
+			ike_log(eng, IKE_LOG_INFO, sa, "old IKE SA removed: "
+			    "no DELETE from the peer after its rekey");
+			ike_sa_free(sa);
+			continue;
+		}
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			struct child_sa *ch = &sa->child[i];
+
+			if (ch->state != CHILD_INSTALLED ||
+			    ch->expire_at > now) {
+				continue;
+			}
+			/* Hard lifetime: the peer is told with a DELETE
+			 * (the kernel enforces the limit on its own); gone
+			 * here too if that cannot be done in time. */
+			if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x: hard lifetime reached, deleting",
+				    ch->spi_in);
+				ch->del = 1;
+			} else if (sa->state != SA_ESTABLISHED ||
+			    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x expired: hard lifetime reached",
+				    ch->spi_in);
+				ike_child_remove(sa, i);
+			}
+		}
+		if (stray_due(sa) <= now) {
+			ike_log(eng, IKE_LOG_INFO, sa, "deleting redundant "
+			    "IKE SA: no CHILD SA, not the VPN's");
+			ike_xchg_delete_ike(sa);
+			continue;
+		}
 		if (dpd_due(eng, sa) <= now) {
 			ike_xchg_dpd(sa);
 			continue;
 		}
 		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
-			ike_xchg_next_child(sa);
+			ike_xchg_kick(sa);
 		}
 	}
 	for (size_t i = 0; i < eng->n_vpns; i++) {
@@ -658,6 +873,12 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 	}
 }
 
+static uint64_t
+min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /* see ike.h */
 uint64_t
 ike_next_timer(const struct ike_engine *eng)
@@ -665,27 +886,21 @@ ike_next_timer(const struct ike_engine *eng)
 	uint64_t t = UINT64_MAX;
 
 	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		uint64_t d = dpd_due(eng, sa);
-
 		if (sa->state == SA_DEAD) {
 			return eng->now;
 		}
-		if (sa->req && sa->retx_at < t) {
-			t = sa->retx_at;
+		if (sa->req) {
+			t = min64(t, sa->retx_at);
 		}
-		if (sa->state == SA_INIT_DONE && sa->expire_at < t) {
-			t = sa->expire_at;
+		if (sa->state == SA_INIT_DONE ||
+		    (sa->state == SA_REKEYED && sa->req == NULL)) {
+			t = min64(t, sa->expire_at);
 		}
-		if (d < t) {
-			t = d;
-		}
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL &&
-		    sa->initiator) {
-			for (int i = 0; i < (int)sa->vpn->cfg->n_flows; i++) {
-				if (sa->child[i].state == CHILD_NONE) {
-					return eng->now;
-				}
-			}
+		t = min64(t, dpd_due(eng, sa));
+		t = min64(t, stray_due(sa));
+		t = min64(t, child_expiry_due(sa));
+		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+			t = min64(t, ike_xchg_work_due(sa));
 		}
 	}
 	for (size_t i = 0; i < eng->n_vpns; i++) {
@@ -696,7 +911,7 @@ ike_next_timer(const struct ike_engine *eng)
 			t = v->retry_at;
 		}
 	}
-	return t;
+	return t < eng->now ? eng->now : t;
 }
 
 /* ---- engine and configuration ---- */
@@ -729,6 +944,7 @@ ike_free(struct ike_engine *eng)
 		return;
 	}
 	/* Memory only: the kernel keeps what it has (see ike_shutdown). */
+	eng->env.sa_add = NULL;	/* a held-back outbound SA stays out */
 	eng->env.sa_del = NULL;
 	eng->env.policy_del = NULL;
 	while (eng->sas) {
@@ -871,6 +1087,123 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 }
 
 /* see ike.h */
+int
+ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
+    uint64_t now)
+{
+	struct ike_vpn *v = vpn_by_name(eng, name);
+	struct ike_sa *sa = v ? v->sa : NULL;
+
+	if (v == NULL) {
+		return -ENOENT;
+	}
+	if (sa == NULL || sa->state != SA_ESTABLISHED) {
+		return -ENOTCONN;
+	}
+	eng->now = now;
+	if (ike) {
+		sa->rekey_at = now;
+	} else {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			if (sa->child[i].state == CHILD_INSTALLED) {
+				sa->child[i].rekey_at = now;
+			}
+		}
+	}
+	ike_xchg_kick(sa);
+	return 0;
+}
+
+/* see ike.h */
+int
+ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
+    uint64_t now)
+{
+	eng->now = now;
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			struct child_sa *ch = &sa->child[i];
+
+			if (ch->state != CHILD_INSTALLED ||
+			    (ch->spi_in != spi && ch->spi_out != spi)) {
+				continue;
+			}
+			if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
+				/* the peer still has its half: DELETE it */
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x expired: the kernel removed it, "
+				    "deleting", ch->spi_in);
+				ch->del = 1;
+				ch->expire_at = now;
+				ike_xchg_kick(sa);
+			} else if (hard) {
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x expired: the kernel removed it",
+				    ch->spi_in);
+				ike_child_remove(sa, i);
+			} else if (!ch->rekeyed && !ch->del &&
+			    sa->state == SA_ESTABLISHED) {
+				/* The kernel's soft limit (bytes, or time if
+				 * our own timer was missed): rekey now.  One
+				 * already replaced is not rekeyed twice. */
+				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+				    "0x%08x soft lifetime reached, rekeying",
+				    ch->spi_in);
+				ch->rekey_at = now;
+			}
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* see ike.h */
+int
+ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
+    const struct ike_addr *peer, uint64_t now)
+{
+	struct ike_vpn *v = NULL;
+
+	eng->now = now;
+	for (struct ike_sa *sa = eng->sas; sa && v == NULL && reqid;
+	    sa = sa->next) {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			if (sa->child[i].state != CHILD_NONE &&
+			    sa->child[i].reqid == reqid) {
+				v = sa->vpn;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < eng->n_vpns && v == NULL && peer; i++) {
+		const struct sockaddr_storage *ss = &eng->vpns[i].cfg->peer;
+		const uint8_t *ip = NULL;
+
+		if (ss->ss_family == AF_INET && peer->af == 4) {
+			ip = (const uint8_t *)&((const struct sockaddr_in *)
+			    ss)->sin_addr;
+		} else if (ss->ss_family == AF_INET6 && peer->af == 6) {
+			ip = (const uint8_t *)&((const struct sockaddr_in6 *)
+			    ss)->sin6_addr;
+		}
+		if (ip && memcmp(ip, peer->ip, peer->af == 6 ? 16 : 4) == 0) {
+			v = &eng->vpns[i];
+		}
+	}
+	if (v == NULL) {
+		return -ENOENT;
+	}
+	if (v->sa == NULL) {
+		ike_log(eng, IKE_LOG_INFO, NULL, "%s: kernel acquire: "
+		    "bringing the VPN up", v->cfg->name);
+		v->retry_at = 0;
+		v->retry_ms = 0;
+		ike_xchg_initiate(eng, v);
+	}
+	return 0;
+}
+
+/* see ike.h */
 void
 ike_shutdown(struct ike_engine *eng, uint64_t now)
 {
@@ -899,6 +1232,10 @@ sa_state_name(int s)
 		return "ESTABLISHED";
 	case SA_DELETING:
 		return "DELETING";
+	case SA_REKEYING:
+		return "REKEYING";
+	case SA_REKEYED:
+		return "REKEYED";
 	}
 	return "CLOSED";
 }
@@ -945,7 +1282,7 @@ ike_foreach_sa(struct ike_engine *eng,
 		in.prf = sa->prf ? sa->prf->name : "none";
 		in.group = sa->dh ? sa->dh->name : "none";
 		in.established_ms = sa->established_ms;
-		for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 			const struct child_sa *ch = &sa->child[i];
 			struct ike_child_info *ci = &eng->info_children[n];
 

@@ -84,6 +84,31 @@ uint64_t ike_next_timer(const struct ike_engine *eng);
 int ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now);
 int ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now);
 
+/*
+ * Rekeys the VPN's IKE SA (ike 1) or every CHILD SA of it (ike 0) now, as
+ * if their lifetimes had run out.  Returns 0, -ENOENT (no such VPN) or
+ * -ENOTCONN (no established IKE SA).
+ */
+int ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
+    uint64_t now);
+
+/*
+ * A kernel lifetime event for the CHILD SA with this SPI (either
+ * direction): soft (hard 0) rekeys it now unless it is already being
+ * replaced; hard (the kernel removed it) removes it from the engine, which
+ * builds the flow again if it is ours to build.  Returns 0 or -ENOENT.
+ */
+int ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
+    uint64_t now);
+
+/*
+ * The kernel saw traffic for a policy without an SA (SADB_ACQUIRE): the
+ * VPN whose CHILD SA had this reqid, or else whose peer is peer (port
+ * ignored; NULL: none), is brought up if it is not.  Returns 0 or -ENOENT.
+ */
+int ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
+    const struct ike_addr *peer, uint64_t now);
+
 /* Deletes every SA (DELETE sent to each peer, kernel state removed). */
 void ike_shutdown(struct ike_engine *eng, uint64_t now);
 
@@ -121,7 +146,9 @@ void ike_foreach_sa(struct ike_engine *eng,
 /* Counters for `ikectl show stats`. */
 struct ike_stats {
 	uint64_t ike_sas, child_sas, half_open;
-	uint64_t retransmits, dpd_sent, rekeys_ike, rekeys_child;
+	uint64_t retransmits, dpd_sent;
+	uint64_t rekeys_ike;	/* IKE SAs made by a rekey, either role */
+	uint64_t rekeys_child;	/* CHILD SAs installed by a rekey */
 	uint64_t auth_failures, no_proposal, ts_unacceptable, invalid_ke;
 	uint64_t dropped;	/* datagrams dropped unparsed or unanswered */
 };

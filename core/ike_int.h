@@ -39,6 +39,20 @@
  * 0x2000-0x3fff as ikebox's own so that flushes touch nothing else. */
 #define IKD_REQID_BASE 0x2000
 #define IKD_REQID_MAX 0x3fff
+/* CHILD SA slots per IKE SA: one per flow, and room for the new SAs of
+ * rekeys that live next to the old ones until those are deleted. */
+#define IKD_CHILD_SLOTS (CFG_FLOWS_MAX + 8)
+#define IKD_SOFT_MIN_PCT 85		/* rekey at a random 85-95% of a */
+#define IKD_SOFT_MAX_PCT 95		/* lifetime (iked's soft lifetime) */
+#define IKD_TEMPFAIL_MIN_MS 1000	/* TEMPORARY_FAILURE: retry after */
+#define IKD_TEMPFAIL_MAX_MS 4000	/* a random 1-4 s (RFC 7296 2.25) */
+#define IKD_REKEY_RETRY_MS 30000	/* other refusals of a rekey */
+#define IKD_OLD_IKE_MS 60000		/* a replaced IKE SA waits this long
+					 * for the peer's DELETE */
+#define IKD_HARD_GRACE_MS 10000	/* hard lifetime: DELETE, then gone
+					 * here this long after at the latest */
+#define IKD_STRAY_MS 30000		/* a redundant IKE SA nobody deleted */
+#define IKD_MSGID_REKEY 0xfff00000u	/* message IDs: rekey the IKE SA */
 
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
@@ -46,6 +60,8 @@ enum sa_state {
 	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
 	SA_ESTABLISHED,
 	SA_DELETING,		/* our DELETE is out */
+	SA_REKEYING,		/* new IKE SA of our rekey request (1.3.2) */
+	SA_REKEYED,		/* replaced by a rekey: waits for the DELETE */
 	SA_DEAD,		/* to be freed */
 };
 
@@ -64,7 +80,8 @@ enum xchg {
 	X_CHILD,		/* CREATE_CHILD_SA for child xchg_child */
 	X_DPD,			/* empty INFORMATIONAL */
 	X_DELETE_IKE,
-	X_DELETE_CHILD,
+	X_DELETE_CHILD,		/* DELETE of the children marked del */
+	X_REKEY_IKE,		/* CREATE_CHILD_SA rekeying this IKE SA */
 };
 
 struct child_sa {
@@ -76,6 +93,21 @@ struct child_sa {
 	uint64_t bytes_in, bytes_out;
 	struct cr_dh dhc;	/* PFS exchange in progress */
 	uint8_t nonce[IKD_NONCE_LEN];	/* our nonce of that exchange */
+	int8_t flow;		/* configured flow it carries; -1 unknown */
+	uint8_t by_peer;	/* made by the peer's request, not ours */
+	uint8_t rekeyed;	/* has a successor: never rekeyed again */
+	uint8_t del;		/* 1: our DELETE is to be sent, 2: sent */
+	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
+	const struct cr_alg *pfs;	/* group for its next rekey */
+	uint32_t rekey_of_in, rekey_of_out;	/* SPIs of the SA it replaced */
+	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:
+	 * of two SAs made by colliding rekeys, the one whose exchange has
+	 * the lowest nonce is redundant).  First IKD_NONCE_LEN bytes. */
+	uint8_t lo[IKD_NONCE_LEN];
+	uint8_t lo_len;
+	uint64_t rekey_at, expire_at;	/* soft and hard lifetime */
+	struct kern_sa *out_k;	/* outbound SA held back (responder of a
+				 * rekey, until the old SA is deleted) */
 };
 
 struct ike_vpn {
@@ -125,8 +157,20 @@ struct ike_sa {
 	int have_resp;
 
 	uint64_t created_ms, established_ms, last_rx_ms, expire_at;
+	uint64_t rekey_at;	/* IKE SA rekey due; UINT64_MAX never */
+	uint8_t builder;	/* initiator of IKE_AUTH, or of the SA this
+				 * one was rekeyed from: builds the flows */
+	/* IKE SA rekeying (RFC 7296 1.3.2, 2.8.2): the old SA knows the
+	 * new one of its own request and the one the peer's request made;
+	 * a new SA knows its old one.  Cleared when either is freed. */
+	struct ike_sa *parent, *rekey_new, *rekey_peer;
+	const struct cr_alg *rekey_dh;	/* group the peer asked for */
+	uint8_t lo[IKD_NONCE_LEN];	/* as child_sa.lo, for a rekeyed SA */
+	uint8_t lo_len;
+	uint8_t msgid_noted;	/* message-ID rekey already asked for */
+	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
 	int n_children;
-	struct child_sa child[CFG_FLOWS_MAX];
+	struct child_sa child[IKD_CHILD_SLOTS];
 };
 
 struct ike_engine {
@@ -148,7 +192,7 @@ struct ike_engine {
 	uint8_t tx[IKD_MSG_MAX];
 	uint8_t inner[IKD_MSG_MAX];
 	struct pld_set in_set;
-	struct ike_child_info info_children[CFG_FLOWS_MAX];
+	struct ike_child_info info_children[IKD_CHILD_SLOTS];
 };
 
 /* ---- proposals (core/ike_prop.c) ---- */

@@ -71,6 +71,32 @@ put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* Orders nonces for RFC 7296 2.8.1/2.8.2: bytes, then length. */
+static int
+nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	if (c != 0) {
+		return c;
+	}
+	return al < bl ? -1 : al > bl;
+}
+
+/* Keeps the lower of an exchange's two nonces (first IKD_NONCE_LEN bytes,
+ * the same on both ends). */
+static void
+lo_set(uint8_t *lo, uint8_t *lo_len, const uint8_t *a, size_t al,
+    const uint8_t *b, size_t bl)
+{
+	if (nonce_cmp(b, bl, a, al) < 0) {
+		a = b;
+		al = bl;
+	}
+	*lo_len = (uint8_t)(al < IKD_NONCE_LEN ? al : IKD_NONCE_LEN);
+	memcpy(lo, a, *lo_len);
+}
+
 static const struct pld_notify *
 first_error(const struct pld_set *set)
 {
@@ -289,8 +315,11 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 static void
 child_fail(struct ike_sa *sa, int idx)
 {
+	int8_t flow = sa->child[idx].flow;
+
 	ike_child_remove(sa, idx);
 	sa->child[idx].state = CHILD_FAILED;
+	sa->child[idx].flow = flow;
 }
 
 /* Records what was negotiated for a CHILD SA (either role). */
@@ -334,13 +363,13 @@ child_alloc_spi(struct ike_sa *sa, int idx)
 	return 0;
 }
 
-/* Writes SA offer + TSi + TSr for flow idx (our inbound SPI allocated). */
+/* Writes SA offer [+ Ni KEi] + TSi + TSr for the child in slot idx: our
+ * inbound SPI allocated, the selectors to offer in its ts_l/ts_r. */
 static void
 child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke)
 {
 	const struct cfg_vpn *c = sa->vpn->cfg;
 	struct child_sa *ch = &sa->child[idx];
-	struct ts_range tl, tr;
 	uint8_t spi[4];
 
 	put_be32(spi, ch->spi_in);
@@ -355,10 +384,8 @@ child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke)
 			pld_put_ke(pw, ch->dh->id, pub, plen);
 		}
 	}
-	flow_ts(&c->flows[idx].local, &tl);
-	flow_ts(&c->flows[idx].remote, &tr);
-	pld_put_ts(pw, IKEV2_PL_TSI, &tl, 1);
-	pld_put_ts(pw, IKEV2_PL_TSR, &tr, 1);
+	pld_put_ts(pw, IKEV2_PL_TSI, &ch->ts_l, 1);
+	pld_put_ts(pw, IKEV2_PL_TSR, &ch->ts_r, 1);
 }
 
 /*
@@ -395,15 +422,113 @@ child_pick_flow(const struct ike_sa *sa, const struct pld_set *in,
 	return -1;
 }
 
+/* A free CHILD SA slot, searched from the top so that the low ones stay
+ * for the flows of their index; -1 when full. */
+static int
+free_slot(const struct ike_sa *sa)
+{
+	for (int i = IKD_CHILD_SLOTS - 1; i >= 0; i--) {
+		if (sa->child[i].state == CHILD_NONE &&
+		    sa->child[i].dh == NULL) {
+			return i;
+		}
+	}
+	for (int i = IKD_CHILD_SLOTS - 1; i >= 0; i--) {
+		if (sa->child[i].state == CHILD_NONE) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+static int
+child_by_spi_in(const struct ike_sa *sa, uint32_t spi)
+{
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].spi_in == spi) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Another CHILD SA made by a rekey of the same SA (by_peer: made by the
+ * peer's request, or by ours), any state but NONE; -1 if none. */
+static int
+child_sibling(const struct ike_sa *sa, int idx, int by_peer)
+{
+	const struct child_sa *ch = &sa->child[idx];
+
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *o = &sa->child[i];
+
+		if (i != idx && o->state != CHILD_NONE &&
+		    o->state != CHILD_FAILED && o->by_peer == by_peer &&
+		    o->rekey_of_in == ch->rekey_of_in) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Two CHILD SAs made by colliding rekeys of one SA are both installed:
+ * the one whose exchange holds the lowest of the four nonces is redundant
+ * and is deleted by the end that initiated it (RFC 7296 2.8.1).  Both ends
+ * see the same nonces, so both agree on which stays.
+ */
+/* A CHILD SA lost a collision: so do the rekeys of it made meanwhile;
+ * each is deleted by the end that made it. */
+static void
+child_redundant(struct ike_sa *sa, int idx, int depth)
+{
+	struct child_sa *x = &sa->child[idx];
+
+	x->rekeyed = 1;
+	x->redundant = 1;
+	if (!x->by_peer && !x->del) {
+		x->del = 1;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS && depth < 4; i++) {
+		if (i != idx && sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].rekey_of_in == x->spi_in &&
+		    !sa->child[i].redundant) {
+			child_redundant(sa, i, depth + 1);
+		}
+	}
+}
+
+static void
+child_collision(struct ike_sa *sa, int ours, int theirs)
+{
+	struct child_sa *a = &sa->child[ours], *b = &sa->child[theirs];
+
+	if (nonce_cmp(a->lo, a->lo_len, b->lo, b->lo_len) < 0) {
+		ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA "
+		    "rekey: ours (spi 0x%08x) has the lowest nonce, deleting "
+		    "it, keeping spi 0x%08x", a->spi_in, b->spi_in);
+		child_redundant(sa, ours, 0);
+	} else {
+		ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA "
+		    "rekey: keeping ours (spi 0x%08x), the peer deletes spi "
+		    "0x%08x", a->spi_in, b->spi_in);
+		child_redundant(sa, theirs, 0);
+	}
+}
+
 /*
  * Responder side of a CHILD SA, in IKE_AUTH (ni/nr: the IKE_SA_INIT
  * nonces, no KE) or CREATE_CHILD_SA (their nonce in the request, ours
- * fresh, KE when PFS).  Writes the answer payloads into pw: SA [Nr KEr]
- * TSi TSr, or one error notify.
+ * fresh, KE when PFS).  old: the CHILD SA a REKEY_SA request replaces (the
+ * new one takes its selectors, reqid and flow); tomb: old is not that SA,
+ * already deleted, but our own rekey of it, whose rekey_of says which.
+ * Writes the answer payloads into pw: SA [Nr KEr] TSi TSr, or one error
+ * notify.  Returns the new CHILD SA's slot, or -1.
  */
-static void
+static int
 child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
-    int create)
+    int create, const struct child_sa *old, int tomb)
 {
 	struct ike_engine *eng = sa->eng;
 	const struct cfg_vpn *c = sa->vpn->cfg;
@@ -412,13 +537,13 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	struct cr_child_keys keys;
 	uint8_t gir[CR_DH_SHARED_MAX], pub[CR_DH_PUB_MAX], nr[IKD_NONCE_LEN];
 	size_t glen = 0, plen = 0;
-	struct child_sa *ch;
+	struct child_sa *ch, prev = { 0 };
 	uint8_t spi[4];
 	int f, rc;
 
 	if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_TSI) ||
 	    !PLD_HAS(in, IKEV2_PL_TSR)) {
-		return;	/* IKE_AUTH without a CHILD SA (RFC 6023) */
+		return -1;	/* IKE_AUTH without a CHILD SA (RFC 6023) */
 	}
 	if (prop_select(&in->sa, &c->childsa, IKEV2_PROTO_ESP,
 	    create ? -1 : 0, &pc) != 0) {
@@ -427,10 +552,17 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		eng->st.no_proposal++;
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN,
 		    NULL, 0);
-		return;
+		return -1;
 	}
-	f = child_pick_flow(sa, in, &tl, &tr);
-	if (f < 0) {
+	if (old) {
+		prev = *old;	/* old's slot may be reused below */
+		tl = prev.ts_l;
+		tr = prev.ts_r;
+		f = prev.flow;
+	} else {
+		f = child_pick_flow(sa, in, &tl, &tr);
+	}
+	if (f < 0 && old == NULL) {
 		char a[64] = "?", b[64] = "?";
 
 		if (in->tsi.n) {
@@ -444,7 +576,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		    "%s, no configured flow overlaps)", b, a);
 		eng->st.ts_unacceptable++;
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TS_UNACCEPTABLE, NULL, 0);
-		return;
+		return -1;
 	}
 	if (create && pc.dh && (!PLD_HAS(in, IKEV2_PL_KE) ||
 	    in->ke.group != pc.dh->id)) {
@@ -452,44 +584,59 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 
 		eng->st.invalid_ke++;
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
-		return;
+		return -1;
 	}
-	/* A slot: the one holding these very selectors (the peer builds
-	 * them again: a rekey without REKEY_SA, or a peer that lost them;
-	 * the new pair replaces the old), else a free one.  Several of the
-	 * peer's narrower flows may fall in one of ours (RFC 7296 2.9). */
+	/* A slot.  Without REKEY_SA, the one holding these very selectors
+	 * (a peer that lost them builds them again: the new pair replaces
+	 * the old), else a free one.  Several of the peer's narrower flows
+	 * may fall in one of ours (RFC 7296 2.9). */
 	{
 		int slot = -1;
 
-		for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+		for (int i = 0; i < IKD_CHILD_SLOTS && old == NULL; i++) {
 			const struct child_sa *o = &sa->child[i];
 
-			if (o->state == CHILD_INSTALLED &&
-			    memcmp(&o->ts_l, &tl, sizeof(tl)) == 0 &&
+			if (o->state == CHILD_INSTALLED && !o->rekeyed &&
+			    !o->del && memcmp(&o->ts_l, &tl, sizeof(tl)) == 0 &&
 			    memcmp(&o->ts_r, &tr, sizeof(tr)) == 0) {
 				ike_child_remove(sa, i);
 				slot = i;
 				break;
 			}
 		}
-		for (int i = 0; i < CFG_FLOWS_MAX && slot < 0; i++) {
+		for (int i = 0; i < IKD_CHILD_SLOTS && slot < 0 &&
+		    old == NULL; i++) {
 			if (sa->child[i].state == CHILD_NONE) {
 				slot = i;
 			}
 		}
+		if (old) {
+			slot = free_slot(sa);
+		}
 		if (slot < 0) {
 			pld_put_notify(pw, 0, NULL, 0,
 			    IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
-			return;
+			return -1;
+		}
+		if (child_alloc_spi(sa, slot) != 0) {
+			pld_put_notify(pw, 0, NULL, 0,
+			    IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+			return -1;
+		}
+		ch = &sa->child[slot];
+		ch->flow = (int8_t)f;
+		ch->by_peer = 1;
+		ch->pfs = c->childsa.n_dh ? c->childsa.dh[0] : NULL;
+		if (old) {
+			ch->reqid = prev.reqid;
+			ch->rekey_of_in = tomb ? prev.rekey_of_in :
+			    prev.spi_in;
+			ch->rekey_of_out = tomb ? prev.rekey_of_out :
+			    prev.spi_out;
+			ch->pfs = prev.pfs;
 		}
 		f = slot;
 	}
-	if (child_alloc_spi(sa, f) != 0) {
-		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
-		    NULL, 0);
-		return;
-	}
-	ch = &sa->child[f];
 	child_take(ch, &pc, create, &tl, &tr);
 	rc = 0;
 	if (create) {
@@ -507,6 +654,8 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 			    glen ? gir : NULL, glen, in->nonce.p,
 			    in->nonce.len, nr, sizeof(nr), &keys);
 		}
+		lo_set(ch->lo, &ch->lo_len, in->nonce.p, in->nonce.len, nr,
+		    sizeof(nr));
 	} else {
 		rc = cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
 		    ch->enc, ch->integ, NULL, 0, sa->ni, sa->ni_len, sa->nr,
@@ -519,7 +668,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		ike_child_remove(sa, f);
 		pld_put_notify(pw, 0, NULL, 0, rc == -EBADMSG ?
 		    IKEV2_N_INVALID_SYNTAX : IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
-		return;
+		return -1;
 	}
 	pc.dh = ch->dh;
 	pc.prf = NULL;
@@ -538,11 +687,94 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	(void)ike_child_install(sa, f, &keys);
 	cr_child_keys_wipe(&keys);
 	cr_dh_wipe(&ch->dhc);
+	return f;
+}
+
+/* Our rekey of a CHILD SA was refused: the new one goes, the old one is
+ * tried again later (RFC 7296 2.25: TEMPORARY_FAILURE means soon). */
+static void
+child_rekey_failed(struct ike_sa *sa, int idx, uint16_t type)
+{
+	struct ike_engine *eng = sa->eng;
+	int old = child_by_spi_in(sa, sa->child[idx].rekey_of_in);
+	uint64_t wait = type == IKEV2_N_TEMPORARY_FAILURE ?
+	    IKD_TEMPFAIL_MIN_MS + ike_jitter(IKD_TEMPFAIL_MAX_MS -
+	    IKD_TEMPFAIL_MIN_MS, 0, 100) : IKD_REKEY_RETRY_MS;
+
+	ike_log(eng, type == IKEV2_N_TEMPORARY_FAILURE ? IKE_LOG_INFO :
+	    IKE_LOG_WARN, sa, "CHILD SA rekey of spi 0x%08x refused by "
+	    "peer: %s", sa->child[idx].rekey_of_in, ikev2_notify_name(type));
+	ike_child_remove(sa, idx);
+	if (old < 0) {
+		return;
+	}
+	if (type == IKEV2_N_CHILD_SA_NOT_FOUND) {
+		/* the peer has no such SA: ours carries nothing */
+		ike_child_remove(sa, old);
+	} else if (!sa->child[old].rekeyed && !sa->child[old].del) {
+		sa->child[old].rekey_at = eng->now + wait;
+	}
+}
+
+/* Our rekey of a CHILD SA is installed: the old one is deleted by us, as
+ * the initiator (RFC 7296 2.8), unless a colliding rekey decides. */
+static void
+child_rekey_done(struct ike_sa *sa, int idx)
+{
+	struct child_sa *ch = &sa->child[idx];
+	int old = child_by_spi_in(sa, ch->rekey_of_in);
+	int sib = child_sibling(sa, idx, 1);
+
+	if (old >= 0 && sa->child[old].redundant) {
+		/* what we rekeyed lost a collision meanwhile: so does this
+		 * rekey of it, the flow stays with the winner */
+		ike_log(sa->eng, IKE_LOG_INFO, sa, "CHILD SA spi 0x%08x "
+		    "replaces one that lost a simultaneous rekey, deleting it",
+		    ch->spi_in);
+		ch->rekeyed = ch->redundant = 1;
+		ch->del = 1;
+		if (!sa->child[old].del) {
+			sa->child[old].del = 1;
+		}
+		return;
+	}
+	if (old >= 0) {
+		sa->child[old].rekeyed = 1;
+		if (!sa->child[old].del) {
+			sa->child[old].del = 1;
+		}
+	}
+	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
+		child_collision(sa, idx, sib);
+		return;
+	}
+	if (old >= 0) {
+		return;
+	}
+	/* The old SA went while our answer was on its way (a lossy link):
+	 * the peer rekeyed and deleted it, and the SA it made is gone too,
+	 * rekeyed again.  If that chain still carries the flow, the peer
+	 * kept its own when it answered us (had it kept ours, it would have
+	 * deleted its own and not rekeyed it): ours is the redundant one. */
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *o = &sa->child[i];
+
+		if (i != idx && o->state == CHILD_INSTALLED &&
+		    o->reqid == ch->reqid && !o->rekeyed && !o->del) {
+			ike_log(sa->eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x: the SA it rekeyed is gone and spi 0x%08x "
+			    "carries the flow, deleting it", ch->spi_in,
+			    o->spi_in);
+			ch->rekeyed = 1;
+			ch->del = 1;
+			return;
+		}
+	}
 }
 
 /*
- * Initiator: the answer to our CHILD SA request for flow idx, in IKE_AUTH
- * (create 0) or CREATE_CHILD_SA.
+ * Initiator: the answer to our CHILD SA request for slot idx, in IKE_AUTH
+ * (create 0) or CREATE_CHILD_SA (a new flow, or a rekey).
  */
 static void
 child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
@@ -556,7 +788,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	struct ts_range tl, tr, ml, mr;
 	uint8_t gir[CR_DH_SHARED_MAX];
 	size_t glen = 0;
-	int rc;
+	int rc, flow = ch->flow;
 
 	if (err) {
 		if (create && err->type == IKEV2_N_INVALID_KE_PAYLOAD &&
@@ -566,21 +798,46 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 			const struct cr_alg *a = cr_alg_by_id(CR_DH, g, 0);
 
 			for (unsigned i = 0; a && i < c->childsa.n_dh; i++) {
-				if (c->childsa.dh[i] == a && a != ch->dh) {
-					ike_log(eng, IKE_LOG_INFO, sa,
-					    "peer asks for PFS group %s",
-					    a->name);
-					eng->st.invalid_ke++;
-					ike_child_remove(sa, idx);
-					sa->child[idx].dh = a;
-					sa->child[idx].state = CHILD_NONE;
-					return;	/* next tick retries */
+				int old = child_by_spi_in(sa, ch->rekey_of_in);
+
+				if (c->childsa.dh[i] != a || a == ch->dh) {
+					continue;
 				}
+				ike_log(eng, IKE_LOG_INFO, sa,
+				    "peer asks for PFS group %s", a->name);
+				eng->st.invalid_ke++;
+				if (ch->rekey_of_in) {
+					ike_child_remove(sa, idx);
+					if (old >= 0) {
+						sa->child[old].pfs = a;
+						sa->child[old].rekey_at =
+						    eng->now;
+					}
+					return;
+				}
+				ike_child_remove(sa, idx);
+				sa->child[idx].dh = a;
+				sa->child[idx].state = CHILD_NONE;
+				return;	/* next tick retries */
 			}
+		}
+		if (ch->rekey_of_in) {
+			child_rekey_failed(sa, idx, err->type);
+			return;
+		}
+		if (err->type == IKEV2_N_TEMPORARY_FAILURE) {
+			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA for flow %d: "
+			    "peer answered TEMPORARY_FAILURE, retrying",
+			    flow + 1);
+			ike_child_remove(sa, idx);
+			sa->build_at = eng->now + IKD_TEMPFAIL_MIN_MS +
+			    ike_jitter(IKD_TEMPFAIL_MAX_MS -
+			    IKD_TEMPFAIL_MIN_MS, 0, 100);
+			return;
 		}
 		count_failure(eng, err->type);
 		ike_log(eng, IKE_LOG_WARN, sa,
-		    "CHILD SA for flow %d refused by peer: %s", idx + 1,
+		    "CHILD SA for flow %d refused by peer: %s", flow + 1,
 		    ikev2_notify_name(err->type));
 		child_fail(sa, idx);
 		return;
@@ -594,20 +851,28 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	    in->ke.group != pc.dh->id))))) {
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: the peer's answer is not what we "
-		    "offered", idx + 1);
-		child_fail(sa, idx);
+		    "offered", flow + 1);
+		if (ch->rekey_of_in) {
+			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
+		} else {
+			child_fail(sa, idx);
+		}
 		return;
 	}
 	/* The answer's selectors must lie within what we proposed. */
-	flow_ts(&c->flows[idx].local, &ml);
-	flow_ts(&c->flows[idx].remote, &mr);
+	ml = ch->ts_l;
+	mr = ch->ts_r;
 	if (!in->tsi.usable[0] || !in->tsr.usable[0] ||
 	    ts_narrow(&in->tsi.ts[0], &ml, &tl) != 0 ||
 	    ts_narrow(&in->tsr.ts[0], &mr, &tr) != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: peer answered selectors outside "
-		    "ours", idx + 1);
-		child_fail(sa, idx);
+		    "ours", flow + 1);
+		if (ch->rekey_of_in) {
+			child_rekey_failed(sa, idx, IKEV2_N_TS_UNACCEPTABLE);
+		} else {
+			child_fail(sa, idx);
+		}
 		return;
 	}
 	child_take(ch, &pc, create, &tl, &tr);
@@ -629,60 +894,269 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	cr_dh_wipe(&ch->dhc);
 	if (rc != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
-		    idx + 1, rc == -EBADMSG ? "bad KE payload" :
+		    flow + 1, rc == -EBADMSG ? "bad KE payload" :
 		    strerror(-rc));
-		child_fail(sa, idx);
+		if (ch->rekey_of_in) {
+			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
+		} else {
+			child_fail(sa, idx);
+		}
 		return;
+	}
+	if (create) {
+		lo_set(ch->lo, &ch->lo_len, ch->nonce, IKD_NONCE_LEN,
+		    in->nonce.p, in->nonce.len);
 	}
 	(void)ike_child_install(sa, idx, &keys);
 	cr_child_keys_wipe(&keys);
+	if (ch->rekey_of_in) {
+		child_rekey_done(sa, idx);
+	}
 }
 
-/* see ike_xchg.h */
-void
-ike_xchg_next_child(struct ike_sa *sa)
+/* Sends CREATE_CHILD_SA for the child in slot idx (SPI, selectors, flow,
+ * group and any REKEY_SA set up by the caller). */
+static int
+child_send(struct ike_sa *sa, int idx)
 {
 	struct ike_engine *eng = sa->eng;
-	const struct cfg_vpn *c = sa->vpn->cfg;
+	struct child_sa *ch = &sa->child[idx];
 	struct pld_wr pw;
+	uint8_t spi[4];
 	size_t len;
-	int idx = -1;
 
-	if (!sa->initiator) {
-		return;	/* the initiator of an IKE SA builds its flows */
-	}
-	for (size_t f = 0; f < c->n_flows; f++) {
-		if (sa->child[f].state == CHILD_NONE) {
-			idx = (int)f;
-			break;
-		}
-	}
-	if (idx < 0) {
-		return;
-	}
-	{
-		const struct cr_alg *dh = sa->child[idx].dh;
-
-		if (child_alloc_spi(sa, idx) != 0) {
-			sa->child[idx].state = CHILD_FAILED;
-			return;
-		}
-		sa->child[idx].dh = dh ? dh :
-		    (c->childsa.n_dh ? c->childsa.dh[0] : NULL);
-	}
-	if (cr_rand(sa->child[idx].nonce, IKD_NONCE_LEN) != 0) {
-		ike_child_remove(sa, idx);
-		return;
+	if (cr_rand(ch->nonce, IKD_NONCE_LEN) != 0) {
+		return -EIO;
 	}
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	if (ch->rekey_of_in) {
+		/* RFC 7296 1.3.3: the SPI we receive the old SA on */
+		put_be32(spi, ch->rekey_of_in);
+		pld_put_notify(&pw, IKEV2_PROTO_ESP, spi, 4, IKEV2_N_REKEY_SA,
+		    NULL, 0);
+	}
 	child_offer(sa, idx, &pw, 1);
 	if (ike_build(sa, IKEV2_EXCH_CREATE_CHILD_SA, 0, sa->msgid_out, &pw,
 	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_CREATE_CHILD_SA,
 	    X_CHILD, len) != 0) {
-		child_fail(sa, idx);
-		return;
+		return -ENOMEM;
 	}
 	sa->xchg_child = idx;
+	return 0;
+}
+
+/* The first configured flow that no CHILD SA of sa carries (or failed);
+ * -1 if none, or if building flows is the peer's job. */
+static int
+uncovered_flow(const struct ike_sa *sa)
+{
+	const struct cfg_vpn *c = sa->vpn->cfg;
+
+	if (!sa->builder) {
+		return -1;	/* the initiator of an IKE SA builds its flows */
+	}
+	for (size_t f = 0; f < c->n_flows; f++) {
+		int covered = 0;
+
+		for (int i = 0; i < IKD_CHILD_SLOTS && !covered; i++) {
+			covered = sa->child[i].state != CHILD_NONE &&
+			    sa->child[i].flow == (int)f;
+		}
+		if (!covered) {
+			return (int)f;
+		}
+	}
+	return -1;
+}
+
+static void
+child_create(struct ike_sa *sa, int flow)
+{
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	int idx = sa->child[flow].state == CHILD_NONE ? flow : free_slot(sa);
+	const struct cr_alg *dh;
+	struct child_sa *ch;
+
+	if (idx < 0) {
+		sa->build_at = sa->eng->now + IKD_REKEY_RETRY_MS;
+		return;
+	}
+	dh = sa->child[idx].dh;
+	if (child_alloc_spi(sa, idx) != 0) {
+		sa->child[idx].state = CHILD_FAILED;
+		sa->child[idx].flow = (int8_t)flow;
+		return;
+	}
+	ch = &sa->child[idx];
+	ch->flow = (int8_t)flow;
+	ch->dh = dh ? dh : (c->childsa.n_dh ? c->childsa.dh[0] : NULL);
+	ch->pfs = c->childsa.n_dh ? c->childsa.dh[0] : NULL;
+	flow_ts(&c->flows[flow].local, &ch->ts_l);
+	flow_ts(&c->flows[flow].remote, &ch->ts_r);
+	if (child_send(sa, idx) != 0) {
+		child_fail(sa, idx);
+		sa->child[idx].flow = (int8_t)flow;
+	}
+}
+
+static void
+child_rekey_start(struct ike_sa *sa, int old)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *o = &sa->child[old], *ch;
+	int idx = free_slot(sa);
+
+	if (idx < 0 || child_alloc_spi(sa, idx) != 0) {
+		o->rekey_at = eng->now + IKD_REKEY_RETRY_MS;
+		return;
+	}
+	ch = &sa->child[idx];
+	ch->flow = o->flow;
+	ch->reqid = o->reqid;
+	ch->dh = o->pfs;
+	ch->pfs = o->pfs;
+	ch->rekey_of_in = o->spi_in;
+	ch->rekey_of_out = o->spi_out;
+	ch->ts_l = o->ts_l;
+	ch->ts_r = o->ts_r;
+	ike_log(eng, IKE_LOG_INFO, sa, "rekeying CHILD SA spi in 0x%08x out "
+	    "0x%08x", o->spi_in, o->spi_out);
+	if (child_send(sa, idx) != 0) {
+		ike_child_remove(sa, idx);
+		o->rekey_at = eng->now + IKD_REKEY_RETRY_MS;
+	}
+}
+
+/* One INFORMATIONAL with a DELETE for every CHILD SA marked del 1. */
+static void
+child_send_delete(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	uint8_t spis[4 * IKD_CHILD_SLOTS];
+	size_t n = 0, len;
+	struct pld_wr pw;
+
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		struct child_sa *ch = &sa->child[i];
+
+		if (ch->state == CHILD_INSTALLED && ch->del == 1) {
+			put_be32(spis + 4 * n++, ch->spi_in);
+			ch->del = 2;
+			ike_log(eng, IKE_LOG_DEBUG, sa, "sending DELETE for "
+			    "CHILD SA spi in 0x%08x out 0x%08x", ch->spi_in,
+			    ch->spi_out);
+		} else if (ch->del == 1) {
+			ch->del = 0;
+		}
+	}
+	if (n == 0) {
+		return;
+	}
+	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	pld_put_delete(&pw, IKEV2_PROTO_ESP, 4, spis, n);
+	if (ike_build(sa, IKEV2_EXCH_INFORMATIONAL, 0, sa->msgid_out, &pw,
+	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_INFORMATIONAL,
+	    X_DELETE_CHILD, len) != 0) {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			if (sa->child[i].del == 2) {
+				ike_child_remove(sa, i);
+			}
+		}
+	}
+}
+
+static void ike_rekey_start(struct ike_sa *sa);
+
+static int
+msgid_low(const struct ike_sa *sa)
+{
+	return !sa->msgid_noted && (sa->msgid_out >= IKD_MSGID_REKEY ||
+	    sa->msgid_in >= IKD_MSGID_REKEY);
+}
+
+/* see ike_xchg.h */
+uint64_t
+ike_xchg_work_due(const struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX, now = sa->eng->now;
+
+	if (sa->state != SA_ESTABLISHED || sa->req != NULL ||
+	    sa->vpn == NULL) {
+		return UINT64_MAX;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].del == 1) {
+			return now;
+		}
+	}
+	if (sa->vpn->sa != sa) {
+		return UINT64_MAX;
+	}
+	if (msgid_low(sa)) {
+		return now;
+	}
+	if (sa->rekey_at < t) {
+		t = sa->rekey_at;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *ch = &sa->child[i];
+
+		if (ch->state == CHILD_INSTALLED && !ch->rekeyed &&
+		    !ch->del && ch->rekey_at < t) {
+			t = ch->rekey_at;
+		}
+	}
+	if (uncovered_flow(sa) >= 0 && sa->build_at < t) {
+		t = sa->build_at;
+	}
+	return t;
+}
+
+/* see ike_xchg.h */
+void
+ike_xchg_kick(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	uint64_t now = eng->now;
+	int f;
+
+	if (sa->state != SA_ESTABLISHED || sa->req != NULL ||
+	    sa->vpn == NULL) {
+		return;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].del == 1) {
+			child_send_delete(sa);
+			return;
+		}
+	}
+	if (sa->vpn->sa != sa) {
+		return;
+	}
+	if (msgid_low(sa)) {
+		ike_log(eng, IKE_LOG_INFO, sa, "message IDs nearly exhausted "
+		    "(out %u, in %u): rekeying the IKE SA", sa->msgid_out,
+		    sa->msgid_in);
+		sa->msgid_noted = 1;
+		sa->rekey_at = now;
+	}
+	if (sa->rekey_at <= now) {
+		ike_rekey_start(sa);
+		return;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *ch = &sa->child[i];
+
+		if (ch->state == CHILD_INSTALLED && !ch->rekeyed &&
+		    !ch->del && ch->rekey_at <= now) {
+			child_rekey_start(sa, i);
+			return;
+		}
+	}
+	f = uncovered_flow(sa);
+	if (f >= 0 && sa->build_at <= now) {
+		child_create(sa, f);
+	}
 }
 
 /* ---- IKE_SA_INIT ---- */
@@ -935,6 +1409,10 @@ send_auth(struct ike_sa *sa)
 	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
 	sa->xchg_child = -1;
 	if (c->n_flows > 0 && child_alloc_spi(sa, 0) == 0) {
+		sa->child[0].flow = 0;
+		flow_ts(&c->flows[0].local, &sa->child[0].ts_l);
+		flow_ts(&c->flows[0].remote, &sa->child[0].ts_r);
+		sa->child[0].pfs = c->childsa.n_dh ? c->childsa.dh[0] : NULL;
 		child_offer(sa, 0, &pw, 0);
 		sa->xchg_child = 0;
 	}
@@ -980,9 +1458,9 @@ auth_ok(const struct ike_sa *sa, int of_init, const struct pld_set *in)
  * wins.  Of two IKE SAs that both ends may complete (established, or our
  * own IKE_AUTH request in flight), the one with the lower initiator SPI
  * stays: both ends know both SPIs, so both keep the same one.  Returns 1
- * if sa is the VPN's IKE SA now.  initial_contact: the peer restarted
- * (RFC 7296 2.4), so SAs established before this one was begun are gone
- * on its side and are removed here whatever their SPI.
+ * if sa is the VPN's IKE SA now.  SAs established before this one was
+ * begun are gone on the peer's side and are replaced whatever their SPI;
+ * with initial_contact (the peer restarted, RFC 7296 2.4) silently.
  */
 static int
 claim_vpn(struct ike_sa *sa, int initial_contact)
@@ -998,7 +1476,11 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 		if (o == sa || o->vpn != v) {
 			continue;
 		}
-		stale = initial_contact && o->state == SA_ESTABLISHED &&
+		/* Up before this one was even begun: the peer, which
+		 * authenticated a new IKE SA, no longer has it (it
+		 * restarted, or gave up on it over a lossy link).  Only
+		 * SAs begun at the same time race on their SPIs. */
+		stale = o->state == SA_ESTABLISHED &&
 		    o->established_ms < sa->created_ms;
 		if (!stale && (o->state == SA_ESTABLISHED ||
 		    (o->state == SA_AUTH_SENT && o->initiator)) &&
@@ -1009,8 +1491,10 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 			ike_log(eng, IKE_LOG_INFO, o, "replaced by IKE SA "
 			    "%02x%02x%02x%02x...: %s", sa->spi_i[0],
 			    sa->spi_i[1], sa->spi_i[2], sa->spi_i[3],
-			    stale ? "peer sent INITIAL_CONTACT" : "duplicate");
-			if (!stale) {
+			    stale && initial_contact ?
+			    "peer sent INITIAL_CONTACT" : stale ?
+			    "the peer started a new one" : "duplicate");
+			if (!initial_contact) {
 				ike_xchg_delete_now(o);
 			}
 			ike_sa_free(o);
@@ -1026,6 +1510,20 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 	return 1;
 }
 
+/* When to rekey an IKE SA: a random 85-95% of ikelifetime (iked's 85%,
+ * spread so that both ends do not always start together). */
+static uint64_t
+ike_rekey_time(const struct ike_sa *sa)
+{
+	uint32_t life = sa->vpn ? sa->vpn->cfg->ikelifetime : 0;
+
+	if (life == 0) {
+		return UINT64_MAX;
+	}
+	return sa->eng->now + ike_jitter((uint64_t)life * 1000,
+	    IKD_SOFT_MIN_PCT, IKD_SOFT_MAX_PCT);
+}
+
 static void
 established(struct ike_sa *sa)
 {
@@ -1037,6 +1535,8 @@ established(struct ike_sa *sa)
 	}
 	sa->state = SA_ESTABLISHED;
 	sa->established_ms = eng->now;
+	sa->builder = sa->initiator;
+	sa->rekey_at = ike_rekey_time(sa);
 	sa->up = 1;
 	eng->st.ike_sas++;
 	free(sa->init_req);
@@ -1059,7 +1559,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	size_t idl, len;
 	struct pld_wr pw;
 	char where[200];
-	int ic;
+	int ic, claimed;
 
 	if (open_sk(sa, m) != 0) {
 		if (in->err.notify) {
@@ -1083,18 +1583,21 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 		return;
 	}
 	ic = pld_find_notify(in, IKEV2_N_INITIAL_CONTACT) != NULL;
-	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
 	idl = id_body(&c->srcid, idb);
-	pld_put_id(&pw, IKEV2_PL_IDR, c->srcid.type, c->srcid.data,
-	    c->srcid.len);
 	if (psk_auth(sa, 0, idb, idl, auth) != 0) {
 		ike_sa_free(sa);
 		return;
 	}
-	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
+	/* Before the answer is built: replacing another IKE SA sends a
+	 * DELETE through the same scratch buffers. */
 	established(sa);
-	if (claim_vpn(sa, ic)) {
-		child_respond(sa, in, &pw, 0);
+	claimed = claim_vpn(sa, ic);
+	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	pld_put_id(&pw, IKEV2_PL_IDR, c->srcid.type, c->srcid.data,
+	    c->srcid.len);
+	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
+	if (claimed) {
+		(void)child_respond(sa, in, &pw, 0, NULL, 0);
 	} else if (PLD_HAS(in, IKEV2_PL_SA)) {
 		pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_NO_ADDITIONAL_SAS,
 		    NULL, 0);
@@ -1270,7 +1773,317 @@ auth_answer(struct ike_sa *sa, const struct msg *m)
 	if (sa->xchg_child >= 0) {
 		child_answer(sa, sa->xchg_child, in, 0);
 	}
-	ike_xchg_next_child(sa);
+	ike_xchg_kick(sa);
+}
+
+/* ---- IKE SA rekeying (RFC 7296 1.3.2, 2.18, 2.8.2) ---- */
+
+/* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), then the new keys. */
+static int
+rekey_keys(const struct ike_sa *old, struct ike_sa *nsa, const uint8_t *ke,
+    size_t ke_len)
+{
+	uint8_t gir[CR_DH_SHARED_MAX], seed[CR_PRF_MAX];
+	size_t glen = 0;
+	int rc;
+
+	rc = cr_dh_shared(&nsa->dhc, ke, ke_len, gir, &glen);
+	if (rc == 0) {
+		rc = cr_skeyseed_rekey(old->prf, old->keys.sk_d,
+		    old->keys.d_len, gir, glen, nsa->ni, nsa->ni_len, nsa->nr,
+		    nsa->nr_len, seed);
+	}
+	if (rc == 0) {
+		rc = cr_ike_keys(nsa->prf, nsa->enc,
+		    (nsa->enc->flags & CR_F_AEAD) ? NULL : nsa->integ, seed,
+		    nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, nsa->spi_i,
+		    nsa->spi_r, &nsa->keys);
+	}
+	cr_wipe(gir, sizeof(gir));
+	cr_wipe(seed, sizeof(seed));
+	cr_dh_wipe(&nsa->dhc);
+	lo_set(nsa->lo, &nsa->lo_len, nsa->ni, nsa->ni_len, nsa->nr,
+	    nsa->nr_len);
+	return rc;
+}
+
+/* A new IKE SA made by a rekey of old is up (not yet the VPN's). */
+static void
+rekey_established(struct ike_sa *old, struct ike_sa *nsa)
+{
+	struct ike_engine *eng = nsa->eng;
+
+	nsa->parent = old;
+	nsa->state = SA_ESTABLISHED;
+	nsa->established_ms = eng->now;
+	nsa->last_rx_ms = eng->now;
+	nsa->builder = old->builder;
+	nsa->rekey_at = ike_rekey_time(nsa);
+	nsa->up = 1;
+	eng->st.ike_sas++;
+	eng->st.rekeys_ike++;
+}
+
+/* The VPN moves to nsa with every CHILD SA of old, unchanged (RFC 7296
+ * 2.18); old is left to be deleted. */
+static void
+rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
+{
+	struct ike_engine *eng = old->eng;
+
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (old->child[i].state != CHILD_NONE &&
+		    nsa->child[i].state == CHILD_NONE) {
+			nsa->child[i] = old->child[i];
+			memset(&old->child[i], 0, sizeof(old->child[i]));
+		}
+	}
+	nsa->n_children += old->n_children;
+	old->n_children = 0;
+	nsa->builder = old->builder;
+	nsa->build_at = old->build_at;
+	if (old->vpn && old->vpn->sa == old) {
+		old->vpn->sa = nsa;
+	}
+	if (old->up) {
+		old->up = 0;
+		eng->st.ike_sas--;
+	}
+	old->state = SA_REKEYED;
+	old->expire_at = eng->now + IKD_OLD_IKE_MS;
+	ike_log(eng, IKE_LOG_INFO, nsa, "IKE SA rekeyed: replaces spi "
+	    "0x%02x%02x%02x%02x..., %d CHILD SAs moved", old->spi_i[0],
+	    old->spi_i[1], old->spi_i[2], old->spi_i[3], nsa->n_children);
+}
+
+static void
+ike_rekey_start(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	uint8_t pub[CR_DH_PUB_MAX];
+	size_t plen = 0, len;
+	struct pld_wr pw;
+	struct ike_sa *nsa;
+
+	sa->rekey_at = eng->now + IKD_REKEY_RETRY_MS;	/* if this fails */
+	if (c->ikesa.n_dh == 0) {
+		return;
+	}
+	nsa = ike_sa_new(eng, sa->vpn, 1, &sa->local, &sa->peer);
+	if (nsa == NULL) {
+		return;
+	}
+	nsa->state = SA_REKEYING;
+	nsa->parent = sa;
+	sa->rekey_new = nsa;
+	nsa->dh = sa->rekey_dh ? sa->rekey_dh : sa->dh;
+	nsa->ni_len = IKD_NONCE_LEN;
+	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	if (cr_rand(nsa->ni, nsa->ni_len) != 0 ||
+	    cr_dh_keygen(&nsa->dhc, nsa->dh, pub, &plen) != 0) {
+		ike_sa_free(nsa);
+		return;
+	}
+	/* RFC 7296 1.3.2: SA (with the new initiator SPI), Ni, KEi */
+	prop_put_offer(&pw, &c->ikesa, IKEV2_PROTO_IKE, nsa->spi_i, 8, 1,
+	    nsa->dh);
+	pld_put_nonce(&pw, nsa->ni, nsa->ni_len);
+	pld_put_ke(&pw, nsa->dh->id, pub, plen);
+	if (ike_build(sa, IKEV2_EXCH_CREATE_CHILD_SA, 0, sa->msgid_out, &pw,
+	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_CREATE_CHILD_SA,
+	    X_REKEY_IKE, len) != 0) {
+		ike_sa_free(nsa);
+		return;
+	}
+	ike_log(eng, IKE_LOG_INFO, sa, "rekeying IKE SA, new spi "
+	    "0x%02x%02x%02x%02x...", nsa->spi_i[0], nsa->spi_i[1],
+	    nsa->spi_i[2], nsa->spi_i[3]);
+}
+
+/* Both ends rekeyed the IKE SA at once and both new SAs are up: the one
+ * whose exchange holds the lowest nonce is deleted by its initiator, the
+ * CHILD SAs go to the other (RFC 7296 2.8.2).  ours: made by our request. */
+static void
+rekey_ike_collision(struct ike_sa *old, struct ike_sa *ours,
+    struct ike_sa *theirs)
+{
+	struct ike_engine *eng = old->eng;
+
+	if (nonce_cmp(ours->lo, ours->lo_len, theirs->lo,
+	    theirs->lo_len) < 0) {
+		ike_log(eng, IKE_LOG_INFO, old, "simultaneous IKE SA rekey: "
+		    "ours has the lowest nonce, deleting it");
+		rekey_adopt(old, theirs);
+		ike_xchg_delete_ike(ours);
+		return;
+	}
+	ike_log(eng, IKE_LOG_INFO, old, "simultaneous IKE SA rekey: keeping "
+	    "ours, the peer deletes its own");
+	rekey_adopt(old, ours);
+	ike_xchg_delete_ike(old);
+}
+
+static void
+rekey_ike_answer(struct ike_sa *sa, const struct pld_set *in)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	struct ike_sa *nsa = sa->rekey_new, *peer_new = sa->rekey_peer;
+	const struct pld_notify *err = first_error(in);
+	struct prop_choice pc;
+	uint16_t why = 0;
+
+	if (nsa == NULL) {
+		return;
+	}
+	if (err) {
+		why = err->type;
+		sa->rekey_at = eng->now + IKD_REKEY_RETRY_MS;
+		if (why == IKEV2_N_TEMPORARY_FAILURE) {
+			sa->rekey_at = eng->now + IKD_TEMPFAIL_MIN_MS +
+			    ike_jitter(IKD_TEMPFAIL_MAX_MS -
+			    IKD_TEMPFAIL_MIN_MS, 0, 100);
+		} else if (why == IKEV2_N_INVALID_KE_PAYLOAD &&
+		    err->data.len == 2) {
+			const struct cr_alg *a = cr_alg_by_id(CR_DH,
+			    (uint16_t)(err->data.p[0] << 8 | err->data.p[1]),
+			    0);
+
+			for (unsigned i = 0; a && i < c->ikesa.n_dh; i++) {
+				if (c->ikesa.dh[i] == a && a != nsa->dh) {
+					sa->rekey_dh = a;
+					sa->rekey_at = eng->now;
+				}
+			}
+		}
+	} else if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_KE) ||
+	    !PLD_HAS(in, IKEV2_PL_NONCE) ||
+	    prop_check_answer(&in->sa, &c->ikesa, IKEV2_PROTO_IKE, 1,
+	    &pc) != 0 || pc.spi_len != 8 || pc.dh != nsa->dh ||
+	    in->ke.group != nsa->dh->id ||
+	    memcmp(pc.spi, "\0\0\0\0\0\0\0\0", 8) == 0) {
+		why = IKEV2_N_INVALID_SYNTAX;
+		sa->rekey_at = eng->now + IKD_REKEY_RETRY_MS;
+	} else {
+		memcpy(nsa->spi_r, pc.spi, 8);
+		nsa->enc = pc.enc;
+		nsa->integ = pc.integ;
+		nsa->prf = pc.prf;
+		nsa->nr_len = (uint16_t)in->nonce.len;
+		memcpy(nsa->nr, in->nonce.p, nsa->nr_len);
+		if (rekey_keys(sa, nsa, in->ke.data.p, in->ke.data.len) != 0) {
+			why = IKEV2_N_INVALID_SYNTAX;
+		}
+	}
+	if (why) {
+		ike_log(eng, why == IKEV2_N_TEMPORARY_FAILURE ?
+		    IKE_LOG_INFO : IKE_LOG_WARN, sa, "IKE SA rekey refused "
+		    "by peer: %s", ikev2_notify_name(why));
+		ike_sa_free(nsa);
+		if (peer_new && peer_new->state == SA_ESTABLISHED) {
+			rekey_adopt(sa, peer_new);	/* theirs stands */
+		}
+		return;
+	}
+	sa->rekey_dh = NULL;
+	rekey_established(sa, nsa);
+	if (peer_new && peer_new->state == SA_ESTABLISHED) {
+		rekey_ike_collision(sa, nsa, peer_new);
+		return;
+	}
+	rekey_adopt(sa, nsa);
+	/* the initiator of the rekey deletes the old IKE SA (2.18) */
+	ike_xchg_delete_ike(sa);
+}
+
+/* The peer rekeys the IKE SA: answers SA, Nr, KEr into pw (or an error). */
+static void
+rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
+    struct pld_wr *pw)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	struct prop_choice pc;
+	uint8_t pub[CR_DH_PUB_MAX];
+	size_t plen = 0;
+	struct ike_sa *nsa;
+	uint16_t err = 0;
+
+	if (sa->state != SA_ESTABLISHED || sa->vpn->sa != sa ||
+	    sa->rekey_peer != NULL || (sa->req != NULL &&
+	    (sa->req_xchg == X_CHILD || sa->req_xchg == X_DELETE_CHILD))) {
+		/* RFC 7296 2.25.2: we are creating, rekeying or closing a
+		 * CHILD SA, or this SA is being replaced already */
+		ike_log(eng, IKE_LOG_INFO, sa, "peer asked to rekey the IKE "
+		    "SA while %s: TEMPORARY_FAILURE",
+		    sa->state == SA_DELETING ? "it is being deleted" :
+		    sa->state != SA_ESTABLISHED || sa->vpn->sa != sa ||
+		    sa->rekey_peer ? "it is being replaced" :
+		    "a CHILD SA exchange of ours is out");
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
+		    NULL, 0);
+		return;
+	}
+	if (prop_select(&in->sa, &c->ikesa, IKEV2_PROTO_IKE, 1, &pc) != 0) {
+		ike_log(eng, IKE_LOG_WARN, sa, "IKE SA rekey refused: no "
+		    "proposal chosen");
+		eng->st.no_proposal++;
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN,
+		    NULL, 0);
+		return;
+	}
+	if (!PLD_HAS(in, IKEV2_PL_KE) || in->ke.group != pc.dh->id) {
+		uint8_t g[2] = { (uint8_t)(pc.dh->id >> 8), (uint8_t)pc.dh->id };
+
+		eng->st.invalid_ke++;
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	if (pc.spi_len != 8 || in->nonce.len > IKEV2_NONCE_MAX ||
+	    memcmp(pc.spi, "\0\0\0\0\0\0\0\0", 8) == 0) {
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	nsa = ike_sa_new(eng, sa->vpn, 0, &sa->local, &sa->peer);
+	if (nsa == NULL) {
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
+		    NULL, 0);
+		return;
+	}
+	ike_sa_set_ispi(nsa, pc.spi);
+	nsa->enc = pc.enc;
+	nsa->integ = pc.integ;
+	nsa->prf = pc.prf;
+	nsa->dh = pc.dh;
+	nsa->ni_len = (uint16_t)in->nonce.len;
+	memcpy(nsa->ni, in->nonce.p, nsa->ni_len);
+	nsa->nr_len = IKD_NONCE_LEN;
+	if (cr_rand(nsa->nr, nsa->nr_len) != 0 ||
+	    cr_dh_keygen(&nsa->dhc, nsa->dh, pub, &plen) != 0) {
+		err = IKEV2_N_TEMPORARY_FAILURE;
+	} else if (rekey_keys(sa, nsa, in->ke.data.p, in->ke.data.len) != 0) {
+		err = IKEV2_N_INVALID_SYNTAX;
+	}
+	if (err) {
+		ike_sa_free(nsa);
+		pld_put_notify(pw, 0, NULL, 0, err, NULL, 0);
+		return;
+	}
+	memcpy(pc.spi, nsa->spi_r, 8);
+	pc.spi_len = 8;
+	prop_put_choice(pw, IKEV2_PROTO_IKE, &pc);
+	pld_put_nonce(pw, nsa->nr, nsa->nr_len);
+	pld_put_ke(pw, nsa->dh->id, pub, plen);
+	rekey_established(sa, nsa);
+	sa->rekey_peer = nsa;
+	if (sa->req != NULL && sa->req_xchg == X_REKEY_IKE && sa->rekey_new) {
+		/* ours is out too: decided when its answer comes (2.8.2) */
+		ike_log(eng, IKE_LOG_INFO, sa, "simultaneous IKE SA rekey: "
+		    "answered the peer's, waiting for ours");
+		return;
+	}
+	rekey_adopt(sa, nsa);
 }
 
 /* ---- INFORMATIONAL and CREATE_CHILD_SA ---- */
@@ -1278,7 +2091,7 @@ auth_answer(struct ike_sa *sa, const struct msg *m)
 static int
 child_by_spi_out(const struct ike_sa *sa, uint32_t spi)
 {
-	for (int i = 0; i < CFG_FLOWS_MAX; i++) {
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 		if (sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].spi_out == spi) {
 			return i;
@@ -1292,7 +2105,7 @@ info_request(struct ike_sa *sa, const struct msg *m)
 {
 	struct ike_engine *eng = sa->eng;
 	struct pld_set *in = &eng->in_set;
-	uint8_t spis[4 * CFG_FLOWS_MAX];
+	uint8_t spis[4 * IKD_CHILD_SLOTS];
 	size_t n_spis = 0, len;
 	struct pld_wr pw;
 	int delete_ike = 0;
@@ -1308,16 +2121,27 @@ info_request(struct ike_sa *sa, const struct msg *m)
 			continue;
 		}
 		for (unsigned i = 0; i < del->n_spi; i++) {
-			int c = child_by_spi_out(sa,
-			    be32(del->spis + 4 * (size_t)i));
+			uint32_t spi = be32(del->spis + 4 * (size_t)i);
+			struct ike_sa *on = sa;
+			int c = child_by_spi_out(sa, spi);
 
-			if (c >= 0 && n_spis < CFG_FLOWS_MAX) {
+			/* CHILD SAs may have moved to the rekeyed IKE SA */
+			if (c < 0 && sa->vpn && sa->vpn->sa &&
+			    sa->vpn->sa != sa) {
+				on = sa->vpn->sa;
+				c = child_by_spi_out(on, spi);
+			}
+			if (c >= 0 && n_spis < IKD_CHILD_SLOTS) {
 				put_be32(spis + 4 * n_spis++,
-				    sa->child[c].spi_in);
-				ike_log(eng, IKE_LOG_INFO, sa,
+				    on->child[c].spi_in);
+				ike_log(eng, IKE_LOG_INFO, on,
 				    "peer deleted CHILD SA spi 0x%08x",
-				    sa->child[c].spi_out);
-				ike_child_remove(sa, c);
+				    on->child[c].spi_out);
+				ike_child_remove(on, c);
+			} else if (c < 0) {
+				ike_log(eng, IKE_LOG_DEBUG, sa, "DELETE for "
+				    "unknown CHILD SA spi 0x%08x ignored",
+				    spi);
 			}
 		}
 	}
@@ -1331,8 +2155,91 @@ info_request(struct ike_sa *sa, const struct msg *m)
 	}
 	sa->msgid_in = m->hdr.msgid + 1;
 	if (delete_ike) {
+		if (sa->vpn && sa->vpn->sa == sa && sa->rekey_peer &&
+		    sa->rekey_peer->state == SA_ESTABLISHED) {
+			/* the peer's rekey won while ours was out: forget
+			 * ours (RFC 7296 2.25.2), the SAs go to the peer's */
+			rekey_adopt(sa, sa->rekey_peer);
+		}
 		ike_log(eng, IKE_LOG_INFO, sa, "IKE SA deleted by peer");
 		ike_sa_free(sa);
+	}
+}
+
+/* The CHILD SA a REKEY_SA notify names (the peer's inbound SPI, our
+ * outbound): *tomb set when it is gone but our own rekey of it is here. */
+static int
+rekey_target(const struct ike_sa *sa, uint32_t spi, int *tomb)
+{
+	int c = child_by_spi_out(sa, spi);
+
+	*tomb = 0;
+	if (c >= 0) {
+		return c;
+	}
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		const struct child_sa *o = &sa->child[i];
+
+		if (o->state == CHILD_INSTALLED && !o->by_peer &&
+		    o->rekey_of_in != 0 && o->rekey_of_out == spi) {
+			*tomb = 1;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The peer rekeys a CHILD SA (RFC 7296 1.3.3), maybe while we do too. */
+static void
+rekey_child_respond(struct ike_sa *sa, const struct pld_set *in,
+    const struct pld_notify *rn, struct pld_wr *pw)
+{
+	struct ike_engine *eng = sa->eng;
+	uint32_t spi = rn->spi.len == 4 ? be32(rn->spi.p) : 0;
+	int tomb, old = rekey_target(sa, spi, &tomb), n, theirs = -1;
+	uint32_t old_in;
+
+	if (old < 0) {
+		ike_log(eng, IKE_LOG_WARN, sa, "peer asked to rekey CHILD SA "
+		    "spi 0x%08x, which we do not have: CHILD_SA_NOT_FOUND",
+		    spi);
+		pld_put_notify(pw, IKEV2_PROTO_ESP, rn->spi.p, rn->spi.len,
+		    IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
+		return;
+	}
+	old_in = tomb ? sa->child[old].rekey_of_in : sa->child[old].spi_in;
+	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].state != CHILD_NONE && sa->child[i].by_peer &&
+		    sa->child[i].rekey_of_in == old_in) {
+			theirs = i;
+		}
+	}
+	if (theirs >= 0 || (!tomb && sa->child[old].redundant) ||
+	    (!tomb && sa->child[old].del && !sa->child[old].rekeyed)) {
+		/* RFC 7296 2.25.1: rekeyed already, or being closed */
+		ike_log(eng, IKE_LOG_INFO, sa, "peer asked to rekey CHILD SA "
+		    "spi 0x%08x while it is %s: TEMPORARY_FAILURE", spi,
+		    theirs >= 0 ? "replaced" : "being deleted");
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
+		    NULL, 0);
+		return;
+	}
+	n = child_respond(sa, in, pw, 1, &sa->child[old], tomb);
+	if (n < 0) {
+		return;
+	}
+	old = child_by_spi_in(sa, old_in);
+	if (old >= 0) {
+		sa->child[old].rekeyed = 1;	/* the peer deletes it */
+	}
+	/* ours of the same SA: installed (the late case: its answer came
+	 * before this request) decides now; still out decides later */
+	{
+		int ours = child_sibling(sa, n, 0);
+
+		if (ours >= 0 && sa->child[ours].state == CHILD_INSTALLED) {
+			child_collision(sa, ours, n);
+		}
 	}
 }
 
@@ -1341,6 +2248,7 @@ create_child_request(struct ike_sa *sa, const struct msg *m)
 {
 	struct ike_engine *eng = sa->eng;
 	struct pld_set *in = &eng->in_set;
+	const struct pld_notify *rn = pld_find_notify(in, IKEV2_N_REKEY_SA);
 	struct pld_wr pw;
 	size_t len;
 	int i;
@@ -1354,16 +2262,16 @@ create_child_request(struct ike_sa *sa, const struct msg *m)
 	if (!PLD_HAS(in, IKEV2_PL_NONCE) || !PLD_HAS(in, IKEV2_PL_SA)) {
 		pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 	} else if (i < in->sa.n_prop) {
-		/* IKE SA rekeying is not done yet: say so plainly. */
-		ike_log(eng, IKE_LOG_WARN, sa, "peer asked to rekey the IKE "
-		    "SA: not supported, answered NO_ADDITIONAL_SAS");
-		pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_NO_ADDITIONAL_SAS,
-		    NULL, 0);
-	} else if (sa->state != SA_ESTABLISHED || sa->vpn->sa != sa) {
+		rekey_ike_respond(sa, in, &pw);
+	} else if (sa->state != SA_ESTABLISHED || sa->vpn->sa != sa ||
+	    (sa->req != NULL && sa->req_xchg == X_REKEY_IKE)) {
+		/* RFC 7296 2.25.2: not while the IKE SA is being rekeyed */
 		pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE,
 		    NULL, 0);
+	} else if (rn != NULL) {
+		rekey_child_respond(sa, in, rn, &pw);
 	} else {
-		child_respond(sa, in, &pw, 1);
+		(void)child_respond(sa, in, &pw, 1, NULL, 0);
 	}
 	if (ike_build(sa, IKEV2_EXCH_CREATE_CHILD_SA, 1, m->hdr.msgid, &pw,
 	    &len) == 0) {
@@ -1385,7 +2293,8 @@ ike_xchg_request(struct ike_sa *sa, const struct msg *m)
 		}
 		return;
 	}
-	if (sa->state != SA_ESTABLISHED && sa->state != SA_DELETING) {
+	if (sa->state != SA_ESTABLISHED && sa->state != SA_DELETING &&
+	    sa->state != SA_REKEYED) {
 		return;
 	}
 	if (open_sk(sa, m) != 0) {
@@ -1436,7 +2345,16 @@ ike_xchg_response(struct ike_sa *sa, const struct msg *m)
 	switch (x) {
 	case X_CHILD:
 		child_answer(sa, sa->xchg_child, &eng->in_set, 1);
-		ike_xchg_next_child(sa);
+		break;
+	case X_DELETE_CHILD:
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			if (sa->child[i].del == 2) {
+				ike_child_remove(sa, i);
+			}
+		}
+		break;
+	case X_REKEY_IKE:
+		rekey_ike_answer(sa, &eng->in_set);
 		break;
 	case X_DELETE_IKE:
 		sa->state = SA_DEAD;
@@ -1444,6 +2362,32 @@ ike_xchg_response(struct ike_sa *sa, const struct msg *m)
 	default:
 		break;
 	}
+	ike_xchg_kick(sa);
+}
+
+/* see ike_xchg.h */
+void
+ike_xchg_delete_ike(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	struct pld_wr pw;
+	size_t len;
+
+	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
+	pld_put_delete(&pw, IKEV2_PROTO_IKE, 0, NULL, 0);
+	if (sa->req != NULL || ike_build(sa, IKEV2_EXCH_INFORMATIONAL, 0,
+	    sa->msgid_out, &pw, &len) != 0 ||
+	    ike_send_request(sa, IKEV2_EXCH_INFORMATIONAL, X_DELETE_IKE,
+	    len) != 0) {
+		sa->state = SA_DEAD;
+		return;
+	}
+	if (sa->up) {
+		sa->up = 0;
+		eng->st.ike_sas--;
+	}
+	sa->state = SA_DELETING;
+	ike_log(eng, IKE_LOG_DEBUG, sa, "sent DELETE for the IKE SA");
 }
 
 /* see ike_xchg.h */

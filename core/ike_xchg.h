@@ -19,6 +19,10 @@ struct ike_sa *ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
 void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
 void ike_sa_free(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
+/* A random lo_pct..hi_pct percent of ms. */
+uint64_t ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct);
+/* Slot of an installed CHILD SA of reqid other than except, or -1. */
+int ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except);
 void ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
 /* Builds an encrypted message around inner (NULL: empty) into eng->tx. */
 int ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
@@ -32,7 +36,12 @@ void ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
     struct kern_sa *k);
 int ike_child_install(struct ike_sa *sa, int idx,
     const struct cr_child_keys *keys);
+/* Removes a CHILD SA (kernel SAs, and the flow's policies when no other
+ * SA carries it); a rekey's successor starts sending on its own SA. */
 void ike_child_remove(struct ike_sa *sa, int idx);
+/* Installs the deferred outbound SA of the rekeys of old_spi_in (0: of
+ * every CHILD SA); one found redundant meanwhile is dropped instead. */
+void ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in);
 
 /* ike_xchg.c */
 void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
@@ -46,7 +55,13 @@ void ike_xchg_response(struct ike_sa *sa, const struct msg *m);
 void ike_xchg_request(struct ike_sa *sa, const struct msg *m);
 void ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v);
 void ike_xchg_dpd(struct ike_sa *sa);
-void ike_xchg_next_child(struct ike_sa *sa);
+/* With our request window free: DELETEs of CHILD SAs, the IKE SA's rekey,
+ * CHILD SA rekeys, flows not built yet, in that order (one exchange). */
+void ike_xchg_kick(struct ike_sa *sa);
+/* When ike_xchg_kick will have something to do; UINT64_MAX if never. */
+uint64_t ike_xchg_work_due(const struct ike_sa *sa);
+/* Sends an IKE SA DELETE as a request (retransmitted; freed on answer). */
+void ike_xchg_delete_ike(struct ike_sa *sa);
 /* Sends an IKE SA DELETE without waiting for the answer. */
 void ike_xchg_delete_now(struct ike_sa *sa);
 

@@ -98,6 +98,7 @@ env_sa_add(void *ctx, const struct kern_sa *sa)
 	for (int i = 0; i < SIM_KSA_MAX; i++) {
 		if (!n->ksa[i].used) {
 			n->ksa[i].used = 1;
+			n->ksa[i].seq = ++n->sim->ksa_seq;
 			n->ksa[i].sa = *sa;
 			return 0;
 		}
@@ -145,6 +146,19 @@ env_log(void *ctx, int level, const char *line)
 	struct sim_node *n = ctx;
 	int w;
 
+	if (level <= IKE_LOG_WARN) {
+		n->n_warn++;
+	}
+	if (n->sim->watch[0] && strstr(line, n->sim->watch)) {
+		n->n_watch++;
+	}
+	if (n->log_len > sizeof(n->log) - 1024) {
+		/* keep the newer half: long runs log more than fits */
+		size_t half = n->log_len / 2;
+
+		memmove(n->log, n->log + half, n->log_len - half + 1);
+		n->log_len -= half;
+	}
 	w = snprintf(n->log + n->log_len, sizeof(n->log) - n->log_len,
 	    "%llu %s\n", (unsigned long long)n->sim->now, line);
 	if (w > 0 && n->log_len + (size_t)w < sizeof(n->log)) {
@@ -193,9 +207,12 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 
 	n->sim = s;
 	n->idx = i;
-	n->addr.af = 4;
-	n->addr.port = 500;
-	inet_pton(AF_INET, addr, n->addr.ip);
+	snprintf(n->cfgpath, sizeof(n->cfgpath), "%s", cfgpath);
+	if (addr) {	/* NULL: a restart keeps the address */
+		n->addr.af = 4;
+		n->addr.port = 500;
+		inet_pton(AF_INET, addr, n->addr.ip);
+	}
 	if (cfg_load(cfgpath, &cfg, &diag) != 0) {
 		cfg_diag_print(stdout, &diag);
 		cfg_diag_free(&diag);
@@ -248,7 +265,7 @@ sim_run(struct sim *s, uint64_t until)
 		uint64_t t = until;
 		int pi = -1;
 
-		for (int i = 0; i < s->nq; i++) {
+		for (int i = 0; i < s->nq && !s->manual; i++) {
 			if (s->q[i].at < t) {
 				t = s->q[i].at;
 				pi = i;
@@ -265,7 +282,9 @@ sim_run(struct sim *s, uint64_t until)
 		if (t > s->now) {
 			s->now = t;
 		}
-		if (pi >= 0) {
+		if (pi >= 0 && s->manual) {
+			/* held for sim_deliver; time still runs */
+		} else if (pi >= 0) {
 			struct sim_pkt p = s->q[pi];
 
 			s->q[pi] = s->q[--s->nq];
@@ -282,6 +301,111 @@ sim_run(struct sim *s, uint64_t until)
 			}
 		}
 	}
+}
+
+/* see sim.h */
+int
+sim_deliver(struct sim *s, int to, int response, int drop)
+{
+	int best = -1;
+
+	for (int i = 0; i < s->nq; i++) {
+		const struct sim_pkt *p = &s->q[i];
+		int r = p->len > 19 && (p->buf[19] & 0x20) != 0;
+
+		if (p->to == to && r == response &&
+		    (best < 0 || p->at < s->q[best].at)) {
+			best = i;
+		}
+	}
+	if (best < 0) {
+		return -1;
+	}
+	{
+		struct sim_pkt p = s->q[best];
+
+		s->q[best] = s->q[--s->nq];
+		if (!drop) {
+			ike_input(s->n[p.to].eng, &p.dst, &p.src, p.buf, p.len,
+			    s->now);
+		}
+	}
+	return 0;
+}
+
+/* see sim.h */
+int
+sim_restart(struct sim *s, int node)
+{
+	struct sim_node *n = &s->n[node];
+	char path[64];
+
+	ike_free(n->eng);
+	n->eng = NULL;
+	memset(n->ksa, 0, sizeof(n->ksa));
+	n->n_policies = 0;
+	/* what was on its way to the rebooting node is lost */
+	for (int i = 0; i < s->nq; i++) {
+		if (s->q[i].to == node) {
+			s->q[i--] = s->q[--s->nq];
+		}
+	}
+	snprintf(path, sizeof(path), "%s", n->cfgpath);
+	return node_init(s, node, path, NULL);
+}
+
+static const struct kern_sa *ksa_find(struct sim_node *n, uint32_t spi,
+    int dir);
+
+/* see sim.h */
+int
+sim_traffic_ok(struct sim *s, int flows)
+{
+	for (int a = 0; a < 2; a++) {
+		struct sim_node *n = &s->n[a];
+		int reqids = 0;
+
+		for (int i = 0; i < SIM_KSA_MAX; i++) {
+			const struct sim_ksa *o = &n->ksa[i];
+			const struct kern_sa *in;
+			int newest = 1;
+
+			if (!o->used || o->sa.dir != KERN_DIR_OUT) {
+				continue;
+			}
+			for (int j = 0; j < SIM_KSA_MAX; j++) {
+				if (n->ksa[j].used &&
+				    n->ksa[j].sa.dir == KERN_DIR_OUT &&
+				    n->ksa[j].sa.reqid == o->sa.reqid &&
+				    n->ksa[j].seq > o->seq) {
+					newest = 0;
+				}
+			}
+			if (!newest) {
+				continue;
+			}
+			reqids++;
+			in = ksa_find(&s->n[1 - a], o->sa.spi, KERN_DIR_IN);
+			if (in == NULL || in->encr_key_len !=
+			    o->sa.encr_key_len || memcmp(in->encr_key,
+			    o->sa.encr_key, in->encr_key_len) != 0) {
+				if (getenv("SIM_TRACE")) {
+					fprintf(stderr, "%c sends on 0x%08x: "
+					    "no such SA on the peer\n",
+					    'A' + a, o->sa.spi);
+				}
+				return 0;
+			}
+		}
+		if (reqids != flows) {
+			if (getenv("SIM_TRACE")) {
+				fprintf(stderr, "%c sends on %d reqids\n",
+				    'A' + a, reqids);
+			}
+			return 0;
+		}
+	}
+	return 1;
 }
 
 struct count_arg {

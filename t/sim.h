@@ -17,6 +17,7 @@
 
 struct sim_ksa {
 	int used;
+	uint64_t seq;		/* order of addition: the newest OUT is used */
 	struct kern_sa sa;
 };
 
@@ -30,6 +31,9 @@ struct sim_node {
 	int policy_add_calls, sa_add_calls;
 	char log[64 * 1024];
 	size_t log_len;
+	char cfgpath[64];	/* for sim_restart */
+	int n_warn;		/* log lines at IKE_LOG_WARN or worse */
+	int n_watch;		/* log lines holding sim.watch */
 };
 
 struct sim_pkt {
@@ -55,6 +59,9 @@ struct sim {
 	void (*tap)(void *arg, int from, const uint8_t *buf, size_t len);
 	void (*before)(void *arg, struct sim *s, const struct sim_pkt *p);
 	void *hook_arg;
+	int manual;		/* sim_run delivers nothing: sim_deliver does */
+	uint64_t ksa_seq;
+	char watch[64];		/* counted in sim_node.n_watch when set */
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as
@@ -64,6 +71,23 @@ int sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
 void sim_free(struct sim *s);
 /* Runs until virtual time `until` (ms). */
 void sim_run(struct sim *s, uint64_t until);
+
+/*
+ * Manual delivery: the oldest queued datagram for node `to` that is a
+ * request (response 0) or a response (1); drop 1 discards it instead.
+ * Returns 0, or -1 if none is queued.
+ */
+int sim_deliver(struct sim *s, int to, int response, int drop);
+/* Node i loses all state (engine, kernel) and starts again, as after a
+ * reboot, with the same configuration. */
+int sim_restart(struct sim *s, int node);
+/*
+ * 1 when traffic flows both ways: on each node, the newest outbound SA of
+ * every reqid (the one the kernel sends on) has an inbound SA with the
+ * same SPI and keys on the other node, and each node sends on `flows`
+ * reqids.
+ */
+int sim_traffic_ok(struct sim *s, int flows);
 
 /* Facts about a node, as ikectl would show them. */
 int sim_count_ike(struct sim *s, int node, const char *state);

@@ -1,0 +1,732 @@
+/*
+ * test_rekey.c - the SA lifecycle in the two-engine simulation (t/sim.h):
+ * CHILD and IKE SA rekeys over hours of virtual time with traffic checked
+ * to flow at every step, simultaneous rekeys in every order of the four
+ * messages (with and without loss), IKE/CHILD rekey crossings, kernel
+ * expire events, dead and rebooting peers, message-ID exhaustion, and
+ * random schedules that must end with one IKE SA and one CHILD SA pair per
+ * flow, nothing duplicated or orphaned in either kernel.
+ *
+ * SIM_SCHEDULES=N sets how many random schedules run (default 100, about
+ * 8 s; the issue's 10,000 take about 15 min of CPU), SIM_FROM the first
+ * seed; with SIM_DUMP (and SIM_TRACE) a failing one is written to t/out/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ike_int.h"
+#include "t/sim.h"
+#include "t/t.h"
+
+#define GW1 "192.0.2.254"
+#define GW2 "198.51.100.254"
+#define IKE_FAST "enc = aes-128-gcm\nprf = hmac-sha2-256\ngroup = curve25519\n"
+#define CHILD_FAST "enc = aes-128\nauth = hmac-sha1\ngroup = curve25519\n"
+#define FLOWS2_A "flow = 203.0.113.0/25 203.0.113.128/26\n" \
+	"flow = 203.0.113.0/25 203.0.113.192/26\n"
+#define FLOWS2_B "flow = 203.0.113.128/26 203.0.113.0/25\n" \
+	"flow = 203.0.113.192/26 203.0.113.0/25\n"
+
+static const char *
+vpnf(const char *mode, const char *local, const char *peer,
+    const char *flows, const char *life)
+{
+	static char buf[4][1024];
+	static int next;
+	char *b = buf[next++ % 4];
+
+	snprintf(b, sizeof(buf[0]),
+	    "[vpn]\nname = nom_vpn\nmode = %s\nlocal = %s\npeer = %s\n"
+	    "srcid = %s\ndstid = %s\npsk = k3y\n%s\n[flows]\n%s\n"
+	    "[ikesa]\n" IKE_FAST "[childsa]\n" CHILD_FAST,
+	    mode, local, peer, local, peer, life, flows);
+	return b;
+}
+
+/* Two gateways; life: lifetime lines for both. */
+static int
+setup(struct sim *s, const char *tag, const char *mode_a,
+    const char *mode_b, const char *life, const char *global, int two,
+    uint32_t seed)
+{
+	char ta[32], tb[32];
+
+	snprintf(ta, sizeof(ta), "%s-a", tag);
+	snprintf(tb, sizeof(tb), "%s-b", tag);
+	if (sim_init(s, sim_cfg(ta, global, vpnf(mode_a, GW1, GW2,
+	    two ? FLOWS2_A : "flow = 203.0.113.0/25 203.0.113.128/25\n",
+	    life)), GW1, sim_cfg(tb, global, vpnf(mode_b, GW2, GW1,
+	    two ? FLOWS2_B : "flow = 203.0.113.128/25 203.0.113.0/25\n",
+	    life)), GW2, seed) != 0) {
+		return -1;
+	}
+	ike_set_log_level(s->n[0].eng, getenv("SIM_DEBUG") ? IKE_LOG_DEBUG :
+	    IKE_LOG_INFO);
+	ike_set_log_level(s->n[1].eng, getenv("SIM_DEBUG") ? IKE_LOG_DEBUG :
+	    IKE_LOG_INFO);
+	snprintf(s->watch, sizeof(s->watch), "CHILD_SA_NOT_FOUND");
+	return 0;
+}
+
+/* One IKE SA and `flows` CHILD SA pairs on each side, in the kernels too,
+ * and nothing else. */
+static int
+settled(struct sim *s, int flows)
+{
+	return sim_count_ike(s, 0, "ESTABLISHED") == 1 &&
+	    sim_count_ike(s, 1, "ESTABLISHED") == 1 &&
+	    sim_count_ike(s, 0, NULL) == 1 && sim_count_ike(s, 1, NULL) == 1 &&
+	    sim_count_children(s, 0) == flows &&
+	    sim_count_children(s, 1) == flows && sim_children_agree(s) &&
+	    sim_kernel_sas(s, 0) == 2 * flows &&
+	    sim_kernel_sas(s, 1) == 2 * flows &&
+	    s->n[0].n_policies == 3 * flows &&
+	    s->n[1].n_policies == 3 * flows && sim_traffic_ok(s, flows);
+}
+
+static void
+expect_settled(struct sim *s, int flows)
+{
+	T_EQ_INT(sim_count_ike(s, 0, NULL), 1);
+	T_EQ_INT(sim_count_ike(s, 1, NULL), 1);
+	T_EQ_INT(sim_count_ike(s, 0, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(s, 1, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_children(s, 0), flows);
+	T_EQ_INT(sim_count_children(s, 1), flows);
+	T_ASSERT(sim_children_agree(s));
+	T_EQ_INT(sim_kernel_sas(s, 0), 2 * flows);
+	T_EQ_INT(sim_kernel_sas(s, 1), 2 * flows);
+	T_EQ_INT(s->n[0].n_policies, 3 * flows);
+	T_EQ_INT(s->n[1].n_policies, 3 * flows);
+	T_ASSERT(sim_traffic_ok(s, flows));
+	T_EQ_INT(s->n[0].n_watch + s->n[1].n_watch, 0);
+}
+
+/* Runs to `until` in steps, counting the steps where traffic could not
+ * flow both ways on every flow. */
+static int
+run_probed(struct sim *s, uint64_t until, uint64_t step, int flows)
+{
+	int bad = 0;
+
+	while (s->now < until) {
+		sim_run(s, s->now + step);
+		bad += !sim_traffic_ok(s, flows);
+	}
+	return bad;
+}
+
+static struct ike_stats
+stats(struct sim *s, int node)
+{
+	struct ike_stats st;
+
+	ike_get_stats(s->n[node].eng, &st);
+	return st;
+}
+
+T_CASE(rekey, child_hours_without_loss)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-child", "active", "passive",
+	    "lifetime = 5m\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    7) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* 6 h with a 5 min lifetime: about 75 rekeys, traffic checked
+	 * every 100 ms of virtual time */
+	T_EQ_INT(run_probed(&s, 6 * 3600 * 1000ULL, 100, 1), 0);
+	expect_settled(&s, 1);
+	T_ASSERT(stats(&s, 0).rekeys_child >= 6 * 12);
+	T_ASSERT(stats(&s, 1).rekeys_child >= 6 * 12);
+	T_ASSERT(stats(&s, 0).rekeys_child <= 6 * 12 * 100 / 85 + 2);
+	T_CONTAINS(s.n[0].log, "CHILD SA rekeyed: 203.0.113.0/25 === "
+	    "203.0.113.128/25");
+	T_CONTAINS(s.n[0].log, "pfs curve25519");
+	T_EQ_INT(s.n[0].n_warn + s.n[1].n_warn, 0);
+	sim_free(&s);
+}
+
+T_CASE(rekey, ike_hours_children_moved)
+{
+	struct sim s;
+	struct ike_child_info before[2];
+	int n = 0;
+
+	T_ASSERT(setup(&s, "rk-ike", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 10m\n", "dpd_check_interval = 30\n",
+	    0, 8) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	for (struct ike_sa *sa = s.n[0].eng->sas; sa; sa = sa->next) {
+		for (int i = 0; i < IKD_CHILD_SLOTS && n < 2; i++) {
+			if (sa->child[i].state == CHILD_INSTALLED) {
+				before[n].spi_in = sa->child[i].spi_in;
+				before[n++].spi_out = sa->child[i].spi_out;
+			}
+		}
+	}
+	T_EQ_INT(n, 1);
+	/* 4 h, an IKE rekey every 8.5-9.5 min: the CHILD SA stays as it is */
+	T_EQ_INT(run_probed(&s, 4 * 3600 * 1000ULL, 500, 1), 0);
+	expect_settled(&s, 1);
+	T_ASSERT(stats(&s, 0).rekeys_ike >= 4 * 6);
+	T_ASSERT(stats(&s, 1).rekeys_ike >= 4 * 6);
+	T_EQ_INT(stats(&s, 0).rekeys_child, 0);
+	T_CONTAINS(s.n[0].log, "IKE SA rekeyed: replaces spi");
+	T_CONTAINS(s.n[0].log, "1 CHILD SAs moved");
+	for (struct ike_sa *sa = s.n[0].eng->sas; sa; sa = sa->next) {
+		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+			if (sa->child[i].state == CHILD_INSTALLED) {
+				T_EQ_INT(sa->child[i].spi_in, before[0].spi_in);
+				T_EQ_INT(sa->child[i].spi_out,
+				    before[0].spi_out);
+			}
+		}
+	}
+	T_EQ_INT(s.n[0].n_warn + s.n[1].n_warn, 0);
+	sim_free(&s);
+}
+
+T_CASE(rekey, both_lifetimes_over_a_day)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-both", "active", "active",
+	    "lifetime = 20m\nikelifetime = 1h\n", "dpd_check_interval = 60\n",
+	    1, 9) == 0);
+	sim_run(&s, 10000);
+	expect_settled(&s, 2);
+	T_EQ_INT(run_probed(&s, 24 * 3600 * 1000ULL, 1000, 2), 0);
+	expect_settled(&s, 2);
+	T_ASSERT(stats(&s, 0).rekeys_ike + stats(&s, 1).rekeys_ike >= 2 * 22);
+	/* each end counts every rekey of a flow, whoever started it */
+	T_ASSERT(stats(&s, 0).rekeys_child >= 2 * 24 * 3);
+	T_EQ_INT(s.n[0].n_warn + s.n[1].n_warn, 0);
+	sim_free(&s);
+}
+
+/*
+ * The four messages of two colliding rekeys: A's request (delivered to B),
+ * B's request (to A), then each answer.  Every order that respects
+ * "request before its answer": at A, B's request and A's answer in either
+ * order (the late case: our answer in before the peer's request); the
+ * same at B.
+ */
+struct step {
+	int to, response;
+};
+
+static const struct step orders[6][4] = {
+	{ { 1, 0 }, { 0, 0 }, { 0, 1 }, { 1, 1 } },
+	{ { 1, 0 }, { 0, 0 }, { 1, 1 }, { 0, 1 } },
+	{ { 1, 0 }, { 0, 1 }, { 0, 0 }, { 1, 1 } },	/* late at A */
+	{ { 0, 0 }, { 1, 1 }, { 1, 0 }, { 0, 1 } },	/* late at B */
+	{ { 0, 0 }, { 1, 0 }, { 1, 1 }, { 0, 1 } },
+	{ { 0, 0 }, { 1, 0 }, { 0, 1 }, { 1, 1 } },
+};
+
+static const char *
+order_name(int o)
+{
+	static const char *names[6] = {
+		"reqA reqB respA respB", "reqA reqB respB respA",
+		"reqA respA reqB respB (late at A)",
+		"reqB respB reqA respA (late at B)",
+		"reqB reqA respB respA", "reqB reqA respA respB",
+	};
+
+	return names[o];
+}
+
+static void
+collide(int ike, int order, int drop, uint32_t seed)
+{
+	struct sim s;
+	int delivered = 0;
+
+	if (drop >= 0) {
+		T_ROW("%s collision, %s, lost once: message %d",
+		    ike ? "IKE" : "CHILD", order_name(order), drop + 1);
+	} else {
+		T_ROW("%s collision, %s", ike ? "IKE" : "CHILD",
+		    order_name(order));
+	}
+	T_ASSERT(setup(&s, ike ? "rk-ci" : "rk-cc", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 2,
+	    seed) == 0);
+	sim_run(&s, 10000);
+	T_ASSERT(settled(&s, 2));
+	/* both ends rekey in the same instant */
+	s.manual = 1;
+	if (ike) {
+		T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 1, s.now), 0);
+		T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "nom_vpn", 1, s.now), 0);
+	} else {
+		/* the same CHILD SA: B's view of A's first one */
+		struct ike_sa *sa = s.n[0].eng->vpns[0].sa;
+		uint32_t spi = 0;
+
+		for (int i = 0; i < IKD_CHILD_SLOTS && spi == 0; i++) {
+			if (sa->child[i].state == CHILD_INSTALLED) {
+				spi = sa->child[i].spi_in;
+			}
+		}
+		T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 0, s.now), 0);
+		T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
+		ike_tick(s.n[0].eng, s.now);
+		ike_tick(s.n[1].eng, s.now);
+	}
+	for (int k = 0; k < 4; k++) {
+		s.now += 3;
+		delivered += sim_deliver(&s, orders[order][k].to,
+		    orders[order][k].response, k == drop) == 0;
+	}
+	if (drop < 0) {
+		T_EQ_INT(delivered, 4);
+	}
+	s.manual = 0;
+	sim_run(&s, s.now + 200000);
+	expect_settled(&s, 2);
+	if (drop < 0) {
+		if (ike && (order == 2 || order == 3)) {
+			/* late: the rekey done stands, the other is refused
+			 * (RFC 7296 2.25.2: that IKE SA is being deleted) */
+			T_CONTAINS(s.n[order == 2 ? 0 : 1].log, "peer asked "
+			    "to rekey the IKE SA while it is being deleted: "
+			    "TEMPORARY_FAILURE");
+		} else if (ike) {
+			T_CONTAINS(s.n[0].log, "simultaneous IKE SA rekey");
+			T_CONTAINS(s.n[1].log, "simultaneous IKE SA rekey");
+		} else {
+			T_CONTAINS(s.n[0].log, "simultaneous CHILD SA rekey");
+			T_CONTAINS(s.n[1].log, "simultaneous CHILD SA rekey");
+		}
+	}
+	sim_free(&s);
+}
+
+T_CASE(rekey, simultaneous_child_every_order)
+{
+	for (int o = 0; o < 6; o++) {
+		for (int drop = -1; drop < 4; drop++) {
+			collide(0, o, drop, 100 + (uint32_t)(o * 5 + drop));
+		}
+	}
+}
+
+T_CASE(rekey, simultaneous_ike_every_order)
+{
+	for (int o = 0; o < 6; o++) {
+		for (int drop = -1; drop < 4; drop++) {
+			collide(1, o, drop, 200 + (uint32_t)(o * 5 + drop));
+		}
+	}
+}
+
+static uint32_t
+xrand(uint32_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 17;
+	*r ^= *r << 5;
+	return *r;
+}
+
+/* Runs until both ends show the settled picture, up to `limit` ms more. */
+static int
+settle(struct sim *s, int flows, uint64_t limit)
+{
+	uint64_t end = s->now + limit;
+
+	while (s->now < end) {
+		if (settled(s, flows)) {
+			return 1;
+		}
+		sim_run(s, s->now + 100);
+	}
+	return settled(s, flows);
+}
+
+/*
+ * One random schedule: modes, flows, lifetimes, DPD, a lossy stormy link,
+ * rekeys and kernel expiries forced on either side at random moments;
+ * then a clean link, and both ends must agree on one IKE SA and one CHILD
+ * SA pair per flow, with nothing else in either kernel.
+ */
+static int
+schedule(uint32_t seed, char *why, size_t why_len)
+{
+	struct sim s;
+	uint32_t r = seed * 2654435761u + 1;
+	int flows = 1 + (int)(xrand(&r) % 2), both = xrand(&r) % 2;
+	unsigned life = 60 + xrand(&r) % 240;
+	unsigned ikelife = xrand(&r) % 3 ? 120 + xrand(&r) % 480 : 0;
+	int lossy = xrand(&r) % 4 != 0, ok;
+	uint64_t storm;
+	char lifes[64], tag[32];
+
+	snprintf(lifes, sizeof(lifes), "lifetime = %u\nikelifetime = %u\n",
+	    life, ikelife);
+	if (getenv("SIM_DUMP") && getenv("SIM_TRACE")) {
+		/* the whole story of this schedule, kept if it fails */
+		(void)freopen("t/out/rekey-trace.log", "w", stderr);
+	}
+	/* per process: a long SIM_SCHEDULES run may go on beside make test */
+	snprintf(tag, sizeof(tag), "rk-rand%u-%ld", seed % 4, (long)getpid());
+	if (setup(&s, tag, "active", both ? "active" : "passive", lifes,
+	    xrand(&r) % 2 ? "dpd_check_interval = 20\n" :
+	    "dpd_check_interval = 0\n", flows == 2, seed) != 0) {
+		snprintf(why, why_len, "setup");
+		return 0;
+	}
+	if (lossy) {
+		s.loss_pct = (int)(xrand(&r) % 20);
+		s.dup_pct = (int)(xrand(&r) % 20);
+		s.reorder_pct = (int)(xrand(&r) % 40);
+	}
+	storm = 1000 + (uint64_t)(60 + xrand(&r) % 1200) * 1000;
+	while (s.now < storm) {
+		int node = (int)(xrand(&r) % 2);
+		struct ike_sa *sa;
+
+		sim_run(&s, s.now + 1 + xrand(&r) % 20000);
+		sa = s.n[node].eng->vpns[0].sa;
+		switch (xrand(&r) % 4) {
+		case 0:
+			(void)ike_vpn_rekey(s.n[node].eng, "nom_vpn", 1,
+			    s.now);
+			break;
+		case 1:
+			(void)ike_vpn_rekey(s.n[node].eng, "nom_vpn", 0,
+			    s.now);
+			break;
+		case 2:
+			/* both ends at once: a collision */
+			(void)ike_vpn_rekey(s.n[0].eng, "nom_vpn",
+			    (int)(xrand(&r) % 2), s.now);
+			(void)ike_vpn_rekey(s.n[1].eng, "nom_vpn",
+			    (int)(xrand(&r) % 2), s.now);
+			break;
+		default:
+			/* a kernel soft expiry of some CHILD SA */
+			for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+				if (sa->child[i].state == CHILD_INSTALLED) {
+					(void)ike_child_expired(s.n[node].eng,
+					    sa->child[i].spi_out, 0, s.now);
+					break;
+				}
+			}
+			break;
+		}
+	}
+	s.loss_pct = s.dup_pct = s.reorder_pct = 0;
+	/* long enough for a dead-peer detection, a retransmit limit and the
+	 * VPN's back-off to run out */
+	ok = settle(&s, flows, 400000);
+	if (ok && !lossy && s.n[0].n_watch + s.n[1].n_watch != 0) {
+		ok = 0;
+	}
+	if (!ok) {
+		snprintf(why, why_len, "seed %u: %d/%d IKE SAs, %d/%d CHILD "
+		    "SAs, %d/%d kernel SAs, traffic %d, %d CHILD_SA_NOT_FOUND",
+		    seed, sim_count_ike(&s, 0, NULL),
+		    sim_count_ike(&s, 1, NULL), sim_count_children(&s, 0),
+		    sim_count_children(&s, 1), sim_kernel_sas(&s, 0),
+		    sim_kernel_sas(&s, 1), sim_traffic_ok(&s, flows),
+		    s.n[0].n_watch + s.n[1].n_watch);
+		if (getenv("SIM_DUMP") && getenv("SIM_TRACE")) {
+			fflush(stderr);
+			(void)rename("t/out/rekey-trace.log",
+			    "t/out/rekey-fail-trace.log");
+		}
+		if (getenv("SIM_DUMP")) {
+			FILE *f = fopen("t/out/rekey-fail.log", "w");
+
+			if (f) {
+				fprintf(f, "%s\n== A\n%s\n== B\n%s\n", why,
+				    s.n[0].log, s.n[1].log);
+				fclose(f);
+			}
+		}
+	}
+	sim_free(&s);
+	for (int i = 0; i < 4; i++) {
+		static const char *fmt[4] = { "t/out/sim-%s-a.conf",
+		    "t/out/sim-%s-b.conf", "t/out/sim-%s-a-vpn.conf",
+		    "t/out/sim-%s-b-vpn.conf" };
+		char path[96];
+
+		snprintf(path, sizeof(path), fmt[i], tag);
+		(void)unlink(path);
+	}
+	return ok;
+}
+
+T_CASE(rekey, random_schedules)
+{
+	const char *env = getenv("SIM_SCHEDULES");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 100;
+	unsigned bad = 0, from = getenv("SIM_FROM") ?
+	    (unsigned)strtoul(getenv("SIM_FROM"), NULL, 10) : 1;
+	char why[256] = "", first[256] = "";
+
+	for (unsigned seed = from; seed < from + n; seed++) {
+		if (!schedule(seed, why, sizeof(why))) {
+			if (bad++ == 0) {
+				snprintf(first, sizeof(first), "%s", why);
+			}
+		}
+	}
+	T_ROW("%u random schedules: one IKE SA and one CHILD SA pair per "
+	    "flow, nothing orphaned", n);
+	if (bad) {
+		printf("#   %u failed; first: %s\n", bad, first);
+	}
+	T_EQ_INT(bad, 0);
+}
+
+/* The SPI of the first installed CHILD SA of node's VPN (inbound). */
+static uint32_t
+first_child(struct sim *s, int node)
+{
+	struct ike_sa *sa = s->n[node].eng->vpns[0].sa;
+
+	for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+		if (sa->child[i].state == CHILD_INSTALLED) {
+			return sa->child[i].spi_in;
+		}
+	}
+	return 0;
+}
+
+T_CASE(rekey, kernel_gets_lifetimes)
+{
+	struct sim s;
+	int n = 0;
+
+	T_ASSERT(setup(&s, "rk-life", "active", "passive",
+	    "lifetime = 1h\nlifetime_bytes = 100M\nikelifetime = 0\n",
+	    "dpd_check_interval = 0\n", 0, 11) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct kern_sa *k = &s.n[0].ksa[i].sa;
+
+		if (!s.n[0].ksa[i].used) {
+			continue;
+		}
+		n++;
+		T_EQ_INT(k->hard_secs, 3600);
+		/* the kernel's soft limit backs up the engine's 85-95% */
+		T_ASSERT(k->soft_secs >= 3600 * 85 / 100 &&
+		    k->soft_secs < 3600);
+		T_EQ_INT(k->hard_bytes, 100ULL << 20);
+		T_ASSERT(k->soft_bytes >= (100ULL << 20) * 85 / 100 &&
+		    k->soft_bytes <= (100ULL << 20) * 95 / 100);
+	}
+	T_EQ_INT(n, 2);
+	sim_free(&s);
+}
+
+T_CASE(rekey, kernel_expire_events)
+{
+	struct sim s;
+	uint32_t spi;
+
+	T_ASSERT(setup(&s, "rk-kexp", "active", "passive",
+	    "lifetime = 1h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    12) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* soft (bytes, say) on the responder: it rekeys at once */
+	spi = first_child(&s, 1);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, 0x12345678, 0, s.now),
+	    -ENOENT);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_ASSERT(first_child(&s, 1) != spi);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_CONTAINS(s.n[1].log, "soft lifetime reached, rekeying");
+	/* a second soft event for the SA just replaced changes nothing */
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), -ENOENT);
+	/* hard: the kernel removed it; the peer is told and the initiator
+	 * builds the flow again */
+	spi = first_child(&s, 0);
+	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 1, s.now), 0);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_ASSERT(first_child(&s, 0) != spi);
+	T_CONTAINS(s.n[0].log, "the kernel removed it, deleting");
+	T_CONTAINS(s.n[1].log, "peer deleted CHILD SA");
+	sim_free(&s);
+}
+
+T_CASE(rekey, kernel_acquire_brings_vpn_up)
+{
+	struct sim s;
+	struct ike_addr peer = { .af = 4, .ip = { 198, 51, 100, 254 } };
+
+	T_ASSERT(setup(&s, "rk-acq", "passive", "passive",
+	    "lifetime = 1h\n", "dpd_check_interval = 0\n", 0, 13) == 0);
+	sim_run(&s, 5000);
+	T_EQ_INT(sim_count_ike(&s, 0, NULL), 0);
+	T_EQ_INT(ike_kernel_acquire(s.n[0].eng, 0x2001, NULL, s.now),
+	    -ENOENT);
+	T_EQ_INT(ike_kernel_acquire(s.n[0].eng, 0, &peer, s.now), 0);
+	sim_run(&s, s.now + 2000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "kernel acquire: bringing the VPN up");
+	sim_free(&s);
+}
+
+T_CASE(rekey, ike_and_child_rekey_cross)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-x", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    14) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* A rekeys the IKE SA while B rekeys the CHILD SA: each refuses the
+	 * other (RFC 7296 2.25.2), both retry after a random pause */
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 1, s.now), 0);
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "nom_vpn", 0, s.now), 0);
+	sim_run(&s, s.now + 30000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "TEMPORARY_FAILURE");
+	T_CONTAINS(s.n[1].log, "TEMPORARY_FAILURE");
+	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	sim_free(&s);
+}
+
+T_CASE(rekey, rekey_crossing_a_delete)
+{
+	struct sim s;
+	uint32_t spi;
+
+	T_ASSERT(setup(&s, "rk-del", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    15) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	spi = first_child(&s, 0);
+	s.manual = 1;
+	/* A starts a rekey of the CHILD SA, B deletes it (kernel hard
+	 * expiry), the two requests cross */
+	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 0, s.now), 0);
+	ike_tick(s.n[0].eng, s.now);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 1, s.now), 0);
+	ike_tick(s.n[1].eng, s.now);
+	s.now += 3;
+	T_EQ_INT(sim_deliver(&s, 0, 0, 0), 0);	/* DELETE reaches A */
+	T_EQ_INT(sim_deliver(&s, 1, 0, 0), 0);	/* the rekey reaches B */
+	s.manual = 0;
+	sim_run(&s, s.now + 20000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[1].log, "while it is being deleted: "
+	    "TEMPORARY_FAILURE");
+	sim_free(&s);
+}
+
+T_CASE(rekey, dead_peer_and_back)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-dpd", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 10\n", 0,
+	    16) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* nothing comes back: DPD after 10 s of silence, 5 retransmits,
+	 * then the SAs go and the active VPN tries again, backing off */
+	s.blackhole[1] = 1;
+	sim_run(&s, s.now + 150000);
+	T_CONTAINS(s.n[0].log, "retransmit 1 INFORMATIONAL");
+	T_CONTAINS(s.n[0].log, "sa_free: retransmit limit reached "
+	    "(INFORMATIONAL unanswered: peer dead, its SAs removed)");
+	T_CONTAINS(s.n[0].log, "nom_vpn: active VPN: initiating again in 2 s");
+	T_EQ_INT(sim_kernel_sas(&s, 0), 0);
+	T_EQ_INT(s.n[0].n_policies, 0);
+	T_ASSERT(stats(&s, 0).dpd_sent >= 1);
+	s.blackhole[1] = 0;
+	sim_run(&s, s.now + 300000);
+	expect_settled(&s, 1);
+	sim_free(&s);
+}
+
+T_CASE(rekey, peer_reboots)
+{
+	struct sim s;
+	uint64_t t0;
+
+	T_ASSERT(setup(&s, "rk-boot", "active", "active",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 60\n",
+	    0, 17) == 0);
+	sim_run(&s, 10000);
+	expect_settled(&s, 1);
+	/* B loses everything and starts again: its first IKE SA carries
+	 * INITIAL_CONTACT, so A drops the old one at once */
+	T_EQ_INT(sim_restart(&s, 1), 0);
+	t0 = s.now;
+	while (s.now < t0 + 10000 && !settled(&s, 1)) {
+		sim_run(&s, s.now + 100);
+	}
+	expect_settled(&s, 1);
+	T_ASSERT(s.now - t0 < 5000);
+	T_CONTAINS(s.n[0].log, "peer sent INITIAL_CONTACT");
+	sim_free(&s);
+}
+
+T_CASE(rekey, message_ids_exhausted)
+{
+	struct sim s;
+	struct ike_sa *a, *b;
+
+	T_ASSERT(setup(&s, "rk-msgid", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
+	    18) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* as if 4 billion exchanges had gone by */
+	a = s.n[0].eng->vpns[0].sa;
+	b = s.n[1].eng->vpns[0].sa;
+	a->msgid_out = b->msgid_in = IKD_MSGID_REKEY;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 0, s.now), 0);
+	sim_run(&s, s.now + 5000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "message IDs nearly exhausted");
+	/* B's incoming IDs are as high: it may rekey in the same instant */
+	T_ASSERT(stats(&s, 0).rekeys_ike >= 1);
+	T_ASSERT(s.n[0].eng->vpns[0].sa->msgid_out < 10);
+	sim_free(&s);
+}
+
+T_CASE(rekey, passive_peer_reboots)
+{
+	struct sim s;
+
+	T_ASSERT(setup(&s, "rk-boot2", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 10\n",
+	    0, 19) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* B comes back empty and only answers: A's liveness check reaches
+	 * an IKE SA B does not know, which B drops without an answer; A
+	 * gives up on it and initiates again */
+	T_EQ_INT(sim_restart(&s, 1), 0);
+	sim_run(&s, s.now + 30000);
+	T_ASSERT(stats(&s, 1).dropped >= 1);
+	T_EQ_INT(sim_count_ike(&s, 1, NULL), 0);
+	sim_run(&s, s.now + 120000);
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[0].log, "peer dead, its SAs removed");
+	sim_free(&s);
+}
