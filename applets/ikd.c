@@ -623,8 +623,6 @@ static void
 close_all(struct ikd *d)
 {
 	loop_log_set_tap(NULL, NULL);
-}
-
 	if (d->kev_on) {
 		d->kev_on = 0;
 		uv_close((uv_handle_t *)&d->kev, NULL);
