@@ -169,6 +169,10 @@ struct ike_sa {
 	uint8_t lo_len;
 	uint8_t msgid_noted;	/* message-ID rekey already asked for */
 	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
+	/* Our inbound SPIs of CHILD SAs whose answer we refused: the peer
+	 * installed them, our next request DELETEs them (RFC 7296 1.4.1). */
+	uint32_t refused[IKD_CHILD_SLOTS];
+	uint8_t n_refused;
 	int n_children;
 	struct child_sa child[IKD_CHILD_SLOTS];
 };

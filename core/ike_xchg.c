@@ -322,6 +322,34 @@ child_fail(struct ike_sa *sa, int idx)
 	sa->child[idx].flow = flow;
 }
 
+/*
+ * We refuse the peer's answer for the CHILD SA in slot idx, but the peer,
+ * having answered, has installed it (it cannot know we refuse).  Its SPI
+ * on our side is the one we offered: that is what goes in our DELETE
+ * (RFC 7296 3.11: the SPIs the sender of a Delete receives on), sent as
+ * the next request of this IKE SA (1.4.1).  RFC 7296 2.21.2: a CHILD SA
+ * that cannot be set up in IKE_AUTH does not fail the IKE SA, so only the
+ * CHILD SA goes (strongSwan does the same).  A peer that did not install
+ * it ignores the DELETE.  Call before the slot is cleared.
+ */
+static void
+child_refuse(struct ike_sa *sa, int idx)
+{
+	uint32_t spi = sa->child[idx].spi_in;
+
+	if (spi == 0 || sa->n_refused >= IKD_CHILD_SLOTS) {
+		return;
+	}
+	for (int i = 0; i < sa->n_refused; i++) {
+		if (sa->refused[i] == spi) {
+			return;
+		}
+	}
+	sa->refused[sa->n_refused++] = spi;
+	ike_log(sa->eng, IKE_LOG_INFO, sa, "refused the peer's CHILD SA "
+	    "spi 0x%08x: asking the peer to delete it", spi);
+}
+
 /* Records what was negotiated for a CHILD SA (either role). */
 static void
 child_take(struct child_sa *ch, const struct prop_choice *pc, int create,
@@ -790,6 +818,22 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	size_t glen = 0;
 	int rc, flow = ch->flow;
 
+	if (err && (PLD_HAS(in, IKEV2_PL_SA) || PLD_HAS(in, IKEV2_PL_TSI) ||
+	    PLD_HAS(in, IKEV2_PL_TSR))) {
+		/* An error notify next to the payloads of a CHILD SA is
+		 * no answer a working peer sends: broken, and the peer may
+		 * have installed the SA. */
+		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: the "
+		    "peer's answer carries %s and a CHILD SA", flow + 1,
+		    ikev2_notify_name(err->type));
+		child_refuse(sa, idx);
+		if (ch->rekey_of_in) {
+			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
+		} else {
+			child_fail(sa, idx);
+		}
+		return;
+	}
 	if (err) {
 		if (create && err->type == IKEV2_N_INVALID_KE_PAYLOAD &&
 		    err->data.len == 2) {
@@ -852,6 +896,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: the peer's answer is not what we "
 		    "offered", flow + 1);
+		child_refuse(sa, idx);
 		if (ch->rekey_of_in) {
 			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
 		} else {
@@ -868,6 +913,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: peer answered selectors outside "
 		    "ours", flow + 1);
+		child_refuse(sa, idx);
 		if (ch->rekey_of_in) {
 			child_rekey_failed(sa, idx, IKEV2_N_TS_UNACCEPTABLE);
 		} else {
@@ -896,6 +942,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
 		    flow + 1, rc == -EBADMSG ? "bad KE payload" :
 		    strerror(-rc));
+		child_refuse(sa, idx);
 		if (ch->rekey_of_in) {
 			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
 		} else {
@@ -1027,15 +1074,20 @@ child_rekey_start(struct ike_sa *sa, int old)
 	}
 }
 
-/* One INFORMATIONAL with a DELETE for every CHILD SA marked del 1. */
+/* One INFORMATIONAL with a DELETE for every CHILD SA marked del 1 and
+ * every answer we refused (child_refuse()). */
 static void
 child_send_delete(struct ike_sa *sa)
 {
 	struct ike_engine *eng = sa->eng;
-	uint8_t spis[4 * IKD_CHILD_SLOTS];
+	uint8_t spis[4 * 2 * IKD_CHILD_SLOTS];
 	size_t n = 0, len;
 	struct pld_wr pw;
 
+	for (int i = 0; i < sa->n_refused; i++) {
+		put_be32(spis + 4 * n++, sa->refused[i]);
+	}
+	sa->n_refused = 0;	/* sent once; the IKE SA goes if unanswered */
 	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 		struct child_sa *ch = &sa->child[i];
 
@@ -1084,6 +1136,9 @@ ike_xchg_work_due(const struct ike_sa *sa)
 	    sa->vpn == NULL) {
 		return UINT64_MAX;
 	}
+	if (sa->n_refused > 0) {
+		return now;
+	}
 	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 		if (sa->child[i].del == 1) {
 			return now;
@@ -1125,7 +1180,7 @@ ike_xchg_kick(struct ike_sa *sa)
 		return;
 	}
 	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
-		if (sa->child[i].del == 1) {
+		if (sa->child[i].del == 1 || sa->n_refused > 0) {
 			child_send_delete(sa);
 			return;
 		}
