@@ -422,11 +422,9 @@ child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke)
  * initiator's side: our remote.
  */
 static int
-child_pick_flow(const struct ike_sa *sa, const struct pld_set *in,
+child_pick_flow(const struct cfg_vpn *c, const struct pld_set *in,
     struct ts_range *tl, struct ts_range *tr)
 {
-	const struct cfg_vpn *c = sa->vpn->cfg;
-
 	{
 		for (size_t f = 0; f < c->n_flows; f++) {
 			struct ts_range fl, fr;
@@ -588,7 +586,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		tr = prev.ts_r;
 		f = prev.flow;
 	} else {
-		f = child_pick_flow(sa, in, &tl, &tr);
+		f = child_pick_flow(c, in, &tl, &tr);
 	}
 	if (f < 0 && old == NULL) {
 		char a[64] = "?", b[64] = "?";
@@ -1300,21 +1298,55 @@ cookie_compute(struct ike_engine *eng, const struct msg *m,
 	    3, out);
 }
 
-static struct ike_vpn *
-vpn_for(struct ike_engine *eng, const struct ike_addr *local,
+/* 0: v does not answer local/peer; 1: it does with "peer any"; 2: it
+ * names this peer. */
+static int
+vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
     const struct ike_addr *peer)
 {
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		struct ike_addr l, p;
+	struct ike_addr l, p;
 
-		addr_from_ss(&l, &eng->vpns[i].cfg->local);
-		addr_from_ss(&p, &eng->vpns[i].cfg->peer);
-		if ((p.af == 0 || same_ip(&p, peer)) &&
-		    (l.af == 0 || same_ip(&l, local))) {
-			return &eng->vpns[i];
+	addr_from_ss(&l, &v->cfg->local);
+	addr_from_ss(&p, &v->cfg->peer);
+	if ((p.af != 0 && !same_ip(&p, peer)) ||
+	    (l.af != 0 && !same_ip(&l, local))) {
+		return 0;
+	}
+	return p.af == 0 ? 1 : 2;
+}
+
+/*
+ * The VPN that answers an IKE_SA_INIT: the first whose addresses match and
+ * whose [ikesa] accepts one of the proposals (pc set), else the first
+ * whose addresses match (pc unset: NO_PROPOSAL_CHOSEN).  Several VPNs may
+ * share two gateway addresses; IKE_AUTH picks among them by ID
+ * (auth_pick_vpn()).
+ */
+static struct ike_vpn *
+vpn_for(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const struct msg *m, struct prop_choice *pc,
+    int *have_pc)
+{
+	struct ike_vpn *first = NULL;
+
+	*have_pc = 0;
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		struct ike_vpn *v = &eng->vpns[i];
+
+		if (!vpn_addr_match(v, local, peer)) {
+			continue;
+		}
+		if (first == NULL) {
+			first = v;
+		}
+		if (m && PLD_HAS(&m->pl, IKEV2_PL_SA) &&
+		    prop_select(&m->pl.sa, &v->cfg->ikesa, IKEV2_PROTO_IKE, 1,
+		    pc) == 0) {
+			*have_pc = 1;
+			return v;
 		}
 	}
-	return NULL;
+	return first;
 }
 
 /* see ike_xchg.h */
@@ -1325,6 +1357,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	struct ike_vpn *v;
 	struct ike_sa *sa;
 	struct prop_choice pc;
+	int have_pc;
 	uint8_t pub[CR_DH_PUB_MAX];
 	size_t plen = 0, len;
 	struct msg_hdr h;
@@ -1340,7 +1373,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		return;	/* a retransmission, answered the same way */
 	}
 	/* Anti-DoS: unknown peers cost nothing (no DH, no state). */
-	v = vpn_for(eng, local, peer);
+	v = vpn_for(eng, local, peer, NULL, &pc, &have_pc);
 	if (v == NULL) {
 		char p[64];
 
@@ -1374,8 +1407,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		eng->st.dropped++;
 		return;
 	}
-	if (prop_select(&m->pl.sa, &v->cfg->ikesa, IKEV2_PROTO_IKE, 1,
-	    &pc) != 0) {
+	v = vpn_for(eng, local, peer, m, &pc, &have_pc);
+	if (!have_pc) {
 		char p[64];
 
 		ts_addr_format(peer->af, peer->ip, p, sizeof(p));
@@ -1488,6 +1521,66 @@ id_matches(const struct cfg_id *want, const struct pld_id *got)
 	}
 	return want->type == got->type && want->len == got->data.len &&
 	    memcmp(want->data, got->data.p, want->len) == 0;
+}
+
+static int
+xf_has(const struct cr_alg *const *list, unsigned n, const struct cr_alg *a)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (list[i] == a) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * IKE_AUTH, responder: several VPNs may answer the same two gateway
+ * addresses, and IKE_SA_INIT could only tell them by address.  RFC 7296
+ * 2.15: the responder finds the key by the initiator's ID, so the VPN is
+ * chosen before AUTH is checked, among those whose addresses match and
+ * whose [ikesa] allows the transforms already negotiated: first the one
+ * whose dstid is IDi itself (over one accepting any ID), then the one
+ * whose srcid is the IDr the initiator asked for (3.5), then one naming
+ * this peer (over "peer any"), then one with a flow the initiator's
+ * selectors overlap; in configuration order among equals.  None: the SA
+ * keeps the VPN of IKE_SA_INIT, whose dstid check then fails.
+ */
+static struct ike_vpn *
+auth_pick_vpn(const struct ike_sa *sa, const struct pld_set *in)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_vpn *best = sa->vpn;
+	int best_score = -1;
+
+	if (!PLD_HAS(in, IKEV2_PL_IDI)) {
+		return best;
+	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		struct ike_vpn *v = &eng->vpns[i];
+		const struct cfg_vpn *c = v->cfg;
+		struct ts_range tl, tr;
+		int addr = vpn_addr_match(v, &sa->local, &sa->peer), score;
+
+		if (addr == 0 || !id_matches(&c->dstid, &in->idi) ||
+		    !xf_has(c->ikesa.enc, c->ikesa.n_enc, sa->enc) ||
+		    !xf_has(c->ikesa.prf, c->ikesa.n_prf, sa->prf) ||
+		    !xf_has(c->ikesa.dh, c->ikesa.n_dh, sa->dh) ||
+		    (sa->integ != NULL &&
+		    !xf_has(c->ikesa.integ, c->ikesa.n_integ, sa->integ))) {
+			continue;
+		}
+		score = (c->dstid.type != CFG_ID_NONE) << 3 |
+		    (PLD_HAS(in, IKEV2_PL_IDR) &&
+		    id_matches(&c->srcid, &in->idr)) << 2 |
+		    (addr == 2) << 1 |
+		    (child_pick_flow(c, in, &tl, &tr) >= 0);
+		if (score > best_score) {
+			best = v;
+			best_score = score;
+		}
+	}
+	return best;
 }
 
 static int
@@ -1613,6 +1706,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	uint8_t idb[4 + CFG_ID_MAX], auth[CR_PRF_MAX];
 	size_t idl, len;
 	struct pld_wr pw;
+	struct ike_vpn *v;
 	char where[200];
 	int ic, claimed;
 
@@ -1622,6 +1716,13 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 			    in->err.data_len);
 		}
 		return;
+	}
+	v = auth_pick_vpn(sa, in);
+	if (v != sa->vpn) {
+		ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_AUTH: the peer's ID "
+		    "selects VPN %s", v->cfg->name);
+		sa->vpn = v;
+		c = v->cfg;
 	}
 	if (!PLD_HAS(in, IKEV2_PL_IDI) || !PLD_HAS(in, IKEV2_PL_AUTH) ||
 	    !id_matches(&c->dstid, &in->idi) || !auth_ok(sa, 1, in)) {

@@ -462,3 +462,115 @@ T_CASE(sim, delete_reaches_the_peer)
 	T_CONTAINS(s.n[1].log, "IKE SA deleted by peer");
 	sim_free(&s);
 }
+
+/* A VPN file with its own name, IDs, key and one flow. */
+static const char *
+vpn_id(const char *name, const char *mode, const char *local,
+    const char *peer, const char *srcid, const char *dstid, const char *psk,
+    const char *flow)
+{
+	static char buf[8][1024];
+	static int next;
+	char *b = buf[next++ % 8];
+
+	snprintf(b, sizeof(buf[0]),
+	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
+	    "srcid = %s\ndstid = %s\npsk = %s\n[flows]\nflow = %s\n"
+	    "[ikesa]\n" HOWTO_IKE "[childsa]\n" HOWTO_CHILD,
+	    name, mode, local, peer, srcid, dstid, psk, flow);
+	return b;
+}
+
+/* Two VPN files, the second included from the global file. */
+static const char *
+two_vpn_cfg(const char *tag, const char *first, const char *second)
+{
+	char name[64], extra[160];
+
+	snprintf(name, sizeof(name), "sim-%s-2-vpn.conf", tag);
+	t_tmpfile(name, second);
+	snprintf(extra, sizeof(extra), "dpd_check_interval = 0\ninclude = %s\n",
+	    name);
+	return sim_cfg(tag, extra, first);
+}
+
+/*
+ * Two VPNs between the same two gateway addresses.  The responder cannot
+ * tell them apart at IKE_SA_INIT (addresses only); at IKE_AUTH it picks
+ * the VPN by the initiator's ID (RFC 7296 2.15: the PSK is found by IDi),
+ * then by the selectors, before it checks AUTH, so each comes up with its
+ * own key and flow.  An ID that neither VPN accepts gets
+ * AUTHENTICATION_FAILED.
+ */
+static const struct {
+	const char *name;
+	const char *a1_id, *a1_psk, *a2_id, *a2_psk;	/* side a, srcid */
+	const char *b1_dst, *b1_psk, *b2_dst, *b2_psk;	/* side b, dstid */
+	int up;
+} twins[] = {
+	{ "different IDs and keys", "one.a.example", "psk-one",
+	  "two.a.example", "psk-two", "one.a.example", "psk-one",
+	  "two.a.example", "psk-two", 2 },
+	{ "an exact dstid wins over a first VPN that accepts any ID",
+	  "one.a.example", "psk-one", "two.a.example", "psk-two", "any",
+	  "psk-one", "two.a.example", "psk-two", 2 },
+	{ "same ID and key: the selectors decide", "gw.a.example", "k",
+	  "gw.a.example", "k", "any", "k", "any", "k", 2 },
+	{ "an ID neither VPN accepts", "one.a.example", "psk-one",
+	  "three.a.example", "psk-two", "one.a.example", "psk-one",
+	  "two.a.example", "psk-two", 1 },
+};
+
+T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
+{
+	for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
+		struct sim s;
+		char ta[32], tb[32];
+		const char *a, *b;
+		int n_up = twins[i].up;
+
+		T_ROW("%s", twins[i].name);
+		snprintf(ta, sizeof(ta), "twin%zu-a", i);
+		snprintf(tb, sizeof(tb), "twin%zu-b", i);
+		a = two_vpn_cfg(ta,
+		    vpn_id("one", "active", GW1, GW2, twins[i].a1_id,
+		    "any", twins[i].a1_psk, "10.1.0.0/24 10.2.0.0/24"),
+		    vpn_id("two", "active", GW1, GW2, twins[i].a2_id,
+		    "any", twins[i].a2_psk, "10.3.0.0/24 10.4.0.0/24"));
+		b = two_vpn_cfg(tb,
+		    vpn_id("one", "passive", GW2, GW1, "gw.b.example",
+		    twins[i].b1_dst, twins[i].b1_psk,
+		    "10.2.0.0/24 10.1.0.0/24"),
+		    vpn_id("two", "passive", GW2, GW1, "gw.b.example",
+		    twins[i].b2_dst, twins[i].b2_psk,
+		    "10.4.0.0/24 10.3.0.0/24"));
+		T_ASSERT(sim_init(&s, a, GW1, b, GW2, 70 + (uint32_t)i) == 0);
+		sim_run(&s, 10000);
+		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), n_up);
+		T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), n_up);
+		T_EQ_INT(sim_count_children(&s, 0), n_up);
+		T_EQ_INT(sim_count_children(&s, 1), n_up);
+		T_ASSERT(sim_children_agree(&s));
+		T_ASSERT(sim_traffic_ok(&s, n_up));
+		T_CONTAINS(s.n[0].log, "CHILD SA up: 10.1.0.0/24 === "
+		    "10.2.0.0/24");
+		T_CONTAINS(s.n[1].log, "CHILD SA up: 10.2.0.0/24 === "
+		    "10.1.0.0/24");
+		if (n_up == 2) {
+			T_CONTAINS(s.n[0].log, "CHILD SA up: 10.3.0.0/24 === "
+			    "10.4.0.0/24");
+			T_CONTAINS(s.n[1].log, "CHILD SA up: 10.4.0.0/24 === "
+			    "10.3.0.0/24");
+			T_ASSERT(strstr(s.n[1].log, "authentication failed") ==
+			    NULL);
+			T_ASSERT(strstr(s.n[1].log, "TS_UNACCEPTABLE") == NULL);
+		} else {
+			T_CONTAINS(s.n[0].log, "two: spi=");
+			T_CONTAINS(s.n[0].log, "IKE_AUTH failed: peer answered "
+			    "AUTHENTICATION_FAILED");
+			T_CONTAINS(s.n[1].log, "authentication failed: peer ID "
+			    "does not match dstid");
+		}
+		sim_free(&s);
+	}
+}
