@@ -689,6 +689,10 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 	if (sa == NULL || (from_init && memcmp(sa->spi_i, m.hdr.ispi, 8)) ||
 	    (!from_init && sa->state != SA_INIT_SENT &&
 	    memcmp(sa->spi_r, m.hdr.rspi, 8))) {
+		if (!resp && PLD_HAS(&m.pl, IKEV2_PL_SK) &&
+		    ike_xchg_invalid_spi(eng, local, peer, &m)) {
+			return;
+		}
 		eng->st.dropped++;
 		ike_log(eng, IKE_LOG_DEBUG, NULL,
 		    "%s %s for an unknown IKE SA dropped",

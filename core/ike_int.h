@@ -53,6 +53,13 @@
 					 * here this long after at the latest */
 #define IKD_STRAY_MS 30000		/* a redundant IKE SA nobody deleted */
 #define IKD_MSGID_REKEY 0xfff00000u	/* message IDs: rekey the IKE SA */
+/* INVALID_IKE_SPI answers to protected requests for unknown IKE SAs
+ * (RFC 7296 2.21.4): at most one per peer address per interval, and at
+ * most IKD_INVALID_SPI_MAX per interval in all (no more than the table
+ * remembers, so a full table never lets an address through early). */
+#define IKD_INVALID_SPI_MS 1000
+#define IKD_INVALID_SPI_PEERS 16
+#define IKD_INVALID_SPI_MAX 10
 
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
@@ -189,6 +196,12 @@ struct ike_engine {
 	uint32_t n_half_open;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
+	struct {
+		struct ike_addr peer;	/* port ignored */
+		uint64_t at;
+	} ispi_sent[IKD_INVALID_SPI_PEERS];
+	uint64_t ispi_window;	/* start of the current interval */
+	uint32_t ispi_count;	/* answers sent in it */
 	struct ike_stats st;
 	uint64_t now;
 	/* scratch, so that deep stacks are not needed per packet */

@@ -308,6 +308,63 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 	    m->pl.err.data_len);
 }
 
+/* see ike_xchg.h */
+int
+ike_xchg_invalid_spi(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const struct msg *m)
+{
+	struct msg_hdr h;
+	struct pld_wr pw;
+	size_t len;
+	int slot = 0;
+
+	/*
+	 * RFC 7296 2.21.4: a request outside any IKE SA we know "MAY" be
+	 * answered, unprotected, with INVALID_IKE_SPI, the SPIs and message
+	 * ID copied: the peer learns we lost the SA (a reboot).  It must
+	 * not act on it but may check liveness, so the answer is a hint
+	 * only.  Only protected requests qualify (anything else is no IKE
+	 * SA's traffic); the answer is not larger than the request, and
+	 * the rate limits keep forged sources from using us as a reflector.
+	 */
+	if (eng->now - eng->ispi_window >= IKD_INVALID_SPI_MS) {
+		eng->ispi_window = eng->now;
+		eng->ispi_count = 0;
+	}
+	if (eng->ispi_count >= IKD_INVALID_SPI_MAX) {
+		return 0;
+	}
+	for (int i = 0; i < IKD_INVALID_SPI_PEERS; i++) {
+		if (eng->ispi_sent[i].at != 0 &&
+		    same_ip(&eng->ispi_sent[i].peer, peer)) {
+			if (eng->now - eng->ispi_sent[i].at <
+			    IKD_INVALID_SPI_MS) {
+				return 0;
+			}
+			slot = i;
+			break;
+		}
+		if (eng->ispi_sent[i].at < eng->ispi_sent[slot].at) {
+			slot = i;	/* the oldest, if the peer is not here */
+		}
+	}
+	eng->ispi_sent[slot].peer = *peer;
+	eng->ispi_sent[slot].at = eng->now ? eng->now : 1;
+	eng->ispi_count++;
+	msg_hdr_set(&h, m->hdr.ispi, m->hdr.rspi, m->hdr.exchange,
+	    IKEV2_FLAG_R | ((m->hdr.flags & IKEV2_FLAG_I) ? 0 : IKEV2_FLAG_I),
+	    m->hdr.msgid);
+	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
+	pld_put_notify(&pw, 0, NULL, 0, IKEV2_N_INVALID_IKE_SPI, NULL, 0);
+	if (msg_wr_finish(&pw, &len) != 0 || eng->env.send == NULL) {
+		return 0;
+	}
+	eng->env.send(eng->env.ctx, local, peer, eng->tx, len);
+	ike_log(eng, IKE_LOG_DEBUG, NULL, "%s request for an unknown IKE SA: "
+	    "answered INVALID_IKE_SPI", ikev2_exchange_name(m->hdr.exchange));
+	return 1;
+}
+
 /* ---- CHILD SAs ---- */
 
 /* The flow could not be built on this IKE SA: its SPI is given back and

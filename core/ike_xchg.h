@@ -46,6 +46,11 @@ void ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in);
 /* ike_xchg.c */
 void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const struct msg *m, size_t len);
+/* A protected request (m) for an IKE SA we do not know: an unprotected
+ * INVALID_IKE_SPI answer, rate-limited (RFC 7296 2.21.4).  Returns 1 if
+ * it was sent, 0 if the rate limit held it back. */
+int ike_xchg_invalid_spi(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const struct msg *m);
 /* The IKE_SA_INIT error waited on (sa->init_error) stands: gives up. */
 void ike_xchg_init_failed(struct ike_sa *sa);
 void ike_xchg_init_request(struct ike_engine *eng,

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "core/ike_int.h"
+#include "core/ikev2.h"
+#include "core/msg.h"
 #include "t/sim.h"
 #include "t/t.h"
 
@@ -709,9 +711,111 @@ T_CASE(rekey, message_ids_exhausted)
 	sim_free(&s);
 }
 
+/* Counts the INVALID_IKE_SPI answers node 1 sends (RFC 7296 2.21.4:
+ * unprotected, a response, exchange, SPIs and message ID copied from a
+ * protected request of node 0's). */
+struct ispi_count {
+	int n, bad;
+	uint8_t req[IKD_MSG_MAX];	/* last protected request of node 0 */
+	size_t req_len;
+};
+
+static void
+count_ispi(void *arg, int from, const uint8_t *buf, size_t len)
+{
+	struct ispi_count *c = arg;
+	struct msg m;
+
+	if (from == 0 && len >= IKEV2_HDR_LEN && len <= sizeof(c->req) &&
+	    buf[16] == IKEV2_PL_SK && !(buf[19] & IKEV2_FLAG_R)) {
+		memcpy(c->req, buf, len);
+		c->req_len = len;
+	}
+	if (from != 1 || msg_parse(&m, buf, len) != 0 ||
+	    !pld_find_notify(&m.pl, IKEV2_N_INVALID_IKE_SPI)) {
+		return;
+	}
+	c->n++;
+	if (PLD_HAS(&m.pl, IKEV2_PL_SK) || !(m.hdr.flags & IKEV2_FLAG_R) ||
+	    c->req_len == 0 || memcmp(buf, c->req, 16) != 0 ||
+	    buf[18] != c->req[18] || memcmp(buf + 20, c->req + 20, 4) != 0 ||
+	    !(buf[19] & IKEV2_FLAG_I) == !(c->req[19] & IKEV2_FLAG_I) ||
+	    len > c->req_len) {
+		c->bad++;
+	}
+}
+
+/*
+ * A protected request for an IKE SA the receiver does not know is answered
+ * with INVALID_IKE_SPI at most once a second per peer address, and at most
+ * IKD_INVALID_SPI_MAX times a second in all; a response, or a request
+ * without SK, for an unknown SA gets nothing.
+ */
+T_CASE(rekey, invalid_ike_spi_rate_limited)
+{
+	struct sim s;
+	struct ispi_count c = { 0 };
+	struct ike_addr from;
+	uint8_t buf[IKD_MSG_MAX];
+	struct ike_stats st;
+	uint64_t t;
+
+	T_ASSERT(setup(&s, "rk-ispi", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n",
+	    0, 21) == 0);
+	s.tap = count_ispi;
+	s.hook_arg = &c;
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	T_ASSERT(c.req_len > 0);	/* A's IKE_AUTH request */
+	T_EQ_INT(sim_restart(&s, 1), 0);
+	s.tap = count_ispi;
+	s.hook_arg = &c;
+	t = s.now;
+	from = s.n[0].addr;
+	T_ROW("five copies in one instant: one answer");
+	for (int i = 0; i < 5; i++) {
+		ike_input(s.n[1].eng, &s.n[1].addr, &from, c.req, c.req_len, t);
+	}
+	T_EQ_INT(c.n, 1);
+	T_EQ_INT(c.bad, 0);
+	ike_get_stats(s.n[1].eng, &st);
+	T_EQ_INT(st.dropped, 4);
+	T_ROW("999 ms later: none; 1 s later: one more");
+	ike_input(s.n[1].eng, &s.n[1].addr, &from, c.req, c.req_len, t + 999);
+	T_EQ_INT(c.n, 1);
+	ike_input(s.n[1].eng, &s.n[1].addr, &from, c.req, c.req_len,
+	    t + 1000);
+	T_EQ_INT(c.n, 2);
+	T_ROW("a response or a request without SK: no answer");
+	memcpy(buf, c.req, c.req_len);
+	buf[19] |= IKEV2_FLAG_R;
+	ike_input(s.n[1].eng, &s.n[1].addr, &from, buf, c.req_len, t + 5000);
+	memcpy(buf, c.req, IKEV2_HDR_LEN);
+	buf[16] = IKEV2_PL_NONE;
+	buf[24] = buf[25] = buf[26] = 0;
+	buf[27] = IKEV2_HDR_LEN;
+	ike_input(s.n[1].eng, &s.n[1].addr, &from, buf, IKEV2_HDR_LEN,
+	    t + 5000);
+	T_EQ_INT(c.n, 2);
+	T_ROW("40 addresses in one instant: %d answers", IKD_INVALID_SPI_MAX);
+	for (int i = 0; i < 40; i++) {
+		from.ip[3] = (uint8_t)(100 + i);
+		ike_input(s.n[1].eng, &s.n[1].addr, &from, c.req, c.req_len,
+		    t + 10000);
+	}
+	T_EQ_INT(c.n, 2 + IKD_INVALID_SPI_MAX);
+	T_EQ_INT(c.bad, 0);
+	/* A answers none of it and keeps its IKE SA */
+	sim_run(&s, s.now + 100);
+	T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+	sim_free(&s);
+}
+
 T_CASE(rekey, passive_peer_reboots)
 {
 	struct sim s;
+	struct ispi_count ispi = { 0 };
 
 	T_ASSERT(setup(&s, "rk-boot2", "active", "passive",
 	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 10\n",
@@ -719,12 +823,19 @@ T_CASE(rekey, passive_peer_reboots)
 	sim_run(&s, 5000);
 	expect_settled(&s, 1);
 	/* B comes back empty and only answers: A's liveness check reaches
-	 * an IKE SA B does not know, which B drops without an answer; A
-	 * gives up on it and initiates again */
+	 * an IKE SA B does not know, which B answers with an unprotected
+	 * INVALID_IKE_SPI (RFC 7296 2.21.4); A must not act on that (it
+	 * could be forged), so its IKE SA stays until its retransmits run
+	 * out (62 s); then it initiates again */
 	T_EQ_INT(sim_restart(&s, 1), 0);
+	s.tap = count_ispi;
+	s.hook_arg = &ispi;
 	sim_run(&s, s.now + 30000);
-	T_ASSERT(stats(&s, 1).dropped >= 1);
+	T_ASSERT(ispi.n >= 2);
+	T_EQ_INT(ispi.bad, 0);
 	T_EQ_INT(sim_count_ike(&s, 1, NULL), 0);
+	T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+	s.tap = NULL;
 	sim_run(&s, s.now + 120000);
 	expect_settled(&s, 1);
 	T_CONTAINS(s.n[0].log, "peer dead, its SAs removed");
