@@ -11,6 +11,57 @@
 
 static int cr_portable;
 
+/*
+ * The fast implementations, fetched once.  BearSSL's getters ask the CPU
+ * (CPUID) on every call, which is slow (a trap under most hypervisors)
+ * and was ~5-16% of the simulation's CPU when done per message.  The CPU
+ * does not change under a running process, so the answer is kept; the
+ * portable ones are constants.  ikebox is single-threaded; two threads
+ * filling this at once would write the same values.
+ */
+static struct {
+	int done;
+	const br_block_cbcenc_class *cbcenc;
+	const br_block_cbcdec_class *cbcdec;
+	const br_block_ctr_class *ctr;
+	br_ghash ghash;
+	br_chacha20_run chacha20;
+	br_poly1305_run poly1305;
+} cr_fast;
+
+static void
+cr_fast_init(void)
+{
+	if (cr_fast.done) {
+		return;
+	}
+	cr_fast.cbcenc = br_aes_x86ni_cbcenc_get_vtable();
+	if (cr_fast.cbcenc == NULL) {
+		cr_fast.cbcenc = &br_aes_ct64_cbcenc_vtable;
+	}
+	cr_fast.cbcdec = br_aes_x86ni_cbcdec_get_vtable();
+	if (cr_fast.cbcdec == NULL) {
+		cr_fast.cbcdec = &br_aes_ct64_cbcdec_vtable;
+	}
+	cr_fast.ctr = br_aes_x86ni_ctr_get_vtable();
+	if (cr_fast.ctr == NULL) {
+		cr_fast.ctr = &br_aes_ct64_ctr_vtable;
+	}
+	cr_fast.ghash = br_ghash_pclmul_get();
+	if (cr_fast.ghash == 0) {
+		cr_fast.ghash = &br_ghash_ctmul64;
+	}
+	cr_fast.chacha20 = br_chacha20_sse2_get();
+	if (cr_fast.chacha20 == 0) {
+		cr_fast.chacha20 = &br_chacha20_ct_run;
+	}
+	cr_fast.poly1305 = br_poly1305_ctmulq_get();
+	if (cr_fast.poly1305 == 0) {
+		cr_fast.poly1305 = &br_poly1305_ctmul_run;
+	}
+	cr_fast.done = 1;
+}
+
 /* see cr.h */
 void
 cr_force_portable(int on)
@@ -22,72 +73,66 @@ cr_force_portable(int on)
 const br_block_cbcenc_class *
 cr_pick_cbcenc(void)
 {
-	const br_block_cbcenc_class *c = NULL;
-
-	if (!cr_portable) {
-		c = br_aes_x86ni_cbcenc_get_vtable();
+	if (cr_portable) {
+		return &br_aes_ct64_cbcenc_vtable;
 	}
-	return c ? c : &br_aes_ct64_cbcenc_vtable;
+	cr_fast_init();
+	return cr_fast.cbcenc;
 }
 
 /* see cr_int.h */
 const br_block_cbcdec_class *
 cr_pick_cbcdec(void)
 {
-	const br_block_cbcdec_class *c = NULL;
-
-	if (!cr_portable) {
-		c = br_aes_x86ni_cbcdec_get_vtable();
+	if (cr_portable) {
+		return &br_aes_ct64_cbcdec_vtable;
 	}
-	return c ? c : &br_aes_ct64_cbcdec_vtable;
+	cr_fast_init();
+	return cr_fast.cbcdec;
 }
 
 /* see cr_int.h */
 const br_block_ctr_class *
 cr_pick_ctr(void)
 {
-	const br_block_ctr_class *c = NULL;
-
-	if (!cr_portable) {
-		c = br_aes_x86ni_ctr_get_vtable();
+	if (cr_portable) {
+		return &br_aes_ct64_ctr_vtable;
 	}
-	return c ? c : &br_aes_ct64_ctr_vtable;
+	cr_fast_init();
+	return cr_fast.ctr;
 }
 
 /* see cr_int.h */
 br_ghash
 cr_pick_ghash(void)
 {
-	br_ghash g = 0;
-
-	if (!cr_portable) {
-		g = br_ghash_pclmul_get();
+	if (cr_portable) {
+		return &br_ghash_ctmul64;
 	}
-	return g ? g : &br_ghash_ctmul64;
+	cr_fast_init();
+	return cr_fast.ghash;
 }
 
 /* see cr_int.h */
 br_chacha20_run
 cr_pick_chacha20(void)
 {
-	br_chacha20_run c = 0;
-
-	if (!cr_portable) {
-		c = br_chacha20_sse2_get();
+	if (cr_portable) {
+		return &br_chacha20_ct_run;
 	}
-	return c ? c : &br_chacha20_ct_run;
+	cr_fast_init();
+	return cr_fast.chacha20;
 }
 
 /* see cr_int.h */
 br_poly1305_run
 cr_pick_poly1305(void)
 {
-	br_poly1305_run p = 0;
-
-	if (!cr_portable) {
-		p = br_poly1305_ctmulq_get();
+	if (cr_portable) {
+		return &br_poly1305_ctmul_run;
 	}
-	return p ? p : &br_poly1305_ctmul_run;
+	cr_fast_init();
+	return cr_fast.poly1305;
 }
 
 /* see cr_int.h */

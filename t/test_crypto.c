@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crypto/cr.h"
+#include "crypto/cr_int.h"
 #include "crypto/kat.h"
 #include "crypto/selftest.h"
 #include "t/t.h"
@@ -518,4 +519,46 @@ T_CASE(crypto, selftest_passes)
 	fclose(f);
 	T_CONTAINS(out, "ok   group modp4096");
 	T_CONTAINS(out, " 0 failed");
+}
+
+/*
+ * crypto/impl.c keeps the fast implementations it fetched once: each
+ * pick is BearSSL's own choice for this CPU, and cr_force_portable()
+ * still switches to the portable ones and back however often it is
+ * called after the first pick.
+ */
+T_CASE(crypto, impl_pick_cached_and_forced)
+{
+	for (int round = 0; round < 3; round++) {
+		const br_block_ctr_class *ctr = br_aes_x86ni_ctr_get_vtable();
+		br_ghash gh = br_ghash_pclmul_get();
+		br_chacha20_run cc = br_chacha20_sse2_get();
+		br_poly1305_run po = br_poly1305_ctmulq_get();
+		const br_block_cbcenc_class *ce =
+		    br_aes_x86ni_cbcenc_get_vtable();
+		const br_block_cbcdec_class *cd =
+		    br_aes_x86ni_cbcdec_get_vtable();
+
+		T_ROW("round %d", round);
+		cr_force_portable(0);
+		T_ASSERT(cr_pick_ctr() == (ctr ? ctr : &br_aes_ct64_ctr_vtable));
+		T_ASSERT(cr_pick_ghash() == (gh ? gh : &br_ghash_ctmul64));
+		T_ASSERT(cr_pick_chacha20() == (cc ? cc : &br_chacha20_ct_run));
+		T_ASSERT(cr_pick_poly1305() ==
+		    (po ? po : &br_poly1305_ctmul_run));
+		T_ASSERT(cr_pick_cbcenc() ==
+		    (ce ? ce : &br_aes_ct64_cbcenc_vtable));
+		T_ASSERT(cr_pick_cbcdec() ==
+		    (cd ? cd : &br_aes_ct64_cbcdec_vtable));
+		cr_force_portable(1);
+		T_ASSERT(cr_pick_ctr() == &br_aes_ct64_ctr_vtable);
+		T_ASSERT(cr_pick_ghash() == &br_ghash_ctmul64);
+		T_ASSERT(cr_pick_chacha20() == &br_chacha20_ct_run);
+		T_ASSERT(cr_pick_poly1305() == &br_poly1305_ctmul_run);
+		T_ASSERT(cr_pick_cbcenc() == &br_aes_ct64_cbcenc_vtable);
+		T_ASSERT(cr_pick_cbcdec() == &br_aes_ct64_cbcdec_vtable);
+		T_EQ_STR(cr_impl_name(cr_alg_by_name(CR_ENCR, "aes-128")),
+		    "ct64");
+	}
+	cr_force_portable(0);
 }
