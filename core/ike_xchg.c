@@ -383,11 +383,12 @@ child_fail(struct ike_sa *sa, int idx)
  * We refuse the peer's answer for the CHILD SA in slot idx, but the peer,
  * having answered, has installed it (it cannot know we refuse).  Its SPI
  * on our side is the one we offered: that is what goes in our DELETE
- * (RFC 7296 3.11: the SPIs the sender of a Delete receives on), sent as
- * the next request of this IKE SA (1.4.1).  RFC 7296 2.21.2: a CHILD SA
- * that cannot be set up in IKE_AUTH does not fail the IKE SA, so only the
- * CHILD SA goes (strongSwan does the same).  A peer that did not install
- * it ignores the DELETE.  Call before the slot is cleared.
+ * (RFC 7296 1.4.1: the SPIs "as they would be expected in the headers of
+ * inbound packets"), sent as the next request of this IKE SA.  RFC 7296
+ * 1.2, 2.21.2: a CHILD SA that cannot be set up in IKE_AUTH does not fail
+ * the IKE SA, so only the CHILD SA goes (strongSwan does the same).  A
+ * peer that did not install it ignores the DELETE.  Call before the slot
+ * is cleared.
  */
 static void
 child_refuse(struct ike_sa *sa, int idx)
