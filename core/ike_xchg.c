@@ -345,7 +345,7 @@ ike_xchg_invalid_spi(struct ike_engine *eng, const struct ike_addr *local,
 			break;
 		}
 		if (eng->ispi_sent[i].at < eng->ispi_sent[slot].at) {
-			slot = i;	/* the oldest, if the peer is not here */
+			slot = i;	/* the oldest so far */
 		}
 	}
 	eng->ispi_sent[slot].peer = *peer;
@@ -1237,7 +1237,7 @@ ike_xchg_kick(struct ike_sa *sa)
 	}
 	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
 		if (sa->child[i].del == 1 || sa->n_refused > 0) {
-			child_send_delete(sa);
+			child_send_delete(sa);	/* the DELETEs go first */
 			return;
 		}
 	}
@@ -2054,6 +2054,13 @@ rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
 	}
 	nsa->n_children += old->n_children;
 	old->n_children = 0;
+	/* refused CHILD SAs the peer still has move with the others */
+	for (int i = 0; i < old->n_refused; i++) {
+		if (nsa->n_refused < IKD_CHILD_SLOTS) {
+			nsa->refused[nsa->n_refused++] = old->refused[i];
+		}
+	}
+	old->n_refused = 0;
 	nsa->builder = old->builder;
 	nsa->build_at = old->build_at;
 	if (old->vpn && old->vpn->sa == old) {

@@ -541,7 +541,8 @@ T_CASE(crypto, impl_pick_cached_and_forced)
 
 		T_ROW("round %d", round);
 		cr_force_portable(0);
-		T_ASSERT(cr_pick_ctr() == (ctr ? ctr : &br_aes_ct64_ctr_vtable));
+		T_ASSERT(cr_pick_ctr() ==
+		    (ctr ? ctr : &br_aes_ct64_ctr_vtable));
 		T_ASSERT(cr_pick_ghash() == (gh ? gh : &br_ghash_ctmul64));
 		T_ASSERT(cr_pick_chacha20() == (cc ? cc : &br_chacha20_ct_run));
 		T_ASSERT(cr_pick_poly1305() ==

@@ -5,8 +5,9 @@
  *
  * t/test_codec_mut.c mutates golden packets at the parser.  Here the
  * messages come from two engines talking in t/sim.c (IKE_SA_INIT, IKE_AUTH,
- * CREATE_CHILD_SA with PFS, a DPD INFORMATIONAL, a Delete INFORMATIONAL,
- * requests and responses).  For each mutant a fresh simulation runs up to
+ * CREATE_CHILD_SA with PFS for a new flow and the answer to a CHILD SA
+ * rekey, a DPD INFORMATIONAL, a Delete INFORMATIONAL, requests and
+ * responses).  For each mutant a fresh simulation runs up to
  * the moment the chosen message is delivered; the mutant goes into the
  * receiving engine first, from the peer's address, then the genuine
  * message.  The virtual clock then runs 400 s, past the half-open timeout
@@ -61,20 +62,25 @@ struct target {
 	int resp;
 	int nth;		/* the nth (0-based) such message delivered */
 	int down;		/* take the VPN down at 3 s (Delete) */
+	int rekey;		/* rekey the CHILD SAs at 3 s */
 };
 
 static const struct target targets[] = {
-	{ "IKE_SA_INIT request", IKEV2_EXCH_IKE_SA_INIT, 0, 0, 0 },
-	{ "IKE_SA_INIT response", IKEV2_EXCH_IKE_SA_INIT, 1, 0, 0 },
-	{ "IKE_AUTH request", IKEV2_EXCH_IKE_AUTH, 0, 0, 0 },
-	{ "IKE_AUTH response", IKEV2_EXCH_IKE_AUTH, 1, 0, 0 },
-	{ "CREATE_CHILD_SA request", IKEV2_EXCH_CREATE_CHILD_SA, 0, 0, 0 },
-	{ "CREATE_CHILD_SA response", IKEV2_EXCH_CREATE_CHILD_SA, 1, 0, 0 },
-	{ "INFORMATIONAL DPD request", IKEV2_EXCH_INFORMATIONAL, 0, 0, 0 },
-	{ "INFORMATIONAL DPD response", IKEV2_EXCH_INFORMATIONAL, 1, 0, 0 },
-	{ "INFORMATIONAL Delete request", IKEV2_EXCH_INFORMATIONAL, 0, 0, 1 },
+	{ "IKE_SA_INIT request", IKEV2_EXCH_IKE_SA_INIT, 0, 0, 0, 0 },
+	{ "IKE_SA_INIT response", IKEV2_EXCH_IKE_SA_INIT, 1, 0, 0, 0 },
+	{ "IKE_AUTH request", IKEV2_EXCH_IKE_AUTH, 0, 0, 0, 0 },
+	{ "IKE_AUTH response", IKEV2_EXCH_IKE_AUTH, 1, 0, 0, 0 },
+	{ "CREATE_CHILD_SA request", IKEV2_EXCH_CREATE_CHILD_SA, 0, 0, 0, 0 },
+	{ "CREATE_CHILD_SA response", IKEV2_EXCH_CREATE_CHILD_SA, 1, 0, 0, 0 },
+	/* the first rekey's answer (the 0th made the second flow) */
+	{ "CREATE_CHILD_SA rekey response", IKEV2_EXCH_CREATE_CHILD_SA, 1, 1,
+	  0, 1 },
+	{ "INFORMATIONAL DPD request", IKEV2_EXCH_INFORMATIONAL, 0, 0, 0, 0 },
+	{ "INFORMATIONAL DPD response", IKEV2_EXCH_INFORMATIONAL, 1, 0, 0, 0 },
+	{ "INFORMATIONAL Delete request", IKEV2_EXCH_INFORMATIONAL, 0, 0, 1,
+	  0 },
 	{ "INFORMATIONAL Delete response", IKEV2_EXCH_INFORMATIONAL, 1, 0,
-	  1 },
+	  1, 0 },
 };
 
 /* The types a payload is changed to. */
@@ -564,6 +570,10 @@ run_one(struct run *r)
 	if (r->tg->down) {
 		sim_run(&s, 3000);
 		ike_vpn_down(s.n[0].eng, "mut", s.now);
+	}
+	if (r->tg->rekey) {
+		sim_run(&s, 3000);
+		ike_vpn_rekey(s.n[0].eng, "mut", 0, s.now);
 	}
 	sim_run(&s, RUN_MS);
 	if (!r->hit) {
