@@ -467,7 +467,7 @@ T_CASE(sim, delete_reaches_the_peer)
 static const char *
 vpn_id(const char *name, const char *mode, const char *local,
     const char *peer, const char *srcid, const char *dstid, const char *psk,
-    const char *flow)
+    const char *flow, const char *ike)
 {
 	static char buf[8][1024];
 	static int next;
@@ -476,8 +476,9 @@ vpn_id(const char *name, const char *mode, const char *local,
 	snprintf(b, sizeof(buf[0]),
 	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
 	    "srcid = %s\ndstid = %s\npsk = %s\n[flows]\nflow = %s\n"
-	    "[ikesa]\n" HOWTO_IKE "[childsa]\n" HOWTO_CHILD,
-	    name, mode, local, peer, srcid, dstid, psk, flow);
+	    "[ikesa]\n%s[childsa]\n" HOWTO_CHILD,
+	    name, mode, local, peer, srcid, dstid, psk, flow,
+	    ike ? ike : HOWTO_IKE);
 	return b;
 }
 
@@ -507,18 +508,26 @@ static const struct {
 	const char *a1_id, *a1_psk, *a2_id, *a2_psk;	/* side a, srcid */
 	const char *b1_dst, *b1_psk, *b2_dst, *b2_psk;	/* side b, dstid */
 	int up;
+	const char *ike1, *ike2;	/* [ikesa] of VPN one and two, both
+					 * sides; NULL: the how-to's */
 } twins[] = {
 	{ "different IDs and keys", "one.a.example", "psk-one",
 	  "two.a.example", "psk-two", "one.a.example", "psk-one",
-	  "two.a.example", "psk-two", 2 },
+	  "two.a.example", "psk-two", 2, NULL, NULL },
 	{ "an exact dstid wins over a first VPN that accepts any ID",
 	  "one.a.example", "psk-one", "two.a.example", "psk-two", "any",
-	  "psk-one", "two.a.example", "psk-two", 2 },
+	  "psk-one", "two.a.example", "psk-two", 2, NULL, NULL },
 	{ "same ID and key: the selectors decide", "gw.a.example", "k",
-	  "gw.a.example", "k", "any", "k", "any", "k", 2 },
+	  "gw.a.example", "k", "any", "k", "any", "k", 2, NULL, NULL },
 	{ "an ID neither VPN accepts", "one.a.example", "psk-one",
 	  "three.a.example", "psk-two", "one.a.example", "psk-one",
-	  "two.a.example", "psk-two", 1 },
+	  "two.a.example", "psk-two", 1, NULL, NULL },
+	{ "different [ikesa]: IKE_SA_INIT answered by the VPN that accepts",
+	  "one.a.example", "psk-one", "two.a.example", "psk-two",
+	  "one.a.example", "psk-one", "two.a.example", "psk-two", 2,
+	  "enc = aes-128\nauth = hmac-sha2-256\nprf = hmac-sha2-256\n"
+	  "group = curve25519\n",
+	  "enc = aes-256-gcm\nprf = hmac-sha2-384\ngroup = ecp256\n" },
 };
 
 T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
@@ -534,16 +543,18 @@ T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
 		snprintf(tb, sizeof(tb), "twin%zu-b", i);
 		a = two_vpn_cfg(ta,
 		    vpn_id("one", "active", GW1, GW2, twins[i].a1_id,
-		    "any", twins[i].a1_psk, "10.1.0.0/24 10.2.0.0/24"),
+		    "any", twins[i].a1_psk, "10.1.0.0/24 10.2.0.0/24",
+		    twins[i].ike1),
 		    vpn_id("two", "active", GW1, GW2, twins[i].a2_id,
-		    "any", twins[i].a2_psk, "10.3.0.0/24 10.4.0.0/24"));
+		    "any", twins[i].a2_psk, "10.3.0.0/24 10.4.0.0/24",
+		    twins[i].ike2));
 		b = two_vpn_cfg(tb,
 		    vpn_id("one", "passive", GW2, GW1, "gw.b.example",
 		    twins[i].b1_dst, twins[i].b1_psk,
-		    "10.2.0.0/24 10.1.0.0/24"),
+		    "10.2.0.0/24 10.1.0.0/24", twins[i].ike1),
 		    vpn_id("two", "passive", GW2, GW1, "gw.b.example",
 		    twins[i].b2_dst, twins[i].b2_psk,
-		    "10.4.0.0/24 10.3.0.0/24"));
+		    "10.4.0.0/24 10.3.0.0/24", twins[i].ike2));
 		T_ASSERT(sim_init(&s, a, GW1, b, GW2, 70 + (uint32_t)i) == 0);
 		sim_run(&s, 10000);
 		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), n_up);
