@@ -53,6 +53,7 @@
 					 * here this long after at the latest */
 #define IKD_STRAY_MS 30000		/* a redundant IKE SA nobody deleted */
 #define IKD_MSGID_REKEY 0xfff00000u	/* message IDs: rekey the IKE SA */
+#define IKD_REFUSED_MAX 4		/* refused CHILD SAs awaiting DELETE */
 /* INVALID_IKE_SPI answers to protected requests for unknown IKE SAs
  * (RFC 7296 2.21.4): at most one per peer address per interval, and at
  * most IKD_INVALID_SPI_MAX per interval in all (no more than the table
@@ -177,8 +178,10 @@ struct ike_sa {
 	uint8_t msgid_noted;	/* message-ID rekey already asked for */
 	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
 	/* Our inbound SPIs of CHILD SAs whose answer we refused: the peer
-	 * installed them, our next request DELETEs them (RFC 7296 1.4.1). */
-	uint32_t refused[IKD_CHILD_SLOTS];
+	 * installed them, our next request DELETEs them (RFC 7296 1.4.1).
+	 * One exchange refuses at most one, and the DELETE follows at once,
+	 * so a few slots are plenty. */
+	uint32_t refused[IKD_REFUSED_MAX];
 	uint8_t n_refused;
 	int n_children;
 	struct child_sa child[IKD_CHILD_SLOTS];

@@ -395,7 +395,7 @@ child_refuse(struct ike_sa *sa, int idx)
 {
 	uint32_t spi = sa->child[idx].spi_in;
 
-	if (spi == 0 || sa->n_refused >= IKD_CHILD_SLOTS) {
+	if (spi == 0 || sa->n_refused >= IKD_REFUSED_MAX) {
 		return;
 	}
 	for (int i = 0; i < sa->n_refused; i++) {
@@ -1136,7 +1136,7 @@ static void
 child_send_delete(struct ike_sa *sa)
 {
 	struct ike_engine *eng = sa->eng;
-	uint8_t spis[4 * 2 * IKD_CHILD_SLOTS];
+	uint8_t spis[4 * (IKD_REFUSED_MAX + IKD_CHILD_SLOTS)];
 	size_t n = 0, len;
 	struct pld_wr pw;
 
@@ -2056,7 +2056,7 @@ rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
 	old->n_children = 0;
 	/* refused CHILD SAs the peer still has move with the others */
 	for (int i = 0; i < old->n_refused; i++) {
-		if (nsa->n_refused < IKD_CHILD_SLOTS) {
+		if (nsa->n_refused < IKD_REFUSED_MAX) {
 			nsa->refused[nsa->n_refused++] = old->refused[i];
 		}
 	}
