@@ -11,6 +11,37 @@
 
 static int cr_portable;
 
+/*
+ * BearSSL's *_get() functions run CPUID on every call, and CPUID traps to
+ * the hypervisor in a virtual machine (a few microseconds each; 2% of
+ * ikd's time in `make bench` before this cache).  The CPU does not change
+ * under a running process, so each is asked once.
+ */
+static struct {
+	int done;
+	const br_block_cbcenc_class *cbcenc;
+	const br_block_cbcdec_class *cbcdec;
+	const br_block_ctr_class *ctr;
+	br_ghash ghash;
+	br_chacha20_run chacha20;
+	br_poly1305_run poly1305;
+} native;
+
+static void
+native_probe(void)
+{
+	if (native.done) {
+		return;
+	}
+	native.cbcenc = br_aes_x86ni_cbcenc_get_vtable();
+	native.cbcdec = br_aes_x86ni_cbcdec_get_vtable();
+	native.ctr = br_aes_x86ni_ctr_get_vtable();
+	native.ghash = br_ghash_pclmul_get();
+	native.chacha20 = br_chacha20_sse2_get();
+	native.poly1305 = br_poly1305_ctmulq_get();
+	native.done = 1;
+}
+
 /* see cr.h */
 void
 cr_force_portable(int on)
@@ -25,7 +56,8 @@ cr_pick_cbcenc(void)
 	const br_block_cbcenc_class *c = NULL;
 
 	if (!cr_portable) {
-		c = br_aes_x86ni_cbcenc_get_vtable();
+		native_probe();
+		c = native.cbcenc;
 	}
 	return c ? c : &br_aes_ct64_cbcenc_vtable;
 }
@@ -37,7 +69,8 @@ cr_pick_cbcdec(void)
 	const br_block_cbcdec_class *c = NULL;
 
 	if (!cr_portable) {
-		c = br_aes_x86ni_cbcdec_get_vtable();
+		native_probe();
+		c = native.cbcdec;
 	}
 	return c ? c : &br_aes_ct64_cbcdec_vtable;
 }
@@ -49,7 +82,8 @@ cr_pick_ctr(void)
 	const br_block_ctr_class *c = NULL;
 
 	if (!cr_portable) {
-		c = br_aes_x86ni_ctr_get_vtable();
+		native_probe();
+		c = native.ctr;
 	}
 	return c ? c : &br_aes_ct64_ctr_vtable;
 }
@@ -61,7 +95,8 @@ cr_pick_ghash(void)
 	br_ghash g = 0;
 
 	if (!cr_portable) {
-		g = br_ghash_pclmul_get();
+		native_probe();
+		g = native.ghash;
 	}
 	return g ? g : &br_ghash_ctmul64;
 }
@@ -73,7 +108,8 @@ cr_pick_chacha20(void)
 	br_chacha20_run c = 0;
 
 	if (!cr_portable) {
-		c = br_chacha20_sse2_get();
+		native_probe();
+		c = native.chacha20;
 	}
 	return c ? c : &br_chacha20_ct_run;
 }
@@ -85,7 +121,8 @@ cr_pick_poly1305(void)
 	br_poly1305_run p = 0;
 
 	if (!cr_portable) {
-		p = br_poly1305_ctmulq_get();
+		native_probe();
+		p = native.poly1305;
 	}
 	return p ? p : &br_poly1305_ctmul_run;
 }
