@@ -35,6 +35,7 @@ struct loop {
 	uv_timer_t timer;
 	struct loop_sock socks[LOOP_MAX_SOCKS];
 	int n_socks;
+	int buf_warned;		/* bit 0 receive, bit 1 send: said once */
 	uint64_t rx, tx, tx_err;
 };
 
