@@ -47,7 +47,8 @@ void loop_set_engine(struct loop *l, struct ike_engine *eng);
 
 /*
  * Opens and watches a socket on local (address and port).  Returns 0, 1
- * when one was open already, or a negative errno.
+ * when one was open already, or a negative errno.  Logs one warning per
+ * loop when the kernel grants a smaller buffer than sock_open() asks.
  */
 int loop_listen(struct loop *l, const struct ike_addr *local);
 

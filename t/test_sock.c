@@ -1,7 +1,8 @@
 /*
  * test_sock.c - UDP sockets on loopback: a datagram from 127.0.0.1 to
  * 127.0.0.2 arrives with both addresses known, and the answer leaves from
- * the address it was sent to; address parsing and comparison.
+ * the address it was sent to; a burst larger than Linux's default receive
+ * buffer holds arrives whole; address parsing and comparison.
  */
 #include <errno.h>
 #include <poll.h>
@@ -134,6 +135,12 @@ T_CASE(sock, burst_all_received)
 		T_EQ_INT(rcv, SOCK_RCVBUF);
 		T_EQ_INT(sock_get_buf(fa, SO_SNDBUF), SOCK_SNDBUF);
 	}
+
+	T_ROW("asking for less keeps the larger buffer");
+	T_EQ_INT(sock_set_buf(fb, SO_RCVBUF, 4096), rcv);
+	T_EQ_INT(sock_get_buf(fb, SO_RCVBUF), rcv);
+	T_ROW("only the receive and send buffers");
+	T_EQ_INT(sock_set_buf(fb, SO_KEEPALIVE, 4096), -EINVAL);
 
 	/* Not root: as many as the granted buffer holds (some 1.3 KiB
 	 * charged per 300-byte datagram, with a margin). */
