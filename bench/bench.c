@@ -6,11 +6,13 @@
  * BearSSL's public br_rsa_i62_public() used naively for comparison, MB/s
  * of every cipher and integrity transform on 1400-byte packets (fast and
  * portable implementations), and the time of a full IKE key derivation
- * (SKEYSEED + the seven SK_* keys).  It measures; it never fails on a clock.
+ * (SKEYSEED + the seven SK_* keys); first, the size of the ikebox
+ * binary.  It measures; it never fails on a clock.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "bench/bench.h"
@@ -128,7 +130,15 @@ main(int argc, char **argv)
 {
 	double ours4096 = 0, naive4096;
 	const char *only = getenv("BENCH_ONLY");	/* crypto, ike, ikd */
+	const char *ikebox = argc > 1 ? argv[1] : "./ikebox";
+	struct stat st;
 
+	/* The binary's size, as `ls -l` gives it, beside its speed. */
+	if (stat(ikebox, &st) == 0) {
+		printf("%s: %lld bytes\n", ikebox, (long long)st.st_size);
+	} else {
+		printf("%s: not built\n", ikebox);
+	}
 	if (only && strcmp(only, "crypto") != 0) {
 		goto engine;
 	}
@@ -206,7 +216,7 @@ engine:
 	}
 	fflush(stdout);
 	if (only == NULL || strcmp(only, "ikd") == 0) {
-		bench_ikd(argc > 1 ? argv[1] : "./ikebox");
+		bench_ikd(ikebox);
 	}
 	return 0;
 }

@@ -9,17 +9,26 @@
  * VPNs, one per address 127.X.Y.1 of side a, and listens on 127.250.0.2;
  * side a gets the n active mirrors and binds each 127.X.Y.1 (the whole of
  * 127/8 is local on Linux).  An ikd binds at most LOOP_MAX_SOCKS (64)
- * addresses, so side a is several ikd of CHUNK VPNs each, started one
- * after the other: each starts when the IKE SAs of the one before are all
- * up, so that the responder sees bursts of CHUNK IKE_SA_INITs (a burst of
- * hundreds overflows its UDP receive buffer and the lost ones wait 2 s for
- * a retransmit: that would measure the buffer, not IKE).  Both sides use
- * the null backend and port 500 (root only: ikd -P moves the listening
- * port, not the peers').  The clock starts with the first active ikd and
- * stops when the responder's control socket reports n IKE SAs up (asked
- * every 2 ms with ctl_call()): the figure includes the active ikds'
+ * addresses, so side a is several ikd of CHUNK VPNs each, all started at
+ * once: the responder then gets a burst of n IKE_SA_INITs on its one
+ * socket, which its receive buffer (net/sock.h SOCK_RCVBUF) holds; past
+ * IKD_COOKIE_THRESHOLD half-open SAs it asks for cookies, as it would
+ * for any such burst.  A datagram lost all the same would cost its
+ * sender a 2 s retransmit and show as a collapsed rate, and the
+ * responder's `show stats` counts the retransmits: the bench prints them.
+ * Both sides use the null backend and port 500 (root only: ikd -P moves
+ * the listening port, not the peers').  The clock starts before the
+ * first active ikd is spawned and stops when the responder's control
+ * socket reports n IKE SAs up (asked with ctl_call() every 10 ms, every
+ * 1 ms for the last tenth): the figure includes the active ikds'
  * start-up and configuration load, real sockets, and whatever else runs
- * on this machine's cores.  BENCH_IKD_LOG=FILE keeps the daemons' logs.
+ * on this machine's cores.  It also prints the CPU time all the daemons
+ * spent per IKE SA (/proc/PID/stat, both ends, the responder's start-up
+ * left out), which depends less on what else runs.
+ * BENCH_IKD_LOG=FILE keeps the daemons' logs; BENCH_IKD_GROUP=NAME runs
+ * one group only (for a profiler); BENCH_IKD_STAGGER=1 starts each active
+ * ikd when the SAs of the one before are up, as the bench did while the
+ * responder's receive buffer was Linux's default.
  */
 #include <errno.h>
 #include <signal.h>
@@ -51,10 +60,10 @@ nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* ike_sas from `show stats` of the daemon at sock; -1 when it does not
- * answer. */
+/* Counter name from `show stats` of the daemon at sock; -1 when it does
+ * not answer. */
 static long
-ike_sas(const char *sock)
+stat_of(const char *sock, const char *name)
 {
 	char *body = NULL, *p;
 	size_t blen = 0;
@@ -64,11 +73,35 @@ ike_sas(const char *sock)
 	if (ctl_call(sock, "show stats", &status, &body, &blen) != 0) {
 		return -1;
 	}
-	if (status == 0 && (p = strstr(body, "ike_sas")) != NULL) {
-		n = strtol(p + 7, NULL, 10);
+	if (status == 0 && (p = strstr(body, name)) != NULL) {
+		n = strtol(p + strlen(name), NULL, 10);
 	}
 	free(body);
 	return n;
+}
+
+/* CPU seconds (user + system) process pid has used so far; 0 when gone. */
+static double
+cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL) {
+		return 0;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* proc(5): utime and stime are fields 14 and 15, after "(comm)". */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %*d %*d "
+	    "%*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
+		return 0;
+	}
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static pid_t
@@ -141,10 +174,11 @@ write_side(const char *dir, const char *name, int active, int first, int n,
 
 /* One run; returns IKE SAs per second, or a negative value with *why set. */
 static double
-run(const char *ikebox, const char *group, int n, int *up,
-    const char **why)
+run(const char *ikebox, const char *group, int n, int *up, long *retx,
+    double *cpu, const char **why)
 {
 	char dir[] = "/tmp/ikebox-ikd-bench.XXXXXX";
+	int stagger = getenv("BENCH_IKD_STAGGER") != NULL;
 	char conf[600], sock_b[600], sock[600];
 	int chunks = (n + CHUNK - 1) / CHUNK;
 	pid_t pid_b = -1, pid_a[MAX_CHUNKS];
@@ -152,6 +186,7 @@ run(const char *ikebox, const char *group, int n, int *up,
 	long got = -1;
 
 	*up = 0;
+	*retx = -1;
 	for (int c = 0; c < MAX_CHUNKS; c++) {
 		pid_a[c] = -1;
 	}
@@ -174,7 +209,7 @@ run(const char *ikebox, const char *group, int n, int *up,
 			goto out;
 		}
 	}
-	for (t0 = bench_now(); ike_sas(sock_b) < 0; nap_ms(10)) {
+	for (t0 = bench_now(); stat_of(sock_b, "ike_sas") < 0; nap_ms(10)) {
 		if (bench_now() - t0 > WAIT_SECS ||
 		    waitpid(pid_b, NULL, WNOHANG) != 0) {
 			*why = "the passive ikd did not start";
@@ -182,26 +217,53 @@ run(const char *ikebox, const char *group, int n, int *up,
 			goto out;
 		}
 	}
+	*cpu = -cpu_of(pid_b);	/* its start-up is not timed */
 	t0 = bench_now();
 	for (int c = 0; c < chunks; c++) {
-		long want = c + 1 < chunks ? (long)(c + 1) * CHUNK : n;
+		/* BENCH_IKD_STAGGER: the next one when these are all up. */
+		long want = stagger && c + 1 < chunks ? (c + 1L) * CHUNK : n;
 
 		snprintf(conf, sizeof(conf), "%s/a%d.conf", dir, c);
 		if ((pid_a[c] = spawn_ikd(ikebox, conf)) < 0) {
 			*why = "cannot start an active ikd";
 			goto out;
 		}
-		while ((t = bench_now() - t0) < WAIT_SECS) {
-			if ((got = ike_sas(sock_b)) >= want) {
+		if (!stagger && c + 1 < chunks) {
+			continue;
+		}
+		/*
+		 * Each question costs the responder (the critical path) a
+		 * control connection: ask every 10 ms, every 1 ms near the
+		 * end, where the clock's resolution matters.
+		 */
+		for (;;) {
+			/* The clock after the answer: a responder busy with
+			 * a burst of DH answers late, and that is setup. */
+			got = stat_of(sock_b, "ike_sas");
+			t = bench_now() - t0;
+			if (got >= want || t >= WAIT_SECS) {
 				break;
 			}
-			nap_ms(2);
+			nap_ms(got < want - n / 10 ? 10 : 1);
 		}
 	}
 	*up = got < 0 ? 0 : (int)got;
 	if (got < n) {
 		*why = "not every IKE SA came up in time";
 		goto out;
+	}
+	*cpu += cpu_of(pid_b);
+	for (int c = 0; c < chunks; c++) {
+		*cpu += cpu_of(pid_a[c]);
+	}
+	/* Requests retransmitted, both sides: a lost datagram shows here. */
+	*retx = 0;
+	for (int c = 0; c <= chunks; c++) {
+		long r;
+
+		snprintf(sock, sizeof(sock), "%s/a%d.sock", dir, c);
+		r = stat_of(c == chunks ? sock_b : sock, "retransmits");
+		*retx = r < 0 || *retx < 0 ? -1 : *retx + r;
 	}
 	rate = (double)n / t;
 out:
@@ -227,6 +289,8 @@ bench_ikd(const char *ikebox)
 		{ "modp4096", 30 },
 	};
 
+	const char *only = getenv("BENCH_IKD_GROUP");	/* one group */
+
 	printf("\nIKE SA setup, two ikd on loopback (null backend, one VPN per "
 	    "IKE SA,\nfrom ikd start to all up; both ends on this machine)\n");
 	if (access(ikebox, X_OK) != 0) {
@@ -237,18 +301,27 @@ bench_ikd(const char *ikebox)
 		printf("  skipped: port 500 needs root\n");
 		return;
 	}
-	printf("  %-12s %8s %12s\n", "group", "IKE SAs", "IKE SAs/s");
+	printf("  %-12s %8s %12s %12s %12s\n", "group", "IKE SAs",
+	    "IKE SAs/s", "CPU ms/SA", "retransmits");
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
 		const char *why = NULL;
 		int up;
-		double r = run(ikebox, rates[i].group, rates[i].n, &up, &why);
+		long retx;
+		double cpu;
+		double r;
 
+		if (only != NULL && strcmp(only, rates[i].group) != 0) {
+			continue;
+		}
+		r = run(ikebox, rates[i].group, rates[i].n, &up, &retx, &cpu,
+		    &why);
 		if (r < 0) {
 			printf("  %-12s %8d  not measured: %s (%d up)\n",
 			    rates[i].group, rates[i].n, why, up);
 			continue;
 		}
-		printf("  %-12s %8d %12.1f\n", rates[i].group, rates[i].n, r);
+		printf("  %-12s %8d %12.1f %12.3f %12ld\n", rates[i].group,
+		    rates[i].n, r, cpu * 1000 / rates[i].n, retx);
 		fflush(stdout);
 	}
 }

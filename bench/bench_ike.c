@@ -16,7 +16,10 @@
  * Memory: VmRSS from /proc/self/status once both engines have their
  * configurations, then with every IKE SA up, divided by 2n (each side holds
  * n IKE SAs, one CHILD SA each).  The configurations' own memory is
- * printed apart, per VPN.
+ * printed apart, per VPN.  The same lines give the setup rate at that n
+ * and the mean time of ike_next_timer() with every SA up: ikd asks it
+ * after each socket wake-up, and it walks every IKE SA and VPN, so these
+ * two show what grows with n.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -199,11 +202,14 @@ rm_tree(const char *dir, int n)
 	rmdir(dir);
 }
 
+static volatile uint64_t next_sink;	/* keeps the calls */
+
 struct bres {
 	double rate;		/* IKE SAs per second */
 	int up_a, up_b;		/* established on each side */
 	long kib_per_sa_x1000;	/* RSS per IKE SA (both sides), KiB/1000 */
 	long cfg_kib_x1000;	/* config memory per VPN (both sides) */
+	double timer_us;	/* one ike_next_timer() with all SAs up */
 };
 
 static int
@@ -279,6 +285,15 @@ run(const char *group, int n, struct bres *r)
 	r->rate = (double)r->up_a / (t1 - t0);
 	r->kib_per_sa_x1000 = (rss2 - rss1) * 1000 / (2L * n);
 	r->cfg_kib_x1000 = (rss1 - rss0) * 1000 / (2L * n);
+	/*
+	 * The loop asks the engine for its next deadline after every
+	 * socket wake-up: what that costs once n IKE SAs are up.
+	 */
+	t0 = bench_now();
+	for (int i = 0; i < 200; i++) {
+		next_sink += ike_next_timer(side[i & 1].eng);
+	}
+	r->timer_us = (bench_now() - t0) * 1e6 / 200;
 	for (int i = 0; i < 2; i++) {
 		ike_free(side[i].eng);
 	}
@@ -320,16 +335,16 @@ bench_ike(void)
 	printf("  sizeof(struct ike_sa) = %zu bytes (%d CHILD SA slots of "
 	    "%zu)\n", sizeof(struct ike_sa), CFG_FLOWS_MAX,
 	    sizeof(struct child_sa));
-	printf("  %-12s %14s %16s\n", "IKE SAs", "KiB per SA",
-	    "config KiB/VPN");
+	printf("  %-12s %14s %16s %12s %16s\n", "IKE SAs", "KiB per SA",
+	    "config KiB/VPN", "IKE SAs/s", "next_timer us");
 	for (int n = 1000; n <= 10000; n *= 10) {
 		if (run("curve25519", n, &r) != 0 || r.up_a != n) {
 			printf("  %-12d could not bring them all up (%d)\n", n,
 			    r.up_a);
 			continue;
 		}
-		printf("  %-12d %14.2f %16.2f\n", n,
+		printf("  %-12d %14.2f %16.2f %12.1f %16.1f\n", n,
 		    (double)r.kib_per_sa_x1000 / 1000,
-		    (double)r.cfg_kib_x1000 / 1000);
+		    (double)r.cfg_kib_x1000 / 1000, r.rate, r.timer_us);
 	}
 }

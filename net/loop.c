@@ -215,6 +215,37 @@ sock_cb(uv_poll_t *p, int status, int events)
 	loop_rearm(l);
 }
 
+/*
+ * Says once per daemon when the kernel gave an IKE socket less buffer
+ * than sock_open() asked (no CAP_NET_ADMIN and a low net.core.rmem_max):
+ * the socket works, but a burst of datagrams may overflow it.
+ */
+static void
+buf_check(struct loop *l, int fd, const struct ike_addr *local)
+{
+	static const struct {
+		int opt, want;
+		const char *name, *sysctl;
+	} b[] = {
+		{ SO_RCVBUF, SOCK_RCVBUF, "receive", "rmem_max" },
+		{ SO_SNDBUF, SOCK_SNDBUF, "send", "wmem_max" },
+	};
+	char a[SHOW_ADDR_MAX];
+
+	for (int i = 0; i < 2; i++) {
+		int got = sock_get_buf(fd, b[i].opt);
+
+		if (got >= b[i].want || (l->buf_warned & (1 << i))) {
+			continue;
+		}
+		l->buf_warned |= 1 << i;
+		loop_logf(IKE_LOG_WARN, "%s buffer of %s is %d bytes, not %d: "
+		    "raise net.core.%s (a burst of IKE messages may be lost)",
+		    b[i].name, show_addr(a, sizeof(a), local), got, b[i].want,
+		    b[i].sysctl);
+	}
+}
+
 /* see loop.h */
 int
 loop_listen(struct loop *l, const struct ike_addr *local)
@@ -234,6 +265,7 @@ loop_listen(struct loop *l, const struct ike_addr *local)
 	if (fd < 0) {
 		return fd;
 	}
+	buf_check(l, fd, local);
 	s = &l->socks[l->n_socks];
 	s->l = l;
 	s->fd = fd;

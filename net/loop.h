@@ -35,6 +35,7 @@ struct loop {
 	uv_timer_t timer;
 	struct loop_sock socks[LOOP_MAX_SOCKS];
 	int n_socks;
+	int buf_warned;		/* bit 0 receive, bit 1 send: said once */
 	uint64_t rx, tx, tx_err;
 };
 
@@ -46,7 +47,8 @@ void loop_set_engine(struct loop *l, struct ike_engine *eng);
 
 /*
  * Opens and watches a socket on local (address and port).  Returns 0, 1
- * when one was open already, or a negative errno.
+ * when one was open already, or a negative errno.  Logs one warning per
+ * loop when the kernel grants a smaller buffer than sock_open() asks.
  */
 int loop_listen(struct loop *l, const struct ike_addr *local);
 

@@ -127,7 +127,50 @@ sock_open(const struct ike_addr *local)
 		close(fd);
 		return rc;
 	}
+	/* Not fatal: a smaller buffer still works, loop.c says so. */
+	(void)sock_set_buf(fd, SO_RCVBUF, SOCK_RCVBUF);
+	(void)sock_set_buf(fd, SO_SNDBUF, SOCK_SNDBUF);
 	return fd;
+}
+
+/* see sock.h */
+int
+sock_get_buf(int fd, int which)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, which, &v, &len) != 0) {
+		return -errno;
+	}
+	/* socket(7): the kernel doubles the value set, and reports that. */
+	return v / 2;
+}
+
+/* see sock.h */
+int
+sock_set_buf(int fd, int which, int bytes)
+{
+	int force = which == SO_RCVBUF ? SO_RCVBUFFORCE : SO_SNDBUFFORCE;
+	int got;
+
+	if (which != SO_RCVBUF && which != SO_SNDBUF) {
+		return -EINVAL;
+	}
+	/*
+	 * The plain option is capped at net.core.[rw]mem_max; the FORCE one
+	 * is not, but needs CAP_NET_ADMIN (ikd runs as root for port 500
+	 * and PF_KEY).  Never shrink a buffer the kernel made larger.
+	 */
+	got = sock_get_buf(fd, which);
+	if (got >= bytes) {
+		return got;
+	}
+	if (setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof(bytes)) != 0 &&
+	    setsockopt(fd, SOL_SOCKET, which, &bytes, sizeof(bytes)) != 0) {
+		return -errno;
+	}
+	return sock_get_buf(fd, which);
 }
 
 /* see sock.h */

@@ -34,11 +34,36 @@ int sock_addr_parse(const char *s, uint16_t port, struct ike_addr *a);
 int sock_addr_eq(const struct ike_addr *a, const struct ike_addr *b);
 
 /*
+ * Receive and send buffer sizes sock_open() asks for.  Linux's default
+ * (net.core.rmem_default, 208 KiB) holds about 160 small datagrams on
+ * loopback, since each is charged its whole buffer (some 1.3 KiB for a
+ * 300-byte IKE_SA_INIT): a responder that hundreds of peers reach at once
+ * (a hub after a restart, `make bench`) would drop the rest, and each lost
+ * one costs its sender a 2 s retransmit.  1 MiB holds some 800; it is a
+ * limit, not memory taken up front.
+ */
+#define SOCK_RCVBUF (1 << 20)
+#define SOCK_SNDBUF (1 << 20)
+
+/*
  * Opens a non-blocking UDP socket bound to local (address and port) with
- * packet info on.  Returns the fd or a negative errno (-EADDRINUSE when
+ * packet info on, and asks for SOCK_RCVBUF and SOCK_SNDBUF (see
+ * sock_set_buf()).  Returns the fd or a negative errno (-EADDRINUSE when
  * another process holds the port on that address).
  */
 int sock_open(const struct ike_addr *local);
+
+/*
+ * Sets fd's SO_RCVBUF or SO_SNDBUF (which) to bytes, past the sysctl cap
+ * (net.core.rmem_max, wmem_max) when the process may (CAP_NET_ADMIN, with
+ * SO_RCVBUFFORCE / SO_SNDBUFFORCE).  Returns the size now in force, which
+ * is below bytes when the kernel capped it, or a negative errno.
+ */
+int sock_set_buf(int fd, int which, int bytes);
+
+/* fd's SO_RCVBUF or SO_SNDBUF size as asked (the kernel's figure halved:
+ * it doubles requests for its bookkeeping), or a negative errno. */
+int sock_get_buf(int fd, int which);
 
 /*
  * Reads one datagram.  *local gets its destination address (from packet
