@@ -129,12 +129,15 @@ struct ike_sa *
 ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
     const struct ike_addr *local, const struct ike_addr *peer)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	int slots = IKD_CHILD_SLOTS(vpn ? vpn->cfg->n_flows : 0);
+	struct ike_sa *sa = calloc(1, sizeof(*sa) +
+	    (size_t)slots * sizeof(sa->child[0]));
 	uint8_t *spi;
 
 	if (sa == NULL) {
 		return NULL;
 	}
+	sa->n_slots = slots;
 	sa->eng = eng;
 	sa->vpn = vpn;
 	sa->initiator = (uint8_t)initiator;
@@ -155,6 +158,54 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	sa->next = eng->sas;
 	eng->sas = sa;
 	return sa;
+}
+
+/* Replaces from with to in a chain linked at offset off. */
+static void
+relink_sa(struct ike_sa **head, const struct ike_sa *from, struct ike_sa *to,
+    size_t off)
+{
+	for (struct ike_sa **p = head; *p;
+	    p = (struct ike_sa **)((char *)*p + off)) {
+		if (*p == from) {
+			*p = to;
+			return;
+		}
+	}
+}
+
+/* see ike_xchg.h */
+struct ike_sa *
+ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
+{
+	struct ike_engine *eng = sa->eng;
+	int slots = IKD_CHILD_SLOTS(vpn->cfg->n_flows);
+	struct ike_sa *n;
+
+	if (slots <= sa->n_slots) {
+		sa->vpn = vpn;
+		return sa;
+	}
+	/* A half-open responder SA only: nothing points to it but the
+	 * engine's tables, and it has no CHILD SA yet.  Not realloc():
+	 * the old block, keys and all, is wiped before it is freed. */
+	n = calloc(1, sizeof(*n) + (size_t)slots * sizeof(n->child[0]));
+	if (n == NULL) {
+		return NULL;
+	}
+	memcpy(n, sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
+	n->n_slots = slots;
+	n->vpn = vpn;
+	relink_sa(&eng->sas, sa, n, offsetof(struct ike_sa, next));
+	relink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa, n,
+	    offsetof(struct ike_sa, hnext));
+	if (!sa->initiator) {
+		relink_sa(&eng->by_ispi[spi_hash(sa->spi_i)], sa, n,
+		    offsetof(struct ike_sa, inext));
+	}
+	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
+	free(sa);
+	return n;
 }
 
 /* see ike_xchg.h */
@@ -206,7 +257,7 @@ ike_sa_free(struct ike_sa *sa)
 			sa->parent->rekey_peer = NULL;
 		}
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		ike_child_remove(sa, i);
 	}
 	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
@@ -238,7 +289,7 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->req);
 	free(sa->resp);
-	cr_wipe(sa, sizeof(*sa));
+	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
 	free(sa);
 }
 
@@ -481,7 +532,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
 	int defer_out = 0;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS && ch->by_peer && ch->rekey_of_in;
+	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
 	    i++) {
 		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].spi_in == ch->rekey_of_in;
@@ -567,7 +618,7 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 {
 	struct ike_engine *eng = sa->eng;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		struct child_sa *ch = &sa->child[i];
 		int err;
 
@@ -594,7 +645,7 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 int
 ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except)
 {
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (i != except && sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].reqid == reqid) {
 			return i;
@@ -649,7 +700,9 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		cr_wipe(ch->out_k, sizeof(*ch->out_k));
 		free(ch->out_k);
 	}
-	cr_dh_wipe(&ch->dhc);
+	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
+		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if one is out */
+	}
 	memset(ch, 0, sizeof(*ch));
 }
 
@@ -753,7 +806,7 @@ child_expiry_due(const struct ike_sa *sa)
 {
 	uint64_t t = UINT64_MAX;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *ch = &sa->child[i];
 		uint64_t e = ch->expire_at;
 
@@ -829,7 +882,7 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 			ike_sa_free(sa);
 			continue;
 		}
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			struct child_sa *ch = &sa->child[i];
 
 			if (ch->state != CHILD_INSTALLED ||
@@ -956,6 +1009,7 @@ ike_free(struct ike_engine *eng)
 		ike_sa_free(eng->sas);
 	}
 	free(eng->vpns);
+	free(eng->info_children);
 	cfg_free(eng->cfg);
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
 	free(eng);
@@ -1108,7 +1162,7 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 	if (ike) {
 		sa->rekey_at = now;
 	} else {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].state == CHILD_INSTALLED) {
 				sa->child[i].rekey_at = now;
 			}
@@ -1125,7 +1179,7 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 {
 	eng->now = now;
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			struct child_sa *ch = &sa->child[i];
 
 			if (ch->state != CHILD_INSTALLED ||
@@ -1171,7 +1225,7 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 	eng->now = now;
 	for (struct ike_sa *sa = eng->sas; sa && v == NULL && reqid;
 	    sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].state != CHILD_NONE &&
 			    sa->child[i].reqid == reqid) {
 				v = sa->vpn;
@@ -1273,6 +1327,16 @@ ike_foreach_sa(struct ike_engine *eng,
 		if (sa->vpn == NULL || sa->state == SA_DEAD) {
 			continue;
 		}
+		if (eng->info_cap < sa->n_slots) {
+			struct ike_child_info *p = realloc(eng->info_children,
+			    (size_t)sa->n_slots * sizeof(*p));
+
+			if (p == NULL) {
+				continue;	/* shown without it */
+			}
+			eng->info_children = p;
+			eng->info_cap = sa->n_slots;
+		}
 		memset(&in, 0, sizeof(in));
 		in.vpn = sa->vpn->cfg->name;
 		in.state = sa_state_name(sa->state);
@@ -1286,7 +1350,7 @@ ike_foreach_sa(struct ike_engine *eng,
 		in.prf = sa->prf ? sa->prf->name : "none";
 		in.group = sa->dh ? sa->dh->name : "none";
 		in.established_ms = sa->established_ms;
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			const struct child_sa *ch = &sa->child[i];
 			struct ike_child_info *ci = &eng->info_children[n];
 

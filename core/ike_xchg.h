@@ -17,6 +17,13 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn,
 struct ike_sa *ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
     const struct ike_addr *peer);
 void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
+/*
+ * Gives a half-open responder SA the VPN IKE_AUTH chose.  When that VPN
+ * has more flows than the SA has slots for, the SA moves to a larger
+ * allocation: the old pointer is then invalid.  Returns the SA, or NULL
+ * (out of memory: sa unchanged).
+ */
+struct ike_sa *ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn);
 void ike_sa_free(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
 /* A random lo_pct..hi_pct percent of ms. */
