@@ -21,6 +21,10 @@
  * are out when the configuration is measured; the heap figure is exact:
  * malloc's bytes in use with every SA up, less after ike_shutdown() has
  * freed them all (the SA, its cached messages, allocator overhead).
+ *
+ * Timers: with every SA up and nothing due (the clock is frozen), what one
+ * turn of a daemon's event loop costs the engine: ike_next_timer() then
+ * ike_tick(), on side a's n IKE SAs.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -209,6 +213,7 @@ struct bres {
 	long kib_per_sa_x1000;	/* RSS per IKE SA (both sides), KiB/1000 */
 	long cfg_kib_x1000;	/* config memory per VPN (both sides) */
 	long heap_per_sa;	/* malloc bytes per IKE SA */
+	double timer_us;	/* ike_next_timer + ike_tick, idle */
 };
 
 static int
@@ -285,6 +290,23 @@ run(const char *group, int n, struct bres *r)
 	r->rate = (double)r->up_a / (t1 - t0);
 	r->kib_per_sa_x1000 = (rss2 - rss1) * 1000 / (2L * n);
 	r->cfg_kib_x1000 = (rss1 - rss0) * 1000 / (2L * n);
+	{
+		long k = 0;
+		uint64_t sum = 0;
+
+		t0 = bench_now();
+		do {
+			for (int j = 0; j < 100; j++, k++) {
+				sum += ike_next_timer(side[0].eng);
+				ike_tick(side[0].eng, now);
+			}
+			t1 = bench_now();
+		} while (t1 - t0 < 0.2);
+		r->timer_us = (t1 - t0) * 1e6 / (double)k;
+		if (sum == 0 || stack != NULL) {
+			r->timer_us = -1;	/* something was due */
+		}
+	}
 	heap2 = mallinfo2().uordblks;
 	for (int i = 0; i < 2; i++) {
 		ike_shutdown(side[i].eng, now);
@@ -334,20 +356,22 @@ bench_ike(void)
 	}
 
 	printf("\nMemory per IKE SA (VmRSS growth once all are up, over both "
-	    "ends; curve25519)\n");
+	    "ends; curve25519),\nand one idle event-loop turn "
+	    "(ike_next_timer + ike_tick, n IKE SAs, nothing due)\n");
 	printf("  sizeof(struct ike_sa) = %zu bytes, + %d CHILD SA slots of "
 	    "%zu for one flow\n", sizeof(struct ike_sa), IKD_CHILD_SLOTS(1),
 	    sizeof(struct child_sa));
-	printf("  %-12s %14s %16s %18s\n", "IKE SAs", "RSS KiB per SA",
-	    "config KiB/VPN", "heap bytes per SA");
+	printf("  %-12s %14s %16s %18s %12s\n", "IKE SAs", "RSS KiB per SA",
+	    "config KiB/VPN", "heap bytes per SA", "timers us");
 	for (int n = 1000; n <= 10000; n *= 10) {
 		if (run("curve25519", n, &r) != 0 || r.up_a != n) {
 			printf("  %-12d could not bring them all up (%d)\n", n,
 			    r.up_a);
 			continue;
 		}
-		printf("  %-12d %14.2f %16.2f %18ld\n", n,
+		printf("  %-12d %14.2f %16.2f %18ld %12.3f\n", n,
 		    (double)r.kib_per_sa_x1000 / 1000,
-		    (double)r.cfg_kib_x1000 / 1000, r.heap_per_sa);
+		    (double)r.cfg_kib_x1000 / 1000, r.heap_per_sa,
+		    r.timer_us);
 	}
 }

@@ -75,6 +75,182 @@ ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- timer heaps ---- */
+
+static void
+tq_put(struct ike_tq *q, uint32_t i, struct ike_timer *t)
+{
+	q->h[i] = t;
+	t->pos = i + 1;
+}
+
+static void
+tq_up(struct ike_tq *q, uint32_t i)
+{
+	struct ike_timer *t = q->h[i];
+
+	while (i > 0 && q->h[(i - 1) / 2]->due > t->due) {
+		tq_put(q, i, q->h[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	tq_put(q, i, t);
+}
+
+static void
+tq_down(struct ike_tq *q, uint32_t i)
+{
+	struct ike_timer *t = q->h[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= q->n) {
+			break;
+		}
+		if (c + 1 < q->n && q->h[c + 1]->due < q->h[c]->due) {
+			c++;
+		}
+		if (q->h[c]->due >= t->due) {
+			break;
+		}
+		tq_put(q, i, q->h[c]);
+		i = c;
+	}
+	tq_put(q, i, t);
+}
+
+static void
+tq_remove(struct ike_tq *q, struct ike_timer *t)
+{
+	uint32_t i = t->pos - 1;
+	struct ike_timer *last;
+
+	if (t->pos == 0) {
+		return;
+	}
+	t->pos = 0;
+	last = q->h[--q->n];
+	if (last == t) {
+		return;
+	}
+	tq_put(q, i, last);
+	tq_up(q, i);
+	tq_down(q, last->pos - 1);
+}
+
+/* Sets t's deadline: in the heap unless UINT64_MAX.  The caller made room
+ * (q->cap covers every owner). */
+static void
+tq_set(struct ike_tq *q, struct ike_timer *t, uint64_t due)
+{
+	t->due = due;
+	if (due == UINT64_MAX) {
+		tq_remove(q, t);
+		return;
+	}
+	if (t->pos == 0) {
+		tq_put(q, q->n++, t);
+	}
+	tq_up(q, t->pos - 1);
+	tq_down(q, t->pos - 1);
+}
+
+static uint64_t
+tq_top(const struct ike_tq *q)
+{
+	return q->n ? q->h[0]->due : UINT64_MAX;
+}
+
+#define TM_OWNER(t, type) \
+	((type *)(void *)((char *)(t) - offsetof(type, tm)))
+
+/* see ike_xchg.h */
+void
+ike_touch(struct ike_engine *eng, struct ike_vpn *v)
+{
+	if (v != NULL && !v->dirty) {
+		v->dirty = 1;
+		v->dnext = eng->dirty;
+		eng->dirty = v;
+	}
+}
+
+
+/* Recomputes the deadlines of the touched VPNs and of their IKE SAs. */
+static void
+timers_flush(struct ike_engine *eng)
+{
+	struct ike_vpn *v;
+
+	while ((v = eng->dirty) != NULL) {
+		eng->dirty = v->dnext;
+		v->dnext = NULL;
+		v->dirty = 0;
+		tq_set(&eng->vpn_q, &v->tm, ike_vpn_due(v));
+		for (struct ike_sa *sa = v->sas; sa; sa = sa->vnext) {
+			if (sa->held) {
+				sa->tm.due = ike_sa_due(eng, sa);
+			} else {
+				tq_set(&eng->sa_q, &sa->tm,
+				    ike_sa_due(eng, sa));
+			}
+		}
+	}
+}
+
+/* After a new configuration: every VPN's list of IKE SAs and both heaps
+ * are made anew (the VPN table moved). */
+static void
+timers_rebuild(struct ike_engine *eng)
+{
+	eng->dirty = NULL;
+	eng->sa_q.n = 0;
+	eng->vpn_q.n = 0;
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		struct ike_vpn *v = &eng->vpns[i];
+
+		v->sas = NULL;
+		v->dirty = 0;
+		v->tm.pos = 0;
+		ike_touch(eng, v);
+	}
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		sa->tm.pos = 0;
+		if (sa->vpn) {
+			sa->vnext = sa->vpn->sas;
+			sa->vpn->sas = sa;
+		}
+	}
+	timers_flush(eng);
+}
+
+/* Room in the SA heap and ike_tick()'s lists for one more IKE SA. */
+static int
+timers_reserve(struct ike_engine *eng)
+{
+	uint32_t cap = eng->sa_q.cap ? 2 * eng->sa_q.cap : 64;
+	struct ike_timer **h;
+	struct ike_sa **d, **l;
+
+	if (eng->n_sas < eng->sa_q.cap) {
+		return 0;
+	}
+	if ((h = realloc(eng->sa_q.h, cap * sizeof(*h))) != NULL) {
+		eng->sa_q.h = h;
+	}
+	if ((d = realloc(eng->tick_due, cap * sizeof(*d))) != NULL) {
+		eng->tick_due = d;
+	}
+	if ((l = realloc(eng->tick_later, cap * sizeof(*l))) != NULL) {
+		eng->tick_later = l;
+	}
+	if (h == NULL || d == NULL || l == NULL) {
+		return -ENOMEM;
+	}
+	eng->sa_q.cap = cap;
+	return 0;
+}
+
 /* ---- SPI table ---- */
 
 static unsigned
@@ -134,7 +310,8 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	    (size_t)slots * sizeof(sa->child[0]));
 	uint8_t *spi;
 
-	if (sa == NULL) {
+	if (sa == NULL || timers_reserve(eng) != 0) {
+		free(sa);
 		return NULL;
 	}
 	sa->n_slots = slots;
@@ -157,7 +334,26 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	eng->by_spi[spi_hash(spi)] = sa;
 	sa->next = eng->sas;
 	eng->sas = sa;
+	sa->seq = ++eng->sa_seq;
+	eng->n_sas++;
+	if (vpn) {
+		sa->vnext = vpn->sas;
+		vpn->sas = sa;
+		ike_touch(eng, vpn);
+	}
 	return sa;
+}
+
+static void
+unlink_sa(struct ike_sa **head, struct ike_sa *sa, size_t off)
+{
+	for (struct ike_sa **p = head; *p;
+	    p = (struct ike_sa **)((char *)*p + off)) {
+		if (*p == sa) {
+			*p = *(struct ike_sa **)((char *)sa + off);
+			return;
+		}
+	}
 }
 
 /* Replaces from with to in a chain linked at offset off. */
@@ -182,8 +378,13 @@ ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
 	int slots = IKD_CHILD_SLOTS(vpn->cfg->n_flows);
 	struct ike_sa *n;
 
+	unlink_sa(&sa->vpn->sas, sa, offsetof(struct ike_sa, vnext));
+	ike_touch(eng, sa->vpn);
+	ike_touch(eng, vpn);
 	if (slots <= sa->n_slots) {
 		sa->vpn = vpn;
+		sa->vnext = vpn->sas;
+		vpn->sas = sa;
 		return sa;
 	}
 	/* A half-open responder SA only: nothing points to it but the
@@ -191,11 +392,18 @@ ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
 	 * the old block, keys and all, is wiped before it is freed. */
 	n = calloc(1, sizeof(*n) + (size_t)slots * sizeof(n->child[0]));
 	if (n == NULL) {
+		sa->vnext = sa->vpn->sas;	/* back where it was */
+		sa->vpn->sas = sa;
 		return NULL;
 	}
 	memcpy(n, sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
 	n->n_slots = slots;
 	n->vpn = vpn;
+	n->vnext = vpn->sas;
+	vpn->sas = n;
+	if (n->tm.pos) {
+		eng->sa_q.h[n->tm.pos - 1] = &n->tm;
+	}
 	relink_sa(&eng->sas, sa, n, offsetof(struct ike_sa, next));
 	relink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa, n,
 	    offsetof(struct ike_sa, hnext));
@@ -217,18 +425,6 @@ ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8])
 	memcpy(sa->spi_i, ispi, 8);
 	sa->inext = eng->by_ispi[spi_hash(ispi)];
 	eng->by_ispi[spi_hash(ispi)] = sa;
-}
-
-static void
-unlink_sa(struct ike_sa **head, struct ike_sa *sa, size_t off)
-{
-	for (struct ike_sa **p = head; *p;
-	    p = (struct ike_sa **)((char *)*p + off)) {
-		if (*p == sa) {
-			*p = *(struct ike_sa **)((char *)sa + off);
-			return;
-		}
-	}
 }
 
 /* see ike_xchg.h */
@@ -273,6 +469,22 @@ ike_sa_free(struct ike_sa *sa)
 		    offsetof(struct ike_sa, inext));
 	}
 	unlink_sa(&eng->sas, sa, offsetof(struct ike_sa, next));
+	eng->n_sas--;
+	tq_remove(&eng->sa_q, &sa->tm);
+	for (uint32_t i = 0; sa->held && i < eng->n_due; i++) {
+		if (eng->tick_due[i] == sa) {
+			eng->tick_due[i] = NULL;	/* skipped */
+		}
+	}
+	for (uint32_t i = 0; sa->held && i < eng->n_later; i++) {
+		if (eng->tick_later[i] == sa) {
+			eng->tick_later[i] = NULL;
+		}
+	}
+	if (sa->vpn) {
+		unlink_sa(&sa->vpn->sas, sa, offsetof(struct ike_sa, vnext));
+		ike_touch(eng, sa->vpn);
+	}
 	if (sa->vpn && sa->vpn->sa == sa) {
 		sa->vpn->sa = NULL;
 		if (sa->vpn->active && sa->vpn->retry_at == 0) {
@@ -708,18 +920,29 @@ ike_child_remove(struct ike_sa *sa, int idx)
 
 /* ---- input ---- */
 
+static void input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len);
+
 /* see ike.h */
 void
 ike_input(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const uint8_t *buf, size_t len,
     uint64_t now)
 {
+	eng->now = now;
+	input(eng, local, peer, buf, len);
+	timers_flush(eng);
+}
+
+static void
+input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len)
+{
 	struct msg m;
 	struct ike_sa *sa;
 	int resp, from_init;
 	const uint8_t *spi;
 
-	eng->now = now;
 	if (len > sizeof(eng->rx)) {
 		eng->st.dropped++;
 		return;
@@ -753,6 +976,7 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 		    resp ? "response" : "request");
 		return;
 	}
+	ike_touch(eng, sa->vpn);
 	if (resp) {
 		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
 			eng->st.dropped++;
@@ -801,6 +1025,9 @@ stray_due(const struct ike_sa *sa)
 	return sa->established_ms + IKD_STRAY_MS;
 }
 
+/* The earliest hard lifetime of a CHILD SA, as ike_tick() acts on it: at
+ * once unless the SA is established and the DELETE is out, which then
+ * gets IKD_HARD_GRACE_MS. */
 static uint64_t
 child_expiry_due(const struct ike_sa *sa)
 {
@@ -813,7 +1040,8 @@ child_expiry_due(const struct ike_sa *sa)
 		if (ch->state != CHILD_INSTALLED) {
 			continue;
 		}
-		if (ch->del != 0 && e != UINT64_MAX) {
+		if (ch->del != 0 && e != UINT64_MAX &&
+		    sa->state == SA_ESTABLISHED) {
 			e += IKD_HARD_GRACE_MS;
 		}
 		if (e < t) {
@@ -823,151 +1051,265 @@ child_expiry_due(const struct ike_sa *sa)
 	return t;
 }
 
-/* see ike.h */
-void
-ike_tick(struct ike_engine *eng, uint64_t now)
-{
-	struct ike_sa *sa, *next;
-	char where[200];
-
-	eng->now = now;
-	/* Freeing sa may free its rekey_new too: that one is newer, so
-	 * earlier in the list, never sa->next. */
-	for (sa = eng->sas; sa; sa = next) {
-		next = sa->next;
-		if (sa->state == SA_DEAD) {
-			ike_sa_free(sa);
-			continue;
-		}
-		if (sa->req && sa->retx_at <= now) {
-			if (sa->state == SA_INIT_SENT && sa->init_error) {
-				ike_xchg_init_failed(sa);
-				continue;
-			}
-			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
-				/* iked's words first: users grep for them */
-				ike_log(eng, IKE_LOG_WARN, sa,
-				    "sa_free: retransmit limit reached (%s "
-				    "unanswered: %s)",
-				    ikev2_exchange_name(sa->req_exch),
-				    sa->req_xchg == X_DPD ?
-				    "peer dead, its SAs removed" :
-				    sa->state == SA_ESTABLISHED ?
-				    "SAs removed" : "giving up");
-				ike_sa_free(sa);
-				continue;
-			}
-			sa->retries++;
-			eng->st.retransmits++;
-			ike_log(eng, IKE_LOG_INFO, sa,
-			    "retransmit %d %s req %u %s", sa->retries,
-			    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
-			    ike_sa_peer_str(sa, where, sizeof(where)));
-			ike_send_raw(sa, sa->req, sa->req_len);
-			sa->retx_at = now +
-			    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
-			continue;
-		}
-		if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
-			ike_log(eng, IKE_LOG_INFO, sa,
-			    "half-open IKE SA expired: no IKE_AUTH from %s",
-			    ike_sa_peer_str(sa, where, sizeof(where)));
-			ike_sa_free(sa);
-			continue;
-		}
-		if (sa->state == SA_REKEYED && sa->expire_at <= now &&
-		    sa->req == NULL) {
-			ike_log(eng, IKE_LOG_INFO, sa, "old IKE SA removed: "
-			    "no DELETE from the peer after its rekey");
-			ike_sa_free(sa);
-			continue;
-		}
-		for (int i = 0; i < sa->n_slots; i++) {
-			struct child_sa *ch = &sa->child[i];
-
-			if (ch->state != CHILD_INSTALLED ||
-			    ch->expire_at > now) {
-				continue;
-			}
-			/* Hard lifetime: the peer is told with a DELETE
-			 * (the kernel enforces the limit on its own); gone
-			 * here too if that cannot be done in time. */
-			if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x: hard lifetime reached, deleting",
-				    ch->spi_in);
-				ch->del = 1;
-			} else if (sa->state != SA_ESTABLISHED ||
-			    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x expired: hard lifetime reached",
-				    ch->spi_in);
-				ike_child_remove(sa, i);
-			}
-		}
-		if (stray_due(sa) <= now) {
-			ike_log(eng, IKE_LOG_INFO, sa, "deleting redundant "
-			    "IKE SA: no CHILD SA, not the VPN's");
-			ike_xchg_delete_ike(sa);
-			continue;
-		}
-		if (dpd_due(eng, sa) <= now) {
-			ike_xchg_dpd(sa);
-			continue;
-		}
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
-			ike_xchg_kick(sa);
-		}
-	}
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		struct ike_vpn *v = &eng->vpns[i];
-
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at <= now) {
-			v->retry_at = 0;
-			ike_xchg_initiate(eng, v);
-		}
-	}
-}
-
 static uint64_t
 min64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
 }
 
+/* see ike_xchg.h */
+uint64_t
+ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (sa->state == SA_DEAD) {
+		return 0;
+	}
+	if (sa->req) {
+		t = min64(t, sa->retx_at);
+	}
+	if (sa->state == SA_INIT_DONE ||
+	    (sa->state == SA_REKEYED && sa->req == NULL)) {
+		t = min64(t, sa->expire_at);
+	}
+	t = min64(t, dpd_due(eng, sa));
+	t = min64(t, stray_due(sa));
+	t = min64(t, child_expiry_due(sa));
+	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+		t = min64(t, ike_xchg_work_due(sa));
+	}
+	return t;
+}
+
+/* see ike_xchg.h */
+uint64_t
+ike_vpn_due(const struct ike_vpn *v)
+{
+	if (v->active && v->sa == NULL && v->retry_at != 0) {
+		return v->retry_at;
+	}
+	return UINT64_MAX;
+}
+
+/* Runs the timers of one IKE SA (it may be freed). */
+static void
+sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
+{
+	char where[200];
+
+	if (sa->state == SA_DEAD) {
+		ike_sa_free(sa);
+		return;
+	}
+	if (sa->req && sa->retx_at <= now) {
+		if (sa->state == SA_INIT_SENT && sa->init_error) {
+			ike_xchg_init_failed(sa);
+			return;
+		}
+		if (sa->retries >= IKD_RETRANSMIT_TRIES) {
+			/* iked's words first: users grep for them */
+			ike_log(eng, IKE_LOG_WARN, sa,
+			    "sa_free: retransmit limit reached (%s "
+			    "unanswered: %s)",
+			    ikev2_exchange_name(sa->req_exch),
+			    sa->req_xchg == X_DPD ?
+			    "peer dead, its SAs removed" :
+			    sa->state == SA_ESTABLISHED ?
+			    "SAs removed" : "giving up");
+			ike_sa_free(sa);
+			return;
+		}
+		sa->retries++;
+		eng->st.retransmits++;
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "retransmit %d %s req %u %s", sa->retries,
+		    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
+		    ike_sa_peer_str(sa, where, sizeof(where)));
+		ike_send_raw(sa, sa->req, sa->req_len);
+		sa->retx_at = now +
+		    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
+		return;
+	}
+	if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "half-open IKE SA expired: no IKE_AUTH from %s",
+		    ike_sa_peer_str(sa, where, sizeof(where)));
+		ike_sa_free(sa);
+		return;
+	}
+	if (sa->state == SA_REKEYED && sa->expire_at <= now &&
+	    sa->req == NULL) {
+		ike_log(eng, IKE_LOG_INFO, sa, "old IKE SA removed: "
+		    "no DELETE from the peer after its rekey");
+		ike_sa_free(sa);
+		return;
+	}
+	for (int i = 0; i < sa->n_slots; i++) {
+		struct child_sa *ch = &sa->child[i];
+
+		if (ch->state != CHILD_INSTALLED ||
+		    ch->expire_at > now) {
+			continue;
+		}
+		/* Hard lifetime: the peer is told with a DELETE
+		 * (the kernel enforces the limit on its own); gone
+		 * here too if that cannot be done in time. */
+		if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
+			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x: hard lifetime reached, deleting",
+			    ch->spi_in);
+			ch->del = 1;
+		} else if (sa->state != SA_ESTABLISHED ||
+		    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
+			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x expired: hard lifetime reached",
+			    ch->spi_in);
+			ike_child_remove(sa, i);
+		}
+	}
+	if (stray_due(sa) <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa, "deleting redundant "
+		    "IKE SA: no CHILD SA, not the VPN's");
+		ike_xchg_delete_ike(sa);
+		return;
+	}
+	if (dpd_due(eng, sa) <= now) {
+		ike_xchg_dpd(sa);
+		return;
+	}
+	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+		ike_xchg_kick(sa);
+	}
+}
+
+static int
+seq_desc(const void *a, const void *b)
+{
+	const struct ike_sa *x = *(struct ike_sa *const *)a;
+	const struct ike_sa *y = *(struct ike_sa *const *)b;
+
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+static int
+vpn_order(const void *a, const void *b)
+{
+	const struct ike_vpn *x = *(struct ike_vpn *const *)a;
+	const struct ike_vpn *y = *(struct ike_vpn *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Moves the SAs due at now from the heap to the visiting list, after
+ * position from and in creation order, newest first, when they are older
+ * than seq (the engine list's order, where a pass goes from the newest
+ * to the oldest); the others wait in tick_later for the next call.
+ */
+static void
+tick_collect(struct ike_engine *eng, uint64_t now, uint32_t from,
+    uint64_t seq)
+{
+	uint32_t first = eng->n_due;
+
+	while (tq_top(&eng->sa_q) <= now) {
+		struct ike_sa *sa = TM_OWNER(eng->sa_q.h[0], struct ike_sa);
+
+		tq_remove(&eng->sa_q, &sa->tm);
+		sa->held = 1;
+		if (sa->seq < seq) {
+			/* each at most once: fewer than the SAs there were */
+			eng->tick_due[eng->n_due++] = sa;
+			continue;
+		}
+		if (eng->n_later == eng->sa_q.cap) {
+			/* full of freed ones: the live fit (cap >= n_sas) */
+			uint32_t j = 0;
+
+			for (uint32_t k = 0; k < eng->n_later; k++) {
+				if (eng->tick_later[k] != NULL) {
+					eng->tick_later[j++] =
+					    eng->tick_later[k];
+				}
+			}
+			eng->n_later = j;
+		}
+		eng->tick_later[eng->n_later++] = sa;
+	}
+	if (eng->n_due > first) {
+		qsort(eng->tick_due + from, eng->n_due - from,
+		    sizeof(eng->tick_due[0]), seq_desc);
+	}
+}
+
+/* see ike.h */
+void
+ike_tick(struct ike_engine *eng, uint64_t now)
+{
+	uint32_t i, nv = 0;
+
+	eng->now = now;
+	timers_flush(eng);
+	/*
+	 * One pass over the IKE SAs that are due, newest first.  An SA that
+	 * becomes due while an older one is visited is visited in this pass
+	 * too; one newer, or visited already, at the next call (whose
+	 * ike_next_timer() is now).  A freed one is NULL in the list.
+	 */
+	eng->n_due = eng->n_later = 0;
+	tick_collect(eng, now, 0, UINT64_MAX);
+	for (i = 0; i < eng->n_due; i++) {
+		struct ike_sa *sa = eng->tick_due[i];
+		uint64_t seq;
+
+		if (sa == NULL) {
+			continue;
+		}
+		eng->tick_due[i] = NULL;
+		sa->held = 0;
+		seq = sa->seq;
+		ike_touch(eng, sa->vpn);
+		sa_tick(eng, sa, now);
+		timers_flush(eng);
+		tick_collect(eng, now, i + 1, seq);
+	}
+	for (i = 0; i < eng->n_later; i++) {
+		struct ike_sa *sa = eng->tick_later[i];
+
+		if (sa != NULL) {
+			sa->held = 0;
+			tq_set(&eng->sa_q, &sa->tm, sa->tm.due);
+		}
+	}
+	eng->n_due = eng->n_later = 0;
+	/* Then the VPNs due, in configuration order. */
+	while (tq_top(&eng->vpn_q) <= now) {
+		struct ike_vpn *v = TM_OWNER(eng->vpn_q.h[0], struct ike_vpn);
+
+		tq_remove(&eng->vpn_q, &v->tm);
+		eng->tick_vpns[nv++] = v;
+	}
+	qsort(eng->tick_vpns, nv, sizeof(eng->tick_vpns[0]), vpn_order);
+	for (i = 0; i < nv; i++) {
+		struct ike_vpn *v = eng->tick_vpns[i];
+
+		ike_touch(eng, v);
+		if (v->active && v->sa == NULL && v->retry_at != 0 &&
+		    v->retry_at <= now) {
+			v->retry_at = 0;
+			ike_xchg_initiate(eng, v);
+		}
+	}
+	timers_flush(eng);
+}
+
 /* see ike.h */
 uint64_t
 ike_next_timer(const struct ike_engine *eng)
 {
-	uint64_t t = UINT64_MAX;
+	uint64_t t = min64(tq_top(&eng->sa_q), tq_top(&eng->vpn_q));
 
-	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		if (sa->state == SA_DEAD) {
-			return eng->now;
-		}
-		if (sa->req) {
-			t = min64(t, sa->retx_at);
-		}
-		if (sa->state == SA_INIT_DONE ||
-		    (sa->state == SA_REKEYED && sa->req == NULL)) {
-			t = min64(t, sa->expire_at);
-		}
-		t = min64(t, dpd_due(eng, sa));
-		t = min64(t, stray_due(sa));
-		t = min64(t, child_expiry_due(sa));
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
-			t = min64(t, ike_xchg_work_due(sa));
-		}
-	}
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		const struct ike_vpn *v = &eng->vpns[i];
-
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at < t) {
-			t = v->retry_at;
-		}
-	}
 	return t < eng->now ? eng->now : t;
 }
 
@@ -1004,12 +1346,19 @@ ike_free(struct ike_engine *eng)
 	eng->env.sa_add = NULL;	/* a held-back outbound SA stays out */
 	eng->env.sa_del = NULL;
 	eng->env.policy_del = NULL;
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		sa->vpn = NULL;
+	}
 	while (eng->sas) {
-		eng->sas->vpn = NULL;
 		ike_sa_free(eng->sas);
 	}
 	free(eng->vpns);
 	free(eng->info_children);
+	free(eng->sa_q.h);
+	free(eng->vpn_q.h);
+	free(eng->tick_due);
+	free(eng->tick_later);
+	free(eng->tick_vpns);
 	cfg_free(eng->cfg);
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
 	free(eng);
@@ -1055,10 +1404,21 @@ vpn_close(struct ike_engine *eng, struct ike_vpn *v)
 int
 ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 {
-	struct ike_vpn *nv = calloc(cfg->n_vpns ? cfg->n_vpns : 1, sizeof(*nv));
+	size_t n = cfg->n_vpns ? cfg->n_vpns : 1;
+	struct ike_vpn *nv = calloc(n, sizeof(*nv));
+	struct ike_timer **q = realloc(eng->vpn_q.h, n * sizeof(*q));
+	struct ike_vpn **tv;
 	struct ike_sa *sa;
 
-	if (nv == NULL) {
+	if (q != NULL) {
+		eng->vpn_q.h = q;
+	}
+	tv = q ? realloc(eng->tick_vpns, n * sizeof(*tv)) : NULL;
+	if (tv != NULL) {
+		eng->tick_vpns = tv;
+	}
+	if (nv == NULL || tv == NULL) {
+		free(nv);
 		return -ENOMEM;
 	}
 	eng->now = now;
@@ -1105,6 +1465,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 	eng->vpns = nv;
 	eng->n_vpns = cfg->n_vpns;
 	eng->cfg = cfg;
+	eng->vpn_q.cap = (uint32_t)n;
+	timers_rebuild(eng);
 	ike_tick(eng, now);
 	return 0;
 }
@@ -1119,12 +1481,14 @@ ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 		return -ENOENT;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	v->active = 1;
 	v->retry_ms = 0;
 	if (v->sa == NULL) {
 		v->retry_at = 0;
 		ike_xchg_initiate(eng, v);
 	}
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1138,9 +1502,11 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 		return -ENOENT;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	v->active = 0;
 	v->retry_at = 0;
 	vpn_close(eng, v);
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1159,6 +1525,7 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 		return -ENOTCONN;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	if (ike) {
 		sa->rekey_at = now;
 	} else {
@@ -1169,6 +1536,7 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 		}
 	}
 	ike_xchg_kick(sa);
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1186,6 +1554,7 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 			    (ch->spi_in != spi && ch->spi_out != spi)) {
 				continue;
 			}
+			ike_touch(eng, sa->vpn);
 			if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
 				/* the peer still has its half: DELETE it */
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
@@ -1209,6 +1578,7 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 				    ch->spi_in);
 				ch->rekey_at = now;
 			}
+			timers_flush(eng);
 			return 0;
 		}
 	}
@@ -1254,9 +1624,11 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 	if (v->sa == NULL) {
 		ike_log(eng, IKE_LOG_INFO, NULL, "%s: kernel acquire: "
 		    "bringing the VPN up", v->cfg->name);
+		ike_touch(eng, v);
 		v->retry_at = 0;
 		v->retry_ms = 0;
 		ike_xchg_initiate(eng, v);
+		timers_flush(eng);
 	}
 	return 0;
 }
@@ -1268,11 +1640,13 @@ ike_shutdown(struct ike_engine *eng, uint64_t now)
 	eng->now = now;
 	for (size_t i = 0; i < eng->n_vpns; i++) {
 		eng->vpns[i].active = 0;
+		ike_touch(eng, &eng->vpns[i]);
 	}
 	while (eng->sas) {
 		ike_xchg_delete_now(eng->sas);
 		ike_sa_free(eng->sas);
 	}
+	timers_flush(eng);
 }
 
 /* ---- introspection ---- */

@@ -122,6 +122,24 @@ struct child_sa {
 				 * rekey, until the old SA is deleted) */
 };
 
+/*
+ * A deadline in one of the engine's two min-heaps (IKE SAs, VPNs): the
+ * earliest time its owner has something to do, so that ike_next_timer()
+ * reads the top and ike_tick() visits only what is due.  Deadlines are
+ * recomputed, never tracked field by field: every engine call marks the
+ * VPNs it touches (ike_touch()) and, before it returns, recomputes the
+ * deadlines of those VPNs and of all their IKE SAs (core/ike.c).
+ */
+struct ike_timer {
+	uint64_t due;		/* UINT64_MAX: nothing planned */
+	uint32_t pos;		/* 1 + index in its heap; 0: not in it */
+};
+
+struct ike_tq {
+	struct ike_timer **h;
+	uint32_t n, cap;
+};
+
 struct ike_vpn {
 	const struct cfg_vpn *cfg;
 	struct ike_sa *sa;	/* the IKE SA carrying it, or NULL */
@@ -129,12 +147,21 @@ struct ike_vpn {
 	uint64_t retry_at;	/* when to initiate again; 0 = not planned */
 	uint32_t retry_ms;	/* current back-off */
 	int contacted;		/* INITIAL_CONTACT sent since start */
+	struct ike_sa *sas;	/* its IKE SAs, linked by vnext */
+	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
+	uint8_t dirty;		/* on that list */
+	struct ike_timer tm;	/* retry_at when it is due */
 };
 
 struct ike_sa {
 	struct ike_sa *next;	/* engine list */
 	struct ike_sa *hnext;	/* bucket of our SPI */
 	struct ike_sa *inext;	/* bucket of the initiator's SPI (responder) */
+	struct ike_sa *vnext;	/* the VPN's IKE SAs */
+	uint64_t seq;		/* creation order: ike_tick() visits the
+				 * newest first, as the engine list runs */
+	struct ike_timer tm;
+	uint8_t held;		/* popped by ike_tick(), not yet visited */
 	struct ike_engine *eng;
 	struct ike_vpn *vpn;
 	uint8_t state;
@@ -206,7 +233,17 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_sa *by_spi[IKD_HASH_SIZE];
 	struct ike_sa *by_ispi[IKD_HASH_SIZE];
+	struct ike_tq sa_q, vpn_q;	/* deadlines, earliest on top */
+	struct ike_vpn *dirty;	/* VPNs touched by the current call */
+	uint64_t sa_seq;
+	/* ike_tick()'s work lists, as large as sa_q (never reallocated
+	 * there): the due SAs to visit, newest first, and those to put
+	 * back in the heap when it ends. */
+	struct ike_sa **tick_due, **tick_later;
+	uint32_t n_due, n_later;
+	struct ike_vpn **tick_vpns;	/* as large as vpn_q */
 	uint32_t n_half_open;
+	uint32_t n_sas;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
 	struct {
