@@ -164,6 +164,20 @@ tq_top(const struct ike_tq *q)
 #define TM_OWNER(t, type) \
 	((type *)(void *)((char *)(t) - offsetof(type, tm)))
 
+/* Puts sa in v's list, which runs newest first like the engine's (so
+ * that walking either meets a rekey's new SA before its old one). */
+static void
+vpn_link(struct ike_vpn *v, struct ike_sa *sa)
+{
+	struct ike_sa **p = &v->sas;
+
+	while (*p != NULL && (*p)->seq > sa->seq) {
+		p = &(*p)->vnext;
+	}
+	sa->vnext = *p;
+	*p = sa;
+}
+
 /* see ike_xchg.h */
 void
 ike_touch(struct ike_engine *eng, struct ike_vpn *v)
@@ -217,8 +231,7 @@ timers_rebuild(struct ike_engine *eng)
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
 		sa->tm.pos = 0;
 		if (sa->vpn) {
-			sa->vnext = sa->vpn->sas;
-			sa->vpn->sas = sa;
+			vpn_link(sa->vpn, sa);
 		}
 	}
 	timers_flush(eng);
@@ -337,8 +350,7 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	sa->seq = ++eng->sa_seq;
 	eng->n_sas++;
 	if (vpn) {
-		sa->vnext = vpn->sas;
-		vpn->sas = sa;
+		vpn_link(vpn, sa);
 		ike_touch(eng, vpn);
 	}
 	return sa;
@@ -383,8 +395,7 @@ ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
 	ike_touch(eng, vpn);
 	if (slots <= sa->n_slots) {
 		sa->vpn = vpn;
-		sa->vnext = vpn->sas;
-		vpn->sas = sa;
+		vpn_link(vpn, sa);
 		return sa;
 	}
 	/* A half-open responder SA only: nothing points to it but the
@@ -392,15 +403,13 @@ ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
 	 * the old block, keys and all, is wiped before it is freed. */
 	n = calloc(1, sizeof(*n) + (size_t)slots * sizeof(n->child[0]));
 	if (n == NULL) {
-		sa->vnext = sa->vpn->sas;	/* back where it was */
-		sa->vpn->sas = sa;
+		vpn_link(sa->vpn, sa);	/* back where it was */
 		return NULL;
 	}
 	memcpy(n, sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
 	n->n_slots = slots;
 	n->vpn = vpn;
-	n->vnext = vpn->sas;
-	vpn->sas = n;
+	vpn_link(vpn, n);
 	if (n->tm.pos) {
 		eng->sa_q.h[n->tm.pos - 1] = &n->tm;
 	}
@@ -1390,13 +1399,13 @@ vpn_close(struct ike_engine *eng, struct ike_vpn *v)
 {
 	struct ike_sa *sa, *next;
 
-	for (sa = eng->sas; sa; sa = next) {
-		next = sa->next;
-		if (sa->vpn == v) {
-			ike_xchg_delete_now(sa);
-			sa->vpn = v;	/* for the log line */
-			ike_sa_free(sa);
-		}
+	/* Newest first: freeing one may free its rekey's new SA, met
+	 * already, never the next one. */
+	for (sa = v->sas; sa; sa = next) {
+		next = sa->vnext;
+		ike_xchg_delete_now(sa);
+		sa->vpn = v;	/* for the log line */
+		ike_sa_free(sa);
 	}
 }
 
@@ -1432,10 +1441,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].sa = old->sa;
 			nv[i].retry_at = old->retry_at;
 			nv[i].retry_ms = old->retry_ms;
-			for (sa = eng->sas; sa; sa = sa->next) {
-				if (sa->vpn == old) {
-					sa->vpn = &nv[i];
-				}
+			for (sa = old->sas; sa; sa = sa->vnext) {
+				sa->vpn = &nv[i];	/* lists: rebuilt below */
 			}
 			old->cfg = NULL;	/* moved */
 		} else {

@@ -1676,11 +1676,11 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 	struct ike_vpn *v = sa->vpn;
 	struct ike_sa *o, *next;
 
-	for (o = eng->sas; o; o = next) {
+	for (o = v->sas; o; o = next) {
 		int stale;
 
-		next = o->next;
-		if (o == sa || o->vpn != v) {
+		next = o->vnext;	/* the VPN's SAs run newest first */
+		if (o == sa) {
 			continue;
 		}
 		/* Up before this one was even begun: the peer, which

@@ -288,6 +288,9 @@ timers_wrong(const struct ike_engine *eng)
 		for (const struct ike_sa *o = sa->vpn ? sa->vpn->sas : NULL;
 		    o; o = o->vnext) {
 			listed += o == sa;
+			if (o->vnext && o->vnext->seq >= o->seq) {
+				return "a VPN's list is not newest first";
+			}
 		}
 		if (sa->vpn && listed != 1) {
 			return "an IKE SA is not once in its VPN's list";
