@@ -323,10 +323,12 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	    (size_t)slots * sizeof(sa->child[0]));
 	uint8_t *spi;
 
-	if (sa == NULL || timers_reserve(eng) != 0) {
+	if (sa == NULL || timers_reserve(eng) != 0 ||
+	    (sa->ni = calloc(2, IKEV2_NONCE_MAX)) == NULL) {
 		free(sa);
 		return NULL;
 	}
+	sa->nr = sa->ni + IKEV2_NONCE_MAX;
 	sa->n_slots = slots;
 	sa->eng = eng;
 	sa->vpn = vpn;
@@ -338,6 +340,7 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	spi = initiator ? sa->spi_i : sa->spi_r;
 	do {
 		if (cr_rand(spi, 8) != 0) {
+			free(sa->ni);
 			free(sa);
 			return NULL;
 		}
@@ -438,6 +441,17 @@ ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8])
 
 /* see ike_xchg.h */
 void
+ike_sa_drop_nonces(struct ike_sa *sa)
+{
+	if (sa->ni != NULL) {
+		cr_wipe(sa->ni, 2 * IKEV2_NONCE_MAX);
+		free(sa->ni);
+	}
+	sa->ni = sa->nr = NULL;
+}
+
+/* see ike_xchg.h */
+void
 ike_sa_free(struct ike_sa *sa)
 {
 	struct ike_engine *eng = sa->eng;
@@ -510,6 +524,7 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->req);
 	free(sa->resp);
+	ike_sa_drop_nonces(sa);
 	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
 	free(sa);
 }

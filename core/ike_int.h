@@ -5,7 +5,8 @@
  * array at its end, sized then for its VPN's flows (IKD_CHILD_SLOTS).
  * Only the messages an SA must keep for a while (the outstanding request
  * for retransmission, the last response for replay, the IKE_SA_INIT pair
- * until AUTH is done) are separate buffers, each the message's size.
+ * until AUTH is done) are separate buffers, each the message's size, and
+ * the nonces until the SA is up.
  */
 #ifndef IKEBOX_CORE_IKE_INT_H
 #define IKEBOX_CORE_IKE_INT_H
@@ -177,7 +178,10 @@ struct ike_sa {
 	 * nonce of that request in cnonce. */
 	struct cr_dh dhc;
 	uint8_t cnonce[IKD_NONCE_LEN];
-	uint8_t ni[IKEV2_NONCE_MAX], nr[IKEV2_NONCE_MAX];
+	/* Both nonces of IKE_SA_INIT (or of the rekey that made this SA),
+	 * in one buffer of 2 * IKEV2_NONCE_MAX bytes held until the keys
+	 * and IKE_AUTH's CHILD SA are made (ike_sa_drop_nonces()). */
+	uint8_t *ni, *nr;
 	uint16_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;	/* kept until IKE_AUTH is done */
 	size_t init_req_len, init_resp_len;

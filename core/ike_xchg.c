@@ -1827,6 +1827,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 		(void)ike_send_response(sa, m->hdr.msgid, len);
 	}
 	sa->msgid_in = m->hdr.msgid + 1;
+	ike_sa_drop_nonces(sa);
 	if (sa->vpn->sa != sa) {
 		ike_xchg_delete_now(sa);
 		sa->state = SA_DEAD;
@@ -1993,6 +1994,7 @@ auth_answer(struct ike_sa *sa, const struct msg *m)
 	if (sa->xchg_child >= 0) {
 		child_answer(sa, sa->xchg_child, in, 0);
 	}
+	ike_sa_drop_nonces(sa);
 	ike_xchg_kick(sa);
 }
 
@@ -2042,6 +2044,7 @@ rekey_established(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->up = 1;
 	eng->st.ike_sas++;
 	eng->st.rekeys_ike++;
+	ike_sa_drop_nonces(nsa);	/* keys and lo made, Nr sent */
 }
 
 /* The VPN moves to nsa with every CHILD SA of old, unchanged (RFC 7296

@@ -25,6 +25,8 @@ void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
  */
 struct ike_sa *ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn);
 void ike_sa_free(struct ike_sa *sa);
+/* The nonces are no longer needed (keys and IKE_AUTH's CHILD SA made). */
+void ike_sa_drop_nonces(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
 /* The VPN's or its IKE SAs' timers may have changed: recomputed before
  * the engine call returns. */
