@@ -7,7 +7,9 @@
  * with their CHILD SAs' kernel state), sending and retransmitting
  * requests, replaying cached responses, and the timers: retransmission
  * (iked's 2 s doubling, 5 tries), liveness checks, half-open expiry and the
- * re-initiation of active VPNs with back-off.
+ * re-initiation of active VPNs with back-off, each IKE SA's and VPN's next
+ * deadline kept in a min-heap so that neither ike_next_timer() nor
+ * ike_tick() walks every SA.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -937,7 +939,7 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		free(ch->out_k);
 	}
 	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
-		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if one is out */
+		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if out */
 	}
 	memset(ch, 0, sizeof(*ch));
 }
@@ -1457,7 +1459,7 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].retry_at = old->retry_at;
 			nv[i].retry_ms = old->retry_ms;
 			for (sa = old->sas; sa; sa = sa->vnext) {
-				sa->vpn = &nv[i];	/* lists: rebuilt below */
+				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
 			old->cfg = NULL;	/* moved */
 		} else {

@@ -263,7 +263,7 @@ struct ike_engine {
 	uint8_t tx[IKD_MSG_MAX];
 	uint8_t inner[IKD_MSG_MAX];
 	struct pld_set in_set;
-	struct ike_child_info *info_children;	/* ike_foreach_sa's, grown */
+	struct ike_child_info *info_children;	/* ike_foreach_sa()'s */
 	int info_cap;
 };
 

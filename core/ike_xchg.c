@@ -2337,7 +2337,8 @@ info_request(struct ike_sa *sa, const struct msg *m)
 {
 	struct ike_engine *eng = sa->eng;
 	struct pld_set *in = &eng->in_set;
-	uint8_t spis[4 * 2 * IKD_CHILD_SLOTS_MAX];	/* this SA's, its successor's */
+	/* this SA's CHILD SAs, and its successor's */
+	uint8_t spis[4 * 2 * IKD_CHILD_SLOTS_MAX];
 	size_t n_spis = 0, len;
 	struct pld_wr pw;
 	int delete_ike = 0;
