@@ -7,7 +7,9 @@
  * with their CHILD SAs' kernel state), sending and retransmitting
  * requests, replaying cached responses, and the timers: retransmission
  * (iked's 2 s doubling, 5 tries), liveness checks, half-open expiry and the
- * re-initiation of active VPNs with back-off.
+ * re-initiation of active VPNs with back-off, each IKE SA's and VPN's next
+ * deadline kept in a min-heap so that neither ike_next_timer() nor
+ * ike_tick() walks every SA.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -75,6 +77,195 @@ ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- timer heaps ---- */
+
+static void
+tq_put(struct ike_tq *q, uint32_t i, struct ike_timer *t)
+{
+	q->h[i] = t;
+	t->pos = i + 1;
+}
+
+static void
+tq_up(struct ike_tq *q, uint32_t i)
+{
+	struct ike_timer *t = q->h[i];
+
+	while (i > 0 && q->h[(i - 1) / 2]->due > t->due) {
+		tq_put(q, i, q->h[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	tq_put(q, i, t);
+}
+
+static void
+tq_down(struct ike_tq *q, uint32_t i)
+{
+	struct ike_timer *t = q->h[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= q->n) {
+			break;
+		}
+		if (c + 1 < q->n && q->h[c + 1]->due < q->h[c]->due) {
+			c++;
+		}
+		if (q->h[c]->due >= t->due) {
+			break;
+		}
+		tq_put(q, i, q->h[c]);
+		i = c;
+	}
+	tq_put(q, i, t);
+}
+
+static void
+tq_remove(struct ike_tq *q, struct ike_timer *t)
+{
+	uint32_t i = t->pos - 1;
+	struct ike_timer *last;
+
+	if (t->pos == 0) {
+		return;
+	}
+	t->pos = 0;
+	last = q->h[--q->n];
+	if (last == t) {
+		return;
+	}
+	tq_put(q, i, last);
+	tq_up(q, i);
+	tq_down(q, last->pos - 1);
+}
+
+/* Sets t's deadline: in the heap unless UINT64_MAX.  The caller made room
+ * (q->cap covers every owner). */
+static void
+tq_set(struct ike_tq *q, struct ike_timer *t, uint64_t due)
+{
+	t->due = due;
+	if (due == UINT64_MAX) {
+		tq_remove(q, t);
+		return;
+	}
+	if (t->pos == 0) {
+		tq_put(q, q->n++, t);
+	}
+	tq_up(q, t->pos - 1);
+	tq_down(q, t->pos - 1);
+}
+
+static uint64_t
+tq_top(const struct ike_tq *q)
+{
+	return q->n ? q->h[0]->due : UINT64_MAX;
+}
+
+#define TM_OWNER(t, type) \
+	((type *)(void *)((char *)(t) - offsetof(type, tm)))
+
+/* Puts sa in v's list, which runs newest first like the engine's (so
+ * that walking either meets a rekey's new SA before its old one). */
+static void
+vpn_link(struct ike_vpn *v, struct ike_sa *sa)
+{
+	struct ike_sa **p = &v->sas;
+
+	while (*p != NULL && (*p)->seq > sa->seq) {
+		p = &(*p)->vnext;
+	}
+	sa->vnext = *p;
+	*p = sa;
+}
+
+/* see ike_xchg.h */
+void
+ike_touch(struct ike_engine *eng, struct ike_vpn *v)
+{
+	if (v != NULL && !v->dirty) {
+		v->dirty = 1;
+		v->dnext = eng->dirty;
+		eng->dirty = v;
+	}
+}
+
+
+/* Recomputes the deadlines of the touched VPNs and of their IKE SAs. */
+static void
+timers_flush(struct ike_engine *eng)
+{
+	struct ike_vpn *v;
+
+	while ((v = eng->dirty) != NULL) {
+		eng->dirty = v->dnext;
+		v->dnext = NULL;
+		v->dirty = 0;
+		tq_set(&eng->vpn_q, &v->tm, ike_vpn_due(v));
+		for (struct ike_sa *sa = v->sas; sa; sa = sa->vnext) {
+			if (sa->held) {
+				sa->tm.due = ike_sa_due(eng, sa);
+			} else {
+				tq_set(&eng->sa_q, &sa->tm,
+				    ike_sa_due(eng, sa));
+			}
+		}
+	}
+}
+
+/* After a new configuration: every VPN's list of IKE SAs and both heaps
+ * are made anew (the VPN table moved). */
+static void
+timers_rebuild(struct ike_engine *eng)
+{
+	eng->dirty = NULL;
+	eng->sa_q.n = 0;
+	eng->vpn_q.n = 0;
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		struct ike_vpn *v = &eng->vpns[i];
+
+		v->sas = NULL;
+		v->dirty = 0;
+		v->tm.pos = 0;
+		ike_touch(eng, v);
+	}
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		sa->tm.pos = 0;
+		if (sa->vpn) {
+			vpn_link(sa->vpn, sa);
+		}
+	}
+	timers_flush(eng);
+}
+
+/* Room in the SA heap and ike_tick()'s lists for one more IKE SA. */
+static int
+timers_reserve(struct ike_engine *eng)
+{
+	uint32_t cap = eng->sa_q.cap ? 2 * eng->sa_q.cap : 64;
+	struct ike_timer **h;
+	struct ike_sa **d, **l;
+
+	if (eng->n_sas < eng->sa_q.cap) {
+		return 0;
+	}
+	if ((h = realloc(eng->sa_q.h, cap * sizeof(*h))) != NULL) {
+		eng->sa_q.h = h;
+	}
+	if ((d = realloc(eng->tick_due, cap * sizeof(*d))) != NULL) {
+		eng->tick_due = d;
+	}
+	if ((l = realloc(eng->tick_later, cap * sizeof(*l))) != NULL) {
+		eng->tick_later = l;
+	}
+	if (h == NULL || d == NULL || l == NULL) {
+		return -ENOMEM;
+	}
+	eng->sa_q.cap = cap;
+	return 0;
+}
+
 /* ---- SPI table ---- */
 
 static unsigned
@@ -129,12 +320,18 @@ struct ike_sa *
 ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
     const struct ike_addr *local, const struct ike_addr *peer)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	int slots = IKD_CHILD_SLOTS(vpn ? vpn->cfg->n_flows : 0);
+	struct ike_sa *sa = calloc(1, sizeof(*sa) +
+	    (size_t)slots * sizeof(sa->child[0]));
 	uint8_t *spi;
 
-	if (sa == NULL) {
+	if (sa == NULL || timers_reserve(eng) != 0 ||
+	    (sa->ni = calloc(2, IKEV2_NONCE_MAX)) == NULL) {
+		free(sa);
 		return NULL;
 	}
+	sa->nr = sa->ni + IKEV2_NONCE_MAX;
+	sa->n_slots = slots;
 	sa->eng = eng;
 	sa->vpn = vpn;
 	sa->initiator = (uint8_t)initiator;
@@ -145,6 +342,7 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	spi = initiator ? sa->spi_i : sa->spi_r;
 	do {
 		if (cr_rand(spi, 8) != 0) {
+			free(sa->ni);
 			free(sa);
 			return NULL;
 		}
@@ -154,7 +352,82 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	eng->by_spi[spi_hash(spi)] = sa;
 	sa->next = eng->sas;
 	eng->sas = sa;
+	sa->seq = ++eng->sa_seq;
+	eng->n_sas++;
+	if (vpn) {
+		vpn_link(vpn, sa);
+		ike_touch(eng, vpn);
+	}
 	return sa;
+}
+
+static void
+unlink_sa(struct ike_sa **head, struct ike_sa *sa, size_t off)
+{
+	for (struct ike_sa **p = head; *p;
+	    p = (struct ike_sa **)((char *)*p + off)) {
+		if (*p == sa) {
+			*p = *(struct ike_sa **)((char *)sa + off);
+			return;
+		}
+	}
+}
+
+/* Replaces from with to in a chain linked at offset off. */
+static void
+relink_sa(struct ike_sa **head, const struct ike_sa *from, struct ike_sa *to,
+    size_t off)
+{
+	for (struct ike_sa **p = head; *p;
+	    p = (struct ike_sa **)((char *)*p + off)) {
+		if (*p == from) {
+			*p = to;
+			return;
+		}
+	}
+}
+
+/* see ike_xchg.h */
+struct ike_sa *
+ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
+{
+	struct ike_engine *eng = sa->eng;
+	int slots = IKD_CHILD_SLOTS(vpn->cfg->n_flows);
+	struct ike_sa *n;
+
+	unlink_sa(&sa->vpn->sas, sa, offsetof(struct ike_sa, vnext));
+	ike_touch(eng, sa->vpn);
+	ike_touch(eng, vpn);
+	if (slots <= sa->n_slots) {
+		sa->vpn = vpn;
+		vpn_link(vpn, sa);
+		return sa;
+	}
+	/* A half-open responder SA only: nothing points to it but the
+	 * engine's tables, and it has no CHILD SA yet.  Not realloc():
+	 * the old block, keys and all, is wiped before it is freed. */
+	n = calloc(1, sizeof(*n) + (size_t)slots * sizeof(n->child[0]));
+	if (n == NULL) {
+		vpn_link(sa->vpn, sa);	/* back where it was */
+		return NULL;
+	}
+	memcpy(n, sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
+	n->n_slots = slots;
+	n->vpn = vpn;
+	vpn_link(vpn, n);
+	if (n->tm.pos) {
+		eng->sa_q.h[n->tm.pos - 1] = &n->tm;
+	}
+	relink_sa(&eng->sas, sa, n, offsetof(struct ike_sa, next));
+	relink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa, n,
+	    offsetof(struct ike_sa, hnext));
+	if (!sa->initiator) {
+		relink_sa(&eng->by_ispi[spi_hash(sa->spi_i)], sa, n,
+		    offsetof(struct ike_sa, inext));
+	}
+	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
+	free(sa);
+	return n;
 }
 
 /* see ike_xchg.h */
@@ -168,16 +441,15 @@ ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8])
 	eng->by_ispi[spi_hash(ispi)] = sa;
 }
 
-static void
-unlink_sa(struct ike_sa **head, struct ike_sa *sa, size_t off)
+/* see ike_xchg.h */
+void
+ike_sa_drop_nonces(struct ike_sa *sa)
 {
-	for (struct ike_sa **p = head; *p;
-	    p = (struct ike_sa **)((char *)*p + off)) {
-		if (*p == sa) {
-			*p = *(struct ike_sa **)((char *)sa + off);
-			return;
-		}
+	if (sa->ni != NULL) {
+		cr_wipe(sa->ni, 2 * IKEV2_NONCE_MAX);
+		free(sa->ni);
 	}
+	sa->ni = sa->nr = NULL;
 }
 
 /* see ike_xchg.h */
@@ -206,7 +478,7 @@ ike_sa_free(struct ike_sa *sa)
 			sa->parent->rekey_peer = NULL;
 		}
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		ike_child_remove(sa, i);
 	}
 	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
@@ -222,6 +494,22 @@ ike_sa_free(struct ike_sa *sa)
 		    offsetof(struct ike_sa, inext));
 	}
 	unlink_sa(&eng->sas, sa, offsetof(struct ike_sa, next));
+	eng->n_sas--;
+	tq_remove(&eng->sa_q, &sa->tm);
+	for (uint32_t i = 0; sa->held && i < eng->n_due; i++) {
+		if (eng->tick_due[i] == sa) {
+			eng->tick_due[i] = NULL;	/* skipped */
+		}
+	}
+	for (uint32_t i = 0; sa->held && i < eng->n_later; i++) {
+		if (eng->tick_later[i] == sa) {
+			eng->tick_later[i] = NULL;
+		}
+	}
+	if (sa->vpn) {
+		unlink_sa(&sa->vpn->sas, sa, offsetof(struct ike_sa, vnext));
+		ike_touch(eng, sa->vpn);
+	}
 	if (sa->vpn && sa->vpn->sa == sa) {
 		sa->vpn->sa = NULL;
 		if (sa->vpn->active && sa->vpn->retry_at == 0) {
@@ -238,7 +526,8 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->req);
 	free(sa->resp);
-	cr_wipe(sa, sizeof(*sa));
+	ike_sa_drop_nonces(sa);
+	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
 	free(sa);
 }
 
@@ -481,7 +770,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
 	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
 	int defer_out = 0;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS && ch->by_peer && ch->rekey_of_in;
+	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
 	    i++) {
 		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].spi_in == ch->rekey_of_in;
@@ -567,7 +856,7 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 {
 	struct ike_engine *eng = sa->eng;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		struct child_sa *ch = &sa->child[i];
 		int err;
 
@@ -594,7 +883,7 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 int
 ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except)
 {
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (i != except && sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].reqid == reqid) {
 			return i;
@@ -649,11 +938,16 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		cr_wipe(ch->out_k, sizeof(*ch->out_k));
 		free(ch->out_k);
 	}
-	cr_dh_wipe(&ch->dhc);
+	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
+		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if out */
+	}
 	memset(ch, 0, sizeof(*ch));
 }
 
 /* ---- input ---- */
+
+static void input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len);
 
 /* see ike.h */
 void
@@ -661,12 +955,20 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const uint8_t *buf, size_t len,
     uint64_t now)
 {
+	eng->now = now;
+	input(eng, local, peer, buf, len);
+	timers_flush(eng);
+}
+
+static void
+input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len)
+{
 	struct msg m;
 	struct ike_sa *sa;
 	int resp, from_init;
 	const uint8_t *spi;
 
-	eng->now = now;
 	if (len > sizeof(eng->rx)) {
 		eng->st.dropped++;
 		return;
@@ -700,6 +1002,7 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 		    resp ? "response" : "request");
 		return;
 	}
+	ike_touch(eng, sa->vpn);
 	if (resp) {
 		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
 			eng->st.dropped++;
@@ -748,19 +1051,23 @@ stray_due(const struct ike_sa *sa)
 	return sa->established_ms + IKD_STRAY_MS;
 }
 
+/* The earliest hard lifetime of a CHILD SA, as ike_tick() acts on it: at
+ * once unless the SA is established and the DELETE is out, which then
+ * gets IKD_HARD_GRACE_MS. */
 static uint64_t
 child_expiry_due(const struct ike_sa *sa)
 {
 	uint64_t t = UINT64_MAX;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *ch = &sa->child[i];
 		uint64_t e = ch->expire_at;
 
 		if (ch->state != CHILD_INSTALLED) {
 			continue;
 		}
-		if (ch->del != 0 && e != UINT64_MAX) {
+		if (ch->del != 0 && e != UINT64_MAX &&
+		    sa->state == SA_ESTABLISHED) {
 			e += IKD_HARD_GRACE_MS;
 		}
 		if (e < t) {
@@ -770,151 +1077,265 @@ child_expiry_due(const struct ike_sa *sa)
 	return t;
 }
 
-/* see ike.h */
-void
-ike_tick(struct ike_engine *eng, uint64_t now)
-{
-	struct ike_sa *sa, *next;
-	char where[200];
-
-	eng->now = now;
-	/* Freeing sa may free its rekey_new too: that one is newer, so
-	 * earlier in the list, never sa->next. */
-	for (sa = eng->sas; sa; sa = next) {
-		next = sa->next;
-		if (sa->state == SA_DEAD) {
-			ike_sa_free(sa);
-			continue;
-		}
-		if (sa->req && sa->retx_at <= now) {
-			if (sa->state == SA_INIT_SENT && sa->init_error) {
-				ike_xchg_init_failed(sa);
-				continue;
-			}
-			if (sa->retries >= IKD_RETRANSMIT_TRIES) {
-				/* iked's words first: users grep for them */
-				ike_log(eng, IKE_LOG_WARN, sa,
-				    "sa_free: retransmit limit reached (%s "
-				    "unanswered: %s)",
-				    ikev2_exchange_name(sa->req_exch),
-				    sa->req_xchg == X_DPD ?
-				    "peer dead, its SAs removed" :
-				    sa->state == SA_ESTABLISHED ?
-				    "SAs removed" : "giving up");
-				ike_sa_free(sa);
-				continue;
-			}
-			sa->retries++;
-			eng->st.retransmits++;
-			ike_log(eng, IKE_LOG_INFO, sa,
-			    "retransmit %d %s req %u %s", sa->retries,
-			    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
-			    ike_sa_peer_str(sa, where, sizeof(where)));
-			ike_send_raw(sa, sa->req, sa->req_len);
-			sa->retx_at = now +
-			    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
-			continue;
-		}
-		if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
-			ike_log(eng, IKE_LOG_INFO, sa,
-			    "half-open IKE SA expired: no IKE_AUTH from %s",
-			    ike_sa_peer_str(sa, where, sizeof(where)));
-			ike_sa_free(sa);
-			continue;
-		}
-		if (sa->state == SA_REKEYED && sa->expire_at <= now &&
-		    sa->req == NULL) {
-			ike_log(eng, IKE_LOG_INFO, sa, "old IKE SA removed: "
-			    "no DELETE from the peer after its rekey");
-			ike_sa_free(sa);
-			continue;
-		}
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
-			struct child_sa *ch = &sa->child[i];
-
-			if (ch->state != CHILD_INSTALLED ||
-			    ch->expire_at > now) {
-				continue;
-			}
-			/* Hard lifetime: the peer is told with a DELETE
-			 * (the kernel enforces the limit on its own); gone
-			 * here too if that cannot be done in time. */
-			if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x: hard lifetime reached, deleting",
-				    ch->spi_in);
-				ch->del = 1;
-			} else if (sa->state != SA_ESTABLISHED ||
-			    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x expired: hard lifetime reached",
-				    ch->spi_in);
-				ike_child_remove(sa, i);
-			}
-		}
-		if (stray_due(sa) <= now) {
-			ike_log(eng, IKE_LOG_INFO, sa, "deleting redundant "
-			    "IKE SA: no CHILD SA, not the VPN's");
-			ike_xchg_delete_ike(sa);
-			continue;
-		}
-		if (dpd_due(eng, sa) <= now) {
-			ike_xchg_dpd(sa);
-			continue;
-		}
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
-			ike_xchg_kick(sa);
-		}
-	}
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		struct ike_vpn *v = &eng->vpns[i];
-
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at <= now) {
-			v->retry_at = 0;
-			ike_xchg_initiate(eng, v);
-		}
-	}
-}
-
 static uint64_t
 min64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
 }
 
+/* see ike_xchg.h */
+uint64_t
+ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (sa->state == SA_DEAD) {
+		return 0;
+	}
+	if (sa->req) {
+		t = min64(t, sa->retx_at);
+	}
+	if (sa->state == SA_INIT_DONE ||
+	    (sa->state == SA_REKEYED && sa->req == NULL)) {
+		t = min64(t, sa->expire_at);
+	}
+	t = min64(t, dpd_due(eng, sa));
+	t = min64(t, stray_due(sa));
+	t = min64(t, child_expiry_due(sa));
+	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+		t = min64(t, ike_xchg_work_due(sa));
+	}
+	return t;
+}
+
+/* see ike_xchg.h */
+uint64_t
+ike_vpn_due(const struct ike_vpn *v)
+{
+	if (v->active && v->sa == NULL && v->retry_at != 0) {
+		return v->retry_at;
+	}
+	return UINT64_MAX;
+}
+
+/* Runs the timers of one IKE SA (it may be freed). */
+static void
+sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
+{
+	char where[200];
+
+	if (sa->state == SA_DEAD) {
+		ike_sa_free(sa);
+		return;
+	}
+	if (sa->req && sa->retx_at <= now) {
+		if (sa->state == SA_INIT_SENT && sa->init_error) {
+			ike_xchg_init_failed(sa);
+			return;
+		}
+		if (sa->retries >= IKD_RETRANSMIT_TRIES) {
+			/* iked's words first: users grep for them */
+			ike_log(eng, IKE_LOG_WARN, sa,
+			    "sa_free: retransmit limit reached (%s "
+			    "unanswered: %s)",
+			    ikev2_exchange_name(sa->req_exch),
+			    sa->req_xchg == X_DPD ?
+			    "peer dead, its SAs removed" :
+			    sa->state == SA_ESTABLISHED ?
+			    "SAs removed" : "giving up");
+			ike_sa_free(sa);
+			return;
+		}
+		sa->retries++;
+		eng->st.retransmits++;
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "retransmit %d %s req %u %s", sa->retries,
+		    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
+		    ike_sa_peer_str(sa, where, sizeof(where)));
+		ike_send_raw(sa, sa->req, sa->req_len);
+		sa->retx_at = now +
+		    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
+		return;
+	}
+	if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "half-open IKE SA expired: no IKE_AUTH from %s",
+		    ike_sa_peer_str(sa, where, sizeof(where)));
+		ike_sa_free(sa);
+		return;
+	}
+	if (sa->state == SA_REKEYED && sa->expire_at <= now &&
+	    sa->req == NULL) {
+		ike_log(eng, IKE_LOG_INFO, sa, "old IKE SA removed: "
+		    "no DELETE from the peer after its rekey");
+		ike_sa_free(sa);
+		return;
+	}
+	for (int i = 0; i < sa->n_slots; i++) {
+		struct child_sa *ch = &sa->child[i];
+
+		if (ch->state != CHILD_INSTALLED ||
+		    ch->expire_at > now) {
+			continue;
+		}
+		/* Hard lifetime: the peer is told with a DELETE
+		 * (the kernel enforces the limit on its own); gone
+		 * here too if that cannot be done in time. */
+		if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
+			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x: hard lifetime reached, deleting",
+			    ch->spi_in);
+			ch->del = 1;
+		} else if (sa->state != SA_ESTABLISHED ||
+		    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
+			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			    "0x%08x expired: hard lifetime reached",
+			    ch->spi_in);
+			ike_child_remove(sa, i);
+		}
+	}
+	if (stray_due(sa) <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa, "deleting redundant "
+		    "IKE SA: no CHILD SA, not the VPN's");
+		ike_xchg_delete_ike(sa);
+		return;
+	}
+	if (dpd_due(eng, sa) <= now) {
+		ike_xchg_dpd(sa);
+		return;
+	}
+	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
+		ike_xchg_kick(sa);
+	}
+}
+
+static int
+seq_desc(const void *a, const void *b)
+{
+	const struct ike_sa *x = *(struct ike_sa *const *)a;
+	const struct ike_sa *y = *(struct ike_sa *const *)b;
+
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+static int
+vpn_order(const void *a, const void *b)
+{
+	const struct ike_vpn *x = *(struct ike_vpn *const *)a;
+	const struct ike_vpn *y = *(struct ike_vpn *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Moves the SAs due at now from the heap to the visiting list, after
+ * position from and in creation order, newest first, when they are older
+ * than seq (the engine list's order, where a pass goes from the newest
+ * to the oldest); the others wait in tick_later for the next call.
+ */
+static void
+tick_collect(struct ike_engine *eng, uint64_t now, uint32_t from,
+    uint64_t seq)
+{
+	uint32_t first = eng->n_due;
+
+	while (tq_top(&eng->sa_q) <= now) {
+		struct ike_sa *sa = TM_OWNER(eng->sa_q.h[0], struct ike_sa);
+
+		tq_remove(&eng->sa_q, &sa->tm);
+		sa->held = 1;
+		if (sa->seq < seq) {
+			/* each at most once: fewer than the SAs there were */
+			eng->tick_due[eng->n_due++] = sa;
+			continue;
+		}
+		if (eng->n_later == eng->sa_q.cap) {
+			/* full of freed ones: the live fit (cap >= n_sas) */
+			uint32_t j = 0;
+
+			for (uint32_t k = 0; k < eng->n_later; k++) {
+				if (eng->tick_later[k] != NULL) {
+					eng->tick_later[j++] =
+					    eng->tick_later[k];
+				}
+			}
+			eng->n_later = j;
+		}
+		eng->tick_later[eng->n_later++] = sa;
+	}
+	if (eng->n_due > first) {
+		qsort(eng->tick_due + from, eng->n_due - from,
+		    sizeof(eng->tick_due[0]), seq_desc);
+	}
+}
+
+/* see ike.h */
+void
+ike_tick(struct ike_engine *eng, uint64_t now)
+{
+	uint32_t i, nv = 0;
+
+	eng->now = now;
+	timers_flush(eng);
+	/*
+	 * One pass over the IKE SAs that are due, newest first.  An SA that
+	 * becomes due while an older one is visited is visited in this pass
+	 * too; one newer, or visited already, at the next call (whose
+	 * ike_next_timer() is now).  A freed one is NULL in the list.
+	 */
+	eng->n_due = eng->n_later = 0;
+	tick_collect(eng, now, 0, UINT64_MAX);
+	for (i = 0; i < eng->n_due; i++) {
+		struct ike_sa *sa = eng->tick_due[i];
+		uint64_t seq;
+
+		if (sa == NULL) {
+			continue;
+		}
+		eng->tick_due[i] = NULL;
+		sa->held = 0;
+		seq = sa->seq;
+		ike_touch(eng, sa->vpn);
+		sa_tick(eng, sa, now);
+		timers_flush(eng);
+		tick_collect(eng, now, i + 1, seq);
+	}
+	for (i = 0; i < eng->n_later; i++) {
+		struct ike_sa *sa = eng->tick_later[i];
+
+		if (sa != NULL) {
+			sa->held = 0;
+			tq_set(&eng->sa_q, &sa->tm, sa->tm.due);
+		}
+	}
+	eng->n_due = eng->n_later = 0;
+	/* Then the VPNs due, in configuration order. */
+	while (tq_top(&eng->vpn_q) <= now) {
+		struct ike_vpn *v = TM_OWNER(eng->vpn_q.h[0], struct ike_vpn);
+
+		tq_remove(&eng->vpn_q, &v->tm);
+		eng->tick_vpns[nv++] = v;
+	}
+	qsort(eng->tick_vpns, nv, sizeof(eng->tick_vpns[0]), vpn_order);
+	for (i = 0; i < nv; i++) {
+		struct ike_vpn *v = eng->tick_vpns[i];
+
+		ike_touch(eng, v);
+		if (v->active && v->sa == NULL && v->retry_at != 0 &&
+		    v->retry_at <= now) {
+			v->retry_at = 0;
+			ike_xchg_initiate(eng, v);
+		}
+	}
+	timers_flush(eng);
+}
+
 /* see ike.h */
 uint64_t
 ike_next_timer(const struct ike_engine *eng)
 {
-	uint64_t t = UINT64_MAX;
+	uint64_t t = min64(tq_top(&eng->sa_q), tq_top(&eng->vpn_q));
 
-	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		if (sa->state == SA_DEAD) {
-			return eng->now;
-		}
-		if (sa->req) {
-			t = min64(t, sa->retx_at);
-		}
-		if (sa->state == SA_INIT_DONE ||
-		    (sa->state == SA_REKEYED && sa->req == NULL)) {
-			t = min64(t, sa->expire_at);
-		}
-		t = min64(t, dpd_due(eng, sa));
-		t = min64(t, stray_due(sa));
-		t = min64(t, child_expiry_due(sa));
-		if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
-			t = min64(t, ike_xchg_work_due(sa));
-		}
-	}
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		const struct ike_vpn *v = &eng->vpns[i];
-
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at < t) {
-			t = v->retry_at;
-		}
-	}
 	return t < eng->now ? eng->now : t;
 }
 
@@ -951,11 +1372,19 @@ ike_free(struct ike_engine *eng)
 	eng->env.sa_add = NULL;	/* a held-back outbound SA stays out */
 	eng->env.sa_del = NULL;
 	eng->env.policy_del = NULL;
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		sa->vpn = NULL;
+	}
 	while (eng->sas) {
-		eng->sas->vpn = NULL;
 		ike_sa_free(eng->sas);
 	}
 	free(eng->vpns);
+	free(eng->info_children);
+	free(eng->sa_q.h);
+	free(eng->vpn_q.h);
+	free(eng->tick_due);
+	free(eng->tick_later);
+	free(eng->tick_vpns);
 	cfg_free(eng->cfg);
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
 	free(eng);
@@ -987,13 +1416,13 @@ vpn_close(struct ike_engine *eng, struct ike_vpn *v)
 {
 	struct ike_sa *sa, *next;
 
-	for (sa = eng->sas; sa; sa = next) {
-		next = sa->next;
-		if (sa->vpn == v) {
-			ike_xchg_delete_now(sa);
-			sa->vpn = v;	/* for the log line */
-			ike_sa_free(sa);
-		}
+	/* Newest first: freeing one may free its rekey's new SA, met
+	 * already, never the next one. */
+	for (sa = v->sas; sa; sa = next) {
+		next = sa->vnext;
+		ike_xchg_delete_now(sa);
+		sa->vpn = v;	/* for the log line */
+		ike_sa_free(sa);
 	}
 }
 
@@ -1001,10 +1430,21 @@ vpn_close(struct ike_engine *eng, struct ike_vpn *v)
 int
 ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 {
-	struct ike_vpn *nv = calloc(cfg->n_vpns ? cfg->n_vpns : 1, sizeof(*nv));
+	size_t n = cfg->n_vpns ? cfg->n_vpns : 1;
+	struct ike_vpn *nv = calloc(n, sizeof(*nv));
+	struct ike_timer **q = realloc(eng->vpn_q.h, n * sizeof(*q));
+	struct ike_vpn **tv;
 	struct ike_sa *sa;
 
-	if (nv == NULL) {
+	if (q != NULL) {
+		eng->vpn_q.h = q;
+	}
+	tv = q ? realloc(eng->tick_vpns, n * sizeof(*tv)) : NULL;
+	if (tv != NULL) {
+		eng->tick_vpns = tv;
+	}
+	if (nv == NULL || tv == NULL) {
+		free(nv);
 		return -ENOMEM;
 	}
 	eng->now = now;
@@ -1018,10 +1458,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].sa = old->sa;
 			nv[i].retry_at = old->retry_at;
 			nv[i].retry_ms = old->retry_ms;
-			for (sa = eng->sas; sa; sa = sa->next) {
-				if (sa->vpn == old) {
-					sa->vpn = &nv[i];
-				}
+			for (sa = old->sas; sa; sa = sa->vnext) {
+				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
 			old->cfg = NULL;	/* moved */
 		} else {
@@ -1051,6 +1489,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 	eng->vpns = nv;
 	eng->n_vpns = cfg->n_vpns;
 	eng->cfg = cfg;
+	eng->vpn_q.cap = (uint32_t)n;
+	timers_rebuild(eng);
 	ike_tick(eng, now);
 	return 0;
 }
@@ -1065,12 +1505,14 @@ ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 		return -ENOENT;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	v->active = 1;
 	v->retry_ms = 0;
 	if (v->sa == NULL) {
 		v->retry_at = 0;
 		ike_xchg_initiate(eng, v);
 	}
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1084,9 +1526,11 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 		return -ENOENT;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	v->active = 0;
 	v->retry_at = 0;
 	vpn_close(eng, v);
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1105,16 +1549,18 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 		return -ENOTCONN;
 	}
 	eng->now = now;
+	ike_touch(eng, v);
 	if (ike) {
 		sa->rekey_at = now;
 	} else {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].state == CHILD_INSTALLED) {
 				sa->child[i].rekey_at = now;
 			}
 		}
 	}
 	ike_xchg_kick(sa);
+	timers_flush(eng);
 	return 0;
 }
 
@@ -1125,13 +1571,14 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 {
 	eng->now = now;
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			struct child_sa *ch = &sa->child[i];
 
 			if (ch->state != CHILD_INSTALLED ||
 			    (ch->spi_in != spi && ch->spi_out != spi)) {
 				continue;
 			}
+			ike_touch(eng, sa->vpn);
 			if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
 				/* the peer still has its half: DELETE it */
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
@@ -1155,6 +1602,7 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 				    ch->spi_in);
 				ch->rekey_at = now;
 			}
+			timers_flush(eng);
 			return 0;
 		}
 	}
@@ -1171,7 +1619,7 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 	eng->now = now;
 	for (struct ike_sa *sa = eng->sas; sa && v == NULL && reqid;
 	    sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].state != CHILD_NONE &&
 			    sa->child[i].reqid == reqid) {
 				v = sa->vpn;
@@ -1200,9 +1648,11 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 	if (v->sa == NULL) {
 		ike_log(eng, IKE_LOG_INFO, NULL, "%s: kernel acquire: "
 		    "bringing the VPN up", v->cfg->name);
+		ike_touch(eng, v);
 		v->retry_at = 0;
 		v->retry_ms = 0;
 		ike_xchg_initiate(eng, v);
+		timers_flush(eng);
 	}
 	return 0;
 }
@@ -1214,11 +1664,13 @@ ike_shutdown(struct ike_engine *eng, uint64_t now)
 	eng->now = now;
 	for (size_t i = 0; i < eng->n_vpns; i++) {
 		eng->vpns[i].active = 0;
+		ike_touch(eng, &eng->vpns[i]);
 	}
 	while (eng->sas) {
 		ike_xchg_delete_now(eng->sas);
 		ike_sa_free(eng->sas);
 	}
+	timers_flush(eng);
 }
 
 /* ---- introspection ---- */
@@ -1273,6 +1725,16 @@ ike_foreach_sa(struct ike_engine *eng,
 		if (sa->vpn == NULL || sa->state == SA_DEAD) {
 			continue;
 		}
+		if (eng->info_cap < sa->n_slots) {
+			struct ike_child_info *p = realloc(eng->info_children,
+			    (size_t)sa->n_slots * sizeof(*p));
+
+			if (p == NULL) {
+				continue;	/* shown without it */
+			}
+			eng->info_children = p;
+			eng->info_cap = sa->n_slots;
+		}
 		memset(&in, 0, sizeof(in));
 		in.vpn = sa->vpn->cfg->name;
 		in.state = sa_state_name(sa->state);
@@ -1286,7 +1748,7 @@ ike_foreach_sa(struct ike_engine *eng,
 		in.prf = sa->prf ? sa->prf->name : "none";
 		in.group = sa->dh ? sa->dh->name : "none";
 		in.established_ms = sa->established_ms;
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			const struct child_sa *ch = &sa->child[i];
 			struct ike_child_info *ci = &eng->info_children[n];
 

@@ -1,11 +1,12 @@
 /*
  * ike_int.h - the IKEv2 engine's internal state, shared by core/ike*.c.
  *
- * One struct ike_sa per IKE SA, allocated once; its CHILD SAs live in a
- * fixed array inside it (one per configured flow).  Only the messages an SA
- * must keep for a while (the outstanding request for retransmission, the
- * last response for replay, the IKE_SA_INIT pair until AUTH is done) are
- * separate buffers.
+ * One struct ike_sa per IKE SA, allocated once; its CHILD SAs live in an
+ * array at its end, sized then for its VPN's flows (IKD_CHILD_SLOTS).
+ * Only the messages an SA must keep for a while (the outstanding request
+ * for retransmission, the last response for replay, the IKE_SA_INIT pair
+ * until AUTH is done) are separate buffers, each the message's size, and
+ * the nonces until the SA is up.
  */
 #ifndef IKEBOX_CORE_IKE_INT_H
 #define IKEBOX_CORE_IKE_INT_H
@@ -39,9 +40,15 @@
  * 0x2000-0x3fff as ikebox's own so that flushes touch nothing else. */
 #define IKD_REQID_BASE 0x2000
 #define IKD_REQID_MAX 0x3fff
-/* CHILD SA slots per IKE SA: one per flow, and room for the new SAs of
- * rekeys that live next to the old ones until those are deleted. */
-#define IKD_CHILD_SLOTS (CFG_FLOWS_MAX + 8)
+/* CHILD SA slots per IKE SA, sized when it is allocated: two per flow
+ * (the flow's SA and its rekey's, both up until the old one is deleted)
+ * and a few for the moments an exchange leaves more (a collision's loser
+ * waiting for its DELETE, a peer's narrower flows, RFC 7296 2.9).  When
+ * none is free a rekey waits IKD_REKEY_RETRY_MS, the peer's request gets
+ * NO_ADDITIONAL_SAS. */
+#define IKD_CHILD_HEADROOM 4
+#define IKD_CHILD_SLOTS(n_flows) (2 * (int)(n_flows) + IKD_CHILD_HEADROOM)
+#define IKD_CHILD_SLOTS_MAX IKD_CHILD_SLOTS(CFG_FLOWS_MAX)
 #define IKD_SOFT_MIN_PCT 85		/* rekey at a random 85-95% of a */
 #define IKD_SOFT_MAX_PCT 95		/* lifetime (iked's soft lifetime) */
 #define IKD_TEMPFAIL_MIN_MS 1000	/* TEMPORARY_FAILURE: retry after */
@@ -99,8 +106,6 @@ struct child_sa {
 	const struct cr_alg *enc, *integ, *dh;
 	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
 	uint64_t bytes_in, bytes_out;
-	struct cr_dh dhc;	/* PFS exchange in progress */
-	uint8_t nonce[IKD_NONCE_LEN];	/* our nonce of that exchange */
 	int8_t flow;		/* configured flow it carries; -1 unknown */
 	uint8_t by_peer;	/* made by the peer's request, not ours */
 	uint8_t rekeyed;	/* has a successor: never rekeyed again */
@@ -118,6 +123,24 @@ struct child_sa {
 				 * rekey, until the old SA is deleted) */
 };
 
+/*
+ * A deadline in one of the engine's two min-heaps (IKE SAs, VPNs): the
+ * earliest time its owner has something to do, so that ike_next_timer()
+ * reads the top and ike_tick() visits only what is due.  Deadlines are
+ * recomputed, never tracked field by field: every engine call marks the
+ * VPNs it touches (ike_touch()) and, before it returns, recomputes the
+ * deadlines of those VPNs and of all their IKE SAs (core/ike.c).
+ */
+struct ike_timer {
+	uint64_t due;		/* UINT64_MAX: nothing planned */
+	uint32_t pos;		/* 1 + index in its heap; 0: not in it */
+};
+
+struct ike_tq {
+	struct ike_timer **h;
+	uint32_t n, cap;
+};
+
 struct ike_vpn {
 	const struct cfg_vpn *cfg;
 	struct ike_sa *sa;	/* the IKE SA carrying it, or NULL */
@@ -125,12 +148,21 @@ struct ike_vpn {
 	uint64_t retry_at;	/* when to initiate again; 0 = not planned */
 	uint32_t retry_ms;	/* current back-off */
 	int contacted;		/* INITIAL_CONTACT sent since start */
+	struct ike_sa *sas;	/* its IKE SAs, linked by vnext */
+	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
+	uint8_t dirty;		/* on that list */
+	struct ike_timer tm;	/* retry_at when it is due */
 };
 
 struct ike_sa {
 	struct ike_sa *next;	/* engine list */
 	struct ike_sa *hnext;	/* bucket of our SPI */
 	struct ike_sa *inext;	/* bucket of the initiator's SPI (responder) */
+	struct ike_sa *vnext;	/* the VPN's IKE SAs */
+	uint64_t seq;		/* creation order: ike_tick() visits the
+				 * newest first, as the engine list runs */
+	struct ike_timer tm;
+	uint8_t held;		/* popped by ike_tick(), not yet visited */
 	struct ike_engine *eng;
 	struct ike_vpn *vpn;
 	uint8_t state;
@@ -140,8 +172,16 @@ struct ike_sa {
 	struct ike_addr local, peer;
 	const struct cr_alg *enc, *integ, *prf, *dh;
 	struct cr_ike_keys keys;
+	/* The DH exchange in progress: IKE_SA_INIT's (or that of the rekey
+	 * that made this SA) until the keys are derived, then the PFS one
+	 * of our CREATE_CHILD_SA request (one request at a time), with our
+	 * nonce of that request in cnonce. */
 	struct cr_dh dhc;
-	uint8_t ni[IKEV2_NONCE_MAX], nr[IKEV2_NONCE_MAX];
+	uint8_t cnonce[IKD_NONCE_LEN];
+	/* Both nonces of IKE_SA_INIT (or of the rekey that made this SA),
+	 * in one buffer of 2 * IKEV2_NONCE_MAX bytes held until the keys
+	 * and IKE_AUTH's CHILD SA are made (ike_sa_drop_nonces()). */
+	uint8_t *ni, *nr;
 	uint16_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;	/* kept until IKE_AUTH is done */
 	size_t init_req_len, init_resp_len;
@@ -184,7 +224,8 @@ struct ike_sa {
 	uint32_t refused[IKD_REFUSED_MAX];
 	uint8_t n_refused;
 	int n_children;
-	struct child_sa child[IKD_CHILD_SLOTS];
+	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
+	struct child_sa child[];	/* n_slots, in the same allocation */
 };
 
 struct ike_engine {
@@ -196,7 +237,17 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_sa *by_spi[IKD_HASH_SIZE];
 	struct ike_sa *by_ispi[IKD_HASH_SIZE];
+	struct ike_tq sa_q, vpn_q;	/* deadlines, earliest on top */
+	struct ike_vpn *dirty;	/* VPNs touched by the current call */
+	uint64_t sa_seq;
+	/* ike_tick()'s work lists, as large as sa_q (never reallocated
+	 * there): the due SAs to visit, newest first, and those to put
+	 * back in the heap when it ends. */
+	struct ike_sa **tick_due, **tick_later;
+	uint32_t n_due, n_later;
+	struct ike_vpn **tick_vpns;	/* as large as vpn_q */
 	uint32_t n_half_open;
+	uint32_t n_sas;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
 	struct {
@@ -212,7 +263,8 @@ struct ike_engine {
 	uint8_t tx[IKD_MSG_MAX];
 	uint8_t inner[IKD_MSG_MAX];
 	struct pld_set in_set;
-	struct ike_child_info info_children[IKD_CHILD_SLOTS];
+	struct ike_child_info *info_children;	/* ike_foreach_sa()'s */
+	int info_cap;
 };
 
 /* ---- proposals (core/ike_prop.c) ---- */

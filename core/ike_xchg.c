@@ -465,8 +465,8 @@ child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke)
 		uint8_t pub[CR_DH_PUB_MAX];
 		size_t plen = 0;
 
-		pld_put_nonce(pw, ch->nonce, IKD_NONCE_LEN);
-		if (ch->dh && cr_dh_keygen(&ch->dhc, ch->dh, pub, &plen) == 0) {
+		pld_put_nonce(pw, sa->cnonce, IKD_NONCE_LEN);
+		if (ch->dh && cr_dh_keygen(&sa->dhc, ch->dh, pub, &plen) == 0) {
 			pld_put_ke(pw, ch->dh->id, pub, plen);
 		}
 	}
@@ -511,13 +511,13 @@ child_pick_flow(const struct cfg_vpn *c, const struct pld_set *in,
 static int
 free_slot(const struct ike_sa *sa)
 {
-	for (int i = IKD_CHILD_SLOTS - 1; i >= 0; i--) {
+	for (int i = sa->n_slots - 1; i >= 0; i--) {
 		if (sa->child[i].state == CHILD_NONE &&
 		    sa->child[i].dh == NULL) {
 			return i;
 		}
 	}
-	for (int i = IKD_CHILD_SLOTS - 1; i >= 0; i--) {
+	for (int i = sa->n_slots - 1; i >= 0; i--) {
 		if (sa->child[i].state == CHILD_NONE) {
 			return i;
 		}
@@ -528,7 +528,7 @@ free_slot(const struct ike_sa *sa)
 static int
 child_by_spi_in(const struct ike_sa *sa, uint32_t spi)
 {
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].spi_in == spi) {
 			return i;
@@ -544,7 +544,7 @@ child_sibling(const struct ike_sa *sa, int idx, int by_peer)
 {
 	const struct child_sa *ch = &sa->child[idx];
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *o = &sa->child[i];
 
 		if (i != idx && o->state != CHILD_NONE &&
@@ -574,7 +574,7 @@ child_redundant(struct ike_sa *sa, int idx, int depth)
 	if (!x->by_peer && !x->del) {
 		x->del = 1;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS && depth < 4; i++) {
+	for (int i = 0; i < sa->n_slots && depth < 4; i++) {
 		if (i != idx && sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].rekey_of_in == x->spi_in &&
 		    !sa->child[i].redundant) {
@@ -622,6 +622,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	uint8_t gir[CR_DH_SHARED_MAX], pub[CR_DH_PUB_MAX], nr[IKD_NONCE_LEN];
 	size_t glen = 0, plen = 0;
 	struct child_sa *ch, prev = { 0 };
+	struct cr_dh dhc = { 0 };
 	uint8_t spi[4];
 	int f, rc;
 
@@ -677,7 +678,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	{
 		int slot = -1;
 
-		for (int i = 0; i < IKD_CHILD_SLOTS && old == NULL; i++) {
+		for (int i = 0; i < sa->n_slots && old == NULL; i++) {
 			const struct child_sa *o = &sa->child[i];
 
 			if (o->state == CHILD_INSTALLED && !o->rekeyed &&
@@ -688,7 +689,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 				break;
 			}
 		}
-		for (int i = 0; i < IKD_CHILD_SLOTS && slot < 0 &&
+		for (int i = 0; i < sa->n_slots && slot < 0 &&
 		    old == NULL; i++) {
 			if (sa->child[i].state == CHILD_NONE) {
 				slot = i;
@@ -726,9 +727,9 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	if (create) {
 		rc = cr_rand(nr, sizeof(nr));
 		if (rc == 0 && ch->dh) {
-			rc = cr_dh_keygen(&ch->dhc, ch->dh, pub, &plen);
+			rc = cr_dh_keygen(&dhc, ch->dh, pub, &plen);
 			if (rc == 0) {
-				rc = cr_dh_shared(&ch->dhc, in->ke.data.p,
+				rc = cr_dh_shared(&dhc, in->ke.data.p,
 				    in->ke.data.len, gir, &glen);
 			}
 		}
@@ -746,6 +747,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		    sa->nr_len, &keys);
 	}
 	cr_wipe(gir, sizeof(gir));
+	cr_dh_wipe(&dhc);
 	if (rc != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA refused: %s",
 		    rc == -EBADMSG ? "bad KE payload" : strerror(-rc));
@@ -770,7 +772,6 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	pld_put_ts(pw, IKEV2_PL_TSR, &tl, 1);
 	(void)ike_child_install(sa, f, &keys);
 	cr_child_keys_wipe(&keys);
-	cr_dh_wipe(&ch->dhc);
 	return f;
 }
 
@@ -840,7 +841,7 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	 * rekeyed again.  If that chain still carries the flow, the peer
 	 * kept its own when it answered us (had it kept ours, it would have
 	 * deleted its own and not rekeyed it): ours is the redundant one. */
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *o = &sa->child[i];
 
 		if (i != idx && o->state == CHILD_INSTALLED &&
@@ -980,20 +981,20 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	child_take(ch, &pc, create, &tl, &tr);
 	rc = 0;
 	if (create && ch->dh) {
-		rc = cr_dh_shared(&ch->dhc, in->ke.data.p, in->ke.data.len,
+		rc = cr_dh_shared(&sa->dhc, in->ke.data.p, in->ke.data.len,
 		    gir, &glen);
 	}
 	if (rc == 0) {
 		rc = create ?
 		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
-		    ch->enc, ch->integ, glen ? gir : NULL, glen, ch->nonce,
+		    ch->enc, ch->integ, glen ? gir : NULL, glen, sa->cnonce,
 		    IKD_NONCE_LEN, in->nonce.p, in->nonce.len, &keys) :
 		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
 		    ch->enc, ch->integ, NULL, 0, sa->ni, sa->ni_len, sa->nr,
 		    sa->nr_len, &keys);
 	}
 	cr_wipe(gir, sizeof(gir));
-	cr_dh_wipe(&ch->dhc);
+	cr_dh_wipe(&sa->dhc);
 	if (rc != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
 		    flow + 1, rc == -EBADMSG ? "bad KE payload" :
@@ -1007,7 +1008,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		return;
 	}
 	if (create) {
-		lo_set(ch->lo, &ch->lo_len, ch->nonce, IKD_NONCE_LEN,
+		lo_set(ch->lo, &ch->lo_len, sa->cnonce, IKD_NONCE_LEN,
 		    in->nonce.p, in->nonce.len);
 	}
 	(void)ike_child_install(sa, idx, &keys);
@@ -1028,7 +1029,7 @@ child_send(struct ike_sa *sa, int idx)
 	uint8_t spi[4];
 	size_t len;
 
-	if (cr_rand(ch->nonce, IKD_NONCE_LEN) != 0) {
+	if (cr_rand(sa->cnonce, IKD_NONCE_LEN) != 0) {
 		return -EIO;
 	}
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
@@ -1061,7 +1062,7 @@ uncovered_flow(const struct ike_sa *sa)
 	for (size_t f = 0; f < c->n_flows; f++) {
 		int covered = 0;
 
-		for (int i = 0; i < IKD_CHILD_SLOTS && !covered; i++) {
+		for (int i = 0; i < sa->n_slots && !covered; i++) {
 			covered = sa->child[i].state != CHILD_NONE &&
 			    sa->child[i].flow == (int)f;
 		}
@@ -1136,7 +1137,7 @@ static void
 child_send_delete(struct ike_sa *sa)
 {
 	struct ike_engine *eng = sa->eng;
-	uint8_t spis[4 * (IKD_REFUSED_MAX + IKD_CHILD_SLOTS)];
+	uint8_t spis[4 * (IKD_REFUSED_MAX + IKD_CHILD_SLOTS_MAX)];
 	size_t n = 0, len;
 	struct pld_wr pw;
 
@@ -1144,7 +1145,7 @@ child_send_delete(struct ike_sa *sa)
 		put_be32(spis + 4 * n++, sa->refused[i]);
 	}
 	sa->n_refused = 0;	/* sent once; the IKE SA goes if unanswered */
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		struct child_sa *ch = &sa->child[i];
 
 		if (ch->state == CHILD_INSTALLED && ch->del == 1) {
@@ -1165,7 +1166,7 @@ child_send_delete(struct ike_sa *sa)
 	if (ike_build(sa, IKEV2_EXCH_INFORMATIONAL, 0, sa->msgid_out, &pw,
 	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_INFORMATIONAL,
 	    X_DELETE_CHILD, len) != 0) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].del == 2) {
 				ike_child_remove(sa, i);
 			}
@@ -1195,7 +1196,7 @@ ike_xchg_work_due(const struct ike_sa *sa)
 	if (sa->n_refused > 0) {
 		return now;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (sa->child[i].del == 1) {
 			return now;
 		}
@@ -1209,7 +1210,7 @@ ike_xchg_work_due(const struct ike_sa *sa)
 	if (sa->rekey_at < t) {
 		t = sa->rekey_at;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *ch = &sa->child[i];
 
 		if (ch->state == CHILD_INSTALLED && !ch->rekeyed &&
@@ -1235,7 +1236,7 @@ ike_xchg_kick(struct ike_sa *sa)
 	    sa->vpn == NULL) {
 		return;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (sa->child[i].del == 1 || sa->n_refused > 0) {
 			child_send_delete(sa);	/* the DELETEs go first */
 			return;
@@ -1255,7 +1256,7 @@ ike_xchg_kick(struct ike_sa *sa)
 		ike_rekey_start(sa);
 		return;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *ch = &sa->child[i];
 
 		if (ch->state == CHILD_INSTALLED && !ch->rekeyed &&
@@ -1675,11 +1676,11 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 	struct ike_vpn *v = sa->vpn;
 	struct ike_sa *o, *next;
 
-	for (o = eng->sas; o; o = next) {
+	for (o = v->sas; o; o = next) {
 		int stale;
 
-		next = o->next;
-		if (o == sa || o->vpn != v) {
+		next = o->vnext;	/* the VPN's SAs run newest first */
+		if (o == sa) {
 			continue;
 		}
 		/* Up before this one was even begun: the peer, which
@@ -1777,9 +1778,14 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	}
 	v = auth_pick_vpn(sa, in);
 	if (v != sa->vpn) {
+		struct ike_sa *n;
+
 		ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_AUTH: the peer's ID "
 		    "selects VPN %s", v->cfg->name);
-		sa->vpn = v;
+		if ((n = ike_sa_set_vpn(sa, v)) == NULL) {
+			return;	/* out of memory: the peer retransmits */
+		}
+		sa = n;
 		c = v->cfg;
 	}
 	if (!PLD_HAS(in, IKEV2_PL_IDI) || !PLD_HAS(in, IKEV2_PL_AUTH) ||
@@ -1821,6 +1827,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 		(void)ike_send_response(sa, m->hdr.msgid, len);
 	}
 	sa->msgid_in = m->hdr.msgid + 1;
+	ike_sa_drop_nonces(sa);
 	if (sa->vpn->sa != sa) {
 		ike_xchg_delete_now(sa);
 		sa->state = SA_DEAD;
@@ -1987,6 +1994,7 @@ auth_answer(struct ike_sa *sa, const struct msg *m)
 	if (sa->xchg_child >= 0) {
 		child_answer(sa, sa->xchg_child, in, 0);
 	}
+	ike_sa_drop_nonces(sa);
 	ike_xchg_kick(sa);
 }
 
@@ -2036,6 +2044,7 @@ rekey_established(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->up = 1;
 	eng->st.ike_sas++;
 	eng->st.rekeys_ike++;
+	ike_sa_drop_nonces(nsa);	/* keys and lo made, Nr sent */
 }
 
 /* The VPN moves to nsa with every CHILD SA of old, unchanged (RFC 7296
@@ -2045,7 +2054,9 @@ rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
 {
 	struct ike_engine *eng = old->eng;
 
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	/* Same VPN, same flows: the same slots (a reload that changes the
+	 * flows restarts the VPN). */
+	for (int i = 0; i < old->n_slots && i < nsa->n_slots; i++) {
 		if (old->child[i].state != CHILD_NONE &&
 		    nsa->child[i].state == CHILD_NONE) {
 			nsa->child[i] = old->child[i];
@@ -2312,7 +2323,7 @@ rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
 static int
 child_by_spi_out(const struct ike_sa *sa, uint32_t spi)
 {
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (sa->child[i].state == CHILD_INSTALLED &&
 		    sa->child[i].spi_out == spi) {
 			return i;
@@ -2326,7 +2337,8 @@ info_request(struct ike_sa *sa, const struct msg *m)
 {
 	struct ike_engine *eng = sa->eng;
 	struct pld_set *in = &eng->in_set;
-	uint8_t spis[4 * IKD_CHILD_SLOTS];
+	/* this SA's CHILD SAs, and its successor's */
+	uint8_t spis[4 * 2 * IKD_CHILD_SLOTS_MAX];
 	size_t n_spis = 0, len;
 	struct pld_wr pw;
 	int delete_ike = 0;
@@ -2352,7 +2364,7 @@ info_request(struct ike_sa *sa, const struct msg *m)
 				on = sa->vpn->sa;
 				c = child_by_spi_out(on, spi);
 			}
-			if (c >= 0 && n_spis < IKD_CHILD_SLOTS) {
+			if (c >= 0 && n_spis < sizeof(spis) / 4) {
 				put_be32(spis + 4 * n_spis++,
 				    on->child[c].spi_in);
 				ike_log(eng, IKE_LOG_INFO, on,
@@ -2398,7 +2410,7 @@ rekey_target(const struct ike_sa *sa, uint32_t spi, int *tomb)
 	if (c >= 0) {
 		return c;
 	}
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		const struct child_sa *o = &sa->child[i];
 
 		if (o->state == CHILD_INSTALLED && !o->by_peer &&
@@ -2429,7 +2441,7 @@ rekey_child_respond(struct ike_sa *sa, const struct pld_set *in,
 		return;
 	}
 	old_in = tomb ? sa->child[old].rekey_of_in : sa->child[old].spi_in;
-	for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; i < sa->n_slots; i++) {
 		if (sa->child[i].state != CHILD_NONE && sa->child[i].by_peer &&
 		    sa->child[i].rekey_of_in == old_in) {
 			theirs = i;
@@ -2568,7 +2580,7 @@ ike_xchg_response(struct ike_sa *sa, const struct msg *m)
 		child_answer(sa, sa->xchg_child, &eng->in_set, 1);
 		break;
 	case X_DELETE_CHILD:
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].del == 2) {
 				ike_child_remove(sa, i);
 			}

@@ -17,8 +17,24 @@ struct ike_sa *ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn,
 struct ike_sa *ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
     const struct ike_addr *peer);
 void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
+/*
+ * Gives a half-open responder SA the VPN IKE_AUTH chose.  When that VPN
+ * has more flows than the SA has slots for, the SA moves to a larger
+ * allocation: the old pointer is then invalid.  Returns the SA, or NULL
+ * (out of memory: sa unchanged).
+ */
+struct ike_sa *ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn);
 void ike_sa_free(struct ike_sa *sa);
+/* The nonces are no longer needed (keys and IKE_AUTH's CHILD SA made). */
+void ike_sa_drop_nonces(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
+/* The VPN's or its IKE SAs' timers may have changed: recomputed before
+ * the engine call returns. */
+void ike_touch(struct ike_engine *eng, struct ike_vpn *v);
+/* When ike_tick() has something to do for sa (0: free it) or for v
+ * (initiate); UINT64_MAX: nothing planned.  What the heaps hold. */
+uint64_t ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa);
+uint64_t ike_vpn_due(const struct ike_vpn *v);
 /* A random lo_pct..hi_pct percent of ms. */
 uint64_t ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct);
 /* Slot of an installed CHILD SA of reqid other than except, or -1. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "core/ike_xchg.h"
 #include "t/sim.h"
 #include "t/t.h"
 
@@ -257,6 +258,81 @@ sim_free(struct sim *s)
 	free(s->q);
 }
 
+/*
+ * After every engine call: the engine's timer heaps hold exactly what a
+ * scan of every IKE SA and VPN finds due (core/ike.c recomputes deadlines
+ * only for the VPNs a call touched; a missed one would be a timer that
+ * never fires).  Reported once per simulation.
+ */
+static const char *
+timers_wrong(const struct ike_engine *eng)
+{
+	uint32_t n_sa = 0, n_vpn = 0;
+
+	if (eng->dirty != NULL) {
+		return "a touched VPN was left to recompute";
+	}
+	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		uint64_t due = ike_sa_due(eng, sa);
+		int listed = 0;
+
+		if (sa->held || sa->tm.due != due) {
+			return "an IKE SA's deadline is stale";
+		}
+		if (due == UINT64_MAX ? sa->tm.pos != 0 : sa->tm.pos == 0 ||
+		    sa->tm.pos > eng->sa_q.n ||
+		    eng->sa_q.h[sa->tm.pos - 1] != &sa->tm) {
+			return "an IKE SA is misplaced in the heap";
+		}
+		n_sa += sa->tm.pos != 0;
+		for (const struct ike_sa *o = sa->vpn ? sa->vpn->sas : NULL;
+		    o; o = o->vnext) {
+			listed += o == sa;
+			if (o->vnext && o->vnext->seq >= o->seq) {
+				return "a VPN's list is not newest first";
+			}
+		}
+		if (sa->vpn && listed != 1) {
+			return "an IKE SA is not once in its VPN's list";
+		}
+	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		const struct ike_vpn *v = &eng->vpns[i];
+		uint64_t due = ike_vpn_due(v);
+
+		if (v->tm.due != due || (due == UINT64_MAX) != (v->tm.pos == 0)
+		    || (v->tm.pos && eng->vpn_q.h[v->tm.pos - 1] != &v->tm)) {
+			return "a VPN's retry is stale or misplaced";
+		}
+		n_vpn += v->tm.pos != 0;
+	}
+	if (n_sa != eng->sa_q.n || n_vpn != eng->vpn_q.n) {
+		return "a heap holds what nothing owns";
+	}
+	for (uint32_t i = 1; i < eng->sa_q.n; i++) {
+		if (eng->sa_q.h[(i - 1) / 2]->due > eng->sa_q.h[i]->due) {
+			return "the IKE SA heap is out of order";
+		}
+	}
+	for (uint32_t i = 1; i < eng->vpn_q.n; i++) {
+		if (eng->vpn_q.h[(i - 1) / 2]->due > eng->vpn_q.h[i]->due) {
+			return "the VPN heap is out of order";
+		}
+	}
+	return NULL;
+}
+
+static void
+check_timers(struct sim *s, int node)
+{
+	const char *why = timers_wrong(s->n[node].eng);
+
+	if (why != NULL && !s->timers_bad++) {
+		t_fail(__FILE__, __LINE__, "node %d at %llu ms: %s", node,
+		    (unsigned long long)s->now, why);
+	}
+}
+
 /* see sim.h */
 void
 sim_run(struct sim *s, uint64_t until)
@@ -293,10 +369,12 @@ sim_run(struct sim *s, uint64_t until)
 			}
 			ike_input(s->n[p.to].eng, &p.dst, &p.src, p.buf, p.len,
 			    s->now);
+			check_timers(s, p.to);
 		} else {
 			for (int i = 0; i < 2; i++) {
 				if (ike_next_timer(s->n[i].eng) <= s->now) {
 					ike_tick(s->n[i].eng, s->now);
+					check_timers(s, i);
 				}
 			}
 		}
@@ -328,6 +406,7 @@ sim_deliver(struct sim *s, int to, int response, int drop)
 		if (!drop) {
 			ike_input(s->n[p.to].eng, &p.dst, &p.src, p.buf, p.len,
 			    s->now);
+			check_timers(s, p.to);
 		}
 	}
 	return 0;

@@ -62,6 +62,7 @@ struct sim {
 	int manual;		/* sim_run delivers nothing: sim_deliver does */
 	uint64_t ksa_seq;
 	char watch[64];		/* counted in sim_node.n_watch when set */
+	int timers_bad;		/* engine timer heaps found wrong */
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as

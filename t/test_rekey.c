@@ -165,7 +165,7 @@ T_CASE(rekey, ike_hours_children_moved)
 	sim_run(&s, 5000);
 	expect_settled(&s, 1);
 	for (struct ike_sa *sa = s.n[0].eng->sas; sa; sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS && n < 2; i++) {
+		for (int i = 0; i < sa->n_slots && n < 2; i++) {
 			if (sa->child[i].state == CHILD_INSTALLED) {
 				before[n].spi_in = sa->child[i].spi_in;
 				before[n++].spi_out = sa->child[i].spi_out;
@@ -182,7 +182,7 @@ T_CASE(rekey, ike_hours_children_moved)
 	T_CONTAINS(s.n[0].log, "IKE SA rekeyed: replaces spi");
 	T_CONTAINS(s.n[0].log, "1 CHILD SAs moved");
 	for (struct ike_sa *sa = s.n[0].eng->sas; sa; sa = sa->next) {
-		for (int i = 0; i < IKD_CHILD_SLOTS; i++) {
+		for (int i = 0; i < sa->n_slots; i++) {
 			if (sa->child[i].state == CHILD_INSTALLED) {
 				T_EQ_INT(sa->child[i].spi_in, before[0].spi_in);
 				T_EQ_INT(sa->child[i].spi_out,
@@ -273,7 +273,7 @@ collide(int ike, int order, int drop, uint32_t seed)
 		struct ike_sa *sa = s.n[0].eng->vpns[0].sa;
 		uint32_t spi = 0;
 
-		for (int i = 0; i < IKD_CHILD_SLOTS && spi == 0; i++) {
+		for (int i = 0; i < sa->n_slots && spi == 0; i++) {
 			if (sa->child[i].state == CHILD_INSTALLED) {
 				spi = sa->child[i].spi_in;
 			}
@@ -416,7 +416,7 @@ schedule(uint32_t seed, char *why, size_t why_len)
 			break;
 		default:
 			/* a kernel soft expiry of some CHILD SA */
-			for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+			for (int i = 0; sa && i < sa->n_slots; i++) {
 				if (sa->child[i].state == CHILD_INSTALLED) {
 					(void)ike_child_expired(s.n[node].eng,
 					    sa->child[i].spi_out, 0, s.now);
@@ -498,7 +498,7 @@ first_child(struct sim *s, int node)
 {
 	struct ike_sa *sa = s->n[node].eng->vpns[0].sa;
 
-	for (int i = 0; sa && i < IKD_CHILD_SLOTS; i++) {
+	for (int i = 0; sa && i < sa->n_slots; i++) {
 		if (sa->child[i].state == CHILD_INSTALLED) {
 			return sa->child[i].spi_in;
 		}

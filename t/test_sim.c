@@ -585,3 +585,128 @@ T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
 		sim_free(&s);
 	}
 }
+
+/*
+ * The responder sizes a half-open IKE SA's CHILD SA slots for the VPN that
+ * answered IKE_SA_INIT; when IKE_AUTH picks another VPN with more flows,
+ * the SA moves to a larger allocation (core/ike.c, ike_sa_set_vpn): every
+ * flow of that VPN comes up, and rekeys of them all find their slots.
+ */
+T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
+{
+	char fa[1024] = "", fb[1024] = "";
+	const int n = 12;
+	struct sim s;
+	const char *a, *b;
+
+	for (int i = 0; i < n; i++) {
+		char l[64], r[64];
+
+		snprintf(l, sizeof(l), "10.%d.1.0/24", 10 + i);
+		snprintf(r, sizeof(r), "10.%d.2.0/24", 10 + i);
+		snprintf(fa + strlen(fa), sizeof(fa) - strlen(fa), "%s%s %s",
+		    i ? "\nflow = " : "", l, r);
+		snprintf(fb + strlen(fb), sizeof(fb) - strlen(fb), "%s%s %s",
+		    i ? "\nflow = " : "", r, l);
+	}
+	a = two_vpn_cfg("grow-a",
+	    vpn_id("one", "passive", GW1, GW2, "one.a.example", "any",
+	    "psk-one", "10.1.0.0/24 10.2.0.0/24", NULL),
+	    vpn_id("two", "active", GW1, GW2, "two.a.example", "any",
+	    "psk-two", fa, NULL));
+	b = two_vpn_cfg("grow-b",
+	    vpn_id("one", "passive", GW2, GW1, "gw.b.example",
+	    "one.a.example", "psk-one", "10.2.0.0/24 10.1.0.0/24", NULL),
+	    vpn_id("two", "passive", GW2, GW1, "gw.b.example",
+	    "two.a.example", "psk-two", fb, NULL));
+	T_ASSERT(sim_init(&s, a, GW1, b, GW2, 91) == 0);
+	sim_run(&s, 20000);
+	T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_children(&s, 0), n);
+	T_EQ_INT(sim_count_children(&s, 1), n);
+	T_ASSERT(sim_children_agree(&s));
+	T_ASSERT(sim_traffic_ok(&s, n));
+	T_CONTAINS(s.n[1].log, "IKE_AUTH: the peer's ID selects VPN two");
+	T_CONTAINS(s.n[1].log, "CHILD SA up: 10.21.2.0/24 === 10.21.1.0/24");
+	/* every CHILD SA rekeyed at once, from the responder's side */
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "two", 0, s.now), 0);
+	sim_run(&s, s.now + 30000);
+	T_EQ_INT(sim_count_children(&s, 0), n);
+	T_EQ_INT(sim_count_children(&s, 1), n);
+	T_ASSERT(sim_children_agree(&s));
+	T_ASSERT(sim_traffic_ok(&s, n));
+	{
+		struct ike_stats st;
+
+		ike_get_stats(s.n[1].eng, &st);
+		T_EQ_INT(st.rekeys_child, n);
+	}
+	sim_free(&s);
+}
+
+/*
+ * Ten VPNs between the same two gateways, each with its own lifetimes:
+ * the engine's timer heaps (core/ike.c) order many IKE SAs and VPNs, and
+ * every rekey comes when it is due (t/sim.c checks the heaps after every
+ * engine call against a scan of every SA).  15 minutes of virtual time.
+ */
+T_CASE(sim, ten_vpns_each_rekeys_on_its_own_timer)
+{
+	const int n = 10, secs = 900;
+	char inc[64];
+	const char *cfg[2];
+	struct ike_stats st[2];
+	uint64_t want = 0;
+	struct sim s;
+
+	for (int side = 0; side < 2; side++) {
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "ten-%c", 'a' + side);
+		for (int i = 0; i < n; i++) {
+			char name[64], body[1024], l[32], r[32];
+
+			snprintf(l, sizeof(l), "10.%d.1.0/24", 40 + i);
+			snprintf(r, sizeof(r), "10.%d.2.0/24", 40 + i);
+			snprintf(body, sizeof(body), "[vpn]\nname = v%d\n"
+			    "mode = %s\nlocal = %s\npeer = %s\n"
+			    "srcid = %s%d.example\ndstid = %s%d.example\n"
+			    "psk = psk-%d\nlifetime = %ds\nikelifetime = %ds\n"
+			    "[flows]\nflow = %s %s\n[ikesa]\nenc = aes-128\n"
+			    "auth = hmac-sha2-256\nprf = hmac-sha2-256\n"
+			    "group = curve25519\n[childsa]\nenc = aes-128-gcm\n"
+			    "group = curve25519\n", i,
+			    side ? "passive" : "active", side ? GW2 : GW1,
+			    side ? GW1 : GW2, side ? "b" : "a", i,
+			    side ? "a" : "b", i, i, 60 + 7 * i, 300 + 30 * i,
+			    side ? r : l, side ? l : r);
+			snprintf(name, sizeof(name), "sim-%s-x%d.conf", tag, i);
+			t_tmpfile(name, body);
+		}
+		snprintf(inc, sizeof(inc), "dpd_check_interval = 0\n"
+		    "include = sim-%s-x*.conf\n", tag);
+		cfg[side] = sim_cfg(tag, inc, "");
+	}
+	for (int i = 0; i < n; i++) {
+		/* each end rekeys at 85-95% of the lifetime at the latest */
+		want += (uint64_t)((secs - 5) / ((60 + 7 * i) * 0.95));
+	}
+	if (sim_init(&s, cfg[0], GW1, cfg[1], GW2, 93) != 0) {
+		T_ASSERT(!"sim_init");
+		return;
+	}
+	sim_run(&s, (uint64_t)secs * 1000);
+	for (int i = 0; i < 2; i++) {
+		T_EQ_INT(sim_count_ike(&s, i, "ESTABLISHED"), n);
+		T_EQ_INT(sim_count_children(&s, i), n);
+		ike_get_stats(s.n[i].eng, &st[i]);
+		T_ASSERT(st[i].rekeys_child >= want);
+		T_ASSERT(st[i].rekeys_ike >= (uint64_t)n);
+		T_EQ_INT(s.n[i].n_warn, 0);
+	}
+	T_ASSERT(sim_children_agree(&s));
+	T_ASSERT(sim_traffic_ok(&s, n));
+	T_EQ_INT(s.timers_bad, 0);
+	sim_free(&s);
+}
