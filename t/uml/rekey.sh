@@ -165,7 +165,7 @@ consistent_charon() {
 }
 # consistent_ikd : the same between the two ikd
 consistent_ikd() {
-	local j1 j2 k1 k2 c1 c2
+	local k1 k2 c1
 	ikc gw1 show sa --json >"$S/gw1.json" 2>&1
 	ikc gw2 show sa --json >"$S/gw2.json" 2>&1
 	EVIDENCE=$(python3 -c 'import json,sys
@@ -347,7 +347,7 @@ case_restart() {
 
 # ---- 4. a bad link ------------------------------------------------------------------
 
-NLIFE=20 NIKELIFE=30
+NLIFE=20 NIKELIFE=45
 NETEM="loss 30% delay 50ms 20ms reorder 25%"
 case_netem() {
 	local d=$S/c4 c i r ci
@@ -356,10 +356,17 @@ case_netem() {
 	stop_ikd gw1
 	charon_sw --terminate --ike rk --force --timeout 5 >/dev/null 2>&1
 	# both directions of the public link gw1 <-> rtr
+	# shellcheck disable=SC2086 # NETEM is split into tc's words on purpose
 	if ! ip netns exec "$NS_GW1" tc qdisc add dev pub root netem $NETEM ||
 	    ! ip netns exec "$NS_RTR" tc qdisc add dev gw1 root netem $NETEM; then
 		fail "(rekey 4) netem on the public link (tc qdisc add ... netem $NETEM)"
 		return 1
+	fi
+	if [ "$TRACE" = 1 ]; then
+		# what crosses the router (after gw1's netem, before its own)
+		ip netns exec "$NS_RTR" tcpdump -n -i gw1 -w "$HARNESS_OUT/netem-rtr-gw1.pcap" \
+		    udp port 500 or esp >/dev/null 2>&1 &
+		DUMP_PID=$!
 	fi
 	write_ikd "$d" active "$NLIFE" "$NIKELIFE" 10
 	write_charon "$d/swanctl.conf" "$NLIFE" "$NIKELIFE" none
@@ -374,7 +381,7 @@ case_netem() {
 		    "$(tail_log ikd "$IKD_LOG")" "$(tail_log charon "$CHARON_LOG")"
 	fi
 	rekeyed() { [ "$(stat gw1 rekeys_child)" -ge 1 ] && [ "$(stat gw1 rekeys_ike)" -ge 1 ]; }
-	wait_until $((NIKELIFE + 60)) rekeyed
+	wait_until $((NIKELIFE + 90)) rekeyed
 	c=$(stat gw1 rekeys_child) i=$(stat gw1 rekeys_ike)
 	cp "$CHARON_LOG" "$HARNESS_OUT/charon-case4.log"
 	ci=$(awk '$0 == "--- case 4" { f = 1 } f' "$CHARON_LOG" >"$S/charon4.log"; counts_charon "$S/charon4.log")
@@ -382,10 +389,12 @@ case_netem() {
 	if [ "${c:-0}" -ge 1 ] && [ "${i:-0}" -ge 1 ]; then
 		ok "(rekey 4) netem: CHILD and IKE SAs rekeyed over the bad link ($r)"
 	else
-		fail "(rekey 4) netem: at least one CHILD and one IKE rekey within $((NIKELIFE + 60)) s" \
+		fail "(rekey 4) netem: at least one CHILD and one IKE rekey within $((NIKELIFE + 90)) s" \
 		    "$r" "$(tail_log ikd "$IKD_LOG")"
 	fi
-	if wait_until 60 consistent_charon; then
+	# (a run of losses can cost an exchange its five retransmits, 62 s,
+	# and the VPN is then built again)
+	if wait_until 120 consistent_charon; then
 		ok "(rekey 4) netem: one IKE SA and one CHILD SA on both, the same SPIs, only those two SAs in each kernel ($EVIDENCE)"
 	else
 		fail "(rekey 4) netem: one IKE SA and one CHILD SA pair on both, nothing else in the kernels" \
@@ -397,6 +406,7 @@ case_netem() {
 	log "case 4: pings under netem $RECV/$SENT"
 	NETEM_PING="$RECV/$SENT"
 	ip netns exec "$NS_GW1" tc qdisc del dev pub root
+	[ -n "${DUMP_PID:-}" ] && kill "$DUMP_PID"
 	ip netns exec "$NS_RTR" tc qdisc del dev gw1 root
 	stop_ikd gw1
 	charon_sw --terminate --ike rk --force --timeout 5 >/dev/null 2>&1
