@@ -742,18 +742,22 @@ static const int policy_dirs[3] = { KERN_DIR_OUT, KERN_DIR_IN, KERN_DIR_FWD };
 
 /* see ike_xchg.h */
 int
-ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys)
+ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
+    int xinit)
 {
 	struct ike_engine *eng = sa->eng;
 	struct child_sa *ch = &sa->child[idx];
 	struct kern_sa k;
 	struct kern_policy p;
 	int rc = 0, err;
-	/* initiator-to-responder keys protect our outbound traffic */
-	const uint8_t *ek_out = sa->initiator ? keys->encr_i : keys->encr_r;
-	const uint8_t *ak_out = sa->initiator ? keys->integ_i : keys->integ_r;
-	const uint8_t *ek_in = sa->initiator ? keys->encr_r : keys->encr_i;
-	const uint8_t *ak_in = sa->initiator ? keys->integ_r : keys->integ_i;
+	/* The exchange's initiator-to-responder keys protect our outbound
+	 * traffic when we sent its request, whoever began the IKE SA (a
+	 * CHILD SA rekeyed by the IKE responder, or any CHILD SA of an IKE
+	 * SA the peer rekeyed). */
+	const uint8_t *ek_out = xinit ? keys->encr_i : keys->encr_r;
+	const uint8_t *ak_out = xinit ? keys->integ_i : keys->integ_r;
+	const uint8_t *ek_in = xinit ? keys->encr_r : keys->encr_i;
+	const uint8_t *ak_in = xinit ? keys->integ_r : keys->integ_i;
 	char l[64], r[64];
 
 	const struct cfg_vpn *c = sa->vpn ? sa->vpn->cfg : NULL;

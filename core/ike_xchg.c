@@ -770,7 +770,7 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	}
 	pld_put_ts(pw, IKEV2_PL_TSI, &tr, 1);
 	pld_put_ts(pw, IKEV2_PL_TSR, &tl, 1);
-	(void)ike_child_install(sa, f, &keys);
+	(void)ike_child_install(sa, f, &keys, 0);
 	cr_child_keys_wipe(&keys);
 	return f;
 }
@@ -1011,7 +1011,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		lo_set(ch->lo, &ch->lo_len, sa->cnonce, IKD_NONCE_LEN,
 		    in->nonce.p, in->nonce.len);
 	}
-	(void)ike_child_install(sa, idx, &keys);
+	(void)ike_child_install(sa, idx, &keys, 1);
 	cr_child_keys_wipe(&keys);
 	if (ch->rekey_of_in) {
 		child_rekey_done(sa, idx);

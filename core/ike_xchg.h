@@ -50,8 +50,12 @@ int ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len);
 void ike_request_done(struct ike_sa *sa);
 void ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
     struct kern_sa *k);
+/* Installs a new CHILD SA in the kernel.  xinit: we sent the request of
+ * the exchange that made its keys (IKE_AUTH or CREATE_CHILD_SA); its
+ * initiator-to-responder keys are then our outbound ones (RFC 7296 2.17:
+ * the CREATE_CHILD_SA's initiator, not the IKE SA's). */
 int ike_child_install(struct ike_sa *sa, int idx,
-    const struct cr_child_keys *keys);
+    const struct cr_child_keys *keys, int xinit);
 /* Removes a CHILD SA (kernel SAs, and the flow's policies when no other
  * SA carries it); a rekey's successor starts sending on its own SA. */
 void ike_child_remove(struct ike_sa *sa, int idx);

@@ -20,6 +20,7 @@
 #include "core/ike_int.h"
 #include "core/ikev2.h"
 #include "core/msg.h"
+#include "crypto/cr.h"
 #include "t/sim.h"
 #include "t/t.h"
 
@@ -839,5 +840,175 @@ T_CASE(rekey, passive_peer_reboots)
 	sim_run(&s, s.now + 120000);
 	expect_settled(&s, 1);
 	T_CONTAINS(s.n[0].log, "peer dead, its SAs removed");
+	sim_free(&s);
+}
+
+/* ---- CHILD SA keys follow the exchange, not the IKE SA's roles ----
+ * KEYMAT = prf+(SK_d, Ni | Nr) (RFC 7296 2.17): the keys "from the
+ * initiator to the responder" come first, and in a CREATE_CHILD_SA the
+ * initiator is the one that sent that request (Ni is its nonce), whoever
+ * began the IKE SA.  Two ikd taking the IKE SA's roles instead agree with
+ * each other, so the check below derives the keys itself from the two
+ * messages of the rekey and compares them with what each kernel got.
+ * (Against strongSwan, a rekey by the IKE responder broke the tunnel.) */
+
+struct kx {
+	uint8_t req[4096], resp[4096];
+	size_t req_len, resp_len;
+};
+
+static void
+kx_tap(void *arg, int from, const uint8_t *buf, size_t len)
+{
+	struct kx *k = arg;
+
+	(void)from;
+	if (len < IKEV2_HDR_LEN || len > sizeof(k->req) ||
+	    buf[18] != IKEV2_EXCH_CREATE_CHILD_SA) {
+		return;
+	}
+	if (buf[19] & IKEV2_FLAG_R) {
+		memcpy(k->resp, buf, len);
+		k->resp_len = len;
+	} else {
+		memcpy(k->req, buf, len);
+		k->req_len = len;
+	}
+}
+
+/* The Nonce payload of a protected message (opened in place with sa's
+ * keys, in the direction its I flag says). */
+static int
+kx_nonce(const struct ike_sa *sa, uint8_t *msg, size_t len,
+    const uint8_t **n, size_t *nlen)
+{
+	int fi = (msg[19] & IKEV2_FLAG_I) != 0;
+	const uint8_t *p;
+	size_t plen, off = 0;
+	uint8_t type = msg[IKEV2_HDR_LEN];
+
+	if (msg[16] != IKEV2_PL_SK || cr_sk_open(sa->enc, sa->integ,
+	    fi ? sa->keys.sk_ei : sa->keys.sk_er, sa->keys.a_len ?
+	    (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL, msg,
+	    IKEV2_HDR_LEN + 4, len, &p, &plen) != 0) {
+		return -1;
+	}
+	while (type != 0 && off + 4 <= plen) {
+		size_t l = (size_t)p[off + 2] << 8 | p[off + 3];
+
+		if (l < 4 || off + l > plen) {
+			return -1;
+		}
+		if (type == IKEV2_PL_NONCE) {
+			*n = p + off + 4;
+			*nlen = l - 4;
+			return 0;
+		}
+		type = p[off];
+		off += l;
+	}
+	return -1;
+}
+
+/* The newest outbound kernel SA of a node (the one it sends on). */
+static const struct kern_sa *
+newest_out(struct sim *s, int node)
+{
+	const struct sim_ksa *best = NULL;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct sim_ksa *o = &s->n[node].ksa[i];
+
+		if (o->used && o->sa.dir == KERN_DIR_OUT &&
+		    (best == NULL || o->seq > best->seq)) {
+			best = o;
+		}
+	}
+	return best ? &best->sa : NULL;
+}
+
+/* Node `who` rekeys the CHILD SA; each node must send with the keys its
+ * role in that exchange gives it. */
+static void
+rekey_keys_check(struct sim *s, struct kx *k, int who)
+{
+	struct ike_sa *sa = NULL;
+	const struct child_sa *ch = NULL;
+	const uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	struct cr_child_keys keys;
+	const struct kern_sa *o0, *o1;
+
+	k->req_len = k->resp_len = 0;
+	T_EQ_INT(ike_vpn_rekey(s->n[who].eng, "nom_vpn", 0, s->now), 0);
+	sim_run(s, s->now + 3000);
+	expect_settled(s, 1);
+	T_ASSERT(k->req_len > 0 && k->resp_len > 0);
+	for (sa = s->n[who].eng->sas; sa; sa = sa->next) {
+		if (sa->state == SA_ESTABLISHED) {
+			break;
+		}
+	}
+	T_ASSERT(sa != NULL);
+	for (int i = 0; i < sa->n_slots; i++) {
+		if (sa->child[i].state == CHILD_INSTALLED) {
+			ch = &sa->child[i];
+		}
+	}
+	T_ASSERT(ch != NULL);
+	T_EQ_INT(kx_nonce(sa, k->req, k->req_len, &ni, &ni_len), 0);
+	T_EQ_INT(kx_nonce(sa, k->resp, k->resp_len, &nr, &nr_len), 0);
+	T_EQ_INT(cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
+	    ch->enc, ch->integ, NULL, 0, ni, ni_len, nr, nr_len, &keys), 0);
+	o0 = newest_out(s, who);
+	o1 = newest_out(s, 1 - who);
+	T_ASSERT(o0 != NULL && o1 != NULL);
+	T_EQ_INT(o0->spi, ch->spi_out);
+	T_EQ_MEM(o0->encr_key, keys.encr_i, keys.e_len);
+	T_EQ_MEM(o0->integ_key, keys.integ_i, keys.a_len);
+	T_EQ_MEM(o1->encr_key, keys.encr_r, keys.e_len);
+	T_EQ_MEM(o1->integ_key, keys.integ_r, keys.a_len);
+	cr_child_keys_wipe(&keys);
+}
+
+T_CASE(rekey, child_keys_follow_the_exchange)
+{
+	static struct kx k;
+	struct sim s;
+	const char *vpn[2];
+
+	for (int i = 0; i < 2; i++) {
+		static char b[2][1024];
+
+		/* no PFS: KEYMAT is prf+(SK_d, Ni | Nr) alone */
+		snprintf(b[i], sizeof(b[i]),
+		    "[vpn]\nname = nom_vpn\nmode = %s\nlocal = %s\npeer = %s\n"
+		    "psk = k3y\nlifetime = 1h\nikelifetime = 0\n[flows]\n"
+		    "flow = %s\n[ikesa]\n" IKE_FAST "[childsa]\nenc = aes-128\n"
+		    "auth = hmac-sha1\ngroup = none\n", i ? "passive" : "active",
+		    i ? GW2 : GW1, i ? GW1 : GW2, i ?
+		    "203.0.113.128/25 203.0.113.0/25" :
+		    "203.0.113.0/25 203.0.113.128/25");
+		vpn[i] = b[i];
+	}
+	T_ASSERT(sim_init(&s, sim_cfg("rk-keys-a", "dpd_check_interval = 0\n",
+	    vpn[0]), GW1, sim_cfg("rk-keys-b", "dpd_check_interval = 0\n",
+	    vpn[1]), GW2, 21) == 0);
+	s.tap = kx_tap;
+	s.hook_arg = &k;
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* the IKE SA's responder rekeys the CHILD SA; then the IKE SA's
+	 * initiator does */
+	rekey_keys_check(&s, &k, 1);
+	rekey_keys_check(&s, &k, 0);
+	/* the IKE SA rekeyed by its responder: the new IKE SA's initiator
+	 * is node 1 (RFC 7296 2.18); then node 0 rekeys the CHILD SA */
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "nom_vpn", 1, s.now), 0);
+	sim_run(&s, s.now + 3000);
+	expect_settled(&s, 1);
+	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
+	rekey_keys_check(&s, &k, 0);
+	rekey_keys_check(&s, &k, 1);
 	sim_free(&s);
 }

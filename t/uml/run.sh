@@ -28,19 +28,21 @@ fi
 
 base=$(pwd)/t/out/uml
 case $base/ in /tmp/*) base=/var/tmp/ikebox-uml ;; esac
-# boot INNER NAME MARK : one guest running t/uml/INNER, run folder NAME,
-# whose output must end with the line MARK
+# boot INNER NAME MARK [SECONDS] : one guest running t/uml/INNER, run
+# folder NAME, whose output must end with the line MARK; SECONDS: its own
+# time limit when longer than IKEBOX_UML_TIMEOUT
 boot() {
-	inner=$1 run=$base/$2 mark=$3
+	inner=$1 run=$base/$2 mark=$3 to=${IKEBOX_UML_TIMEOUT:-240}
+	[ -n "${4:-}" ] && [ "$4" -gt "$to" ] && to=$4
 	rm -rf "$run"
 	mkdir -p "$run"
 	echo "# uml: booting the guest for $inner; run folder $run"
-	bash t/uml/uml-run.sh -q -t "${IKEBOX_UML_TIMEOUT:-240}" -o "$run" -- "$(pwd)/t/uml/$inner" 2>"$run/uml-run.err"
+	bash t/uml/uml-run.sh -q -t "$to" -o "$run" -- "$(pwd)/t/uml/$inner" 2>"$run/uml-run.err"
 	rc=$?
 	cat "$run/output.log" 2>/dev/null
 	if [ "$rc" != 0 ]; then
 		case $rc in
-		124) why="timed out after ${IKEBOX_UML_TIMEOUT:-240}s" ;;
+		124) why="timed out after ${to}s" ;;
 		125) why="the guest died without reporting a status" ;;
 		*) why="exited with status $rc" ;;
 		esac
@@ -61,4 +63,5 @@ boot keepalive.sh keepalive 'uml-keepalive: done'	# keepalive-pinger on that tun
 boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 boot interop.sh interop 'uml-interop: done'	# ikd against strongSwan charon
 boot subnets.sh subnets 'uml-subnets: done'	# configs/two-subnets, ikd and charon
+boot rekey.sh rekey 'uml-rekey: done' 480	# rekeys, restarts, a bad link
 exit 0
