@@ -22,3 +22,30 @@ expect() {
 		ok "$desc"
 	fi
 }
+
+# Loopback pairs of ikd (null backend, port 500, root only):
+#   lo_root_or_skip          exit with "ok ... skipped" unless root
+#   lo_prefix SALT           prints 127.N.M from our PID (and SALT), so that
+#                            parallel runs use different addresses
+#   ikd_global DIR DPD       writes DIR/ikd.conf: vpn.d/*.conf included, null
+#                            backend, no NAT-T, socket DIR/ikd.sock
+lo_root_or_skip() {
+	if [ "$(id -u)" != 0 ]; then
+		ok "skipped: port 500 needs root"
+		exit 0
+	fi
+}
+lo_prefix() {
+	echo "127.$(( ($$ / 250) % 250 + 1 )).$(( ($$ + ${1:-0}) % 250 + 1 ))"
+}
+ikd_global() {
+	mkdir -p "$1/vpn.d"
+	cat > "$1/ikd.conf" <<EOF2
+[global]
+include = vpn.d/*.conf
+dpd_check_interval = $2
+nat_traversal = no
+backend = null
+socket = $1/ikd.sock
+EOF2
+}

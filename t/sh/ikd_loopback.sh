@@ -8,25 +8,14 @@
 SUITE=ikd_loopback
 . t/lib.sh
 
-if [ "$(id -u)" != 0 ]; then
-	ok "skipped: port 500 needs root"
-	exit 0
-fi
-N=$(( ($$ / 250) % 250 + 1 )) M=$(( $$ % 250 + 1 ))
-A=127.$N.$M.1 B=127.$N.$M.2
+lo_root_or_skip
+P=$(lo_prefix)
+A=$P.1 B=$P.2
 ROOT=$(cd "$TMP" && pwd)
 
 # gw NAME LOCAL PEER MODE LOCALNET REMOTENET
 gw() {
-	mkdir -p "$ROOT/$1/vpn.d"
-	cat > "$ROOT/$1/ikd.conf" <<EOF2
-[global]
-include = vpn.d/*.conf
-dpd_check_interval = 60
-nat_traversal = no
-backend = null
-socket = $ROOT/$1/ikd.sock
-EOF2
+	ikd_global "$ROOT/$1" 60
 	cat > "$ROOT/$1/vpn.d/nom_vpn.conf" <<EOF2
 [vpn]
 name = nom_vpn

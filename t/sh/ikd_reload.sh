@@ -14,26 +14,10 @@
 SUITE=ikd_reload
 . t/lib.sh
 
-if [ "$(id -u)" != 0 ]; then
-	ok "skipped: port 500 needs root"
-	exit 0
-fi
-N=$(( ($$ / 250) % 250 + 1 )) M=$(( ($$ + 97) % 250 + 1 ))
-P=127.$N.$M
+lo_root_or_skip
+P=$(lo_prefix 96)
 ROOT=$(cd "$TMP" && pwd)
 
-# global GW
-global() {
-	mkdir -p "$ROOT/$1/vpn.d"
-	cat > "$ROOT/$1/ikd.conf" <<EOF2
-[global]
-include = vpn.d/*.conf
-dpd_check_interval = 0
-nat_traversal = no
-backend = null
-socket = $ROOT/$1/ikd.sock
-EOF2
-}
 # vpn GW NAME MODE K SIDE [LIFETIME]: addresses of pair K, flow 10.K.SIDE.0/24
 # to the other side's 10.K.OTHER.0/24
 vpn() {
@@ -61,7 +45,7 @@ auth = hmac-sha1
 EOF2
 	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
 }
-global gw1; global gw2
+ikd_global "$ROOT/gw1" 0; ikd_global "$ROOT/gw2" 0
 vpn gw1 keep active 1 1
 vpn gw1 gone active 2 1
 vpn gw1 change active 3 1

@@ -9,25 +9,11 @@
 SUITE=ikd_twin
 . t/lib.sh
 
-if [ "$(id -u)" != 0 ]; then
-	ok "skipped: port 500 needs root"
-	exit 0
-fi
-N=$(( ($$ / 250) % 250 + 1 )) M=$(( $$ % 250 + 1 ))
-A=127.$N.$M.1 B=127.$N.$M.2
+lo_root_or_skip
+P=$(lo_prefix)
+A=$P.1 B=$P.2
 ROOT=$(cd "$TMP" && pwd)
 
-# gw NAME
-global() {
-	mkdir -p "$ROOT/$1/vpn.d"
-	cat > "$ROOT/$1/ikd.conf" <<EOF2
-[global]
-include = vpn.d/*.conf
-dpd_check_interval = 60
-backend = null
-socket = $ROOT/$1/ikd.sock
-EOF2
-}
 # vpn GW NAME MODE LOCAL PEER SRCID DSTID PSK LOCALNET REMOTENET
 vpn() {
 	cat > "$ROOT/$1/vpn.d/$2.conf" <<EOF2
@@ -53,8 +39,8 @@ group = curve25519
 EOF2
 	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
 }
-global gw1
-global gw2
+ikd_global "$ROOT/gw1" 60
+ikd_global "$ROOT/gw2" 60
 vpn gw1 one active $A $B one.a.example any psk-one 10.1.0.0/24 10.2.0.0/24
 vpn gw1 two active $A $B two.a.example any psk-two 10.3.0.0/24 10.4.0.0/24
 vpn gw1 three active $A $B three.a.example any psk-two 10.5.0.0/24 10.6.0.0/24
