@@ -773,6 +773,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
 	int keep_policies = ch->reqid != 0 &&
 	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
 	int defer_out = 0;
+	uint32_t hard_secs, soft_secs;
 
 	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
 	    i++) {
@@ -786,16 +787,28 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
 			eng->next_reqid = IKD_REQID_BASE;
 		}
 	}
+	/* The engine's own timer rekeys by time; the kernel's soft time
+	 * limit, in whole seconds, is a fallback only: halfway between that
+	 * timer and the hard limit, rounded up so that it never fires
+	 * before the timer, and below the hard limit.  Where no whole second
+	 * fits between them (short lifetimes), the timer is brought forward
+	 * to the kernel's second instead.  Bytes are counted by the kernel
+	 * alone: its soft byte limit is what rekeys by volume. */
+	hard_secs = (uint32_t)(life / 1000);
+	soft_secs = life ?
+	    (uint32_t)((soft + (life - soft) / 2 + 999) / 1000) : 0;
+	if (soft_secs >= hard_secs) {
+		soft_secs = hard_secs > 1 ? hard_secs - 1 : 0;
+	}
+	if (soft_secs > 0 && soft > (uint64_t)soft_secs * 1000) {
+		soft = (uint64_t)soft_secs * 1000;
+	}
 	ch->rekey_at = life ? eng->now + soft : UINT64_MAX;
 	ch->expire_at = life ? eng->now + life : UINT64_MAX;
 	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
 		ike_kern_sa(sa, ch, dir, &k);
-		/* The engine's own timer rekeys by time; the kernel's soft
-		 * time limit sits halfway between it and the hard limit, as
-		 * a fallback only.  Bytes are counted by the kernel alone:
-		 * its soft byte limit is what rekeys by volume. */
-		k.hard_secs = life / 1000;
-		k.soft_secs = (soft + (life - soft) / 2) / 1000;
+		k.hard_secs = hard_secs;
+		k.soft_secs = soft_secs;
 		k.hard_bytes = c ? c->lifetime_bytes : 0;
 		k.soft_bytes = soft_bytes;
 		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,
@@ -1597,10 +1610,14 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 				    ch->spi_in);
 				ike_child_remove(sa, i);
 			} else if (!ch->rekeyed && !ch->del &&
+			    ch->rekey_at > now &&
 			    sa->state == SA_ESTABLISHED) {
 				/* The kernel's soft limit (bytes, or time if
 				 * our own timer was missed): rekey now.  One
-				 * already replaced is not rekeyed twice. */
+				 * already replaced is not rekeyed twice, and
+				 * one already due (our timer, or the soft
+				 * expire of its other direction: each of the
+				 * pair has its limits) is noted once. */
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
 				    "0x%08x soft lifetime reached, rekeying",
 				    ch->spi_in);

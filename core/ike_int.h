@@ -147,7 +147,6 @@ struct ike_vpn {
 	int active;		/* initiate and keep up */
 	uint64_t retry_at;	/* when to initiate again; 0 = not planned */
 	uint32_t retry_ms;	/* current back-off */
-	int contacted;		/* INITIAL_CONTACT sent since start */
 	struct ike_sa *sas;	/* its IKE SAs, linked by vnext */
 	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
 	uint8_t dirty;		/* on that list */

@@ -1532,6 +1532,29 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 
 /* ---- IKE_AUTH ---- */
 
+/*
+ * Whether the VPN of sa holds another IKE SA that the peer may still
+ * have: established, or in a rekey (either end of it).  Half-open SAs
+ * do not count: the peer has no authenticated SA from them that
+ * INITIAL_CONTACT could wrongly remove, and a duplicate from both ends
+ * initiating at once is settled by the SPI rule of claim_vpn() either
+ * way.  Without such an SA, INITIAL_CONTACT makes the peer drop any IKE
+ * SA it still keeps with us (one whose DELETE or rekey answer was lost).
+ */
+static int
+vpn_has_other_sa(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	for (o = sa->vpn->sas; o; o = o->vnext) {
+		if (o != sa && (o->state == SA_ESTABLISHED ||
+		    o->state == SA_REKEYING || o->state == SA_REKEYED)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 send_auth(struct ike_sa *sa)
 {
@@ -1544,8 +1567,9 @@ send_auth(struct ike_sa *sa)
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
 	pld_put_id(&pw, IKEV2_PL_IDI, c->srcid.type, c->srcid.data,
 	    c->srcid.len);
-	if (!sa->vpn->contacted) {
-		/* RFC 7296 2.4: our first IKE SA to this peer since start */
+	if (!vpn_has_other_sa(sa)) {
+		/* RFC 7296 2.4: this IKE SA is to be the only one with
+		 * the peer (first since start, or the old one was lost) */
 		pld_put_notify(&pw, IKEV2_PROTO_NONE, NULL, 0,
 		    IKEV2_N_INITIAL_CONTACT, NULL, 0);
 	}
@@ -1713,7 +1737,6 @@ claim_vpn(struct ike_sa *sa, int initial_contact)
 	v->sa = sa;
 	v->retry_ms = 0;
 	v->retry_at = 0;
-	v->contacted = 1;
 	return 1;
 }
 

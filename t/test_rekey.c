@@ -536,10 +536,94 @@ T_CASE(rekey, kernel_gets_lifetimes)
 	sim_free(&s);
 }
 
+static int
+count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* The CHILD SA of node `node` that owns kernel SA spi, or NULL. */
+static const struct child_sa *
+child_of_spi(struct sim *s, int node, uint32_t spi)
+{
+	struct ike_sa *sa = s->n[node].eng->vpns[0].sa;
+
+	for (int i = 0; sa && i < sa->n_slots; i++) {
+		if (sa->child[i].state == CHILD_INSTALLED &&
+		    (sa->child[i].spi_in == spi ||
+		    sa->child[i].spi_out == spi)) {
+			return &sa->child[i];
+		}
+	}
+	return NULL;
+}
+
+/* Short lifetimes: the kernel's soft time limit, in whole seconds, must
+ * not fire before the engine's own rekey (a truncated 9 s against a
+ * rekey at 9.5 s of a 10 s lifetime did), and must stay below the hard
+ * limit. */
+T_CASE(rekey, kernel_soft_time_not_before_rekey)
+{
+	static const unsigned lifes[] = { 2, 3, 7, 10, 19, 60 };
+
+	for (size_t l = 0; l < sizeof(lifes) / sizeof(lifes[0]); l++) {
+		for (uint32_t seed = 0; seed < 8; seed++) {
+			struct sim s;
+			char life[64];
+			int n = 0;
+
+			T_ROW("lifetime %u s, seed %u", lifes[l], seed);
+			snprintf(life, sizeof(life), "lifetime = %u\n"
+			    "ikelifetime = 0\n", lifes[l]);
+			T_ASSERT(setup(&s, "rk-soft", "active", "passive",
+			    life, "dpd_check_interval = 0\n", 0,
+			    300 + seed) == 0);
+			sim_run(&s, 1100);
+			T_ASSERT(settled(&s, 1));
+			for (int node = 0; node < 2; node++) {
+				for (int i = 0; i < SIM_KSA_MAX; i++) {
+					const struct kern_sa *k =
+					    &s.n[node].ksa[i].sa;
+					const struct child_sa *ch;
+					uint64_t added, rekey;
+
+					if (!s.n[node].ksa[i].used) {
+						continue;
+					}
+					ch = child_of_spi(&s, node, k->spi);
+					T_ASSERT(ch != NULL);
+					n++;
+					added = ch->expire_at -
+					    lifes[l] * 1000ULL;
+					rekey = ch->rekey_at - added;
+					T_EQ_INT(k->hard_secs, lifes[l]);
+					T_ASSERT(k->soft_secs > 0);
+					T_ASSERT(k->soft_secs * 1000 >= rekey);
+					T_ASSERT(k->soft_secs < k->hard_secs);
+					/* still a rekey at 85-95% where a
+					 * whole second fits */
+					T_ASSERT(rekey >= lifes[l] * 1000ULL *
+					    85 / 100 || lifes[l] < 7);
+					T_ASSERT(rekey <= lifes[l] * 1000ULL *
+					    95 / 100);
+				}
+			}
+			T_EQ_INT(n, 4);
+			sim_free(&s);
+		}
+	}
+}
+
 T_CASE(rekey, kernel_expire_events)
 {
 	struct sim s;
-	uint32_t spi;
+	uint32_t spi, out;
 
 	T_ASSERT(setup(&s, "rk-kexp", "active", "passive",
 	    "lifetime = 1h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
@@ -548,7 +632,10 @@ T_CASE(rekey, kernel_expire_events)
 	expect_settled(&s, 1);
 	/* soft (bytes, say) on the responder: it rekeys at once */
 	spi = first_child(&s, 1);
+	T_ASSERT(child_of_spi(&s, 1, spi) != NULL);
+	out = child_of_spi(&s, 1, spi)->spi_out;
 	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, out, 0, s.now + 1), 0);
 	T_EQ_INT(ike_child_expired(s.n[1].eng, 0x12345678, 0, s.now),
 	    -ENOENT);
 	sim_run(&s, s.now + 2000);
@@ -556,6 +643,9 @@ T_CASE(rekey, kernel_expire_events)
 	T_ASSERT(first_child(&s, 1) != spi);
 	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
 	T_CONTAINS(s.n[1].log, "soft lifetime reached, rekeying");
+	/* the other direction of that pair expires in the same instant:
+	 * noted once, one rekey */
+	T_EQ_INT(count_str(s.n[1].log, "soft lifetime reached"), 1);
 	/* a second soft event for the SA just replaced changes nothing */
 	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), -ENOENT);
 	/* hard: the kernel removed it; the peer is told and the initiator
@@ -685,6 +775,44 @@ T_CASE(rekey, peer_reboots)
 	expect_settled(&s, 1);
 	T_ASSERT(s.now - t0 < 5000);
 	T_CONTAINS(s.n[0].log, "peer sent INITIAL_CONTACT");
+	sim_free(&s);
+}
+
+T_CASE(rekey, ike_rekey_answers_lost)
+{
+	struct sim s;
+	uint64_t t0;
+
+	T_ASSERT(setup(&s, "rk-lost", "active", "passive",
+	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n",
+	    0, 23) == 0);
+	sim_run(&s, 5000);
+	expect_settled(&s, 1);
+	/* B gets A's IKE SA rekey and answers it: B now has the new IKE SA
+	 * with the CHILD SA moved onto it; every answer to A is lost */
+	s.manual = 1;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "nom_vpn", 1, s.now), 0);
+	s.now += 3;
+	T_EQ_INT(sim_deliver(&s, 1, 0, 0), 0);
+	T_EQ_INT(sim_deliver(&s, 0, 1, 1), 0);
+	s.manual = 0;
+	s.blackhole[0] = 1;
+	t0 = s.now;
+	while (s.now < t0 + 300000 && sim_count_ike(&s, 0, NULL) > 0) {
+		sim_run(&s, s.now + 100);
+	}
+	/* A gave up on it: it holds no IKE SA, B still has its new one */
+	T_EQ_INT(sim_count_ike(&s, 0, NULL), 0);
+	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+	/* A starts again with INITIAL_CONTACT: B drops its orphan at once
+	 * (without it, B would send a DELETE nobody can read) */
+	s.blackhole[0] = 0;
+	t0 = s.now;
+	while (s.now < t0 + 20000 && !settled(&s, 1)) {
+		sim_run(&s, s.now + 100);
+	}
+	expect_settled(&s, 1);
+	T_CONTAINS(s.n[1].log, "peer sent INITIAL_CONTACT");
 	sim_free(&s);
 }
 
