@@ -525,12 +525,15 @@ free_slot(const struct ike_sa *sa)
 	return -1;
 }
 
+/* The installed CHILD SA with that inbound (out = 0) or outbound SPI. */
 static int
-child_by_spi_in(const struct ike_sa *sa, uint32_t spi)
+child_by_spi(const struct ike_sa *sa, uint32_t spi, int out)
 {
 	for (int i = 0; i < sa->n_slots; i++) {
-		if (sa->child[i].state == CHILD_INSTALLED &&
-		    sa->child[i].spi_in == spi) {
+		const struct child_sa *ch = &sa->child[i];
+
+		if (ch->state == CHILD_INSTALLED &&
+		    (out ? ch->spi_out : ch->spi_in) == spi) {
 			return i;
 		}
 	}
@@ -781,7 +784,7 @@ static void
 child_rekey_failed(struct ike_sa *sa, int idx, uint16_t type)
 {
 	struct ike_engine *eng = sa->eng;
-	int old = child_by_spi_in(sa, sa->child[idx].rekey_of_in);
+	int old = child_by_spi(sa, sa->child[idx].rekey_of_in, 0);
 	uint64_t wait = type == IKEV2_N_TEMPORARY_FAILURE ?
 	    IKD_TEMPFAIL_MIN_MS + ike_jitter(IKD_TEMPFAIL_MAX_MS -
 	    IKD_TEMPFAIL_MIN_MS, 0, 100) : IKD_REKEY_RETRY_MS;
@@ -807,7 +810,7 @@ static void
 child_rekey_done(struct ike_sa *sa, int idx)
 {
 	struct child_sa *ch = &sa->child[idx];
-	int old = child_by_spi_in(sa, ch->rekey_of_in);
+	int old = child_by_spi(sa, ch->rekey_of_in, 0);
 	int sib = child_sibling(sa, idx, 1);
 
 	if (old >= 0 && sa->child[old].redundant) {
@@ -899,7 +902,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 			const struct cr_alg *a = cr_alg_by_id(CR_DH, g, 0);
 
 			for (unsigned i = 0; a && i < c->childsa.n_dh; i++) {
-				int old = child_by_spi_in(sa, ch->rekey_of_in);
+				int old = child_by_spi(sa, ch->rekey_of_in, 0);
 
 				if (c->childsa.dh[i] != a || a == ch->dh) {
 					continue;
@@ -2343,18 +2346,6 @@ rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
 
 /* ---- INFORMATIONAL and CREATE_CHILD_SA ---- */
 
-static int
-child_by_spi_out(const struct ike_sa *sa, uint32_t spi)
-{
-	for (int i = 0; i < sa->n_slots; i++) {
-		if (sa->child[i].state == CHILD_INSTALLED &&
-		    sa->child[i].spi_out == spi) {
-			return i;
-		}
-	}
-	return -1;
-}
-
 static void
 info_request(struct ike_sa *sa, const struct msg *m)
 {
@@ -2379,13 +2370,13 @@ info_request(struct ike_sa *sa, const struct msg *m)
 		for (unsigned i = 0; i < del->n_spi; i++) {
 			uint32_t spi = be32(del->spis + 4 * (size_t)i);
 			struct ike_sa *on = sa;
-			int c = child_by_spi_out(sa, spi);
+			int c = child_by_spi(sa, spi, 1);
 
 			/* CHILD SAs may have moved to the rekeyed IKE SA */
 			if (c < 0 && sa->vpn && sa->vpn->sa &&
 			    sa->vpn->sa != sa) {
 				on = sa->vpn->sa;
-				c = child_by_spi_out(on, spi);
+				c = child_by_spi(on, spi, 1);
 			}
 			if (c >= 0 && n_spis < sizeof(spis) / 4) {
 				put_be32(spis + 4 * n_spis++,
@@ -2427,7 +2418,7 @@ info_request(struct ike_sa *sa, const struct msg *m)
 static int
 rekey_target(const struct ike_sa *sa, uint32_t spi, int *tomb)
 {
-	int c = child_by_spi_out(sa, spi);
+	int c = child_by_spi(sa, spi, 1);
 
 	*tomb = 0;
 	if (c >= 0) {
@@ -2484,7 +2475,7 @@ rekey_child_respond(struct ike_sa *sa, const struct pld_set *in,
 	if (n < 0) {
 		return;
 	}
-	old = child_by_spi_in(sa, old_in);
+	old = child_by_spi(sa, old_in, 0);
 	if (old >= 0) {
 		sa->child[old].rekeyed = 1;	/* the peer deletes it */
 	}
