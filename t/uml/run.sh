@@ -63,5 +63,5 @@ boot keepalive.sh keepalive 'uml-keepalive: done'	# keepalive-pinger on that tun
 boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 boot interop.sh interop 'uml-interop: done'	# ikd against strongSwan charon
 boot subnets.sh subnets 'uml-subnets: done'	# configs/two-subnets, ikd and charon
-boot rekey.sh rekey 'uml-rekey: done' 480	# rekeys, restarts, a bad link
+boot rekey.sh rekey 'uml-rekey: done' 600	# rekeys, restarts, a bad link
 exit 0
