@@ -804,6 +804,20 @@ child_rekey_failed(struct ike_sa *sa, int idx, uint16_t type)
 	}
 }
 
+/* We refuse the peer's answer for the CHILD SA in slot idx (reason: the
+ * notify a rekey failure is logged with): the peer is asked to delete
+ * what it installed, and our slot fails or our rekey is retried. */
+static void
+child_answer_refused(struct ike_sa *sa, int idx, uint16_t why)
+{
+	child_refuse(sa, idx);
+	if (sa->child[idx].rekey_of_in) {
+		child_rekey_failed(sa, idx, why);
+	} else {
+		child_fail(sa, idx);
+	}
+}
+
 /* Our rekey of a CHILD SA is installed: the old one is deleted by us, as
  * the initiator (RFC 7296 2.8), unless a colliding rekey decides. */
 static void
@@ -886,12 +900,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: the "
 		    "peer's answer carries %s and a CHILD SA", flow + 1,
 		    ikev2_notify_name(err->type));
-		child_refuse(sa, idx);
-		if (ch->rekey_of_in) {
-			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
-		} else {
-			child_fail(sa, idx);
-		}
+		child_answer_refused(sa, idx, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
 	if (err) {
@@ -956,12 +965,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: the peer's answer is not what we "
 		    "offered", flow + 1);
-		child_refuse(sa, idx);
-		if (ch->rekey_of_in) {
-			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
-		} else {
-			child_fail(sa, idx);
-		}
+		child_answer_refused(sa, idx, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
 	/* The answer's selectors must lie within what we proposed. */
@@ -973,12 +977,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA for flow %d: peer answered selectors outside "
 		    "ours", flow + 1);
-		child_refuse(sa, idx);
-		if (ch->rekey_of_in) {
-			child_rekey_failed(sa, idx, IKEV2_N_TS_UNACCEPTABLE);
-		} else {
-			child_fail(sa, idx);
-		}
+		child_answer_refused(sa, idx, IKEV2_N_TS_UNACCEPTABLE);
 		return;
 	}
 	child_take(ch, &pc, create, &tl, &tr);
@@ -1002,12 +1001,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
 		    flow + 1, rc == -EBADMSG ? "bad KE payload" :
 		    strerror(-rc));
-		child_refuse(sa, idx);
-		if (ch->rekey_of_in) {
-			child_rekey_failed(sa, idx, IKEV2_N_INVALID_SYNTAX);
-		} else {
-			child_fail(sa, idx);
-		}
+		child_answer_refused(sa, idx, IKEV2_N_INVALID_SYNTAX);
 		return;
 	}
 	if (create) {
