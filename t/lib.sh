@@ -29,6 +29,8 @@ expect() {
 #                            parallel runs use different addresses
 #   ikd_global DIR DPD       writes DIR/ikd.conf: vpn.d/*.conf included, null
 #                            backend, no NAT-T, socket DIR/ikd.sock
+#   until_ok SECONDS CMD...  retries CMD (quietly) every 0.1 s until it
+#                            succeeds (0) or SECONDS have passed (1)
 lo_root_or_skip() {
 	if [ "$(id -u)" != 0 ]; then
 		ok "skipped: port 500 needs root"
@@ -48,4 +50,12 @@ nat_traversal = no
 backend = null
 socket = $1/ikd.sock
 EOF2
+}
+until_ok() {
+	n=$(( $1 * 10 )); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	return 1
 }

@@ -48,15 +48,6 @@ gw gw2 $B $A passive 203.0.113.128/25 203.0.113.0/25
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 
-# until SECONDS CMD...: retry CMD every 0.1 s
-until_ok() {
-	n=$(( $1 * 10 )); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
 # up_on CTL...: one ESTABLISHED IKE SA with one INSTALLED child
 up_on() {
 	"$@" show sa --json | python3 -c '

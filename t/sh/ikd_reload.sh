@@ -57,14 +57,6 @@ vpn gw2 new passive 4 2
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 
-until_ok() {	# until_ok SECONDS CMD...
-	n=$(( $1 * 10 )); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
 # obj CTL VPN: the VPN's IKE SA objects, one a line
 obj() { $1 show sa "$2" --json 2>/dev/null | grep '^{'; }
 # up CTL VPN: exactly one IKE SA, ESTABLISHED, with an INSTALLED child

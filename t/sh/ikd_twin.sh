@@ -50,15 +50,6 @@ vpn gw2 two passive $B $A gw.b.example two.a.example psk-two 10.4.0.0/24 10.3.0.
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 
-# until_ok SECONDS CMD...: retry CMD every 0.1 s
-until_ok() {
-	n=$(( $1 * 10 )); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	return 1
-}
 # twins_up CTL...: VPNs one and two ESTABLISHED with their own flow each
 twins_up() {
 	"$@" show sa --json | python3 -c '
