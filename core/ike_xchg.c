@@ -217,7 +217,15 @@ ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 	return rc;
 }
 
-/* Decrypts m's SK payload and parses the inner chain into eng->in_set. */
+/*
+ * Decrypts m's SK payload and parses the inner chain into eng->in_set.
+ * Returns 0; -EACCES when m is not authentic (no SK payload, no keys, or
+ * a failed integrity check): the caller drops it and changes nothing, RFC
+ * 7296 2.21 and 3.10.1; or -EBADMSG when it is authentic but malformed,
+ * with the notify to answer in eng->in_set.err.  eng->in_set is shared by
+ * every IKE SA, so it is emptied first: an error left there by an earlier
+ * message, on any SA, must never become the answer to this one.
+ */
 static int
 open_sk(struct ike_sa *sa, const struct msg *m)
 {
@@ -227,8 +235,9 @@ open_sk(struct ike_sa *sa, const struct msg *m)
 	struct rd r;
 	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
 
+	memset(&eng->in_set, 0, sizeof(eng->in_set));
 	if (!PLD_HAS(&m->pl, IKEV2_PL_SK) || sa->enc == NULL) {
-		return -EBADMSG;
+		return -EACCES;
 	}
 	if (cr_sk_open(sa->enc, sa->integ,
 	    from_init ? sa->keys.sk_ei : sa->keys.sk_er,
@@ -239,10 +248,9 @@ open_sk(struct ike_sa *sa, const struct msg *m)
 		    "%s: integrity check failed, message dropped",
 		    ikev2_exchange_name(m->hdr.exchange));
 		eng->st.dropped++;
-		return -EBADMSG;
+		return -EACCES;
 	}
 	rd_init(&r, plain, plain_len);
-	memset(&eng->in_set, 0, sizeof(eng->in_set));
 	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
 }
 
@@ -1787,10 +1795,11 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	struct pld_wr pw;
 	struct ike_vpn *v;
 	char where[200];
-	int ic, claimed;
+	int ic, claimed, rc;
 
-	if (open_sk(sa, m) != 0) {
-		if (in->err.notify) {
+	if ((rc = open_sk(sa, m)) != 0) {
+		if (rc == -EBADMSG && in->err.notify) {
+			/* authentic but malformed: answered, RFC 7296 2.21 */
 			respond_notify(sa, m, in->err.notify, in->err.data,
 			    in->err.data_len);
 		}
@@ -2526,6 +2535,7 @@ void
 ike_xchg_request(struct ike_sa *sa, const struct msg *m)
 {
 	struct ike_engine *eng = sa->eng;
+	int rc;
 
 	if (m->hdr.exchange == IKEV2_EXCH_IKE_AUTH) {
 		if (sa->state == SA_INIT_DONE && m->hdr.msgid == 1) {
@@ -2538,12 +2548,13 @@ ike_xchg_request(struct ike_sa *sa, const struct msg *m)
 	    sa->state != SA_REKEYED) {
 		return;
 	}
-	if (open_sk(sa, m) != 0) {
-		if (eng->in_set.err.notify) {
+	if ((rc = open_sk(sa, m)) != 0) {
+		if (rc == -EBADMSG && eng->in_set.err.notify) {
+			/* authentic but malformed: answered, RFC 7296 2.21 */
 			respond_notify(sa, m, eng->in_set.err.notify,
 			    eng->in_set.err.data, eng->in_set.err.data_len);
 		}
-		return;
+		return;	/* not authentic: dropped, nothing changes */
 	}
 	sa->last_rx_ms = eng->now;
 	switch (m->hdr.exchange) {

@@ -746,3 +746,166 @@ T_CASE(engine_mut, forged_init_error_does_not_cost_a_retry)
 		sim_free(&s);
 	}
 }
+
+/*
+ * State carried across messages (RFC 7296 2.21, 3.10.1: a message that
+ * fails its integrity check is dropped, never answered).  The engine
+ * parses every decrypted chain into one scratch set; an authenticated but
+ * malformed request on one IKE SA (which anyone can make on an IKE SA of
+ * its own, without a PSK) leaves an error notify there.  Forged requests
+ * that follow, on that SA or another, must get no answer and leave the
+ * message ID, the response cache and the timers as they were; the
+ * tunnels must then live on through many DPD rounds.
+ */
+struct xcount {
+	int sent[2];
+};
+
+static void
+xcount_tap(void *arg, int from, const uint8_t *buf, size_t len)
+{
+	((struct xcount *)arg)->sent[from]++;
+}
+
+static struct ike_sa *
+sa_of_vpn(struct ike_engine *eng, const char *name)
+{
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		if (sa->state == SA_ESTABLISHED &&
+		    strcmp(sa->vpn->cfg->name, name) == 0) {
+			return sa;
+		}
+	}
+	return NULL;
+}
+
+static void
+xhdr(uint8_t *h, const struct ike_sa *sa, uint8_t first, uint32_t msgid,
+    size_t len)
+{
+	memset(h, 0, IKEV2_HDR_LEN);
+	memcpy(h, sa->spi_i, 8);
+	memcpy(h + 8, sa->spi_r, 8);
+	h[16] = first;
+	h[17] = 0x20;
+	h[18] = IKEV2_EXCH_INFORMATIONAL;
+	h[19] = IKEV2_FLAG_I;
+	put32(h + 20, msgid);
+	put32(h + 24, len);
+}
+
+static const char *
+twin_vpn(const char *name, const char *mode, const char *local,
+    const char *peer, const char *flow)
+{
+	static char buf[4][1024];
+	static int next;
+	char *b = buf[next++ % 4];
+
+	snprintf(b, sizeof(buf[0]),
+	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
+	    "srcid = %s.%s\ndstid = %s.%s\npsk = mutant-psk-twins\n"
+	    "[flows]\nflow = %s\n[ikesa]\nenc = aes-128\n"
+	    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = curve25519\n"
+	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n", name, mode, local,
+	    peer, name, mode[0] == 'a' ? "a.example" : "b.example", name,
+	    mode[0] == 'a' ? "b.example" : "a.example", flow);
+	return b;
+}
+
+T_CASE(engine_mut, forged_after_malformed_gets_no_answer)
+{
+	static const struct {
+		const char *name;
+		int same_sa;	/* the forged one on the malformed one's SA */
+		int with_sk;	/* an SK payload with a bad ICV, or none */
+	} rows[] = {
+		{ "on another IKE SA, no SK payload", 0, 0 },
+		{ "on another IKE SA, SK with a bad ICV", 0, 1 },
+		{ "on the same IKE SA, no SK payload", 1, 0 },
+		{ "on the same IKE SA, SK with a bad ICV", 1, 1 },
+	};
+	char inc[2][96];
+
+	t_tmpfile("sim-fx-a2.conf", twin_vpn("two", "active", GW1, GW2,
+	    "203.0.113.0/26 203.0.113.128/26"));
+	t_tmpfile("sim-fx-b2.conf", twin_vpn("two", "passive", GW2, GW1,
+	    "203.0.113.128/26 203.0.113.0/26"));
+	snprintf(inc[0], sizeof(inc[0]),
+	    "dpd_check_interval = 10\ninclude = sim-fx-a2.conf\n");
+	snprintf(inc[1], sizeof(inc[1]),
+	    "dpd_check_interval = 10\ninclude = sim-fx-b2.conf\n");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *a = sim_cfg("fx-a", inc[0], twin_vpn("one",
+		    "active", GW1, GW2, "203.0.113.64/26 203.0.113.192/26"));
+		const char *b = sim_cfg("fx-b", inc[1], twin_vpn("one",
+		    "passive", GW2, GW1, "203.0.113.192/26 203.0.113.64/26"));
+		static uint8_t pkt[512];
+		static const uint8_t crit[4] = { 0, 0x80, 0, 4 };
+		struct xcount xc = { { 0, 0 } };
+		struct ike_sa *s1, *s2, *f;
+		struct ike_engine *eb;
+		uint32_t m1, mf, resp_msgid;
+		uint64_t due;
+		size_t len;
+		int have_resp;
+		struct sim s;
+
+		T_ROW("forged request %s", rows[i].name);
+		T_ASSERT(sim_init(&s, a, GW1, b, GW2, 11) == 0);
+		sim_run(&s, 5000);
+		eb = s.n[1].eng;
+		s1 = sa_of_vpn(eb, "one");
+		s2 = sa_of_vpn(eb, "two");
+		T_ASSERT(s1 != NULL && s2 != NULL);
+		s.tap = xcount_tap;
+		s.hook_arg = &xc;
+
+		/* authenticated, malformed: answered, as it must be */
+		m1 = s1->msgid_in;
+		xhdr(pkt, s1, IKEV2_PL_SK, m1, 0);
+		T_ASSERT(sk_seal(s1, pkt, UNKNOWN_PL, crit, sizeof(crit), pkt,
+		    sizeof(pkt), &len) == 0);
+		ike_input(eb, &s.n[1].addr, &s.n[0].addr, pkt, len, s.now);
+		T_EQ_INT(xc.sent[1], 1);
+		T_EQ_INT((int)s1->msgid_in, (int)m1 + 1);
+
+		/* forged: nothing */
+		f = rows[i].same_sa ? s1 : s2;
+		mf = f->msgid_in;
+		have_resp = f->have_resp;
+		resp_msgid = f->resp_msgid;
+		due = f->tm.due;
+		if (rows[i].with_sk) {
+			static const uint8_t junk[48] = { 1, 2, 3 };
+
+			xhdr(pkt, f, IKEV2_PL_SK, mf,
+			    IKEV2_HDR_LEN + 4 + sizeof(junk));
+			pkt[28] = 0;
+			pkt[29] = 0;
+			put16(pkt + 30, 4 + sizeof(junk));
+			memcpy(pkt + 32, junk, sizeof(junk));
+			len = IKEV2_HDR_LEN + 4 + sizeof(junk);
+		} else {
+			xhdr(pkt, f, 0, mf, IKEV2_HDR_LEN);
+			len = IKEV2_HDR_LEN;
+		}
+		ike_input(eb, &s.n[1].addr, &s.n[0].addr, pkt, len, s.now);
+		ike_input(eb, &s.n[1].addr, &s.n[0].addr, pkt, len, s.now);
+		T_EQ_INT(xc.sent[1], 1);
+		T_EQ_INT((int)f->msgid_in, (int)mf);
+		T_EQ_INT(f->have_resp, have_resp);
+		T_EQ_INT((int)f->resp_msgid, (int)resp_msgid);
+		T_ASSERT(f->tm.due == due);
+
+		/* and the tunnels live on through DPD, rekey-free */
+		s.tap = NULL;
+		sim_run(&s, RUN_MS);
+		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 2);
+		T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 2);
+		T_EQ_INT(count_log(s.n[0].log, "initiating IKE SA"), 2);
+		T_ASSERT(strstr(s.n[0].log, "retransmit limit") == NULL);
+		T_ASSERT(strstr(s.n[1].log, "retransmit limit") == NULL);
+		sim_free(&s);
+	}
+}
