@@ -22,7 +22,11 @@ MANDIR  ?= $(PREFIX)/share/man
 LIBS     = -lbearssl -linih -l:libuv_a.a -lpthread -ldl -lrt
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-LIB_SRCS  = $(wildcard core/*.c net/*.c crypto/*.c applets/*.c)
+# core/wire (codec), core/cfg (configuration), core/ike (engine),
+# core/keepalive, net, crypto, applets, and libc/'s small stand-ins for
+# libc functions, all but trim.c (linked into ikebox alone, see there).
+LIB_SRCS  = $(wildcard core/*/*.c net/*.c crypto/*.c applets/*.c) \
+	    $(filter-out libc/trim.c, $(wildcard libc/*.c))
 LIB_OBJS  = $(LIB_SRCS:.c=.o)
 TEST_SRCS = $(wildcard t/*.c)
 TEST_OBJS = $(TEST_SRCS:.c=.o)
@@ -34,9 +38,9 @@ all:
 
 main.o: CFLAGS += -DIKEBOX_VERSION='"$(VERSION)"'
 
-# Stripped, unused sections dropped, trim.o's small libc stand-ins:
+# Stripped, unused sections dropped, libc/trim.o's small libc stand-ins:
 # docs/size.md.  ikebox.debug is the same link with its symbols, for gdb.
-IKEBOX_OBJS = main.o trim.o $(LIB_OBJS)
+IKEBOX_OBJS = main.o libc/trim.o $(LIB_OBJS)
 ikebox: $(IKEBOX_OBJS)
 	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
@@ -86,9 +90,10 @@ install: ikebox
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d
+	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d \
+	    core/*/*.o core/*/*.d
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 
 .PHONY: all deps test check-uml bench demo install clean
--include $(wildcard *.d */*.d t/uml/*.d)
+-include $(wildcard *.d */*.d core/*/*.d t/uml/*.d)

@@ -13,7 +13,7 @@
 
 #include "applets/applets.h"
 #include "applets/cfgcheck.h"
-#include "core/cfg.h"
+#include "core/cfg/cfg.h"
 
 /* see applets.h */
 void

@@ -11,7 +11,7 @@
  * tunnel stops and starts answering again, and after fail_after misses
  * asks ikd over the control socket to reset that VPN ("reset vpn NAME",
  * what `ikectl reset vpn NAME` sends).  The schedules and the state
- * machine are core/keepalive.c's; this file only does the I/O and the
+ * machine are core/keepalive/keepalive.c's; this file only does the I/O and the
  * words.  See docs/keepalive.md.
  */
 #include <errno.h>
@@ -28,8 +28,8 @@
 #include <uv.h>
 
 #include "applets/applets.h"
-#include "core/cfg.h"
-#include "core/keepalive.h"
+#include "core/cfg/cfg.h"
+#include "core/keepalive/keepalive.h"
 #include "net/ctl.h"
 #include "net/icmp.h"
 

@@ -35,9 +35,9 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "core/cfg.h"
-#include "core/ike.h"
-#include "core/ike_int.h"
+#include "core/cfg/cfg.h"
+#include "core/ike/ike.h"
+#include "core/ike/ike_int.h"
 
 struct bpkt {
 	struct bpkt *next;

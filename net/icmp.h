@@ -6,7 +6,7 @@
  * sysctl net.ipv4.ping_group_range lets this group in.  Either way the
  * socket is bound to the source address, which is how "-I SRC" picks the
  * address the kernel's IPsec policy has to match.  Messages themselves are
- * built and read by core/keepalive.h.
+ * built and read by core/keepalive/keepalive.h.
  */
 #ifndef IKEBOX_NET_ICMP_H
 #define IKEBOX_NET_ICMP_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "core/keepalive.h"
+#include "core/keepalive/keepalive.h"
 
 struct icmp_sock {
 	int fd;

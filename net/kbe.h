@@ -1,6 +1,6 @@
 /*
  * kbe.h - kernel backends: one small ops table over the neutral SA and
- * policy description of core/kern.h.
+ * policy description of core/ike/kern.h.
  *
  * A backend is opened by name (kbe_find("pfkey"), kbe_find("null")) and
  * yields a struct kbe handle.  Every operation returns 0 or a negative
@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/ike.h"
-#include "core/kern.h"
+#include "core/ike/ike.h"
+#include "core/ike/kern.h"
 
 #define KBE_REQID_MIN 0x2000
 #define KBE_REQID_MAX 0x3fff

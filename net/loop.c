@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/show.h"
+#include "core/ike/show.h"
 #include "net/loop.h"
 #include "net/sock.h"
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/ike.h"
+#include "core/ike/ike.h"
 
 #define LOOP_MAX_SOCKS 64
 #define LOOP_RX_BURST 64	/* datagrams read per wake-up per socket */

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "core/ike.h"
+#include "core/ike/ike.h"
 
 /* Largest IKE datagram we read (RFC 7296 allows 64 KiB UDP payloads). */
 #define SOCK_MAX_DGRAM 65535

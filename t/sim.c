@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cfg.h"
-#include "core/ike_xchg.h"
+#include "core/cfg/cfg.h"
+#include "core/ike/ike_xchg.h"
 #include "t/sim.h"
 #include "t/t.h"
 
@@ -260,7 +260,7 @@ sim_free(struct sim *s)
 
 /*
  * After every engine call: the engine's timer heaps hold exactly what a
- * scan of every IKE SA and VPN finds due (core/ike.c recomputes deadlines
+ * scan of every IKE SA and VPN finds due (core/ike/ike.c recomputes deadlines
  * only for the VPNs a call touched; a missed one would be a timer that
  * never fires).  Reported once per simulation.
  */

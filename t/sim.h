@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "core/ike.h"
-#include "core/kern.h"
+#include "core/ike/ike.h"
+#include "core/ike/kern.h"
 
 #define SIM_KSA_MAX 64
 #define SIM_PKT_MAX 512

@@ -5,14 +5,13 @@
  * the printer's round trip.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
-#include "core/cfg.h"
+#include "core/cfg/cfg.h"
 #include "t/t.h"
 
 /* Writes files {relpath, content, ...} under t/out/cfg/TAG/; returns the
@@ -714,62 +713,6 @@ T_CASE(cfg, include_glob)
 	cfg_diag_free(&d);
 	cfg_free(cfg);
 #undef PEER
-}
-
-/*
- * cfg_fnmatch() against fnmatch(3) with FNM_PERIOD (the glob(3) rules
- * include had when it used glob()): want is what POSIX's "Pattern Matching
- * Notation" gives, and libc's fnmatch, here in the C locale, must agree.
- */
-T_CASE(cfg, fnmatch_as_libc)
-{
-	static const struct {
-		const char *pat, *name;
-		int want;
-	} rows[] = {
-		{ "*.conf", "a.conf", 1 },
-		{ "*.conf", "a.conf.bak", 0 },
-		{ "*.conf", ".a.conf", 0 },
-		{ ".*.conf", ".a.conf", 1 },
-		{ "?a", ".a", 0 },
-		{ "[.]a", ".a", 0 },
-		{ "*", "", 1 },
-		{ "", "", 1 },
-		{ "a*b*c", "aXbYbZc", 1 },
-		{ "a*b*c", "aXbYbZ", 0 },
-		{ "a?c", "abc", 1 },
-		{ "a?c", "ac", 0 },
-		{ "[abc]x", "bx", 1 },
-		{ "[!abc]x", "bx", 0 },
-		{ "[^abc]x", "dx", 1 },
-		{ "[a-c]", "b", 1 },
-		{ "[a-c]", "d", 0 },
-		{ "[]a]", "]", 1 },
-		{ "[!]a]", "]", 0 },
-		{ "[a-]", "-", 1 },
-		{ "[[:digit:]]*", "7up", 1 },
-		{ "[[:digit:]]*", "up", 0 },
-		{ "[[:alpha:][:digit:]]", "Z", 1 },
-		{ "[[:nosuch:]]", "a", 0 },
-		{ "[[=a=]]", "a", 1 },
-		{ "[\\]]", "]", 1 },
-		{ "x\\*", "x*", 1 },
-		{ "x\\*", "xy", 0 },
-		{ "x\\", "x\\", 0 },
-		{ "[ab", "[ab", 1 },
-		{ "[ab", "a", 0 },
-		{ "a[", "a[", 1 },
-		{ "**a", "bba", 1 },
-		{ "*a*", "a", 1 },
-		{ "\xe9*", "\xe9t\xe9", 1 },
-	};
-
-	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
-		T_ROW("'%s' '%s'", rows[r].pat, rows[r].name);
-		T_EQ_INT(cfg_fnmatch(rows[r].pat, rows[r].name), rows[r].want);
-		T_EQ_INT(fnmatch(rows[r].pat, rows[r].name, FNM_PERIOD) == 0,
-		    rows[r].want);
-	}
 }
 
 /* Every error of a file at once, not only the first. */

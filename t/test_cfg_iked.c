@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cfg.h"
+#include "core/cfg/cfg.h"
 #include "t/t.h"
 
 #define OUT "t/out/iked"

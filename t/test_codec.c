@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "core/ikev2.h"
-#include "core/msg.h"
-#include "core/pld.h"
+#include "core/wire/ikev2.h"
+#include "core/wire/msg.h"
+#include "core/wire/pld.h"
 #include "t/codec_golden.h"
 #include "t/t.h"
 

@@ -1,11 +1,11 @@
 /*
- * test_codec_rd.c - the bounded reader and writer (core/rd.h): big-endian
+ * test_codec_rd.c - the bounded reader and writer (core/wire/rd.h): big-endian
  * values, the sticky error, sub-readers confined to their window, and
  * back-patching.
  */
 #include <errno.h>
 
-#include "core/rd.h"
+#include "core/wire/rd.h"
 #include "t/t.h"
 
 T_CASE(codec_rd, reads)

@@ -1,5 +1,5 @@
 /*
- * test_codec_ts.c - traffic selector helpers (core/ts.h): CIDR to range and
+ * test_codec_ts.c - traffic selector helpers (core/wire/ts.h): CIDR to range and
  * back, narrowing (RFC 7296 2.9) and the text shown to users.  Expected
  * values are worked out by hand from the addresses (RFC 5737 / RFC 3849
  * documentation prefixes).
@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "core/ikev2.h"
-#include "core/ts.h"
+#include "core/wire/ikev2.h"
+#include "core/wire/ts.h"
 #include "t/t.h"
 
 /* Parses "a.b.c.d" or a handful of IPv6 forms used below into 4/16 bytes. */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/show.h"
+#include "core/ike/show.h"
 #include "crypto/alg.h"
 #include "net/kbe.h"
 #include "t/t.h"

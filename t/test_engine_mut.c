@@ -43,10 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ike_int.h"
-#include "core/ikev2.h"
-#include "core/msg.h"
-#include "core/rd.h"
+#include "core/ike/ike_int.h"
+#include "core/wire/ikev2.h"
+#include "core/wire/msg.h"
+#include "core/wire/rd.h"
 #include "t/sim.h"
 #include "t/t.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/keepalive.h"
+#include "core/keepalive/keepalive.h"
 #include "t/t.h"
 
 /* RFC 1071 section 3, "Numerical Examples": the bytes 00 01 f2 03 f4 f5

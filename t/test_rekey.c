@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/ike_int.h"
-#include "core/ikev2.h"
-#include "core/msg.h"
+#include "core/ike/ike_int.h"
+#include "core/wire/ikev2.h"
+#include "core/wire/msg.h"
 #include "crypto/cr.h"
 #include "t/sim.h"
 #include "t/t.h"

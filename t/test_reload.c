@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/cfg.h"
-#include "core/ike.h"
-#include "core/kern.h"
+#include "core/cfg/cfg.h"
+#include "core/ike/ike.h"
+#include "core/ike/kern.h"
 #include "t/t.h"
 
 static int

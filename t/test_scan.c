@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/scan.h"
+#include "libc/scan.h"
 #include "t/t.h"
 
 #define NSLOT 6

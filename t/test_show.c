@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/show.h"
+#include "core/ike/show.h"
 #include "t/t.h"
 
 /* Renders through fn into a string (caller frees). */

@@ -589,7 +589,7 @@ T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
 /*
  * The responder sizes a half-open IKE SA's CHILD SA slots for the VPN that
  * answered IKE_SA_INIT; when IKE_AUTH picks another VPN with more flows,
- * the SA moves to a larger allocation (core/ike.c, ike_sa_set_vpn): every
+ * the SA moves to a larger allocation (core/ike/ike.c, ike_sa_set_vpn): every
  * flow of that VPN comes up, and rekeys of them all find their slots.
  */
 T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
@@ -647,7 +647,7 @@ T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
 
 /*
  * Ten VPNs between the same two gateways, each with its own lifetimes:
- * the engine's timer heaps (core/ike.c) order many IKE SAs and VPNs, and
+ * the engine's timer heaps (core/ike/ike.c) order many IKE SAs and VPNs, and
  * every rekey comes when it is due (t/sim.c checks the heaps after every
  * engine call against a scan of every SA).  15 minutes of virtual time.
  */

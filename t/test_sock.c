@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/show.h"
+#include "core/ike/show.h"
 #include "net/sock.h"
 #include "t/t.h"
 

@@ -1,8 +1,8 @@
 # size.sh - what the size work (docs/size.md) must not cost: ikebox is one
 # static, stripped file that runs without the system's shared libraries;
-# local time in its logs still follows TZ rules (trim.c gives glibc's tzset
+# local time in its logs still follows TZ rules (libc/trim.c gives glibc's tzset
 # its own small sscanf), checked against date(1); and no code of ours calls
-# what trim.c replaces, so ikebox behaves as t/unit tested it.  Prints the
+# what libc/trim.c replaces, so ikebox behaves as t/unit tested it.  Prints the
 # size; no threshold (see docs/size.md for the figures and why).
 SUITE=size
 . t/lib.sh
@@ -57,8 +57,8 @@ for tz in 'UTC0' 'IST-5:30' 'XXX+3:15:20' 'CET-1CEST,M3.5.0,M10.5.0/3' \
 	fi
 done
 
-# ---- what trim.c stands in for is not used by our code ------------------------
-# In ikebox, sscanf is core/scan.c (integers only) and there is no glob(),
+# ---- what libc/trim.c stands in for is not used by our code ------------------------
+# In ikebox, sscanf is libc/scan.c (integers only) and there is no glob(),
 # fnmatch() or user database; t/unit links glibc's.  So none of ours may call
 # them, or ikebox would differ from what the unit tests saw.
 objs=$(ls main.o core/*.o net/*.o crypto/*.o applets/*.o 2>/dev/null)

@@ -1,0 +1,211 @@
+/*
+ * cfg.h - ikebox's configuration model, loader, printer and iked importer.
+ *
+ * The model is plain data: fixed arrays, no pointers into parser state, so
+ * the IKEv2 engine and the daemon read it directly and a reload can compare
+ * two VPNs field by field (cfg_vpn_equal) to keep unchanged tunnels up.
+ * Everything a VPN does is explicit here after cfg_load(): every default is
+ * filled in (see docs/config.md for the values and why), so consumers never
+ * guess.  The on-disk format is INI (inih), one global file plus one file
+ * per VPN pulled in with `include`; see docs/config.md.
+ *
+ * Errors and warnings are collected, never fatal one at a time: a user sees
+ * every "FILE:LINE: what is wrong ('bad value')" of a file in one run.
+ */
+#ifndef IKEBOX_CORE_CFG_CFG_H
+#define IKEBOX_CORE_CFG_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "crypto/alg.h"
+
+#define CFG_DEFAULT_FILE "/etc/ikebox/ikd.conf"
+#define CFG_DEFAULT_SOCKET "/run/ikebox/ikd.sock"
+
+#define CFG_NAME_MAX 64		/* VPN name, with its NUL */
+#define CFG_IFNAME_MAX 16	/* tap interface name, with its NUL (IFNAMSIZ) */
+#define CFG_ID_MAX 255		/* identification data bytes */
+#define CFG_PSK_MAX 128		/* pre-shared key bytes */
+#define CFG_FLOWS_MAX 32	/* flows (CHILD SAs) per VPN */
+#define CFG_XF_MAX 8		/* transforms of one type in one proposal */
+#define CFG_PATH_MAX 256	/* socket and psk_file paths, with the NUL */
+
+enum cfg_mode {
+	CFG_MODE_PASSIVE = 0,	/* only respond (iked's default) */
+	CFG_MODE_ACTIVE = 1,	/* initiate and keep the tunnel up */
+};
+
+enum cfg_backend {
+	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
+	CFG_BACKEND_NULL = 1,	/* SAs in memory only: tests, dry runs */
+};
+
+/* Identification types, RFC 7296 3.5; 0 means "not set" (see cfg_vpn). */
+#define CFG_ID_NONE 0
+#define CFG_ID_IPV4_ADDR 1
+#define CFG_ID_FQDN 2
+#define CFG_ID_RFC822_ADDR 3
+#define CFG_ID_IPV6_ADDR 5
+
+struct cfg_id {
+	uint8_t type;		/* CFG_ID_* */
+	uint8_t len;		/* bytes used in data */
+	uint8_t data[CFG_ID_MAX]; /* address in network order, or the name */
+};
+
+/* An address prefix: family AF_INET or AF_INET6, address in network order
+ * with every bit past plen zero (the loader refuses host bits). */
+struct cfg_prefix {
+	uint8_t family;
+	uint8_t plen;
+	uint8_t addr[16];
+};
+
+/* One traffic selector pair; each flow gets its own CHILD SA. */
+struct cfg_flow {
+	struct cfg_prefix local;
+	struct cfg_prefix remote;
+	int line;		/* in the VPN's file */
+};
+
+/*
+ * The transforms offered for one SA, per type, in preference order.  The
+ * engine turns it into proposals (RFC 7296 3.3): one for the AEAD ciphers
+ * in enc (no integrity transform), one for the others with integ.  integ is
+ * empty when every cipher is AEAD; prf is empty for a CHILD SA; dh is empty
+ * for a CHILD SA without PFS ("group = none").
+ */
+struct cfg_xforms {
+	const struct cr_alg *enc[CFG_XF_MAX];
+	const struct cr_alg *integ[CFG_XF_MAX];
+	const struct cr_alg *prf[CFG_XF_MAX];
+	const struct cr_alg *dh[CFG_XF_MAX];
+	uint8_t n_enc, n_integ, n_prf, n_dh;
+};
+
+struct cfg_keepalive {
+	int enabled;		/* a [keepalive] section was given */
+	struct sockaddr_storage source;	/* inside a flow's local prefix */
+	struct sockaddr_storage target;	/* inside the same flow's remote one */
+	uint32_t interval;	/* seconds between pings */
+	uint32_t fail_after;	/* consecutive lost pings that mean "down" */
+};
+
+struct cfg_vpn {
+	char name[CFG_NAME_MAX];
+	int mode;			/* enum cfg_mode */
+	uint8_t protocol;		/* IPPROTO_ESP (the only one) */
+	int family;			/* AF_INET or AF_INET6: the tunnel's */
+	/* Port 0 in both: the engine uses 500/4500.  ss_family AF_UNSPEC
+	 * means "any" (local: the kernel picks; peer: passive VPNs only). */
+	struct sockaddr_storage local;
+	struct sockaddr_storage peer;
+	struct cfg_id srcid;		/* always set (default: local address) */
+	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
+	uint8_t psk[CFG_PSK_MAX];	/* wiped by cfg_free */
+	size_t psk_len;
+	char psk_file[CFG_PATH_MAX];	/* where psk came from, or "" */
+	uint32_t ikelifetime;		/* IKE SA rekey, s; 0 = never */
+	uint32_t lifetime;		/* CHILD SA hard lifetime, s */
+	uint64_t lifetime_bytes;	/* CHILD SA hard lifetime, bytes */
+	char tap[CFG_IFNAME_MAX];	/* "" = none */
+	struct cfg_flow flows[CFG_FLOWS_MAX];
+	size_t n_flows;
+	struct cfg_xforms ikesa;
+	struct cfg_xforms childsa;
+	struct cfg_keepalive keepalive;
+	const char *file;		/* where [vpn] is (owned by struct cfg) */
+	int line;
+};
+
+struct cfg {
+	const char *file;		/* the file given to cfg_load */
+	uint32_t dpd_check_interval;	/* seconds, 0 = off */
+	int nat_traversal;		/* 1 = yes */
+	int backend;			/* enum cfg_backend */
+	char socket[CFG_PATH_MAX];	/* control socket path */
+	struct cfg_vpn *vpns;		/* in load order */
+	size_t n_vpns;
+	char **files;			/* every file read (interned names) */
+	size_t n_files;
+};
+
+/* Errors and warnings, in the order found.  Zero-initialise; cfg_diag_free
+ * releases it.  Each text is "FILE:LINE: what ('bad value')"; warnings
+ * carry "warning: " after the location. */
+struct cfg_msg {
+	int warning;
+	char *text;
+};
+
+struct cfg_diag {
+	struct cfg_msg *msgs;
+	size_t n;
+	size_t n_errors;
+	size_t n_warnings;
+};
+
+/*
+ * Loads the global file at path and everything it includes, checks it all,
+ * and fills in every default.  Every problem is added to diag (which may
+ * already hold messages; it is appended to).  Returns 0 and sets *out (free
+ * it with cfg_free) when no error was found (warnings allowed); otherwise
+ * returns -EINVAL (-ENOMEM on allocation failure) and sets *out to NULL.
+ */
+int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
+
+/* Frees a configuration and wipes its keys; NULL is fine. */
+void cfg_free(struct cfg *cfg);
+
+/* Finds a VPN by name; NULL if there is none. */
+const struct cfg_vpn *cfg_vpn_find(const struct cfg *cfg, const char *name);
+
+/*
+ * Returns 1 if a and b configure the same tunnel (every effective setting
+ * equal, the pre-shared key included; where they were written and the
+ * [keepalive] section, which only keepalive-pinger reads, are ignored),
+ * 0 otherwise.  A reload keeps the SAs of VPNs for which this holds.
+ */
+int cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b);
+
+/*
+ * Prints a VPN in normalised INI form: every key, defaults explicit, one
+ * stable block, keys in a fixed order, the psk as "(hidden)".  Two VPNs
+ * that cfg_vpn_equal() calls equal print the same (psk aside).
+ */
+void cfg_vpn_print(FILE *out, const struct cfg_vpn *vpn);
+
+/* Prints the [global] settings the same way. */
+void cfg_global_print(FILE *out, const struct cfg *cfg);
+
+/* Adds a message to diag; file may be NULL, line 0 = no line.  Returns
+ * -ENOMEM if it could not be stored. */
+int cfg_diag_add(struct cfg_diag *diag, int warning, const char *file,
+    int line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Prints every message, one a line. */
+void cfg_diag_print(FILE *out, const struct cfg_diag *diag);
+
+void cfg_diag_free(struct cfg_diag *diag);
+
+/*
+ * Converts an iked.conf (as iked.conf(5) and the how-to write it) into
+ * outdir/ikd.conf and outdir/vpn.d/NAME.conf, one file per ikev2 policy.
+ * Anything it cannot carry over is an error with the iked file:line; no
+ * keyword is dropped silently.  Writes nothing when an error was found.
+ * Returns 0, -EINVAL (see diag) or another negative errno.
+ */
+int cfg_iked_import(const char *iked_conf, const char *outdir,
+    struct cfg_diag *diag);
+
+/* Value parsers shared by the loader and the importer; 0 or -EINVAL. */
+int cfg_parse_prefix(const char *s, struct cfg_prefix *p);
+int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
+int cfg_parse_id(const char *s, struct cfg_id *id);
+int cfg_parse_seconds(const char *s, uint32_t *out);
+int cfg_parse_bytes(const char *s, uint64_t *out);
+
+#endif

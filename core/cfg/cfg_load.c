@@ -1,0 +1,1403 @@
+/*
+ * cfg_load.c - reads ikd.conf and the files it includes into struct cfg.
+ *
+ * inih does the INI splitting, but Debian's libinih gives the handler no
+ * line number, silently splits lines longer than INI_MAX_LINE, treats an
+ * indented line as the continuation of the previous value and reports only
+ * its first syntax error.  So every line goes through our own reader
+ * (ld_reader) first: it counts lines, refuses over-long ones, strips the
+ * leading blanks (which turns the continuation rule off: indentation is
+ * just indentation), checks the syntax of every line and canonicalises
+ * section headers; inih then only ever sees well-formed lines.
+ *
+ * Loading is two passes: the handler stores what each key says and where,
+ * then ld_finish() fills in the defaults and runs the checks that need the
+ * whole picture (backend vs transforms, flows vs addresses, VPN vs VPN).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "core/cfg/cfg.h"
+#include "libc/glob.h"
+
+/* Defaults; docs/config.md explains each. */
+#define DEF_DPD 60			/* iked's dpd_check_interval */
+#define DEF_IKELIFETIME 86400		/* the how-to's; iked: never */
+#define DEF_LIFETIME 10800		/* iked: 3 h */
+#define DEF_LIFETIME_BYTES (4ULL << 30)	/* iked: 4 GiB */
+#define DEF_KA_INTERVAL 60		/* the how-to's cron: once a minute */
+#define DEF_KA_FAIL_AFTER 3
+#define MAX_DEPTH 16
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+enum sec {
+	S_GLOBAL, S_VPN, S_FLOWS, S_IKESA, S_CHILDSA, S_KEEPALIVE, S_N
+};
+
+static const char *const sec_names[S_N] = {
+	"global", "vpn", "flows", "ikesa", "childsa", "keepalive",
+};
+
+enum key {
+	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET,
+	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
+	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
+	K_FLOW,
+	K_IKE_ENC, K_IKE_AUTH, K_IKE_PRF, K_IKE_GROUP,
+	K_CHILD_ENC, K_CHILD_AUTH, K_CHILD_GROUP,
+	K_KA_SOURCE, K_KA_TARGET, K_KA_INTERVAL, K_KA_FAIL_AFTER,
+	K_N
+};
+
+static const struct key_def {
+	int sec;
+	const char *name;
+	int repeat;
+} keys[K_N] = {
+	[K_INCLUDE] = { S_GLOBAL, "include", 1 },
+	[K_DPD] = { S_GLOBAL, "dpd_check_interval", 0 },
+	[K_NATT] = { S_GLOBAL, "nat_traversal", 0 },
+	[K_BACKEND] = { S_GLOBAL, "backend", 0 },
+	[K_SOCKET] = { S_GLOBAL, "socket", 0 },
+	[K_NAME] = { S_VPN, "name", 0 },
+	[K_MODE] = { S_VPN, "mode", 0 },
+	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
+	[K_LOCAL] = { S_VPN, "local", 0 },
+	[K_PEER] = { S_VPN, "peer", 0 },
+	[K_SRCID] = { S_VPN, "srcid", 0 },
+	[K_DSTID] = { S_VPN, "dstid", 0 },
+	[K_PSK] = { S_VPN, "psk", 0 },
+	[K_PSK_FILE] = { S_VPN, "psk_file", 0 },
+	[K_IKELIFETIME] = { S_VPN, "ikelifetime", 0 },
+	[K_LIFETIME] = { S_VPN, "lifetime", 0 },
+	[K_LIFETIME_BYTES] = { S_VPN, "lifetime_bytes", 0 },
+	[K_TAP] = { S_VPN, "tap", 0 },
+	[K_FLOW] = { S_FLOWS, "flow", 1 },
+	[K_IKE_ENC] = { S_IKESA, "enc", 0 },
+	[K_IKE_AUTH] = { S_IKESA, "auth", 0 },
+	[K_IKE_PRF] = { S_IKESA, "prf", 0 },
+	[K_IKE_GROUP] = { S_IKESA, "group", 0 },
+	[K_CHILD_ENC] = { S_CHILDSA, "enc", 0 },
+	[K_CHILD_AUTH] = { S_CHILDSA, "auth", 0 },
+	[K_CHILD_GROUP] = { S_CHILDSA, "group", 0 },
+	[K_KA_SOURCE] = { S_KEEPALIVE, "source", 0 },
+	[K_KA_TARGET] = { S_KEEPALIVE, "target", 0 },
+	[K_KA_INTERVAL] = { S_KEEPALIVE, "interval", 0 },
+	[K_KA_FAIL_AFTER] = { S_KEEPALIVE, "fail_after", 0 },
+};
+
+/* What the handler saw for one VPN; lines are in the VPN's file. */
+struct vpn_aux {
+	int line[K_N];			/* where each key was set, 0 = not */
+	int first_line;			/* first VPN section of the file */
+	int vpn_line;			/* the [vpn] header, 0 = none */
+	int dh_none;			/* childsa group = none */
+	int local_any, peer_any;
+};
+
+struct ld {
+	struct cfg *cfg;
+	struct cfg_diag *diag;
+	struct vpn_aux *aux;		/* parallel to cfg->vpns */
+	const char *gfile[K_N];		/* where each global key was set */
+	int gline[K_N];
+	char *real[MAX_DEPTH];		/* realpaths being read (loop check) */
+	int depth;
+	char **done;			/* realpaths already read */
+	const char **done_from;		/* included from (file, or NULL) */
+	int *done_line;
+	size_t n_done;
+	int nomem;
+};
+
+struct file_ctx {
+	struct ld *ld;
+	const char *path;		/* interned in cfg->files */
+	FILE *fp;
+	int line;
+	char *buf;
+	size_t cap;
+	int vpn;			/* index in cfg->vpns, -1 = none yet */
+	int skip_section;		/* unknown section: its keys are noise */
+	int skip_rest;			/* a second [vpn]: stop reading */
+};
+
+static int ld_file(struct ld *ld, const char *path, const char *from,
+    int from_line);
+
+#define ERR(ld, file, line, ...) \
+	ld_msg((ld), 0, (file), (line), __VA_ARGS__)
+#define WARN(ld, file, line, ...) \
+	ld_msg((ld), 1, (file), (line), __VA_ARGS__)
+
+static void ld_msg(struct ld *ld, int warning, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+ld_msg(struct ld *ld, int warning, const char *file, int line,
+    const char *fmt, ...)
+{
+	char what[448];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (cfg_diag_add(ld->diag, warning, file, line, "%s", what) != 0) {
+		ld->nomem = 1;
+	}
+}
+
+static const char *
+intern(struct ld *ld, const char *s)
+{
+	struct cfg *cfg = ld->cfg;
+	char **f = realloc(cfg->files, (cfg->n_files + 1) * sizeof(*f));
+
+	if (f == NULL) {
+		ld->nomem = 1;
+		return NULL;
+	}
+	cfg->files = f;
+	if ((f[cfg->n_files] = strdup(s)) == NULL) {
+		ld->nomem = 1;
+		return NULL;
+	}
+	return f[cfg->n_files++];
+}
+
+static struct cfg_vpn *
+fc_vpn(struct file_ctx *fc)
+{
+	return &fc->ld->cfg->vpns[fc->vpn];
+}
+
+static struct vpn_aux *
+fc_aux(struct file_ctx *fc)
+{
+	return &fc->ld->aux[fc->vpn];
+}
+
+/* A VPN starts at the first VPN section of a file; its default name is the
+ * file's base name without extension. */
+static int
+vpn_new(struct file_ctx *fc)
+{
+	struct ld *ld = fc->ld;
+	struct cfg *cfg = ld->cfg;
+	struct cfg_vpn *v = realloc(cfg->vpns, (cfg->n_vpns + 1) * sizeof(*v));
+	struct vpn_aux *a;
+	char base[PATH_MAX], *b, *dot;
+
+	if (v == NULL) {
+		ld->nomem = 1;
+		return -ENOMEM;
+	}
+	cfg->vpns = v;
+	a = realloc(ld->aux, (cfg->n_vpns + 1) * sizeof(*a));
+	if (a == NULL) {
+		ld->nomem = 1;
+		return -ENOMEM;
+	}
+	ld->aux = a;
+	v = &cfg->vpns[cfg->n_vpns];
+	a = &ld->aux[cfg->n_vpns];
+	memset(v, 0, sizeof(*v));
+	memset(a, 0, sizeof(*a));
+	snprintf(base, sizeof(base), "%s", fc->path);
+	b = basename(base);
+	if ((dot = strrchr(b, '.')) != NULL && dot != b) {
+		*dot = '\0';
+	}
+	snprintf(v->name, sizeof(v->name), "%s", b);
+	v->mode = CFG_MODE_PASSIVE;
+	v->protocol = IPPROTO_ESP;
+	v->file = fc->path;
+	v->line = fc->line;
+	a->first_line = fc->line;
+	fc->vpn = (int)cfg->n_vpns++;
+	return 0;
+}
+
+static void
+fc_section(struct file_ctx *fc, const char *name)
+{
+	struct ld *ld = fc->ld;
+	int s;
+
+	fc->skip_section = 0;
+	for (s = 0; s < S_N; s++) {
+		if (strcmp(name, sec_names[s]) == 0) {
+			break;
+		}
+	}
+	if (s == S_N) {
+		ERR(ld, fc->path, fc->line, "unknown section ('[%s]')", name);
+		fc->skip_section = 1;
+		return;
+	}
+	if (s == S_GLOBAL) {
+		return;
+	}
+	if (fc->vpn >= 0 && s == S_VPN && fc_aux(fc)->vpn_line != 0) {
+		ERR(ld, fc->path, fc->line,
+		    "a second [vpn] in one file (the first is at line %d): "
+		    "put each VPN in its own file ('[vpn]')",
+		    fc_aux(fc)->vpn_line);
+		fc->skip_rest = 1;
+		return;
+	}
+	if (fc->vpn < 0 && vpn_new(fc) != 0) {
+		fc->skip_rest = 1;
+		return;
+	}
+	if (s == S_VPN) {
+		fc_aux(fc)->vpn_line = fc->line;
+		fc_vpn(fc)->line = fc->line;
+	} else if (s == S_KEEPALIVE) {
+		fc_vpn(fc)->keepalive.enabled = 1;
+	}
+}
+
+/* inih's rule: ';' starts a comment only at the start of the value or
+ * after a blank.  Returns the first of chars before such a comment. */
+static char *
+find_sep(char *s, const char *chars)
+{
+	int was_space = 0;
+
+	for (; *s; s++) {
+		if (strchr(chars, *s) != NULL) {
+			return s;
+		}
+		if (*s == ';' && was_space) {
+			return NULL;
+		}
+		was_space = isspace((unsigned char)*s);
+	}
+	return NULL;
+}
+
+/* The ini_reader: one line per call, checked; see the top of the file. */
+static char *
+ld_reader(char *str, int num, void *stream)
+{
+	struct file_ctx *fc = stream;
+	struct ld *ld = fc->ld;
+	ssize_t n = getline(&fc->buf, &fc->cap, fc->fp);
+	char *s, *e, *end;
+
+	if (n < 0) {
+		return NULL;
+	}
+	fc->line++;
+	while (n > 0 && (fc->buf[n - 1] == '\n' || fc->buf[n - 1] == '\r')) {
+		fc->buf[--n] = '\0';
+	}
+	snprintf(str, (size_t)num, "\n");
+	if (fc->skip_rest) {
+		return str;
+	}
+	/* inih's fgets needs room for "\r\n\0" (ini.h). */
+	if (n > num - 3) {
+		ERR(ld, fc->path, fc->line,
+		    "line too long (%zd characters, at most %d): "
+		    "shorten it or use psk_file", n, num - 3);
+		return str;
+	}
+	for (s = fc->buf; isspace((unsigned char)*s); s++) {
+	}
+	if (*s == '\0' || *s == ';' || *s == '#') {
+		return str;
+	}
+	if (*s == '[') {
+		e = strchr(s, ']');
+		if (e == NULL) {
+			ERR(ld, fc->path, fc->line,
+			    "section header without ']' ('%.60s')", s);
+			fc->skip_section = 1;
+			return str;
+		}
+		for (end = e + 1; isspace((unsigned char)*end); end++) {
+		}
+		if (*end != '\0' && *end != ';' && *end != '#') {
+			ERR(ld, fc->path, fc->line,
+			    "text after a section header ('%.60s')", end);
+		}
+		*e = '\0';
+		for (s++; isspace((unsigned char)*s); s++) {
+		}
+		while (e > s && isspace((unsigned char)e[-1])) {
+			*--e = '\0';
+		}
+		fc_section(fc, s);
+		snprintf(str, (size_t)num, "[%s]\n", s);
+		return str;
+	}
+	if (find_sep(s, "=:") == NULL) {
+		ERR(ld, fc->path, fc->line,
+		    "expected 'key = value' ('%.60s')", s);
+		return str;
+	}
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
+static int
+parse_yesno(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Joins a relative path to the folder of the file that names it. */
+static void
+rel_path(char *out, size_t cap, const char *from, const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (path[0] == '/') {
+		snprintf(out, cap, "%s", path);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", from);
+	snprintf(out, cap, "%s/%s", dirname(dir), path);
+}
+
+static void
+do_include(struct file_ctx *fc, const char *pattern)
+{
+	struct ld *ld = fc->ld;
+	char path[PATH_MAX];
+	char **v = NULL;
+	size_t n = 0;
+
+	rel_path(path, sizeof(path), fc->path, pattern);
+	if (strpbrk(pattern, "*?[") == NULL) {
+		/* A literal name: it must exist. */
+		(void)ld_file(ld, path, fc->path, fc->line);
+		return;
+	}
+	if (glob_paths(path, &v, &n) != 0) {
+		ERR(ld, fc->path, fc->line, "include: cannot read ('%s')",
+		    pattern);
+	} else if (n == 0) {
+		WARN(ld, fc->path, fc->line, "include matches no file ('%s')",
+		    pattern);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			(void)ld_file(ld, v[i], fc->path, fc->line);
+		}
+	}
+	glob_paths_free(v, n);
+}
+
+/* Parses a transform list ("aes-256 aes-128", commas allowed). */
+static void
+do_xforms(struct file_ctx *fc, const char *sec, const char *key, int type,
+    const char *value, const struct cr_alg **arr, uint8_t *n, int *dh_none)
+{
+	struct ld *ld = fc->ld;
+	char buf[256], *save = NULL, *tok;
+	int any = 0;
+
+	*n = 0;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &save)) {
+		const struct cr_alg *a;
+
+		any++;
+		if (type == CR_DH && strcmp(tok, "none") == 0) {
+			if (dh_none == NULL) {
+				ERR(ld, fc->path, fc->line, "[%s] %s: the IKE "
+				    "SA needs a Diffie-Hellman group ('none')",
+				    sec, key);
+			} else {
+				*dh_none = 1;
+			}
+			continue;
+		}
+		a = cr_alg_by_name(type, tok);
+		if (a == NULL) {
+			char known[256] = "";
+
+			for (const struct cr_alg *k = cr_algs; k->name; k++) {
+				if (k->type == type && k->refused == NULL &&
+				    strlen(known) + strlen(k->name) + 2 <
+				    sizeof(known)) {
+					strcat(known, known[0] ? " " : "");
+					strcat(known, k->name);
+				}
+			}
+			ERR(ld, fc->path, fc->line, "[%s] %s: unknown %s "
+			    "transform (known: %s) ('%s')", sec, key,
+			    cr_type_name(type), known, tok);
+			continue;
+		}
+		if (a->refused != NULL) {
+			ERR(ld, fc->path, fc->line, "[%s] %s: %s ('%s')", sec,
+			    key, a->refused, tok);
+			continue;
+		}
+		for (uint8_t i = 0; i < *n; i++) {
+			if (arr[i] == a) {
+				ERR(ld, fc->path, fc->line,
+				    "[%s] %s: listed twice ('%s')", sec, key,
+				    tok);
+				a = NULL;
+				break;
+			}
+		}
+		if (a == NULL) {
+			continue;
+		}
+		if (*n >= CFG_XF_MAX) {
+			ERR(ld, fc->path, fc->line, "[%s] %s: more than %d "
+			    "transforms ('%s')", sec, key, CFG_XF_MAX, tok);
+			break;
+		}
+		arr[(*n)++] = a;
+	}
+	if (dh_none != NULL && *dh_none && *n > 0) {
+		ERR(ld, fc->path, fc->line, "[%s] %s: 'none' cannot be listed "
+		    "with groups ('%s')", sec, key, value);
+	}
+	if (any == 0) {
+		ERR(ld, fc->path, fc->line, "[%s] %s: no transform given", sec,
+		    key);
+	}
+}
+
+static void
+warn_readable(struct file_ctx *fc, const char *path, const char *what)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+		WARN(fc->ld, fc->path, fc->line, "%s readable by group or "
+		    "others (chmod 600 it) ('%s')", what, path);
+	}
+}
+
+/*
+ * The value of one hex digit, or -1.  This and split_two() are here rather
+ * than sscanf(): scanf is a large part of a static binary (see trim.c).
+ */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* Splits s into exactly two blank-separated words of fewer than cap bytes
+ * each; 0 or -EINVAL. */
+static int
+split_two(const char *s, char *a, char *b, size_t cap)
+{
+	char *w[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		s += strspn(s, " \t");
+		n = strcspn(s, " \t");
+		if (n == 0 || n >= cap) {
+			return -EINVAL;
+		}
+		memcpy(w[i], s, n);
+		w[i][n] = '\0';
+		s += n;
+	}
+	s += strspn(s, " \t");
+	return *s == '\0' ? 0 : -EINVAL;
+}
+
+static int
+parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n % 2 != 0 || n / 2 > cap) {
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			return -EINVAL;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static void
+set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (strncmp(value, "0x", 2) == 0) {
+		if (parse_hex(value + 2, v->psk, sizeof(v->psk),
+		    &v->psk_len) != 0) {
+			ERR(fc->ld, fc->path, fc->line, "psk: 0x must be "
+			    "followed by pairs of hex digits, at most %d bytes "
+			    "('%.20s...')", CFG_PSK_MAX, value);
+		}
+		return;
+	}
+	if (len > CFG_PSK_MAX) {
+		ERR(fc->ld, fc->path, fc->line, "psk longer than %d bytes",
+		    CFG_PSK_MAX);
+		return;
+	}
+	memcpy(v->psk, value, len);
+	v->psk_len = len;
+}
+
+static void
+set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
+{
+	char path[PATH_MAX], buf[CFG_PSK_MAX * 2 + 8];
+	FILE *fp;
+	size_t n;
+
+	rel_path(path, sizeof(path), fc->path, value);
+	if (strlen(path) >= sizeof(v->psk_file)) {
+		ERR(fc->ld, fc->path, fc->line, "psk_file: path too long "
+		    "('%s')", value);
+		return;
+	}
+	snprintf(v->psk_file, sizeof(v->psk_file), "%s", path);
+	if ((fp = fopen(path, "r")) == NULL) {
+		ERR(fc->ld, fc->path, fc->line, "psk_file: %s ('%s')",
+		    strerror(errno), value);
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* One line: the key, as psk = would take it (0x hex allowed). */
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0') {
+		ERR(fc->ld, fc->path, fc->line, "psk_file: empty ('%s')",
+		    value);
+		return;
+	}
+	set_psk(fc, v, buf);
+	explicit_bzero(buf, sizeof(buf));
+	warn_readable(fc, path, "psk_file is");
+}
+
+static void
+set_global(struct file_ctx *fc, int k, const char *value)
+{
+	struct ld *ld = fc->ld;
+	struct cfg *cfg = ld->cfg;
+	uint32_t s;
+
+	switch (k) {
+	case K_INCLUDE:
+		do_include(fc, value);
+		break;
+	case K_DPD:
+		if (cfg_parse_seconds(value, &s) != 0) {
+			ERR(ld, fc->path, fc->line, "dpd_check_interval: "
+			    "expected seconds, 0 = off ('%s')", value);
+		} else {
+			cfg->dpd_check_interval = s;
+		}
+		break;
+	case K_NATT:
+		if (parse_yesno(value, &cfg->nat_traversal) != 0) {
+			ERR(ld, fc->path, fc->line,
+			    "nat_traversal: expected yes or no ('%s')", value);
+		}
+		break;
+	case K_BACKEND:
+		if (strcmp(value, "pfkey") == 0) {
+			cfg->backend = CFG_BACKEND_PFKEY;
+		} else if (strcmp(value, "null") == 0) {
+			cfg->backend = CFG_BACKEND_NULL;
+		} else {
+			ERR(ld, fc->path, fc->line,
+			    "backend: expected pfkey or null ('%s')", value);
+		}
+		break;
+	case K_SOCKET:
+		if (value[0] != '/' || strlen(value) >= SUN_PATH_MAX) {
+			ERR(ld, fc->path, fc->line, "socket: expected an "
+			    "absolute path under %zu characters ('%s')",
+			    SUN_PATH_MAX, value);
+		} else {
+			snprintf(cfg->socket, sizeof(cfg->socket), "%s", value);
+		}
+		break;
+	}
+}
+
+static int
+name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max) {
+		return 0;
+	}
+	for (; *s; s++) {
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+set_addr(struct file_ctx *fc, const char *key, const char *value,
+    struct sockaddr_storage *ss, int *any)
+{
+	if (strcmp(value, "any") == 0) {
+		memset(ss, 0, sizeof(*ss));
+		*any = 1;
+	} else if (cfg_parse_addr(value, ss) != 0) {
+		ERR(fc->ld, fc->path, fc->line, "%s: expected an IPv4 or IPv6 "
+		    "address or 'any' ('%s')", key, value);
+	}
+}
+
+static void
+set_vpn(struct file_ctx *fc, int k, const char *value)
+{
+	struct ld *ld = fc->ld;
+	struct cfg_vpn *v = fc_vpn(fc);
+	struct vpn_aux *a = fc_aux(fc);
+	char lp[64], rp[64];
+	struct cfg_flow *f;
+	int rc;
+
+	switch (k) {
+	case K_NAME:
+		if (!name_ok(value, sizeof(v->name))) {
+			ERR(ld, fc->path, fc->line, "name: letters, digits, "
+			    "'_', '.', '-', at most %d ('%s')",
+			    CFG_NAME_MAX - 1, value);
+		} else {
+			snprintf(v->name, sizeof(v->name), "%s", value);
+		}
+		break;
+	case K_MODE:
+		if (strcmp(value, "active") == 0) {
+			v->mode = CFG_MODE_ACTIVE;
+		} else if (strcmp(value, "passive") == 0) {
+			v->mode = CFG_MODE_PASSIVE;
+		} else {
+			ERR(ld, fc->path, fc->line,
+			    "mode: expected active or passive ('%s')", value);
+		}
+		break;
+	case K_PROTOCOL:
+		if (strcmp(value, "esp") != 0) {
+			ERR(ld, fc->path, fc->line,
+			    "protocol: only esp is supported ('%s')", value);
+		}
+		break;
+	case K_LOCAL:
+		set_addr(fc, "local", value, &v->local, &a->local_any);
+		break;
+	case K_PEER:
+		set_addr(fc, "peer", value, &v->peer, &a->peer_any);
+		break;
+	case K_SRCID:
+	case K_DSTID:
+		if (k == K_DSTID && strcmp(value, "any") == 0) {
+			memset(&v->dstid, 0, sizeof(v->dstid));
+		} else if (value[0] == '/') {
+			ERR(ld, fc->path, fc->line, "%s: ASN.1 DN identities "
+			    "need certificates, which ikebox does not do "
+			    "('%s')", keys[k].name, value);
+		} else if (cfg_parse_id(value, k == K_SRCID ? &v->srcid :
+		    &v->dstid) != 0) {
+			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
+			    "IPv6 address, an FQDN or user@FQDN ('%s')",
+			    keys[k].name, value);
+		}
+		break;
+	case K_PSK:
+	case K_PSK_FILE:
+		if (a->line[k == K_PSK ? K_PSK_FILE : K_PSK] != 0) {
+			ERR(ld, fc->path, fc->line, "psk and psk_file are both "
+			    "set (the other at line %d)",
+			    a->line[k == K_PSK ? K_PSK_FILE : K_PSK]);
+			break;
+		}
+		if (k == K_PSK) {
+			set_psk(fc, v, value);
+			warn_readable(fc, fc->path,
+			    "this file holds a psk and is");
+		} else {
+			set_psk_file(fc, v, value);
+		}
+		break;
+	case K_IKELIFETIME:
+	case K_LIFETIME:
+		rc = cfg_parse_seconds(value, k == K_LIFETIME ? &v->lifetime :
+		    &v->ikelifetime);
+		if (rc != 0) {
+			ERR(ld, fc->path, fc->line, "%s: expected a duration "
+			    "(seconds, or with s, m, h, d) ('%s')",
+			    keys[k].name, value);
+		} else if (k == K_LIFETIME && v->lifetime == 0) {
+			ERR(ld, fc->path, fc->line, "lifetime: must not be 0 "
+			    "('%s')", value);
+		}
+		break;
+	case K_LIFETIME_BYTES:
+		if (cfg_parse_bytes(value, &v->lifetime_bytes) != 0 ||
+		    v->lifetime_bytes == 0) {
+			ERR(ld, fc->path, fc->line, "lifetime_bytes: expected a "
+			    "byte count above 0 (with K, M, G) ('%s')", value);
+		}
+		break;
+	case K_TAP:
+		if (strcmp(value, "none") == 0) {
+			v->tap[0] = '\0';
+		} else if (!name_ok(value, sizeof(v->tap))) {
+			ERR(ld, fc->path, fc->line, "tap: expected an interface "
+			    "name of at most %d characters ('%s')",
+			    CFG_IFNAME_MAX - 1, value);
+		} else {
+			snprintf(v->tap, sizeof(v->tap), "%s", value);
+		}
+		break;
+	case K_FLOW:
+		if (split_two(value, lp, rp, sizeof(lp)) != 0) {
+			ERR(ld, fc->path, fc->line, "flow: expected 'LOCAL "
+			    "REMOTE', two prefixes ('%s')", value);
+			break;
+		}
+		if (v->n_flows >= CFG_FLOWS_MAX) {
+			ERR(ld, fc->path, fc->line, "more than %d flows ('%s')",
+			    CFG_FLOWS_MAX, value);
+			break;
+		}
+		f = &v->flows[v->n_flows];
+		for (int side = 0; side < 2; side++) {
+			const char *p = side == 0 ? lp : rp;
+
+			rc = cfg_parse_prefix(p, side == 0 ? &f->local :
+			    &f->remote);
+			if (rc == -ERANGE) {
+				ERR(ld, fc->path, fc->line, "flow: host bits "
+				    "set past the prefix length ('%s')", p);
+			} else if (rc != 0) {
+				ERR(ld, fc->path, fc->line, "flow: bad "
+				    "prefix, expected ADDRESS[/LENGTH] ('%s')",
+				    p);
+			}
+			if (rc != 0) {
+				return;
+			}
+		}
+		if (f->local.family != f->remote.family) {
+			ERR(ld, fc->path, fc->line, "flow: local and remote "
+			    "are not of the same family ('%s')", value);
+			return;
+		}
+		f->line = fc->line;
+		v->n_flows++;
+		break;
+	case K_IKE_ENC:
+		do_xforms(fc, "ikesa", "enc", CR_ENCR, value, v->ikesa.enc,
+		    &v->ikesa.n_enc, NULL);
+		break;
+	case K_IKE_AUTH:
+		do_xforms(fc, "ikesa", "auth", CR_INTEG, value, v->ikesa.integ,
+		    &v->ikesa.n_integ, NULL);
+		break;
+	case K_IKE_PRF:
+		do_xforms(fc, "ikesa", "prf", CR_PRF, value, v->ikesa.prf,
+		    &v->ikesa.n_prf, NULL);
+		break;
+	case K_IKE_GROUP:
+		do_xforms(fc, "ikesa", "group", CR_DH, value, v->ikesa.dh,
+		    &v->ikesa.n_dh, NULL);
+		break;
+	case K_CHILD_ENC:
+		do_xforms(fc, "childsa", "enc", CR_ENCR, value, v->childsa.enc,
+		    &v->childsa.n_enc, NULL);
+		break;
+	case K_CHILD_AUTH:
+		do_xforms(fc, "childsa", "auth", CR_INTEG, value,
+		    v->childsa.integ, &v->childsa.n_integ, NULL);
+		break;
+	case K_CHILD_GROUP:
+		do_xforms(fc, "childsa", "group", CR_DH, value, v->childsa.dh,
+		    &v->childsa.n_dh, &a->dh_none);
+		break;
+	case K_KA_SOURCE:
+	case K_KA_TARGET:
+		if (cfg_parse_addr(value, k == K_KA_SOURCE ?
+		    &v->keepalive.source : &v->keepalive.target) != 0) {
+			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
+			    "IPv6 address ('%s')", keys[k].name, value);
+		}
+		break;
+	case K_KA_INTERVAL:
+		if (cfg_parse_seconds(value, &v->keepalive.interval) != 0 ||
+		    v->keepalive.interval == 0) {
+			ERR(ld, fc->path, fc->line, "interval: expected a "
+			    "duration above 0 ('%s')", value);
+		}
+		break;
+	case K_KA_FAIL_AFTER:
+		if (cfg_parse_seconds(value, &v->keepalive.fail_after) != 0 ||
+		    v->keepalive.fail_after == 0 ||
+		    strspn(value, "0123456789") != strlen(value)) {
+			ERR(ld, fc->path, fc->line, "fail_after: expected a "
+			    "count above 0 ('%s')", value);
+		}
+		break;
+	}
+}
+
+/* The ini_handler. */
+static int
+ld_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct file_ctx *fc = user;
+	struct ld *ld = fc->ld;
+	int s, k, other = -1, other2 = -1;
+
+	if (fc->skip_section || fc->skip_rest) {
+		return 1;
+	}
+	if (section[0] == '\0') {
+		ERR(ld, fc->path, fc->line, "key outside any section ('%s')",
+		    name);
+		return 1;
+	}
+	for (s = 0; s < S_N && strcmp(section, sec_names[s]) != 0; s++) {
+	}
+	for (k = 0; k < K_N; k++) {
+		if (strcmp(keys[k].name, name) == 0) {
+			if (keys[k].sec == s) {
+				break;
+			}
+			if (other < 0) {
+				other = k;
+			} else {
+				other2 = k;
+			}
+		}
+	}
+	if (k == K_N) {
+		if (other >= 0) {
+			ERR(ld, fc->path, fc->line, "unknown key in [%s] (it "
+			    "belongs in [%s]%s%s%s) ('%s')", section,
+			    sec_names[keys[other].sec],
+			    other2 >= 0 ? " or [" : "",
+			    other2 >= 0 ? sec_names[keys[other2].sec] : "",
+			    other2 >= 0 ? "]" : "", name);
+		} else {
+			ERR(ld, fc->path, fc->line, "unknown key in [%s] "
+			    "('%s')", section, name);
+		}
+		return 1;
+	}
+	if (value[0] == '\0') {
+		ERR(ld, fc->path, fc->line, "no value ('%s')", name);
+		return 1;
+	}
+	if (s == S_GLOBAL) {
+		if (!keys[k].repeat && ld->gline[k] != 0) {
+			ERR(ld, fc->path, fc->line, "%s is already set at "
+			    "%s:%d ('%s')", name, ld->gfile[k], ld->gline[k],
+			    value);
+			return 1;
+		}
+		ld->gfile[k] = fc->path;
+		ld->gline[k] = fc->line;
+		set_global(fc, k, value);
+		return 1;
+	}
+	if (!keys[k].repeat && fc_aux(fc)->line[k] != 0) {
+		ERR(ld, fc->path, fc->line, "%s is already set at line %d "
+		    "('%s')", name, fc_aux(fc)->line[k], value);
+		return 1;
+	}
+	set_vpn(fc, k, value);
+	if (fc_aux(fc)->line[k] == 0) {
+		fc_aux(fc)->line[k] = fc->line;
+	}
+	return 1;
+}
+
+static int
+ld_file(struct ld *ld, const char *path, const char *from, int from_line)
+{
+	char real[PATH_MAX];
+	struct file_ctx fc;
+	struct stat st;
+	int rc;
+
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		ERR(ld, from ? from : path, from_line, "cannot read: %s ('%s')",
+		    strerror(errno), path);
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ERR(ld, from ? from : path, from_line, "not a regular file "
+		    "('%s')", path);
+		return -EINVAL;
+	}
+	for (int i = 0; i < ld->depth; i++) {
+		if (strcmp(ld->real[i], real) == 0) {
+			ERR(ld, from, from_line, "include loop: this file "
+			    "is already being read ('%s')", path);
+			return -ELOOP;
+		}
+	}
+	for (size_t i = 0; i < ld->n_done; i++) {
+		if (strcmp(ld->done[i], real) == 0) {
+			ERR(ld, from, from_line, "included twice (first from "
+			    "%s:%d) ('%s')", ld->done_from[i] ?
+			    ld->done_from[i] : "the command line",
+			    ld->done_line[i], path);
+			return -EEXIST;
+		}
+	}
+	if (ld->depth >= MAX_DEPTH) {
+		ERR(ld, from, from_line, "includes nested deeper than %d "
+		    "('%s')", MAX_DEPTH, path);
+		return -ELOOP;
+	}
+	{
+		size_t n = ld->n_done + 1;
+		char **d = realloc(ld->done, n * sizeof(*d));
+
+		if (d != NULL) {
+			ld->done = d;
+		}
+		const char **df = realloc(ld->done_from, n * sizeof(*df));
+
+		if (df != NULL) {
+			ld->done_from = df;
+		}
+		int *dl = realloc(ld->done_line, n * sizeof(*dl));
+
+		if (dl != NULL) {
+			ld->done_line = dl;
+		}
+		if (d == NULL || df == NULL || dl == NULL ||
+		    (ld->done[ld->n_done] = strdup(real)) == NULL) {
+			ld->nomem = 1;
+			return -ENOMEM;
+		}
+		ld->done_from[ld->n_done] = from;
+		ld->done_line[ld->n_done] = from_line;
+		ld->n_done++;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.ld = ld;
+	fc.vpn = -1;
+	if ((fc.path = intern(ld, path)) == NULL) {
+		return -ENOMEM;
+	}
+	if ((fc.fp = fopen(path, "r")) == NULL) {
+		ERR(ld, from ? from : path, from_line, "cannot read: %s ('%s')",
+		    strerror(errno), path);
+		return -errno;
+	}
+	ld->real[ld->depth++] = ld->done[ld->n_done - 1];
+	rc = ini_parse_stream(ld_reader, &fc, ld_handler, &fc);
+	ld->depth--;
+	if (rc > 0) {
+		/* ld_reader hands inih only lines it accepts; keep the
+		 * safety net anyway. */
+		ERR(ld, fc.path, rc, "syntax error");
+	} else if (rc < 0) {
+		ld->nomem = 1;
+	}
+	if (fc.vpn >= 0 && fc_aux(&fc)->vpn_line == 0) {
+		ERR(ld, fc.path, fc_aux(&fc)->first_line, "VPN settings "
+		    "without a [vpn] section in this file");
+	}
+	free(fc.buf);
+	fclose(fc.fp);
+	return 0;
+}
+
+/* Default proposals: iked's (iked.conf(5)), minus what pfkey cannot do. */
+static const char *const def_ike_enc[] = { "aes-128-gcm", "aes-256-gcm",
+	"aes-256", "aes-192", "aes-128", NULL };
+static const char *const def_esp_enc_pfkey[] = { "aes-256", "aes-192",
+	"aes-128", NULL };
+static const char *const def_integ[] = { "hmac-sha2-256", "hmac-sha2-384",
+	"hmac-sha2-512", "hmac-sha1", NULL };
+static const char *const def_integ_pfkey[] = { "hmac-sha2-384",
+	"hmac-sha2-512", "hmac-sha1", NULL };
+static const char *const def_groups[] = { "curve25519", "ecp521", "ecp384",
+	"ecp256", "modp4096", "modp3072", "modp2048", NULL };
+
+static void
+fill(const struct cr_alg **arr, uint8_t *n, int type,
+    const char *const *names)
+{
+	for (*n = 0; names[*n] != NULL; (*n)++) {
+		arr[*n] = cr_alg_by_name(type, names[*n]);
+	}
+}
+
+static int
+any_aead(const struct cfg_xforms *x, int want)
+{
+	for (uint8_t i = 0; i < x->n_enc; i++) {
+		if (((x->enc[i]->flags & CR_F_AEAD) != 0) == want) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
+{
+	struct cfg_xforms *x = child ? &v->childsa : &v->ikesa;
+	int pfkey = child && ld->cfg->backend == CFG_BACKEND_PFKEY;
+	int k_enc = child ? K_CHILD_ENC : K_IKE_ENC;
+	int k_auth = child ? K_CHILD_AUTH : K_IKE_AUTH;
+	const char *sec = child ? "childsa" : "ikesa";
+
+	if (x->n_enc == 0 && a->line[k_enc] == 0) {
+		fill(x->enc, &x->n_enc, CR_ENCR,
+		    pfkey ? def_esp_enc_pfkey : def_ike_enc);
+	}
+	if (!child && x->n_prf == 0 && a->line[K_IKE_PRF] == 0) {
+		fill(x->prf, &x->n_prf, CR_PRF, def_integ);
+	}
+	if (!child && x->n_dh == 0 && a->line[K_IKE_GROUP] == 0) {
+		fill(x->dh, &x->n_dh, CR_DH, def_groups);
+	}
+	if (!any_aead(x, 0)) {
+		/* Only AEAD ciphers: no integrity transform (RFC 7296
+		 * 3.3: an AEAD proposal has none). */
+		if (a->line[k_auth] != 0 && x->n_enc > 0) {
+			WARN(ld, v->file, a->line[k_auth], "[%s] auth is not "
+			    "used: every enc is an AEAD cipher", sec);
+		}
+		x->n_integ = 0;
+	} else if (x->n_integ == 0 && a->line[k_auth] == 0) {
+		fill(x->integ, &x->n_integ, CR_INTEG,
+		    pfkey ? def_integ_pfkey : def_integ);
+	}
+	if (!pfkey) {
+		return;
+	}
+	/* Linux af_key (net/key/af_key.c) has no SADB encoding for AEAD
+	 * algorithms and installs hmac(sha256) with the 96-bit ICV of the
+	 * old draft, not RFC 4868's 128 bits. */
+	for (uint8_t i = 0; i < x->n_enc; i++) {
+		if (x->enc[i]->flags & CR_F_AEAD) {
+			ERR(ld, v->file, a->line[k_enc], "[childsa] enc: "
+			    "backend pfkey cannot install AEAD ciphers (Linux "
+			    "af_key has no encoding for them); use aes-256 "
+			    "with an hmac, or another backend ('%s')",
+			    x->enc[i]->name);
+		}
+	}
+	for (uint8_t i = 0; i < x->n_integ; i++) {
+		if (strcmp(x->integ[i]->name, "hmac-sha2-256") == 0) {
+			ERR(ld, v->file, a->line[k_auth], "[childsa] auth: "
+			    "backend pfkey truncates hmac-sha2-256 to 96 bits "
+			    "instead of RFC 4868's 128, so no peer would "
+			    "accept the packets; use hmac-sha2-384, "
+			    "hmac-sha2-512 or hmac-sha1 ('%s')",
+			    x->integ[i]->name);
+		}
+	}
+}
+
+static int
+sa_family(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family;
+}
+
+static const uint8_t *
+sa_bytes(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		return (const uint8_t *)
+		    &((const struct sockaddr_in *)ss)->sin_addr;
+	}
+	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+/* 1 if the address (family, bytes) lies in prefix p. */
+static int
+in_prefix(const struct cfg_prefix *p, int family, const uint8_t *addr)
+{
+	if (p->family != family) {
+		return 0;
+	}
+	for (int i = 0; i < p->plen; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+		if ((p->addr[i / 8] & m) != (addr[i / 8] & m)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+prefixes_overlap(const struct cfg_prefix *a, const struct cfg_prefix *b)
+{
+	return a->plen <= b->plen ? in_prefix(a, b->family, b->addr) :
+	    in_prefix(b, a->family, a->addr);
+}
+
+static int
+flows_overlap(const struct cfg_flow *a, const struct cfg_flow *b)
+{
+	return prefixes_overlap(&a->local, &b->local) &&
+	    prefixes_overlap(&a->remote, &b->remote);
+}
+
+static void
+finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
+{
+	struct cfg_keepalive *ka = &v->keepalive;
+	int lf = sa_family(&v->local), pf = sa_family(&v->peer);
+
+	if (a->line[K_PEER] == 0) {
+		ERR(ld, v->file, v->line, "no peer (peer = ADDRESS, or 'any' "
+		    "for a passive VPN) ('%s')", v->name);
+	} else if (a->peer_any && v->mode == CFG_MODE_ACTIVE) {
+		ERR(ld, v->file, a->line[K_PEER], "peer: an active VPN needs "
+		    "the peer's address ('any')");
+	}
+	if (lf != AF_UNSPEC && pf != AF_UNSPEC && lf != pf) {
+		ERR(ld, v->file, a->line[K_PEER], "peer: not in the same "
+		    "address family as local");
+	}
+	v->family = lf != AF_UNSPEC ? lf : pf;
+	if (v->family == AF_UNSPEC && a->line[K_PEER] != 0) {
+		ERR(ld, v->file, v->line, "local and peer are both 'any': "
+		    "set one to tell the tunnel's address family ('%s')",
+		    v->name);
+	}
+	if (v->srcid.type == CFG_ID_NONE) {
+		if (lf == AF_INET) {
+			v->srcid.type = CFG_ID_IPV4_ADDR;
+			v->srcid.len = 4;
+			memcpy(v->srcid.data, sa_bytes(&v->local), 4);
+		} else if (lf == AF_INET6) {
+			v->srcid.type = CFG_ID_IPV6_ADDR;
+			v->srcid.len = 16;
+			memcpy(v->srcid.data, sa_bytes(&v->local), 16);
+		} else {
+			ERR(ld, v->file, v->line, "no srcid: it defaults to "
+			    "the local address, which is not set ('%s')",
+			    v->name);
+		}
+	}
+	if (a->line[K_PSK] == 0 && a->line[K_PSK_FILE] == 0) {
+		ERR(ld, v->file, v->line, "no psk or psk_file (ikebox "
+		    "authenticates with pre-shared keys) ('%s')", v->name);
+	}
+	if (a->line[K_IKELIFETIME] == 0) {
+		v->ikelifetime = DEF_IKELIFETIME;
+	}
+	if (a->line[K_LIFETIME] == 0) {
+		v->lifetime = DEF_LIFETIME;
+	}
+	if (a->line[K_LIFETIME_BYTES] == 0) {
+		v->lifetime_bytes = DEF_LIFETIME_BYTES;
+	}
+	if (v->n_flows == 0) {
+		ERR(ld, v->file, v->line, "no flow: add [flows] flow = LOCAL "
+		    "REMOTE ('%s')", v->name);
+	}
+	for (size_t i = 0; i < v->n_flows; i++) {
+		struct cfg_flow *f = &v->flows[i];
+
+		if (v->family != AF_UNSPEC && f->local.family != v->family) {
+			ERR(ld, v->file, f->line, "flow: not in the address "
+			    "family of local/peer (%s)", v->family == AF_INET ?
+			    "IPv4" : "IPv6");
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (flows_overlap(&v->flows[j], f)) {
+				ERR(ld, v->file, f->line, "flow overlaps the "
+				    "flow at line %d", v->flows[j].line);
+			}
+		}
+	}
+	finish_xforms(ld, v, a, 0);
+	finish_xforms(ld, v, a, 1);
+	if (ka->enabled) {
+		int found = 0;
+		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);
+
+		if (a->line[K_KA_SOURCE] == 0 || a->line[K_KA_TARGET] == 0) {
+			ERR(ld, v->file, v->line, "[keepalive] needs source "
+			    "and target ('%s')", v->name);
+		} else {
+			for (size_t i = 0; i < v->n_flows; i++) {
+				if (in_prefix(&v->flows[i].local, sf,
+				    sa_bytes(&ka->source)) &&
+				    in_prefix(&v->flows[i].remote, tf,
+				    sa_bytes(&ka->target))) {
+					found = 1;
+				}
+			}
+			if (!found && v->n_flows > 0) {
+				ERR(ld, v->file, a->line[K_KA_SOURCE],
+				    "[keepalive] source and target are not "
+				    "the two sides of one flow, so the pings "
+				    "would not test this tunnel ('%s')",
+				    v->name);
+			}
+		}
+		if (a->line[K_KA_INTERVAL] == 0) {
+			ka->interval = DEF_KA_INTERVAL;
+		}
+		if (a->line[K_KA_FAIL_AFTER] == 0) {
+			ka->fail_after = DEF_KA_FAIL_AFTER;
+		}
+	}
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family) {
+		return 0;
+	}
+	if (a->ss_family == AF_UNSPEC) {
+		return 1;
+	}
+	return memcmp(sa_bytes(a), sa_bytes(b),
+	    a->ss_family == AF_INET ? 4 : 16) == 0;
+}
+
+static void
+ld_finish(struct ld *ld)
+{
+	struct cfg *cfg = ld->cfg;
+
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		finish_vpn(ld, &cfg->vpns[i], &ld->aux[i]);
+	}
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		struct cfg_vpn *b = &cfg->vpns[i];
+
+		for (size_t j = 0; j < i; j++) {
+			struct cfg_vpn *a = &cfg->vpns[j];
+
+			if (strcmp(a->name, b->name) == 0) {
+				ERR(ld, b->file, b->line, "duplicate VPN name "
+				    "(also at %s:%d) ('%s')", a->file, a->line,
+				    b->name);
+			}
+			if (!same_addr(&a->peer, &b->peer) ||
+			    ld->aux[i].peer_any || ld->aux[j].peer_any) {
+				continue;
+			}
+			for (size_t fb = 0; fb < b->n_flows; fb++) {
+				for (size_t fa = 0; fa < a->n_flows; fa++) {
+					if (!flows_overlap(&a->flows[fa],
+					    &b->flows[fb])) {
+						continue;
+					}
+					ERR(ld, b->file, b->flows[fb].line,
+					    "flow overlaps a flow of VPN '%s' "
+					    "(%s:%d) with the same peer",
+					    a->name, a->file,
+					    a->flows[fa].line);
+				}
+			}
+		}
+	}
+}
+
+/* see cfg.h */
+int
+cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
+{
+	struct ld ld;
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+	size_t errors = diag->n_errors;
+	int rc = 0;
+
+	*out = NULL;
+	if (cfg == NULL) {
+		return -ENOMEM;
+	}
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.diag = diag;
+	cfg->dpd_check_interval = DEF_DPD;
+	cfg->nat_traversal = 1;
+	cfg->backend = CFG_BACKEND_PFKEY;
+	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);
+	cfg->file = intern(&ld, path);
+	(void)ld_file(&ld, path, NULL, 0);
+	if (!ld.nomem) {
+		ld_finish(&ld);
+		if (cfg->n_vpns == 0 && diag->n_errors == errors) {
+			WARN(&ld, path, 0, "no VPN configured");
+		}
+	}
+	for (size_t i = 0; i < ld.n_done; i++) {
+		free(ld.done[i]);
+	}
+	free(ld.done);
+	free(ld.done_from);
+	free(ld.done_line);
+	free(ld.aux);
+	if (ld.nomem) {
+		rc = -ENOMEM;
+	} else if (diag->n_errors != errors) {
+		rc = -EINVAL;
+	}
+	if (rc != 0) {
+		cfg_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * ike.h - the IKEv2 engine's interface (sans-I/O).
+ *
+ * The engine never touches a socket, a clock or the kernel.  The daemon (or a
+ * test) feeds it datagrams and the current time in milliseconds; the engine
+ * answers through the callbacks of struct ike_env: datagrams to send, kernel
+ * SA/policy operations, log lines.  Timers are polled: after any call, the
+ * caller asks ike_next_timer() when to call ike_tick() next.  This is what
+ * lets two engines run back to back in memory with a virtual clock, lossy
+ * links and forced races, deterministically.
+ */
+#ifndef IKEBOX_CORE_IKE_IKE_H
+#define IKEBOX_CORE_IKE_IKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg;
+struct kern_sa;
+struct kern_policy;
+
+/* An IP address and UDP port, without socket headers. */
+struct ike_addr {
+	uint8_t af;		/* 4 or 6; 0 = unset */
+	uint8_t ip[16];		/* IPv4 in the first 4 bytes */
+	uint16_t port;		/* host order */
+};
+
+enum ike_log_level {
+	IKE_LOG_ERR = 0,
+	IKE_LOG_WARN = 1,
+	IKE_LOG_INFO = 2,	/* events an admin greps for: up, down, rekey */
+	IKE_LOG_DEBUG = 3,	/* every message sent and received (-vv) */
+};
+
+struct ike_env {
+	void *ctx;
+	/* Sends one datagram from local to peer. */
+	void (*send)(void *ctx, const struct ike_addr *local,
+	    const struct ike_addr *peer, const uint8_t *buf, size_t len);
+	/*
+	 * Kernel backend operations (net/kbe.h in the daemon, memory in
+	 * tests).  Return 0 or a negative errno; the engine logs failures
+	 * with the VPN's name and carries on.  spi_alloc gets the SA with
+	 * addresses filled in and returns an inbound SPI (host order).
+	 */
+	int (*spi_alloc)(void *ctx, const struct kern_sa *sa, uint32_t *spi);
+	int (*sa_add)(void *ctx, const struct kern_sa *sa);
+	int (*sa_del)(void *ctx, const struct kern_sa *sa);
+	int (*policy_add)(void *ctx, const struct kern_policy *pol);
+	int (*policy_del)(void *ctx, const struct kern_policy *pol);
+	/* One log line, no trailing newline. */
+	void (*log)(void *ctx, int level, const char *line);
+};
+
+struct ike_engine;
+
+/* Creates an engine; env is copied.  Returns NULL on allocation failure. */
+struct ike_engine *ike_new(const struct ike_env *env, uint64_t now_ms);
+
+/* Sends nothing, removes nothing from the kernel: frees memory only. */
+void ike_free(struct ike_engine *eng);
+
+/*
+ * Installs cfg (the engine takes ownership; the previous one is freed once
+ * nothing refers to it).  Active VPNs start initiating.  On a reload, VPNs
+ * whose effective configuration is unchanged keep their SAs.
+ */
+int ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now);
+
+/* One received datagram (UDP payload) and the addresses it came with. */
+void ike_input(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len,
+    uint64_t now);
+
+/* Runs what is due at now (retransmits, DPD, rekeys, retries). */
+void ike_tick(struct ike_engine *eng, uint64_t now);
+
+/* Absolute time (ms) of the next due timer; UINT64_MAX when none. */
+uint64_t ike_next_timer(const struct ike_engine *eng);
+
+/* Brings a VPN up (initiates) or down (DELETE sent, SAs removed). */
+int ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now);
+int ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now);
+
+/*
+ * Rekeys the VPN's IKE SA (ike 1) or every CHILD SA of it (ike 0) now, as
+ * if their lifetimes had run out.  Returns 0, -ENOENT (no such VPN) or
+ * -ENOTCONN (no established IKE SA).
+ */
+int ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
+    uint64_t now);
+
+/*
+ * A kernel lifetime event for the CHILD SA with this SPI (either
+ * direction): soft (hard 0) rekeys it now unless it is already being
+ * replaced; hard (the kernel removed it) removes it from the engine, which
+ * builds the flow again if it is ours to build.  Returns 0 or -ENOENT.
+ */
+int ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
+    uint64_t now);
+
+/*
+ * The kernel saw traffic for a policy without an SA (SADB_ACQUIRE): the
+ * VPN whose CHILD SA had this reqid, or else whose peer is peer (port
+ * ignored; NULL: none), is brought up if it is not.  Returns 0 or -ENOENT.
+ */
+int ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
+    const struct ike_addr *peer, uint64_t now);
+
+/* Deletes every SA (DELETE sent to each peer, kernel state removed). */
+void ike_shutdown(struct ike_engine *eng, uint64_t now);
+
+/* Verbosity of log lines passed to env->log (IKE_LOG_*). */
+void ike_set_log_level(struct ike_engine *eng, int level);
+
+/* What `ikectl show sa` shows. Strings are valid until the next engine call. */
+#define IKE_INFO_MAX_TS 8
+struct ike_child_info {
+	const char *state;	/* "INSTALLED" when up */
+	uint32_t spi_in, spi_out;
+	int n_local_ts, n_remote_ts;
+	char local_ts[IKE_INFO_MAX_TS][48];	/* CIDR strings */
+	char remote_ts[IKE_INFO_MAX_TS][48];
+	const char *enc, *integ, *group;	/* config names; "none" */
+	uint64_t bytes_in, bytes_out;
+};
+
+struct ike_sa_info {
+	const char *vpn;
+	const char *state;	/* "ESTABLISHED" when up */
+	int initiator;
+	struct ike_addr local, peer;
+	uint8_t ispi[8], rspi[8];
+	const char *enc, *integ, *prf, *group;
+	uint64_t established_ms;	/* engine time it came up; 0 if not */
+	int n_children;
+	const struct ike_child_info *children;
+};
+
+/* Calls cb for every IKE SA (half-open ones too). */
+void ike_foreach_sa(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_sa_info *info), void *arg);
+
+/* Counters for `ikectl show stats`. */
+struct ike_stats {
+	uint64_t ike_sas, child_sas, half_open;
+	uint64_t retransmits, dpd_sent;
+	uint64_t rekeys_ike;	/* IKE SAs made by a rekey, either role */
+	uint64_t rekeys_child;	/* CHILD SAs installed by a rekey */
+	uint64_t auth_failures, no_proposal, ts_unacceptable, invalid_ke;
+	uint64_t dropped;	/* datagrams dropped unparsed or unanswered */
+};
+void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * ike_int.h - the IKEv2 engine's internal state, shared by core/ike*.c.
+ *
+ * One struct ike_sa per IKE SA, allocated once; its CHILD SAs live in an
+ * array at its end, sized then for its VPN's flows (IKD_CHILD_SLOTS).
+ * Only the messages an SA must keep for a while (the outstanding request
+ * for retransmission, the last response for replay, the IKE_SA_INIT pair
+ * until AUTH is done) are separate buffers, each the message's size, and
+ * the nonces until the SA is up.
+ */
+#ifndef IKEBOX_CORE_IKE_IKE_INT_H
+#define IKEBOX_CORE_IKE_IKE_INT_H
+
+#include <stdint.h>
+
+#include "core/cfg/cfg.h"
+#include "core/ike/ike.h"
+#include "core/ike/kern.h"
+#include "core/wire/pld.h"
+#include "core/wire/ts.h"
+#include "crypto/cr.h"
+
+/* Tunables (iked's values where users know them; IKED-NOTES in docs/). */
+#define IKD_RETRANSMIT_MS 2000		/* first retransmit; doubles */
+#define IKD_RETRANSMIT_TRIES 5		/* then "retransmit limit reached" */
+#define IKD_RETRY_MIN_MS 2000		/* active VPN: first retry */
+#define IKD_RETRY_MAX_MS 60000		/* ... backing off to this */
+#define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
+#define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
+#define IKD_HALF_OPEN_TIMEOUT_MS 30000	/* responder waits for IKE_AUTH */
+#define IKD_INIT_ERROR_WAIT_MS 1000	/* an IKE_SA_INIT error waits for a
+					 * genuine answer (RFC 7296 2.21.1) */
+#define IKD_INIT_BAD_ANSWER 0xfffe	/* not what we offered */
+#define IKD_INIT_BAD_KE 0xffff		/* KE payload unusable */
+#define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
+#define IKD_MSG_MAX 8192		/* largest message built or received */
+#define IKD_NONCE_LEN 32
+/* reqids the engine hands out: PF_KEY carries at most 0x3fff in a policy
+ * template (Linux IPSEC_MANUAL_REQID_MAX), and net/kbe.h reserves
+ * 0x2000-0x3fff as ikebox's own so that flushes touch nothing else. */
+#define IKD_REQID_BASE 0x2000
+#define IKD_REQID_MAX 0x3fff
+/* CHILD SA slots per IKE SA, sized when it is allocated: two per flow
+ * (the flow's SA and its rekey's, both up until the old one is deleted)
+ * and a few for the moments an exchange leaves more (a collision's loser
+ * waiting for its DELETE, a peer's narrower flows, RFC 7296 2.9).  When
+ * none is free a rekey waits IKD_REKEY_RETRY_MS, the peer's request gets
+ * NO_ADDITIONAL_SAS. */
+#define IKD_CHILD_HEADROOM 4
+#define IKD_CHILD_SLOTS(n_flows) (2 * (int)(n_flows) + IKD_CHILD_HEADROOM)
+#define IKD_CHILD_SLOTS_MAX IKD_CHILD_SLOTS(CFG_FLOWS_MAX)
+#define IKD_SOFT_MIN_PCT 85		/* rekey at a random 85-95% of a */
+#define IKD_SOFT_MAX_PCT 95		/* lifetime (iked's soft lifetime) */
+#define IKD_TEMPFAIL_MIN_MS 1000	/* TEMPORARY_FAILURE: retry after */
+#define IKD_TEMPFAIL_MAX_MS 4000	/* a random 1-4 s (RFC 7296 2.25) */
+#define IKD_REKEY_RETRY_MS 30000	/* other refusals of a rekey */
+#define IKD_OLD_IKE_MS 60000		/* a replaced IKE SA waits this long
+					 * for the peer's DELETE */
+#define IKD_HARD_GRACE_MS 10000	/* hard lifetime: DELETE, then gone
+					 * here this long after at the latest */
+#define IKD_STRAY_MS 30000		/* a redundant IKE SA nobody deleted */
+#define IKD_MSGID_REKEY 0xfff00000u	/* message IDs: rekey the IKE SA */
+#define IKD_REFUSED_MAX 4		/* refused CHILD SAs awaiting DELETE */
+/* INVALID_IKE_SPI answers to protected requests for unknown IKE SAs
+ * (RFC 7296 2.21.4): at most one per peer address per interval, and at
+ * most IKD_INVALID_SPI_MAX per interval in all (no more than the table
+ * remembers, so a full table never lets an address through early). */
+#define IKD_INVALID_SPI_MS 1000
+#define IKD_INVALID_SPI_PEERS 16
+#define IKD_INVALID_SPI_MAX 10
+
+enum sa_state {
+	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	SA_INIT_DONE,		/* responder: answered IKE_SA_INIT */
+	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
+	SA_ESTABLISHED,
+	SA_DELETING,		/* our DELETE is out */
+	SA_REKEYING,		/* new IKE SA of our rekey request (1.3.2) */
+	SA_REKEYED,		/* replaced by a rekey: waits for the DELETE */
+	SA_DEAD,		/* to be freed */
+};
+
+enum child_state {
+	CHILD_NONE = 0,		/* flow not negotiated yet */
+	CHILD_CREATING,		/* in an IKE_AUTH / CREATE_CHILD_SA request */
+	CHILD_INSTALLED,
+	CHILD_FAILED,		/* refused by the peer; not retried on this SA */
+};
+
+/* What the outstanding request of an SA is for. */
+enum xchg {
+	X_NONE = 0,
+	X_INIT,
+	X_AUTH,
+	X_CHILD,		/* CREATE_CHILD_SA for child xchg_child */
+	X_DPD,			/* empty INFORMATIONAL */
+	X_DELETE_IKE,
+	X_DELETE_CHILD,		/* DELETE of the children marked del */
+	X_REKEY_IKE,		/* CREATE_CHILD_SA rekeying this IKE SA */
+};
+
+struct child_sa {
+	uint8_t state;		/* enum child_state */
+	uint32_t spi_in, spi_out;	/* host order */
+	uint32_t reqid;
+	const struct cr_alg *enc, *integ, *dh;
+	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
+	uint64_t bytes_in, bytes_out;
+	int8_t flow;		/* configured flow it carries; -1 unknown */
+	uint8_t by_peer;	/* made by the peer's request, not ours */
+	uint8_t rekeyed;	/* has a successor: never rekeyed again */
+	uint8_t del;		/* 1: our DELETE is to be sent, 2: sent */
+	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
+	const struct cr_alg *pfs;	/* group for its next rekey */
+	uint32_t rekey_of_in, rekey_of_out;	/* SPIs of the SA it replaced */
+	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:
+	 * of two SAs made by colliding rekeys, the one whose exchange has
+	 * the lowest nonce is redundant).  First IKD_NONCE_LEN bytes. */
+	uint8_t lo[IKD_NONCE_LEN];
+	uint8_t lo_len;
+	uint64_t rekey_at, expire_at;	/* soft and hard lifetime */
+	struct kern_sa *out_k;	/* outbound SA held back (responder of a
+				 * rekey, until the old SA is deleted) */
+};
+
+/*
+ * A deadline in one of the engine's two min-heaps (IKE SAs, VPNs): the
+ * earliest time its owner has something to do, so that ike_next_timer()
+ * reads the top and ike_tick() visits only what is due.  Deadlines are
+ * recomputed, never tracked field by field: every engine call marks the
+ * VPNs it touches (ike_touch()) and, before it returns, recomputes the
+ * deadlines of those VPNs and of all their IKE SAs (core/ike/ike.c).
+ */
+struct ike_timer {
+	uint64_t due;		/* UINT64_MAX: nothing planned */
+	uint32_t pos;		/* 1 + index in its heap; 0: not in it */
+};
+
+struct ike_tq {
+	struct ike_timer **h;
+	uint32_t n, cap;
+};
+
+struct ike_vpn {
+	const struct cfg_vpn *cfg;
+	struct ike_sa *sa;	/* the IKE SA carrying it, or NULL */
+	int active;		/* initiate and keep up */
+	uint64_t retry_at;	/* when to initiate again; 0 = not planned */
+	uint32_t retry_ms;	/* current back-off */
+	struct ike_sa *sas;	/* its IKE SAs, linked by vnext */
+	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
+	uint8_t dirty;		/* on that list */
+	struct ike_timer tm;	/* retry_at when it is due */
+};
+
+struct ike_sa {
+	struct ike_sa *next;	/* engine list */
+	struct ike_sa *hnext;	/* bucket of our SPI */
+	struct ike_sa *inext;	/* bucket of the initiator's SPI (responder) */
+	struct ike_sa *vnext;	/* the VPN's IKE SAs */
+	uint64_t seq;		/* creation order: ike_tick() visits the
+				 * newest first, as the engine list runs */
+	struct ike_timer tm;
+	uint8_t held;		/* popped by ike_tick(), not yet visited */
+	struct ike_engine *eng;
+	struct ike_vpn *vpn;
+	uint8_t state;
+	uint8_t initiator;
+	uint8_t up;		/* counted in st.ike_sas */
+	uint8_t spi_i[8], spi_r[8];
+	struct ike_addr local, peer;
+	const struct cr_alg *enc, *integ, *prf, *dh;
+	struct cr_ike_keys keys;
+	/* The DH exchange in progress: IKE_SA_INIT's (or that of the rekey
+	 * that made this SA) until the keys are derived, then the PFS one
+	 * of our CREATE_CHILD_SA request (one request at a time), with our
+	 * nonce of that request in cnonce. */
+	struct cr_dh dhc;
+	uint8_t cnonce[IKD_NONCE_LEN];
+	/* Both nonces of IKE_SA_INIT (or of the rekey that made this SA),
+	 * in one buffer of 2 * IKEV2_NONCE_MAX bytes held until the keys
+	 * and IKE_AUTH's CHILD SA are made (ike_sa_drop_nonces()). */
+	uint8_t *ni, *nr;
+	uint16_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;	/* kept until IKE_AUTH is done */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[64];
+	uint8_t cookie_len;
+	uint16_t init_error;	/* IKE_SA_INIT: first unusable answer, a
+				 * notify type or IKD_INIT_BAD_* */
+
+	uint32_t msgid_out;	/* next request we send */
+	uint32_t msgid_in;	/* next request we expect */
+	uint8_t *req;		/* outstanding request */
+	size_t req_len;
+	uint8_t req_xchg;	/* enum xchg */
+	uint8_t req_exch;	/* IKEV2_EXCH_* for logs */
+	int xchg_child;		/* child index of an X_CHILD / X_DELETE_CHILD */
+	int retries;
+	uint64_t retx_at;
+	uint8_t *resp;		/* last response sent, for replays */
+	size_t resp_len;
+	uint32_t resp_msgid;
+	int have_resp;
+
+	uint64_t created_ms, established_ms, last_rx_ms, expire_at;
+	uint64_t rekey_at;	/* IKE SA rekey due; UINT64_MAX never */
+	uint8_t builder;	/* initiator of IKE_AUTH, or of the SA this
+				 * one was rekeyed from: builds the flows */
+	/* IKE SA rekeying (RFC 7296 1.3.2, 2.8.2): the old SA knows the
+	 * new one of its own request and the one the peer's request made;
+	 * a new SA knows its old one.  Cleared when either is freed. */
+	struct ike_sa *parent, *rekey_new, *rekey_peer;
+	const struct cr_alg *rekey_dh;	/* group the peer asked for */
+	uint8_t lo[IKD_NONCE_LEN];	/* as child_sa.lo, for a rekeyed SA */
+	uint8_t lo_len;
+	uint8_t msgid_noted;	/* message-ID rekey already asked for */
+	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
+	/* Our inbound SPIs of CHILD SAs whose answer we refused: the peer
+	 * installed them, our next request DELETEs them (RFC 7296 1.4.1).
+	 * One exchange refuses at most one, and the DELETE follows at once,
+	 * so a few slots are plenty. */
+	uint32_t refused[IKD_REFUSED_MAX];
+	uint8_t n_refused;
+	int n_children;
+	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
+	struct child_sa child[];	/* n_slots, in the same allocation */
+};
+
+struct ike_engine {
+	struct ike_env env;
+	int log_level;
+	struct cfg *cfg;
+	struct ike_vpn *vpns;
+	size_t n_vpns;
+	struct ike_sa *sas;
+	struct ike_sa *by_spi[IKD_HASH_SIZE];
+	struct ike_sa *by_ispi[IKD_HASH_SIZE];
+	struct ike_tq sa_q, vpn_q;	/* deadlines, earliest on top */
+	struct ike_vpn *dirty;	/* VPNs touched by the current call */
+	uint64_t sa_seq;
+	/* ike_tick()'s work lists, as large as sa_q (never reallocated
+	 * there): the due SAs to visit, newest first, and those to put
+	 * back in the heap when it ends. */
+	struct ike_sa **tick_due, **tick_later;
+	uint32_t n_due, n_later;
+	struct ike_vpn **tick_vpns;	/* as large as vpn_q */
+	uint32_t n_half_open;
+	uint32_t n_sas;
+	uint32_t next_reqid;
+	uint8_t cookie_secret[32];
+	struct {
+		struct ike_addr peer;	/* port ignored */
+		uint64_t at;
+	} ispi_sent[IKD_INVALID_SPI_PEERS];
+	uint64_t ispi_window;	/* start of the current interval */
+	uint32_t ispi_count;	/* answers sent in it */
+	struct ike_stats st;
+	uint64_t now;
+	/* scratch, so that deep stacks are not needed per packet */
+	uint8_t rx[IKD_MSG_MAX];
+	uint8_t tx[IKD_MSG_MAX];
+	uint8_t inner[IKD_MSG_MAX];
+	struct pld_set in_set;
+	struct ike_child_info *info_children;	/* ike_foreach_sa()'s */
+	int info_cap;
+};
+
+/* ---- proposals (core/ike/ike_prop.c) ---- */
+
+/* The chosen transforms of one negotiated SA. */
+struct prop_choice {
+	uint8_t num;
+	const struct cr_alg *enc, *integ, *prf, *dh;
+	uint8_t spi[8];
+	uint8_t spi_len;
+};
+
+/*
+ * Writes the SA payload offering xf for protocol proto (IKEV2_PROTO_IKE or
+ * _ESP) with our SPI; with_dh 0 leaves the DH transforms out (the CHILD SA
+ * of IKE_AUTH).  A preferred group, when not NULL, is put first.
+ */
+void prop_put_offer(struct pld_wr *pw, const struct cfg_xforms *xf,
+    uint8_t proto, const uint8_t *spi, size_t spi_len, int with_dh,
+    const struct cr_alg *first_dh);
+
+/* Writes the SA payload answering with one chosen proposal. */
+void prop_put_choice(struct pld_wr *pw, uint8_t proto,
+    const struct prop_choice *c);
+
+/*
+ * Responder: picks the first received proposal of protocol proto that our
+ * xf can satisfy.  need_dh: 1 the proposal must carry a group we accept,
+ * 0 DH transforms are ignored (IKE_AUTH's CHILD SA), -1 a group is taken
+ * when both sides have one (CREATE_CHILD_SA: PFS optional if we want none).
+ * Returns 0 or -ENOENT (NO_PROPOSAL_CHOSEN).
+ */
+int prop_select(const struct pld_sa *sa, const struct cfg_xforms *xf,
+    uint8_t proto, int need_dh, struct prop_choice *c);
+
+/*
+ * Initiator: checks the responder's answer is one proposal made of
+ * transforms we offered.  Returns 0 or -EBADMSG.
+ */
+int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
+    uint8_t proto, int want_dh, struct prop_choice *c);
+
+#endif
