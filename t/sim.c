@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/cfg/cfg.h"
-#include "core/ike/ike_xchg.h"
+#include "core/ike/ike_int.h"
 #include "t/sim.h"
 #include "t/t.h"
 

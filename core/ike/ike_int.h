@@ -1,5 +1,6 @@
 /*
- * ike_int.h - the IKEv2 engine's internal state, shared by core/ike*.c.
+ * ike_int.h - the IKEv2 engine's internal state and the functions its
+ * files offer each other (the .c files of core/ike; the map is below the structures).
  *
  * One struct ike_sa per IKE SA, allocated once; its CHILD SAs live in an
  * array at its end, sized then for its VPN's flows (IKD_CHILD_SLOTS).
@@ -11,11 +12,14 @@
 #ifndef IKEBOX_CORE_IKE_IKE_INT_H
 #define IKEBOX_CORE_IKE_IKE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "core/cfg/cfg.h"
 #include "core/ike/ike.h"
 #include "core/ike/kern.h"
+#include "core/wire/msg.h"
 #include "core/wire/pld.h"
 #include "core/wire/ts.h"
 #include "crypto/cr.h"
@@ -305,5 +309,207 @@ int prop_select(const struct pld_sa *sa, const struct cfg_xforms *xf,
  */
 int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
     uint8_t proto, int want_dh, struct prop_choice *c);
+
+/*
+ * ---- the engine's files and what they offer each other ----
+ *
+ * Calls go one way, top to bottom:
+ *   ike.c            entry points (ike.h): dispatch, timers, next exchange
+ *   ike_sa_init.c    IKE_SA_INIT           \
+ *   ike_auth.c       IKE_AUTH               |  the exchanges; an earlier
+ *   create_child_sa.c CHILD SAs             |  one may call a later one
+ *   ike_rekey.c      IKE SA rekey           |  (IKE_SA_INIT's answer starts
+ *   informational.c  INFORMATIONAL         /   IKE_AUTH, which makes a
+ *   exchange.c       what exchanges share      CHILD SA), never back
+ *   ike_prop.c       proposals
+ *   ike_sa.c         IKE SA table, timer heaps, sending
+ *   ike_kern.c       CHILD SAs in the kernel
+ *   ike_base.c       logging, jitter
+ */
+
+/* Big-endian 32-bit values inside payloads (SPIs of Delete, REKEY_SA). */
+static inline uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The owner of a struct ike_timer member named tm. */
+#define TM_OWNER(t, type) \
+	((type *)(void *)((char *)(t) - offsetof(type, tm)))
+
+/* ---- core/ike/ike_base.c ---- */
+
+void ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len);
+/* A random lo_pct..hi_pct percent of ms. */
+uint64_t ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct);
+
+/* ---- core/ike/ike_kern.c ---- */
+
+void ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
+    struct kern_sa *k);
+/* Installs a new CHILD SA in the kernel.  xinit: we sent the request of
+ * the exchange that made its keys (IKE_AUTH or CREATE_CHILD_SA); its
+ * initiator-to-responder keys are then our outbound ones (RFC 7296 2.17:
+ * the CREATE_CHILD_SA's initiator, not the IKE SA's). */
+int ike_child_install(struct ike_sa *sa, int idx,
+    const struct cr_child_keys *keys, int xinit);
+/* Installs the deferred outbound SA of the rekeys of old_spi_in (0: of
+ * every CHILD SA); one found redundant meanwhile is dropped instead. */
+void ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in);
+/* Slot of an installed CHILD SA of reqid other than except, or -1. */
+int ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except);
+/* Slot of the CHILD SA whose inbound (out 0) or outbound (out 1) SPI is
+ * spi, or -1. */
+int ike_child_by_spi(const struct ike_sa *sa, uint32_t spi, int out);
+/* Removes a CHILD SA (kernel SAs, and the flow's policies when no other
+ * SA carries it); a rekey's successor starts sending on its own SA. */
+void ike_child_remove(struct ike_sa *sa, int idx);
+
+/* ---- core/ike/ike_sa.c ---- */
+
+void ike_tq_remove(struct ike_tq *q, struct ike_timer *t);
+void ike_tq_set(struct ike_tq *q, struct ike_timer *t, uint64_t due);
+/* The earliest deadline of q; UINT64_MAX when it is empty. */
+uint64_t ike_tq_top(const struct ike_tq *q);
+void ike_vpn_link(struct ike_vpn *v, struct ike_sa *sa);
+/* The VPN's or its IKE SAs' timers may have changed: recomputed before
+ * the engine call returns. */
+void ike_touch(struct ike_engine *eng, struct ike_vpn *v);
+/* The IKE SA whose SPI of ours is spi, or NULL. */
+struct ike_sa *ike_sa_by_spi(struct ike_engine *eng, const uint8_t spi[8]);
+struct ike_sa *ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
+    const struct ike_addr *peer);
+struct ike_sa *ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn,
+    int initiator, const struct ike_addr *local, const struct ike_addr *peer);
+/*
+ * Gives a half-open responder SA the VPN IKE_AUTH chose.  When that VPN
+ * has more flows than the SA has slots for, the SA moves to a larger
+ * allocation: the old pointer is then invalid.  Returns the SA, or NULL
+ * (out of memory: sa unchanged).
+ */
+struct ike_sa *ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn);
+void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
+/* The nonces are no longer needed (keys and IKE_AUTH's CHILD SA made). */
+void ike_sa_drop_nonces(struct ike_sa *sa);
+void ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa);
+void ike_sa_free(struct ike_sa *sa);
+void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
+void ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
+/* Builds an encrypted message around inner (NULL: empty) into eng->tx. */
+int ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
+    const struct pld_wr *inner, size_t *len);
+/* Sends eng->tx[0..len) as our request (kept for retransmission). */
+int ike_send_request(struct ike_sa *sa, uint8_t exch, int xchg, size_t len);
+/* Sends eng->tx[0..len) as the response to msgid (kept for replays). */
+int ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len);
+void ike_request_done(struct ike_sa *sa);
+
+/* ---- core/ike/exchange.c ---- */
+
+void xchg_addr_from_ss(struct ike_addr *a, const struct sockaddr_storage *ss);
+int xchg_same_ip(const struct ike_addr *a, const struct ike_addr *b);
+void xchg_flow_ts(const struct cfg_prefix *p, struct ts_range *ts);
+int xchg_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
+void xchg_lo_set(uint8_t *lo, uint8_t *lo_len, const uint8_t *a, size_t al,
+    const uint8_t *b, size_t bl);
+const struct pld_notify *xchg_first_error(const struct pld_set *set);
+void xchg_count_failure(struct ike_engine *eng, uint16_t n);
+size_t xchg_id_body(const struct cfg_id *id, uint8_t *out);
+int xchg_psk_auth(const struct ike_sa *sa, int of_init, const uint8_t *idb,
+    size_t idb_len, uint8_t *out);
+int xchg_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src,
+    size_t len);
+/* Opens m's SK payload into eng->in_set: 0, -EACCES (not authentic:
+ * drop, change nothing) or -EBADMSG (authentic, malformed: answer the
+ * notify in eng->in_set.err). */
+int xchg_open_sk(struct ike_sa *sa, const struct msg *m);
+/* Answers the request m with an encrypted message holding one notify. */
+void xchg_respond_notify(struct ike_sa *sa, const struct msg *m,
+    uint16_t type, const void *data, size_t len);
+int xchg_vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
+    const struct ike_addr *peer);
+int xchg_id_matches(const struct cfg_id *want, const struct pld_id *got);
+/* When sa (just established) rekeys: its VPN's ikelifetime, jittered. */
+uint64_t ike_rekey_time(const struct ike_sa *sa);
+
+/* ---- core/ike/ike_sa_init.c ---- */
+
+void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const struct msg *m, size_t len);
+void ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v);
+void ike_xchg_init_request(struct ike_engine *eng,
+    const struct ike_addr *local, const struct ike_addr *peer,
+    const struct msg *m);
+void init_answer(struct ike_sa *sa, const struct msg *m);
+/* The IKE_SA_INIT error waited on (sa->init_error) stands: gives up. */
+void ike_xchg_init_failed(struct ike_sa *sa);
+
+/* ---- core/ike/ike_auth.c ---- */
+
+void auth_send(struct ike_sa *sa);
+void auth_request(struct ike_sa *sa, const struct msg *m);
+/* Returns 1 when sa is up and may start its next exchange, 0 when it
+ * failed (freed, or dead) or the answer was not authentic. */
+int auth_answer(struct ike_sa *sa, const struct msg *m);
+
+/* ---- core/ike/create_child_sa.c ---- */
+
+int child_alloc_spi(struct ike_sa *sa, int idx);
+void child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke);
+int child_pick_flow(const struct cfg_vpn *c, const struct pld_set *in,
+    struct ts_range *tl, struct ts_range *tr);
+int child_respond(struct ike_sa *sa, const struct pld_set *in,
+    struct pld_wr *pw, int create, const struct child_sa *old, int tomb);
+void child_answer(struct ike_sa *sa, int idx, const struct pld_set *in,
+    int create);
+/* A configured flow with no CHILD SA on sa that may be built now, or -1. */
+int child_uncovered_flow(const struct ike_sa *sa);
+void child_create(struct ike_sa *sa, int flow);
+void child_rekey_start(struct ike_sa *sa, int old);
+void child_send_delete(struct ike_sa *sa);
+void child_rekey_respond(struct ike_sa *sa, const struct pld_set *in,
+    const struct pld_notify *rn, struct pld_wr *pw);
+
+/* ---- core/ike/ike_rekey.c ---- */
+
+void ike_rekey_start(struct ike_sa *sa);
+void rekey_ike_answer(struct ike_sa *sa, const struct pld_set *in);
+void rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
+    struct pld_wr *pw);
+
+/* ---- core/ike/informational.c ---- */
+
+/* A protected request (m) for an IKE SA we do not know: an unprotected
+ * INVALID_IKE_SPI answer, rate-limited (RFC 7296 2.21.4).  Returns 1 if
+ * it was sent, 0 if the rate limit held it back. */
+int ike_xchg_invalid_spi(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const struct msg *m);
+void info_request(struct ike_sa *sa, const struct msg *m);
+/* Sends an IKE SA DELETE as a request (retransmitted; freed on answer). */
+void ike_xchg_delete_ike(struct ike_sa *sa);
+void ike_xchg_dpd(struct ike_sa *sa);
+/* Sends an IKE SA DELETE without waiting for the answer. */
+void ike_xchg_delete_now(struct ike_sa *sa);
+
+/* ---- core/ike/ike.c (beyond ike.h) ---- */
+
+/* When ike_tick() has something to do for sa (0: free it) or for v
+ * (initiate); UINT64_MAX: nothing planned.  What the heaps hold (and what
+ * t/sim.c checks them against). */
+uint64_t ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa);
+uint64_t ike_vpn_due(const struct ike_vpn *v);
 
 #endif

@@ -1,0 +1,74 @@
+/*
+ * ike_base.c - what every file of the engine uses: log lines in iked's
+ * wording with the VPN name and SPIs, the peer as text, and jitter for
+ * lifetimes and retries.  Calls nothing else of the engine.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/ike/ike_int.h"
+#include "core/wire/ikev2.h"
+
+static const char *
+addr_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	char ip[64];
+
+	if (a->af == 0) {
+		snprintf(buf, len, "any");
+		return buf;
+	}
+	ts_addr_format(a->af, a->ip, ip, sizeof(ip));
+	snprintf(buf, len, a->af == 6 ? "[%s]:%u" : "%s:%u", ip, a->port);
+	return buf;
+}
+
+/* see ike_int.h */
+void
+ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...)
+{
+	char line[512];
+	size_t n = 0;
+	va_list ap;
+
+	if (level > eng->log_level || eng->env.log == NULL) {
+		return;
+	}
+	if (sa) {
+		uint64_t spi = 0;
+
+		for (int i = 0; i < 8; i++) {
+			spi = spi << 8 | sa->spi_i[i];
+		}
+		n = (size_t)snprintf(line, sizeof(line), "%s: spi=0x%016llx: ",
+		    sa->vpn ? sa->vpn->cfg->name : "-",
+		    (unsigned long long)spi);
+	}
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	eng->env.log(eng->env.ctx, level, line);
+}
+
+/* see ike_int.h */
+const char *
+ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len)
+{
+	char p[80], l[80];
+
+	snprintf(buf, len, "peer %s local %s", addr_str(&sa->peer, p, sizeof(p)),
+	    addr_str(&sa->local, l, sizeof(l)));
+	return buf;
+}
+
+/* see ike_int.h */
+uint64_t
+ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct)
+{
+	uint32_t r = 0;
+
+	(void)cr_rand(&r, sizeof(r));
+	return ms * (lo_pct + r % (hi_pct - lo_pct + 1)) / 100;
+}

@@ -1,0 +1,323 @@
+/*
+ * ike_kern.c - a CHILD SA in the kernel: the SAs of both directions and the
+ * policies of its flow (through the backend's env callbacks, core/ike/
+ * kern.h), installed with their lifetimes and removed, a rekey's outbound
+ * SA held back until the old one goes, and the CHILD SA lookups by reqid
+ * and by SPI.  Below the exchanges and the SA table: calls only
+ * ike_base.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ike/ike_int.h"
+#include "core/wire/ikev2.h"
+
+static const int policy_dirs[3] = { KERN_DIR_OUT, KERN_DIR_IN, KERN_DIR_FWD };
+
+static void
+kaddr(struct kern_addr *k, const struct ike_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->af == 6 ? KERN_AF_INET6 : KERN_AF_INET;
+	memcpy(k->addr, a->ip, 16);
+}
+
+static void
+kprefix(struct kern_prefix *k, const struct ts_range *ts)
+{
+	struct ts_cidr c;
+	size_t n = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (ts_to_cidrs(ts, &c, 1, &n) != 0 && n == 0) {
+		return;
+	}
+	k->addr.family = c.af == 6 ? KERN_AF_INET6 : KERN_AF_INET;
+	memcpy(k->addr.addr, c.addr, 16);
+	k->plen = c.plen;
+}
+
+/* see ike_int.h */
+void
+ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
+    struct kern_sa *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->dir = (uint8_t)dir;
+	k->proto = KERN_PROTO_ESP;
+	k->mode = KERN_MODE_TUNNEL;
+	if (dir == KERN_DIR_IN) {
+		kaddr(&k->src, &sa->peer);
+		kaddr(&k->dst, &sa->local);
+		k->spi = ch->spi_in;
+	} else {
+		kaddr(&k->src, &sa->local);
+		kaddr(&k->dst, &sa->peer);
+		k->spi = ch->spi_out;
+	}
+	k->reqid = ch->reqid;
+	k->encr = ch->enc;
+	k->integ = ch->integ;
+	k->replay_window = 32;
+	snprintf(k->vpn, sizeof(k->vpn), "%s",
+	    sa->vpn ? sa->vpn->cfg->name : "-");
+}
+
+static void
+kern_policy(const struct ike_sa *sa, const struct child_sa *ch, int dir,
+    struct kern_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir = (uint8_t)dir;
+	if (dir == KERN_DIR_OUT) {
+		kprefix(&p->src, &ch->ts_l);
+		kprefix(&p->dst, &ch->ts_r);
+		kaddr(&p->tun_src, &sa->local);
+		kaddr(&p->tun_dst, &sa->peer);
+	} else {
+		kprefix(&p->src, &ch->ts_r);
+		kprefix(&p->dst, &ch->ts_l);
+		kaddr(&p->tun_src, &sa->peer);
+		kaddr(&p->tun_dst, &sa->local);
+	}
+	p->reqid = ch->reqid;
+	snprintf(p->vpn, sizeof(p->vpn), "%s",
+	    sa->vpn ? sa->vpn->cfg->name : "-");
+}
+
+/* see ike_int.h */
+int
+ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
+    int xinit)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct kern_sa k;
+	struct kern_policy p;
+	int rc = 0, err;
+	/* The exchange's initiator-to-responder keys protect our outbound
+	 * traffic when we sent its request, whoever began the IKE SA (a
+	 * CHILD SA rekeyed by the IKE responder, or any CHILD SA of an IKE
+	 * SA the peer rekeyed). */
+	const uint8_t *ek_out = xinit ? keys->encr_i : keys->encr_r;
+	const uint8_t *ak_out = xinit ? keys->integ_i : keys->integ_r;
+	const uint8_t *ek_in = xinit ? keys->encr_r : keys->encr_i;
+	const uint8_t *ak_in = xinit ? keys->integ_r : keys->integ_i;
+	char l[64], r[64];
+
+	const struct cfg_vpn *c = sa->vpn ? sa->vpn->cfg : NULL;
+	uint64_t life = c ? (uint64_t)c->lifetime * 1000 : 0;
+	uint64_t soft = life ? ike_jitter(life, IKD_SOFT_MIN_PCT,
+	    IKD_SOFT_MAX_PCT) : 0;
+	uint64_t soft_bytes = c && c->lifetime_bytes ?
+	    ike_jitter(c->lifetime_bytes, IKD_SOFT_MIN_PCT,
+	    IKD_SOFT_MAX_PCT) : 0;
+	/* A rekey keeps the flow's reqid: the policies stay, and the kernel
+	 * sends on the newest SA of that reqid from the moment it is added
+	 * while the old one still takes what is in flight. */
+	int keep_policies = ch->reqid != 0 &&
+	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
+	int defer_out = 0;
+	uint32_t hard_secs, soft_secs;
+
+	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
+	    i++) {
+		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].spi_in == ch->rekey_of_in;
+	}
+
+	if (ch->reqid == 0) {
+		ch->reqid = eng->next_reqid++;
+		if (eng->next_reqid > IKD_REQID_MAX) {
+			eng->next_reqid = IKD_REQID_BASE;
+		}
+	}
+	/* The engine's own timer rekeys by time; the kernel's soft time
+	 * limit, in whole seconds, is a fallback only: halfway between that
+	 * timer and the hard limit, rounded up so that it never fires
+	 * before the timer, and below the hard limit.  Where no whole second
+	 * fits between them (short lifetimes), the timer is brought forward
+	 * to the kernel's second instead.  Bytes are counted by the kernel
+	 * alone: its soft byte limit is what rekeys by volume. */
+	hard_secs = (uint32_t)(life / 1000);
+	soft_secs = life ?
+	    (uint32_t)((soft + (life - soft) / 2 + 999) / 1000) : 0;
+	if (soft_secs >= hard_secs) {
+		soft_secs = hard_secs > 1 ? hard_secs - 1 : 0;
+	}
+	if (soft_secs > 0 && soft > (uint64_t)soft_secs * 1000) {
+		soft = (uint64_t)soft_secs * 1000;
+	}
+	ch->rekey_at = life ? eng->now + soft : UINT64_MAX;
+	ch->expire_at = life ? eng->now + life : UINT64_MAX;
+	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+		ike_kern_sa(sa, ch, dir, &k);
+		k.hard_secs = hard_secs;
+		k.soft_secs = soft_secs;
+		k.hard_bytes = c ? c->lifetime_bytes : 0;
+		k.soft_bytes = soft_bytes;
+		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,
+		    keys->e_len);
+		k.encr_key_len = keys->e_len;
+		memcpy(k.integ_key, dir == KERN_DIR_IN ? ak_in : ak_out,
+		    keys->a_len);
+		k.integ_key_len = keys->a_len;
+		if (dir == KERN_DIR_OUT && defer_out) {
+			/* The responder of a rekey sends on the new SA only
+			 * once the old one is deleted: until the initiator
+			 * has the answer, it could not read it (no packet
+			 * lost across a rekey). */
+			ch->out_k = malloc(sizeof(*ch->out_k));
+			if (ch->out_k != NULL) {
+				*ch->out_k = k;
+				cr_wipe(&k, sizeof(k));
+				continue;
+			}
+		}
+		err = eng->env.sa_add ? eng->env.sa_add(eng->env.ctx, &k) : 0;
+		cr_wipe(&k, sizeof(k));
+		if (err != 0) {
+			ike_log(eng, IKE_LOG_ERR, sa,
+			    "kernel refused %s SA spi 0x%08x: %s",
+			    dir == KERN_DIR_IN ? "inbound" : "outbound",
+			    dir == KERN_DIR_IN ? ch->spi_in : ch->spi_out,
+			    strerror(-err));
+			rc = err;
+		}
+	}
+	for (int i = 0; i < 3 && rc == 0 && !keep_policies; i++) {
+		kern_policy(sa, ch, policy_dirs[i], &p);
+		err = eng->env.policy_add ?
+		    eng->env.policy_add(eng->env.ctx, &p) : 0;
+		if (err != 0) {
+			ike_log(eng, IKE_LOG_ERR, sa,
+			    "kernel refused a policy: %s", strerror(-err));
+			rc = err;
+		}
+	}
+	ch->state = CHILD_INSTALLED;
+	sa->n_children++;
+	eng->st.child_sas++;
+	if (ch->rekey_of_in) {
+		eng->st.rekeys_child++;
+	}
+	ts_format(&ch->ts_l, l, sizeof(l));
+	ts_format(&ch->ts_r, r, sizeof(r));
+	ike_log(eng, IKE_LOG_INFO, sa,
+	    "CHILD SA %s: %s === %s spi in 0x%08x out 0x%08x %s%s%s%s%s",
+	    ch->rekey_of_in ? "rekeyed" : "up",
+	    l, r, ch->spi_in, ch->spi_out, ch->enc->name,
+	    ch->integ ? " " : "", ch->integ ? ch->integ->name : "",
+	    ch->dh ? " pfs " : "", ch->dh ? ch->dh->name : "");
+	return rc;
+}
+
+/* see ike_int.h */
+void
+ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
+{
+	struct ike_engine *eng = sa->eng;
+
+	for (int i = 0; i < sa->n_slots; i++) {
+		struct child_sa *ch = &sa->child[i];
+		int err;
+
+		if (ch->out_k == NULL || ch->state != CHILD_INSTALLED ||
+		    (old_spi_in != 0 && ch->rekey_of_in != old_spi_in)) {
+			continue;
+		}
+		if (!ch->rekeyed) {
+			err = eng->env.sa_add ?
+			    eng->env.sa_add(eng->env.ctx, ch->out_k) : 0;
+			if (err != 0) {
+				ike_log(eng, IKE_LOG_ERR, sa, "kernel refused "
+				    "outbound SA spi 0x%08x: %s", ch->spi_out,
+				    strerror(-err));
+			}
+		}
+		cr_wipe(ch->out_k, sizeof(*ch->out_k));
+		free(ch->out_k);
+		ch->out_k = NULL;
+	}
+}
+
+/* see ike_int.h */
+int
+ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except)
+{
+	for (int i = 0; i < sa->n_slots; i++) {
+		if (i != except && sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].reqid == reqid) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The installed CHILD SA with that inbound (out = 0) or outbound SPI. */
+int
+ike_child_by_spi(const struct ike_sa *sa, uint32_t spi, int out)
+{
+	for (int i = 0; i < sa->n_slots; i++) {
+		const struct child_sa *ch = &sa->child[i];
+
+		if (ch->state == CHILD_INSTALLED &&
+		    (out ? ch->spi_out : ch->spi_in) == spi) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* see ike_int.h */
+void
+ike_child_remove(struct ike_sa *sa, int idx)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct kern_sa k;
+	struct kern_policy p;
+
+	if (ch->state == CHILD_INSTALLED) {
+		uint32_t gone = ch->spi_in;
+
+		/* The policies belong to the flow: they stay while another
+		 * SA of the same reqid (a rekey's) still carries it. */
+		for (int i = 0; i < 3 &&
+		    ike_child_by_reqid(sa, ch->reqid, idx) < 0; i++) {
+			kern_policy(sa, ch, policy_dirs[i], &p);
+			if (eng->env.policy_del) {
+				(void)eng->env.policy_del(eng->env.ctx, &p);
+			}
+		}
+		for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+			ike_kern_sa(sa, ch, dir, &k);
+			if (eng->env.sa_del) {
+				(void)eng->env.sa_del(eng->env.ctx, &k);
+			}
+		}
+		sa->n_children--;
+		if (eng->st.child_sas > 0) {
+			eng->st.child_sas--;
+		}
+		ike_log(eng, IKE_LOG_INFO, sa,
+		    "CHILD SA down: spi in 0x%08x out 0x%08x", ch->spi_in,
+		    ch->spi_out);
+		ike_child_send_new(sa, gone);
+	} else if (ch->state == CHILD_CREATING && ch->spi_in != 0) {
+		/* an SPI reserved in the kernel for a child that never came */
+		ike_kern_sa(sa, ch, KERN_DIR_IN, &k);
+		if (eng->env.sa_del) {
+			(void)eng->env.sa_del(eng->env.ctx, &k);
+		}
+	}
+	if (ch->out_k) {
+		cr_wipe(ch->out_k, sizeof(*ch->out_k));
+		free(ch->out_k);
+	}
+	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
+		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if out */
+	}
+	memset(ch, 0, sizeof(*ch));
+}
