@@ -30,25 +30,22 @@
 void
 ikectl_usage(FILE *out)
 {
-	fprintf(out,
-	    "usage: ikectl [-s SOCKET] [-f FILE] COMMAND...\n"
-	    "commands:\n"
-	    "  show sa [NAME] [--json]   IKE and CHILD SAs (all or one VPN's)\n"
-	    "  show stats [--json]       daemon counters\n"
-	    "  up NAME | down NAME       initiate / delete a VPN's SAs\n"
-	    "  reset vpn NAME            down, then up\n"
-	    "  reset all                 delete every SA, restart active VPNs\n"
-	    "  reload                    re-read the configuration "
-	    "(hitless)\n"
-	    "  load FILE                 load another configuration file "
-	    "(hitless)\n"
-	    "  show kernel [--json|--dump] [--keys]\n"
-	    "                            the backend's flows and SAs "
-	    "(ipsecctl-sa)\n"
-	    "  log verbose|brief         debug logging on / back to normal\n"
-	    "  monitor                   print events as they happen "
-	    "(until ^C)\n"
-	    "options:\n"
+	fprintf(out, "usage: ikectl [-s SOCKET] [-f FILE] COMMAND...\n"
+	    "commands:\n");
+	for (size_t i = 0; i < ctl_n_verbs; i++) {
+		const struct ctl_verb *v = &ctl_verbs[i];
+
+		if (v->usage == NULL) {
+			continue;
+		}
+		if (strlen(v->usage) < 26) {
+			fprintf(out, "  %-26s%s\n", v->usage, v->help);
+		} else {
+			fprintf(out, "  %s\n  %-26s%s\n", v->usage, "",
+			    v->help);
+		}
+	}
+	fprintf(out, "options:\n"
 	    "  -s SOCKET  control socket (default: `socket` in FILE, else %s)\n"
 	    "  -f FILE    configuration to read the socket from (default %s)\n"
 	    "exit: 0 ok, 1 command failed (reason printed), 2 no ikd running\n",

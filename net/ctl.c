@@ -107,12 +107,93 @@ load_parse(const char *p, size_t len, struct ctl_cmd *cmd, char *err,
 }
 
 /* see ctl.h */
+const struct ctl_verb ctl_verbs[] = {
+	{ "show sa", CTL_ARG_OPT_NAME, CTL_OPT_JSON, CTL_SHOW_SA, 0,
+	  "show sa [NAME] [--json]", "IKE and CHILD SAs (all or one VPN's)" },
+	{ "show stats", CTL_ARG_NONE, CTL_OPT_JSON, CTL_SHOW_STATS, 0,
+	  "show stats [--json]", "daemon counters" },
+	{ "show kernel", CTL_ARG_NONE, CTL_OPT_JSON | CTL_OPT_DUMP |
+	  CTL_OPT_KEYS, CTL_SHOW_KERNEL, 0,
+	  "show kernel [--json|--dump] [--keys]",
+	  "the backend's flows and SAs (ipsecctl-sa)" },
+	{ "up", CTL_ARG_NAME, 0, CTL_UP, 0, "up NAME",
+	  "initiate a VPN's SAs" },
+	{ "down", CTL_ARG_NAME, 0, CTL_DOWN, 0, "down NAME",
+	  "delete a VPN's SAs" },
+	{ "reload", CTL_ARG_NONE, 0, CTL_RELOAD, 0, "reload",
+	  "re-read the configuration (hitless)" },
+	{ "load", CTL_ARG_FILE, 0, CTL_LOAD, 0, "load FILE",
+	  "load another configuration file (hitless)" },
+	{ "log verbose", CTL_ARG_NONE, 0, CTL_LOG, 1, "log verbose|brief",
+	  "debug logging on / back to normal" },
+	{ "log brief", CTL_ARG_NONE, 0, CTL_LOG, 0, NULL, NULL },
+	{ "reset all", CTL_ARG_NONE, 0, CTL_RESET_ALL, 0, "reset all",
+	  "delete every SA, restart active VPNs" },
+	{ "reset vpn", CTL_ARG_NAME, 0, CTL_RESET_VPN, 0, "reset vpn NAME",
+	  "down, then up" },
+	{ "monitor", CTL_ARG_NONE, 0, CTL_MONITOR, 0, "monitor",
+	  "print events as they happen (until ^C)" },
+};
+const size_t ctl_n_verbs = sizeof(ctl_verbs) / sizeof(ctl_verbs[0]);
+
+/* see ctl.h */
+void
+ctl_usage(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ctl_n_verbs && off < len; i++) {
+		if (ctl_verbs[i].usage != NULL) {
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    off ? " | " : "", ctl_verbs[i].usage);
+		}
+	}
+}
+
+/*
+ * Does verb v take words[0..n)?  Its fixed words first (*fixed: how many),
+ * then the VPN name it requires or allows.
+ */
+static int
+verb_matches(const struct ctl_verb *v, char words[][CTL_NAME_MAX], int n,
+    int *fixed)
+{
+	const char *p = v->words;
+	int k = 0;
+
+	while (*p != '\0') {
+		size_t wl = strcspn(p, " ");
+
+		if (k >= n || strlen(words[k]) != wl ||
+		    memcmp(words[k], p, wl) != 0) {
+			return 0;
+		}
+		k++;
+		p += wl;
+		p += *p == ' ';
+	}
+	*fixed = k;
+	switch (v->arg) {
+	case CTL_ARG_NONE:
+		return n == k;
+	case CTL_ARG_NAME:
+		return n == k + 1;
+	case CTL_ARG_OPT_NAME:
+		return n == k || n == k + 1;
+	default:
+		return 0;	/* load: parsed before the words */
+	}
+}
+
+/* see ctl.h */
 int
 ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
     size_t errlen)
 {
-	char words[CTL_MAX_WORDS][CTL_NAME_MAX];
-	int n = 0, json = 0, dump = 0, keys = 0;
+	char words[CTL_MAX_WORDS][CTL_NAME_MAX], usage[512];
+	int n = 0, json = 0, dump = 0, keys = 0, fixed = 0;
+	const struct ctl_verb *v = NULL;
 	size_t i = 0;
 
 	memset(cmd, 0, sizeof(*cmd));
@@ -169,54 +250,28 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		words[n][wl] = '\0';
 		n++;
 	}
+	ctl_usage(usage, sizeof(usage));
 	if (n == 0) {
-		snprintf(err, errlen, "empty command (commands: %s)",
-		    CTL_USAGE);
+		snprintf(err, errlen, "empty command (commands: %s)", usage);
 		return -EBADMSG;
 	}
-	cmd->json = json;
-	cmd->dump = dump;
-	cmd->keys = keys;
-
-#define IS(k, s) (n > (k) && strcmp(words[k], (s)) == 0)
-	if (IS(0, "show") && IS(1, "sa") && n <= 3) {
-		cmd->op = CTL_SHOW_SA;
-		if (n == 3) {
-			strcpy(cmd->name, words[2]);
+	for (size_t k = 0; k < ctl_n_verbs && v == NULL; k++) {
+		if (verb_matches(&ctl_verbs[k], words, n, &fixed)) {
+			v = &ctl_verbs[k];
 		}
-	} else if (IS(0, "show") && IS(1, "stats") && n == 2) {
-		cmd->op = CTL_SHOW_STATS;
-	} else if (IS(0, "show") && IS(1, "kernel") && n == 2) {
-		cmd->op = CTL_SHOW_KERNEL;
-	} else if (IS(0, "monitor") && n == 1) {
-		cmd->op = CTL_MONITOR;
-	} else if ((IS(0, "up") || IS(0, "down")) && n == 2) {
-		cmd->op = IS(0, "up") ? CTL_UP : CTL_DOWN;
-		strcpy(cmd->name, words[1]);
-	} else if (IS(0, "reload") && n == 1) {
-		cmd->op = CTL_RELOAD;
-	} else if (IS(0, "log") && n == 2 &&
-	    (IS(1, "verbose") || IS(1, "brief"))) {
-		cmd->op = CTL_LOG;
-		cmd->verbose = IS(1, "verbose");
-	} else if (IS(0, "reset") && IS(1, "all") && n == 2) {
-		cmd->op = CTL_RESET_ALL;
-	} else if (IS(0, "reset") && IS(1, "vpn") && n == 3) {
-		cmd->op = CTL_RESET_VPN;
-		strcpy(cmd->name, words[2]);
-	} else {
+	}
+	if (v == NULL) {
 		snprintf(err, errlen, "unknown command '%s%s%s' "
 		    "(commands: %s)", words[0], n > 1 ? " " : "",
-		    n > 1 ? words[1] : "", CTL_USAGE);
+		    n > 1 ? words[1] : "", usage);
 		return -EBADMSG;
 	}
-#undef IS
-	if (json && cmd->op != CTL_SHOW_SA && cmd->op != CTL_SHOW_STATS &&
-	    cmd->op != CTL_SHOW_KERNEL) {
+	if (json && !(v->opts & CTL_OPT_JSON)) {
 		snprintf(err, errlen, "--json only applies to show");
 		return -EBADMSG;
 	}
-	if ((dump || keys) && cmd->op != CTL_SHOW_KERNEL) {
+	if ((dump && !(v->opts & CTL_OPT_DUMP)) ||
+	    (keys && !(v->opts & CTL_OPT_KEYS))) {
 		snprintf(err, errlen, "--dump and --keys only apply to "
 		    "show kernel");
 		return -EBADMSG;
@@ -224,6 +279,14 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 	if (json && dump) {
 		snprintf(err, errlen, "--json and --dump exclude each other");
 		return -EBADMSG;
+	}
+	cmd->op = v->op;
+	cmd->verbose = v->verbose;
+	cmd->json = json;
+	cmd->dump = dump;
+	cmd->keys = keys;
+	if (n > fixed) {
+		strcpy(cmd->name, words[fixed]);	/* the VPN name */
 	}
 	return 0;
 }

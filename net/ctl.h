@@ -16,7 +16,8 @@
  *
  * A malformed, oversized or unknown request gets a CTL_FAILED reply, never a
  * crash; the parsing half (ctl_serve, ctl_cmd_parse) does no I/O so tests
- * can feed it anything.  Commands are listed in CTL_USAGE.
+ * can feed it anything.  Commands are listed once, in ctl_verbs[]: the
+ * parser, the daemon's error messages and ikectl --help all read it.
  */
 #ifndef IKEBOX_NET_CTL_H
 #define IKEBOX_NET_CTL_H
@@ -39,12 +40,6 @@
 #define CTL_FAILED 1
 #define CTL_EVENT 2		/* one streamed line, after `monitor` */
 
-#define CTL_USAGE \
-	"show sa [NAME] [--json] | show stats [--json] | " \
-	"show kernel [--json|--dump] [--keys] | up NAME | down NAME | " \
-	"reload | load FILE | log verbose|brief | reset all | " \
-	"reset vpn NAME | monitor"
-
 enum ctl_op {
 	CTL_SHOW_SA = 1,
 	CTL_SHOW_STATS,
@@ -58,6 +53,37 @@ enum ctl_op {
 	CTL_MONITOR,
 	CTL_SHOW_KERNEL,
 };
+
+/* What follows a command's fixed words. */
+enum ctl_arg {
+	CTL_ARG_NONE,
+	CTL_ARG_NAME,		/* a VPN name, required */
+	CTL_ARG_OPT_NAME,	/* a VPN name, or nothing */
+	CTL_ARG_FILE,		/* the rest of the line: an absolute path */
+};
+
+/* Options a command takes. */
+#define CTL_OPT_JSON 0x01
+#define CTL_OPT_DUMP 0x02
+#define CTL_OPT_KEYS 0x04
+
+/* One command of the control grammar. */
+struct ctl_verb {
+	const char *words;	/* its fixed words: "show sa" */
+	uint8_t arg;		/* enum ctl_arg */
+	uint8_t opts;		/* CTL_OPT_* it takes */
+	uint8_t op;		/* enum ctl_op */
+	uint8_t verbose;	/* CTL_LOG: 1 verbose, 0 brief */
+	const char *usage;	/* as the usage shows it; NULL: shown with the
+				 * entry before ("log verbose|brief") */
+	const char *help;	/* its line in ikectl --help */
+};
+
+extern const struct ctl_verb ctl_verbs[];
+extern const size_t ctl_n_verbs;
+
+/* The commands on one line, "show sa [NAME] [--json] | ...", into buf. */
+void ctl_usage(char *buf, size_t len);
 
 struct ctl_cmd {
 	int op;				/* enum ctl_op */

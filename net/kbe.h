@@ -19,8 +19,7 @@
  * [KBE_REQID_MIN, KBE_REQID_MAX]; flush_own() deletes exactly those SAs and
  * policies and leaves the rest of the kernel's tables alone (unlike
  * SADB_FLUSH, which would take down other daemons' and manual tunnels).
- * The range ends at 0x3fff because Linux's PF_KEY only keeps a policy
- * template's reqid up to IPSEC_MANUAL_REQID_MAX (0x3fff).
+ * The range is the engine's own (KERN_REQID_* in core/ike/kern.h).
  */
 #ifndef IKEBOX_NET_KBE_H
 #define IKEBOX_NET_KBE_H
@@ -31,8 +30,8 @@
 #include "core/ike/ike.h"
 #include "core/ike/kern.h"
 
-#define KBE_REQID_MIN 0x2000
-#define KBE_REQID_MAX 0x3fff
+#define KBE_REQID_MIN KERN_REQID_MIN	/* core/ike/kern.h */
+#define KBE_REQID_MAX KERN_REQID_MAX
 #define KBE_ERR_MAX 256
 
 /* Inbound SPIs handed out by spi_alloc(), like strongSwan's range. */

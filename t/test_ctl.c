@@ -637,3 +637,32 @@ T_CASE(ctl, socket_round_trip)
 	T_EQ_INT(uv_loop_close(&t.loop), 0);
 	T_ASSERT(access(t.path, F_OK) != 0);
 }
+
+/* The grammar is one table: every command the usage shows parses to its
+ * op, with its VPN name where it takes one, and is in the usage line. */
+T_CASE(ctl, every_verb_of_the_table_parses)
+{
+	char usage[512], text[160], err[600];
+	struct ctl_cmd cmd;
+
+	ctl_usage(usage, sizeof(usage));
+	for (size_t i = 0; i < ctl_n_verbs; i++) {
+		const struct ctl_verb *v = &ctl_verbs[i];
+
+		T_ROW("%s", v->words);
+		if (v->usage != NULL) {
+			T_CONTAINS(usage, v->usage);
+		}
+		snprintf(text, sizeof(text), "%s%s", v->words,
+		    v->arg == CTL_ARG_FILE ? " /etc/ikebox/x.conf" :
+		    v->arg == CTL_ARG_NONE ? "" : " branch");
+		T_EQ_INT(ctl_cmd_parse(text, strlen(text), &cmd, err,
+		    sizeof(err)), 0);
+		T_EQ_INT(cmd.op, v->op);
+		T_EQ_STR(cmd.name, v->arg == CTL_ARG_NAME ||
+		    v->arg == CTL_ARG_OPT_NAME ? "branch" : "");
+		if (v->op == CTL_LOG) {
+			T_EQ_INT(cmd.verbose, v->verbose);
+		}
+	}
+}

@@ -201,7 +201,7 @@ child_redundant(struct ike_sa *sa, int idx, int depth)
 	x->rekeyed = 1;
 	x->redundant = 1;
 	if (!x->by_peer && !x->del) {
-		x->del = 1;
+		x->del = DEL_WANTED;
 	}
 	for (int i = 0; i < sa->n_slots && depth < 4; i++) {
 		if (i != idx && sa->child[i].state == CHILD_INSTALLED &&
@@ -231,36 +231,21 @@ child_collision(struct ike_sa *sa, int ours, int theirs)
 }
 
 /*
- * Responder side of a CHILD SA, in IKE_AUTH (ni/nr: the IKE_SA_INIT
- * nonces, no KE) or CREATE_CHILD_SA (their nonce in the request, ours
- * fresh, KE when PFS).  old: the CHILD SA a REKEY_SA request replaces (the
- * new one takes its selectors, reqid and flow); tomb: old is not that SA,
- * already deleted, but our own rekey of it, whose rekey_of says which.
- * Writes the answer payloads into pw: SA [Nr KEr] TSi TSr, or one error
- * notify.  Returns the new CHILD SA's slot, or -1.
+ * What the responder of a CHILD SA checks before it takes a slot: a
+ * proposal it accepts, a configured flow the selectors fall in (or old's,
+ * for a rekey), the KE of the chosen group when PFS.  Sets *pc, *tl, *tr
+ * and *flow; returns 0, or -1 with the error notify written into pw.
  */
-int
-child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
-    int create, const struct child_sa *old, int tomb)
+static int
+respond_check(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
+    int create, const struct child_sa *old, struct prop_choice *pc,
+    struct ts_range *tl, struct ts_range *tr, int *flow)
 {
 	struct ike_engine *eng = sa->eng;
 	const struct cfg_vpn *c = sa->vpn->cfg;
-	struct prop_choice pc;
-	struct ts_range tl, tr;
-	struct cr_child_keys keys;
-	uint8_t gir[CR_DH_SHARED_MAX], pub[CR_DH_PUB_MAX], nr[IKD_NONCE_LEN];
-	size_t glen = 0, plen = 0;
-	struct child_sa *ch, prev = { 0 };
-	struct cr_dh dhc = { 0 };
-	uint8_t spi[4];
-	int f, rc;
 
-	if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_TSI) ||
-	    !PLD_HAS(in, IKEV2_PL_TSR)) {
-		return -1;	/* IKE_AUTH without a CHILD SA (RFC 6023) */
-	}
 	if (prop_select(&in->sa, &c->childsa, IKEV2_PROTO_ESP,
-	    create ? -1 : 0, &pc) != 0) {
+	    create ? -1 : 0, pc) != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa,
 		    "CHILD SA refused: no proposal chosen");
 		eng->st.no_proposal++;
@@ -269,14 +254,13 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		return -1;
 	}
 	if (old) {
-		prev = *old;	/* old's slot may be reused below */
-		tl = prev.ts_l;
-		tr = prev.ts_r;
-		f = prev.flow;
+		*tl = old->ts_l;
+		*tr = old->ts_r;
+		*flow = old->flow;
 	} else {
-		f = child_pick_flow(c, in, &tl, &tr);
+		*flow = child_pick_flow(c, in, tl, tr);
 	}
-	if (f < 0 && old == NULL) {
+	if (*flow < 0 && old == NULL) {
 		char a[64] = "?", b[64] = "?";
 
 		if (in->tsi.n) {
@@ -292,95 +276,162 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TS_UNACCEPTABLE, NULL, 0);
 		return -1;
 	}
-	if (create && pc.dh && (!PLD_HAS(in, IKEV2_PL_KE) ||
-	    in->ke.group != pc.dh->id)) {
-		uint8_t g[2] = { (uint8_t)(pc.dh->id >> 8), (uint8_t)pc.dh->id };
+	if (create && pc->dh && (!PLD_HAS(in, IKEV2_PL_KE) ||
+	    in->ke.group != pc->dh->id)) {
+		uint8_t g[2] = { (uint8_t)(pc->dh->id >> 8),
+		    (uint8_t)pc->dh->id };
 
 		eng->st.invalid_ke++;
 		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
 		return -1;
 	}
-	/* A slot.  Without REKEY_SA, the one holding these very selectors
-	 * (a peer that lost them builds them again: the new pair replaces
-	 * the old), else a free one.  Several of the peer's narrower flows
-	 * may fall in one of ours (RFC 7296 2.9). */
-	{
-		int slot = -1;
+	return 0;
+}
 
-		for (int i = 0; i < sa->n_slots && old == NULL; i++) {
-			const struct child_sa *o = &sa->child[i];
+/*
+ * The responder's slot for a new CHILD SA of flow with selectors tl/tr,
+ * with an inbound SPI.  Without a rekey (prev NULL), the slot holding
+ * these very selectors (a peer that lost them builds them again: the new
+ * pair replaces the old), else a free one; several of the peer's narrower
+ * flows may fall in one of ours (RFC 7296 2.9).  A rekey's SA takes
+ * prev's reqid and PFS group, and remembers whose rekey it is (tomb: prev
+ * is our own rekey of that SA, see child_respond()).  Returns the slot,
+ * or -1 with the error notify written into pw.
+ */
+static int
+respond_slot(struct ike_sa *sa, struct pld_wr *pw, int flow,
+    const struct ts_range *tl, const struct ts_range *tr,
+    const struct child_sa *prev, int tomb)
+{
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	struct child_sa *ch;
+	int slot = -1;
 
-			if (o->state == CHILD_INSTALLED && !o->rekeyed &&
-			    !o->del && memcmp(&o->ts_l, &tl, sizeof(tl)) == 0 &&
-			    memcmp(&o->ts_r, &tr, sizeof(tr)) == 0) {
-				ike_child_remove(sa, i);
-				slot = i;
-				break;
-			}
+	for (int i = 0; i < sa->n_slots && prev == NULL; i++) {
+		const struct child_sa *o = &sa->child[i];
+
+		if (o->state == CHILD_INSTALLED && !o->rekeyed &&
+		    !o->del && memcmp(&o->ts_l, tl, sizeof(*tl)) == 0 &&
+		    memcmp(&o->ts_r, tr, sizeof(*tr)) == 0) {
+			ike_child_remove(sa, i);
+			slot = i;
+			break;
 		}
-		for (int i = 0; i < sa->n_slots && slot < 0 &&
-		    old == NULL; i++) {
-			if (sa->child[i].state == CHILD_NONE) {
-				slot = i;
-			}
-		}
-		if (old) {
-			slot = free_slot(sa);
-		}
-		if (slot < 0) {
-			pld_put_notify(pw, 0, NULL, 0,
-			    IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
-			return -1;
-		}
-		if (child_alloc_spi(sa, slot) != 0) {
-			pld_put_notify(pw, 0, NULL, 0,
-			    IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
-			return -1;
-		}
-		ch = &sa->child[slot];
-		ch->flow = (int8_t)f;
-		ch->by_peer = 1;
-		ch->pfs = c->childsa.n_dh ? c->childsa.dh[0] : NULL;
-		if (old) {
-			ch->reqid = prev.reqid;
-			ch->rekey_of_in = tomb ? prev.rekey_of_in :
-			    prev.spi_in;
-			ch->rekey_of_out = tomb ? prev.rekey_of_out :
-			    prev.spi_out;
-			ch->pfs = prev.pfs;
-		}
-		f = slot;
 	}
-	child_take(ch, &pc, create, &tl, &tr);
-	rc = 0;
-	if (create) {
-		rc = cr_rand(nr, sizeof(nr));
-		if (rc == 0 && ch->dh) {
-			rc = cr_dh_keygen(&dhc, ch->dh, pub, &plen);
-			if (rc == 0) {
-				rc = cr_dh_shared(&dhc, in->ke.data.p,
-				    in->ke.data.len, gir, &glen);
-			}
+	for (int i = 0; i < sa->n_slots && slot < 0 && prev == NULL; i++) {
+		if (sa->child[i].state == CHILD_NONE) {
+			slot = i;
 		}
-		if (rc == 0) {
-			rc = cr_child_keys(sa->prf, sa->keys.sk_d,
-			    sa->keys.d_len, ch->enc, ch->integ,
-			    glen ? gir : NULL, glen, in->nonce.p,
-			    in->nonce.len, nr, sizeof(nr), &keys);
-		}
-		xchg_lo_set(ch->lo, &ch->lo_len, in->nonce.p, in->nonce.len, nr,
-		    sizeof(nr));
-	} else {
-		rc = cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
+	}
+	if (prev) {
+		slot = free_slot(sa);
+	}
+	if (slot < 0) {
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_NO_ADDITIONAL_SAS, NULL,
+		    0);
+		return -1;
+	}
+	if (child_alloc_spi(sa, slot) != 0) {
+		pld_put_notify(pw, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL,
+		    0);
+		return -1;
+	}
+	ch = &sa->child[slot];
+	ch->flow = (int8_t)flow;
+	ch->by_peer = 1;
+	ch->pfs = c->childsa.n_dh ? c->childsa.dh[0] : NULL;
+	if (prev) {
+		ch->reqid = prev->reqid;
+		ch->rekey_of_in = tomb ? prev->rekey_of_in : prev->spi_in;
+		ch->rekey_of_out = tomb ? prev->rekey_of_out : prev->spi_out;
+		ch->pfs = prev->pfs;
+	}
+	return slot;
+}
+
+/*
+ * The new CHILD SA's keys (RFC 7296 2.17): in IKE_AUTH from the
+ * IKE_SA_INIT nonces; in CREATE_CHILD_SA from the request's nonce and our
+ * fresh one (nr), with g^ir when PFS (our public value into pub/plen).
+ * Returns 0, -EBADMSG (the peer's KE is unusable) or another -errno.
+ */
+static int
+respond_keys(struct ike_sa *sa, struct child_sa *ch, const struct pld_set *in,
+    int create, uint8_t nr[IKD_NONCE_LEN], uint8_t *pub, size_t *plen,
+    struct cr_child_keys *keys)
+{
+	uint8_t gir[CR_DH_SHARED_MAX];
+	struct cr_dh dhc = { 0 };
+	size_t glen = 0;
+	int rc;
+
+	if (!create) {
+		return cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
 		    ch->enc, ch->integ, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-		    sa->nr_len, &keys);
+		    sa->nr_len, keys);
 	}
+	rc = cr_rand(nr, IKD_NONCE_LEN);
+	if (rc == 0 && ch->dh) {
+		rc = cr_dh_keygen(&dhc, ch->dh, pub, plen);
+		if (rc == 0) {
+			rc = cr_dh_shared(&dhc, in->ke.data.p, in->ke.data.len,
+			    gir, &glen);
+		}
+	}
+	if (rc == 0) {
+		rc = cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
+		    ch->enc, ch->integ, glen ? gir : NULL, glen, in->nonce.p,
+		    in->nonce.len, nr, IKD_NONCE_LEN, keys);
+	}
+	xchg_lo_set(ch->lo, &ch->lo_len, in->nonce.p, in->nonce.len, nr,
+	    IKD_NONCE_LEN);
 	cr_wipe(gir, sizeof(gir));
 	cr_dh_wipe(&dhc);
-	if (rc != 0) {
+	return rc;
+}
+
+/*
+ * Responder side of a CHILD SA, in IKE_AUTH (ni/nr: the IKE_SA_INIT
+ * nonces, no KE) or CREATE_CHILD_SA (their nonce in the request, ours
+ * fresh, KE when PFS).  old: the CHILD SA a REKEY_SA request replaces (the
+ * new one takes its selectors, reqid and flow); tomb: old is not that SA,
+ * already deleted, but our own rekey of it, whose rekey_of says which.
+ * Writes the answer payloads into pw: SA [Nr KEr] TSi TSr, or one error
+ * notify.  Returns the new CHILD SA's slot, or -1.
+ */
+int
+child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
+    int create, const struct child_sa *old, int tomb)
+{
+	struct ike_engine *eng = sa->eng;
+	struct prop_choice pc;
+	struct ts_range tl, tr;
+	struct cr_child_keys keys;
+	uint8_t pub[CR_DH_PUB_MAX], nr[IKD_NONCE_LEN], spi[4];
+	size_t plen = 0;
+	struct child_sa *ch, prev = { 0 };
+	int flow, slot, rc;
+
+	if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_TSI) ||
+	    !PLD_HAS(in, IKEV2_PL_TSR)) {
+		return -1;	/* IKE_AUTH without a CHILD SA (RFC 6023) */
+	}
+	if (old) {
+		prev = *old;	/* old's slot may be reused below */
+	}
+	if (respond_check(sa, in, pw, create, old ? &prev : NULL, &pc, &tl,
+	    &tr, &flow) != 0 ||
+	    (slot = respond_slot(sa, pw, flow, &tl, &tr, old ? &prev : NULL,
+	    tomb)) < 0) {
+		return -1;
+	}
+	ch = &sa->child[slot];
+	child_take(ch, &pc, create, &tl, &tr);
+	if ((rc = respond_keys(sa, ch, in, create, nr, pub, &plen,
+	    &keys)) != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA refused: %s",
 		    rc == -EBADMSG ? "bad KE payload" : strerror(-rc));
-		ike_child_remove(sa, f);
+		ike_child_remove(sa, slot);
 		pld_put_notify(pw, 0, NULL, 0, rc == -EBADMSG ?
 		    IKEV2_N_INVALID_SYNTAX : IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		return -1;
@@ -399,9 +450,9 @@ child_respond(struct ike_sa *sa, const struct pld_set *in, struct pld_wr *pw,
 	}
 	pld_put_ts(pw, IKEV2_PL_TSI, &tr, 1);
 	pld_put_ts(pw, IKEV2_PL_TSR, &tl, 1);
-	(void)ike_child_install(sa, f, &keys, 0);
+	(void)ike_child_install(sa, slot, &keys, 0);
 	cr_child_keys_wipe(&keys);
-	return f;
+	return slot;
 }
 
 /* Our rekey of a CHILD SA was refused: the new one goes, the old one is
@@ -460,16 +511,16 @@ child_rekey_done(struct ike_sa *sa, int idx)
 		    "replaces one that lost a simultaneous rekey, deleting it",
 		    ch->spi_in);
 		ch->rekeyed = ch->redundant = 1;
-		ch->del = 1;
+		ch->del = DEL_WANTED;
 		if (!sa->child[old].del) {
-			sa->child[old].del = 1;
+			sa->child[old].del = DEL_WANTED;
 		}
 		return;
 	}
 	if (old >= 0) {
 		sa->child[old].rekeyed = 1;
 		if (!sa->child[old].del) {
-			sa->child[old].del = 1;
+			sa->child[old].del = DEL_WANTED;
 		}
 	}
 	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
@@ -494,10 +545,106 @@ child_rekey_done(struct ike_sa *sa, int idx)
 			    "carries the flow, deleting it", ch->spi_in,
 			    o->spi_in);
 			ch->rekeyed = 1;
-			ch->del = 1;
+			ch->del = DEL_WANTED;
 			return;
 		}
 	}
+}
+
+/*
+ * Initiator: the peer refused our CHILD SA request for slot idx with err.
+ * INVALID_KE_PAYLOAD naming a group we also accept: the request goes
+ * again with it (a rekey at once, a new flow at the next tick); a refused
+ * rekey keeps the old SA and tries later; TEMPORARY_FAILURE retries the
+ * flow after a random 1-4 s (RFC 7296 2.25); anything else fails the flow
+ * on this IKE SA.
+ */
+static void
+answer_error(struct ike_sa *sa, int idx, int create,
+    const struct pld_notify *err)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct cfg_vpn *c = sa->vpn->cfg;
+	struct child_sa *ch = &sa->child[idx];
+	int flow = ch->flow;
+
+	if (create && err->type == IKEV2_N_INVALID_KE_PAYLOAD &&
+	    err->data.len == 2) {
+		uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+		const struct cr_alg *a = cr_alg_by_id(CR_DH, g, 0);
+
+		for (unsigned i = 0; a && i < c->childsa.n_dh; i++) {
+			int old = ike_child_by_spi(sa, ch->rekey_of_in, 0);
+
+			if (c->childsa.dh[i] != a || a == ch->dh) {
+				continue;
+			}
+			ike_log(eng, IKE_LOG_INFO, sa,
+			    "peer asks for PFS group %s", a->name);
+			eng->st.invalid_ke++;
+			if (ch->rekey_of_in) {
+				ike_child_remove(sa, idx);
+				if (old >= 0) {
+					sa->child[old].pfs = a;
+					sa->child[old].rekey_at = eng->now;
+				}
+				return;
+			}
+			ike_child_remove(sa, idx);
+			sa->child[idx].dh = a;
+			sa->child[idx].state = CHILD_NONE;
+			return;	/* next tick retries */
+		}
+	}
+	if (ch->rekey_of_in) {
+		child_rekey_failed(sa, idx, err->type);
+		return;
+	}
+	if (err->type == IKEV2_N_TEMPORARY_FAILURE) {
+		ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA for flow %d: "
+		    "peer answered TEMPORARY_FAILURE, retrying", flow + 1);
+		ike_child_remove(sa, idx);
+		sa->build_at = eng->now + IKD_TEMPFAIL_MIN_MS +
+		    ike_jitter(IKD_TEMPFAIL_MAX_MS - IKD_TEMPFAIL_MIN_MS, 0,
+		    100);
+		return;
+	}
+	xchg_count_failure(eng, err->type);
+	ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d refused by peer: "
+	    "%s", flow + 1, ikev2_notify_name(err->type));
+	child_fail(sa, idx);
+}
+
+/*
+ * The keys of the CHILD SA our request made (RFC 7296 2.17): in IKE_AUTH
+ * from the IKE_SA_INIT nonces; in CREATE_CHILD_SA from our nonce (cnonce)
+ * and the answer's, with g^ir when PFS (our DH state is wiped either
+ * way).  Returns 0, -EBADMSG (the peer's KE is unusable) or -errno.
+ */
+static int
+answer_keys(struct ike_sa *sa, const struct child_sa *ch,
+    const struct pld_set *in, int create, struct cr_child_keys *keys)
+{
+	uint8_t gir[CR_DH_SHARED_MAX];
+	size_t glen = 0;
+	int rc = 0;
+
+	if (create && ch->dh) {
+		rc = cr_dh_shared(&sa->dhc, in->ke.data.p, in->ke.data.len,
+		    gir, &glen);
+	}
+	if (rc == 0) {
+		rc = create ?
+		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
+		    ch->enc, ch->integ, glen ? gir : NULL, glen, sa->cnonce,
+		    IKD_NONCE_LEN, in->nonce.p, in->nonce.len, keys) :
+		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
+		    ch->enc, ch->integ, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+		    sa->nr_len, keys);
+	}
+	cr_wipe(gir, sizeof(gir));
+	cr_dh_wipe(&sa->dhc);
+	return rc;
 }
 
 /*
@@ -514,8 +661,6 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 	struct prop_choice pc;
 	struct cr_child_keys keys;
 	struct ts_range tl, tr, ml, mr;
-	uint8_t gir[CR_DH_SHARED_MAX];
-	size_t glen = 0;
 	int rc, flow = ch->flow;
 
 	if (err && (PLD_HAS(in, IKEV2_PL_SA) || PLD_HAS(in, IKEV2_PL_TSI) ||
@@ -530,56 +675,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		return;
 	}
 	if (err) {
-		if (create && err->type == IKEV2_N_INVALID_KE_PAYLOAD &&
-		    err->data.len == 2) {
-			uint16_t g = (uint16_t)(err->data.p[0] << 8 |
-			    err->data.p[1]);
-			const struct cr_alg *a = cr_alg_by_id(CR_DH, g, 0);
-
-			for (unsigned i = 0; a && i < c->childsa.n_dh; i++) {
-				int old = ike_child_by_spi(sa, ch->rekey_of_in,
-				    0);
-
-				if (c->childsa.dh[i] != a || a == ch->dh) {
-					continue;
-				}
-				ike_log(eng, IKE_LOG_INFO, sa,
-				    "peer asks for PFS group %s", a->name);
-				eng->st.invalid_ke++;
-				if (ch->rekey_of_in) {
-					ike_child_remove(sa, idx);
-					if (old >= 0) {
-						sa->child[old].pfs = a;
-						sa->child[old].rekey_at =
-						    eng->now;
-					}
-					return;
-				}
-				ike_child_remove(sa, idx);
-				sa->child[idx].dh = a;
-				sa->child[idx].state = CHILD_NONE;
-				return;	/* next tick retries */
-			}
-		}
-		if (ch->rekey_of_in) {
-			child_rekey_failed(sa, idx, err->type);
-			return;
-		}
-		if (err->type == IKEV2_N_TEMPORARY_FAILURE) {
-			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA for flow %d: "
-			    "peer answered TEMPORARY_FAILURE, retrying",
-			    flow + 1);
-			ike_child_remove(sa, idx);
-			sa->build_at = eng->now + IKD_TEMPFAIL_MIN_MS +
-			    ike_jitter(IKD_TEMPFAIL_MAX_MS -
-			    IKD_TEMPFAIL_MIN_MS, 0, 100);
-			return;
-		}
-		xchg_count_failure(eng, err->type);
-		ike_log(eng, IKE_LOG_WARN, sa,
-		    "CHILD SA for flow %d refused by peer: %s", flow + 1,
-		    ikev2_notify_name(err->type));
-		child_fail(sa, idx);
+		answer_error(sa, idx, create, err);
 		return;
 	}
 	if (!PLD_HAS(in, IKEV2_PL_SA) || !PLD_HAS(in, IKEV2_PL_TSI) ||
@@ -608,23 +704,7 @@ child_answer(struct ike_sa *sa, int idx, const struct pld_set *in, int create)
 		return;
 	}
 	child_take(ch, &pc, create, &tl, &tr);
-	rc = 0;
-	if (create && ch->dh) {
-		rc = cr_dh_shared(&sa->dhc, in->ke.data.p, in->ke.data.len,
-		    gir, &glen);
-	}
-	if (rc == 0) {
-		rc = create ?
-		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
-		    ch->enc, ch->integ, glen ? gir : NULL, glen, sa->cnonce,
-		    IKD_NONCE_LEN, in->nonce.p, in->nonce.len, &keys) :
-		    cr_child_keys(sa->prf, sa->keys.sk_d, sa->keys.d_len,
-		    ch->enc, ch->integ, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-		    sa->nr_len, &keys);
-	}
-	cr_wipe(gir, sizeof(gir));
-	cr_dh_wipe(&sa->dhc);
-	if (rc != 0) {
+	if ((rc = answer_keys(sa, ch, in, create, &keys)) != 0) {
 		ike_log(eng, IKE_LOG_WARN, sa, "CHILD SA for flow %d: %s",
 		    flow + 1, rc == -EBADMSG ? "bad KE payload" :
 		    strerror(-rc));
@@ -755,7 +835,7 @@ child_rekey_start(struct ike_sa *sa, int old)
 	}
 }
 
-/* One INFORMATIONAL with a DELETE for every CHILD SA marked del 1 and
+/* One INFORMATIONAL with a DELETE for every CHILD SA marked DEL_WANTED and
  * every answer we refused (child_refuse()). */
 void
 child_send_delete(struct ike_sa *sa)
@@ -772,14 +852,14 @@ child_send_delete(struct ike_sa *sa)
 	for (int i = 0; i < sa->n_slots; i++) {
 		struct child_sa *ch = &sa->child[i];
 
-		if (ch->state == CHILD_INSTALLED && ch->del == 1) {
+		if (ch->state == CHILD_INSTALLED && ch->del == DEL_WANTED) {
 			put_be32(spis + 4 * n++, ch->spi_in);
-			ch->del = 2;
+			ch->del = DEL_SENT;
 			ike_log(eng, IKE_LOG_DEBUG, sa, "sending DELETE for "
 			    "CHILD SA spi in 0x%08x out 0x%08x", ch->spi_in,
 			    ch->spi_out);
-		} else if (ch->del == 1) {
-			ch->del = 0;
+		} else if (ch->del == DEL_WANTED) {
+			ch->del = DEL_NONE;
 		}
 	}
 	if (n == 0) {
@@ -791,7 +871,7 @@ child_send_delete(struct ike_sa *sa)
 	    &len) != 0 || ike_send_request(sa, IKEV2_EXCH_INFORMATIONAL,
 	    X_DELETE_CHILD, len) != 0) {
 		for (int i = 0; i < sa->n_slots; i++) {
-			if (sa->child[i].del == 2) {
+			if (sa->child[i].del == DEL_SENT) {
 				ike_child_remove(sa, i);
 			}
 		}

@@ -46,7 +46,7 @@ next_exchange_due(const struct ike_sa *sa)
 		return now;
 	}
 	for (int i = 0; i < sa->n_slots; i++) {
-		if (sa->child[i].del == 1) {
+		if (sa->child[i].del == DEL_WANTED) {
 			return now;
 		}
 	}
@@ -85,7 +85,7 @@ next_exchange(struct ike_sa *sa)
 		return;
 	}
 	for (int i = 0; i < sa->n_slots; i++) {
-		if (sa->child[i].del == 1 || sa->n_refused > 0) {
+		if (sa->child[i].del == DEL_WANTED || sa->n_refused > 0) {
 			child_send_delete(sa);	/* the DELETEs go first */
 			return;
 		}
@@ -228,7 +228,7 @@ answer_dispatch(struct ike_sa *sa, const struct msg *m)
 		break;
 	case X_DELETE_CHILD:
 		for (int i = 0; i < sa->n_slots; i++) {
-			if (sa->child[i].del == 2) {
+			if (sa->child[i].del == DEL_SENT) {
 				ike_child_remove(sa, i);
 			}
 		}
@@ -287,7 +287,7 @@ child_expiry_due(const struct ike_sa *sa)
 		if (ch->state != CHILD_INSTALLED) {
 			continue;
 		}
-		if (ch->del != 0 && e != UINT64_MAX &&
+		if (ch->del != DEL_NONE && e != UINT64_MAX &&
 		    sa->state == SA_ESTABLISHED) {
 			e += IKD_HARD_GRACE_MS;
 		}
@@ -447,11 +447,11 @@ sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
 		/* Hard lifetime: the peer is told with a DELETE
 		 * (the kernel enforces the limit on its own); gone
 		 * here too if that cannot be done in time. */
-		if (ch->del == 0 && sa->state == SA_ESTABLISHED) {
+		if (ch->del == DEL_NONE && sa->state == SA_ESTABLISHED) {
 			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
 			    "0x%08x: hard lifetime reached, deleting",
 			    ch->spi_in);
-			ch->del = 1;
+			ch->del = DEL_WANTED;
 		} else if (sa->state != SA_ESTABLISHED ||
 		    ch->expire_at + IKD_HARD_GRACE_MS <= now) {
 			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
@@ -930,7 +930,7 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
 				    "0x%08x expired: the kernel removed it, "
 				    "deleting", ch->spi_in);
-				ch->del = 1;
+				ch->del = DEL_WANTED;
 				ch->expire_at = now;
 				next_exchange(sa);
 			} else if (hard) {

@@ -39,11 +39,10 @@
 #define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
 #define IKD_MSG_MAX 8192		/* largest message built or received */
 #define IKD_NONCE_LEN 32
-/* reqids the engine hands out: PF_KEY carries at most 0x3fff in a policy
- * template (Linux IPSEC_MANUAL_REQID_MAX), and net/kbe.h reserves
- * 0x2000-0x3fff as ikebox's own so that flushes touch nothing else. */
-#define IKD_REQID_BASE 0x2000
-#define IKD_REQID_MAX 0x3fff
+/* reqids the engine hands out, in turn: ikebox's range (core/ike/kern.h),
+ * the one the backends flush by. */
+#define IKD_REQID_BASE KERN_REQID_MIN
+#define IKD_REQID_MAX KERN_REQID_MAX
 /* CHILD SA slots per IKE SA, sized when it is allocated: two per flow
  * (the flow's SA and its rekey's, both up until the old one is deleted)
  * and a few for the moments an exchange leaves more (a collision's loser
@@ -103,6 +102,13 @@ enum xchg {
 	X_REKEY_IKE,		/* CREATE_CHILD_SA rekeying this IKE SA */
 };
 
+/* Where our DELETE of a CHILD SA stands (RFC 7296 1.4.1). */
+enum child_del {
+	DEL_NONE = 0,		/* not being deleted by us */
+	DEL_WANTED,		/* our DELETE is to be sent */
+	DEL_SENT,		/* sent; removed when it is answered */
+};
+
 struct child_sa {
 	uint8_t state;		/* enum child_state */
 	uint32_t spi_in, spi_out;	/* host order */
@@ -113,7 +119,7 @@ struct child_sa {
 	int8_t flow;		/* configured flow it carries; -1 unknown */
 	uint8_t by_peer;	/* made by the peer's request, not ours */
 	uint8_t rekeyed;	/* has a successor: never rekeyed again */
-	uint8_t del;		/* 1: our DELETE is to be sent, 2: sent */
+	uint8_t del;		/* enum child_del */
 	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
 	const struct cr_alg *pfs;	/* group for its next rekey */
 	uint32_t rekey_of_in, rekey_of_out;	/* SPIs of the SA it replaced */

@@ -86,77 +86,71 @@ kern_policy(const struct ike_sa *sa, const struct child_sa *ch, int dir,
 	    sa->vpn ? sa->vpn->cfg->name : "-");
 }
 
-/* see ike_int.h */
-int
-ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
-    int xinit)
+/* A CHILD SA's lifetimes: the engine's rekey timer and the kernel's. */
+struct child_life {
+	uint64_t life_ms, soft_ms;	/* 0: no time limit */
+	uint32_t hard_secs, soft_secs;	/* the kernel's, whole seconds */
+	uint64_t hard_bytes, soft_bytes;
+};
+
+/*
+ * The engine's own timer rekeys by time, at a random 85-95% of the
+ * lifetime (iked's soft lifetime); the kernel's soft time limit, in whole
+ * seconds, is a fallback only: halfway between that timer and the hard
+ * limit, rounded up so that it never fires before the timer, and below
+ * the hard limit.  Where no whole second fits between them (short
+ * lifetimes), the timer is brought forward to the kernel's second
+ * instead.  Bytes are counted by the kernel alone: its soft byte limit is
+ * what rekeys by volume.
+ */
+static void
+child_lifetimes(const struct cfg_vpn *c, struct child_life *lt)
+{
+	memset(lt, 0, sizeof(*lt));
+	lt->life_ms = c ? (uint64_t)c->lifetime * 1000 : 0;
+	lt->soft_ms = lt->life_ms ? ike_jitter(lt->life_ms, IKD_SOFT_MIN_PCT,
+	    IKD_SOFT_MAX_PCT) : 0;
+	lt->hard_bytes = c ? c->lifetime_bytes : 0;
+	lt->soft_bytes = lt->hard_bytes ? ike_jitter(lt->hard_bytes,
+	    IKD_SOFT_MIN_PCT, IKD_SOFT_MAX_PCT) : 0;
+	lt->hard_secs = (uint32_t)(lt->life_ms / 1000);
+	lt->soft_secs = lt->life_ms ? (uint32_t)((lt->soft_ms +
+	    (lt->life_ms - lt->soft_ms) / 2 + 999) / 1000) : 0;
+	if (lt->soft_secs >= lt->hard_secs) {
+		lt->soft_secs = lt->hard_secs > 1 ? lt->hard_secs - 1 : 0;
+	}
+	if (lt->soft_secs > 0 && lt->soft_ms > (uint64_t)lt->soft_secs * 1000) {
+		lt->soft_ms = (uint64_t)lt->soft_secs * 1000;
+	}
+}
+
+/*
+ * Adds the kernel SAs of both directions of ch with keys.  The exchange's
+ * initiator-to-responder keys protect our outbound traffic when we sent
+ * its request (xinit), whoever began the IKE SA (a CHILD SA rekeyed by the
+ * IKE responder, or any CHILD SA of an IKE SA the peer rekeyed).  With
+ * defer_out the outbound SA is kept in ch->out_k instead, to be added by
+ * ike_child_send_new().  Returns 0 or the kernel's -errno.
+ */
+static int
+child_sas_add(struct ike_sa *sa, struct child_sa *ch,
+    const struct cr_child_keys *keys, int xinit,
+    const struct child_life *lt, int defer_out)
 {
 	struct ike_engine *eng = sa->eng;
-	struct child_sa *ch = &sa->child[idx];
-	struct kern_sa k;
-	struct kern_policy p;
-	int rc = 0, err;
-	/* The exchange's initiator-to-responder keys protect our outbound
-	 * traffic when we sent its request, whoever began the IKE SA (a
-	 * CHILD SA rekeyed by the IKE responder, or any CHILD SA of an IKE
-	 * SA the peer rekeyed). */
 	const uint8_t *ek_out = xinit ? keys->encr_i : keys->encr_r;
 	const uint8_t *ak_out = xinit ? keys->integ_i : keys->integ_r;
 	const uint8_t *ek_in = xinit ? keys->encr_r : keys->encr_i;
 	const uint8_t *ak_in = xinit ? keys->integ_r : keys->integ_i;
-	char l[64], r[64];
+	struct kern_sa k;
+	int rc = 0, err;
 
-	const struct cfg_vpn *c = sa->vpn ? sa->vpn->cfg : NULL;
-	uint64_t life = c ? (uint64_t)c->lifetime * 1000 : 0;
-	uint64_t soft = life ? ike_jitter(life, IKD_SOFT_MIN_PCT,
-	    IKD_SOFT_MAX_PCT) : 0;
-	uint64_t soft_bytes = c && c->lifetime_bytes ?
-	    ike_jitter(c->lifetime_bytes, IKD_SOFT_MIN_PCT,
-	    IKD_SOFT_MAX_PCT) : 0;
-	/* A rekey keeps the flow's reqid: the policies stay, and the kernel
-	 * sends on the newest SA of that reqid from the moment it is added
-	 * while the old one still takes what is in flight. */
-	int keep_policies = ch->reqid != 0 &&
-	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
-	int defer_out = 0;
-	uint32_t hard_secs, soft_secs;
-
-	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
-	    i++) {
-		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
-		    sa->child[i].spi_in == ch->rekey_of_in;
-	}
-
-	if (ch->reqid == 0) {
-		ch->reqid = eng->next_reqid++;
-		if (eng->next_reqid > IKD_REQID_MAX) {
-			eng->next_reqid = IKD_REQID_BASE;
-		}
-	}
-	/* The engine's own timer rekeys by time; the kernel's soft time
-	 * limit, in whole seconds, is a fallback only: halfway between that
-	 * timer and the hard limit, rounded up so that it never fires
-	 * before the timer, and below the hard limit.  Where no whole second
-	 * fits between them (short lifetimes), the timer is brought forward
-	 * to the kernel's second instead.  Bytes are counted by the kernel
-	 * alone: its soft byte limit is what rekeys by volume. */
-	hard_secs = (uint32_t)(life / 1000);
-	soft_secs = life ?
-	    (uint32_t)((soft + (life - soft) / 2 + 999) / 1000) : 0;
-	if (soft_secs >= hard_secs) {
-		soft_secs = hard_secs > 1 ? hard_secs - 1 : 0;
-	}
-	if (soft_secs > 0 && soft > (uint64_t)soft_secs * 1000) {
-		soft = (uint64_t)soft_secs * 1000;
-	}
-	ch->rekey_at = life ? eng->now + soft : UINT64_MAX;
-	ch->expire_at = life ? eng->now + life : UINT64_MAX;
 	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
 		ike_kern_sa(sa, ch, dir, &k);
-		k.hard_secs = hard_secs;
-		k.soft_secs = soft_secs;
-		k.hard_bytes = c ? c->lifetime_bytes : 0;
-		k.soft_bytes = soft_bytes;
+		k.hard_secs = lt->hard_secs;
+		k.soft_secs = lt->soft_secs;
+		k.hard_bytes = lt->hard_bytes;
+		k.soft_bytes = lt->soft_bytes;
 		memcpy(k.encr_key, dir == KERN_DIR_IN ? ek_in : ek_out,
 		    keys->e_len);
 		k.encr_key_len = keys->e_len;
@@ -186,15 +180,63 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
 			rc = err;
 		}
 	}
-	for (int i = 0; i < 3 && rc == 0 && !keep_policies; i++) {
+	return rc;
+}
+
+/* Adds ch's flow policies, out, in and fwd.  Returns 0 or -errno. */
+static int
+child_policies_add(struct ike_sa *sa, const struct child_sa *ch)
+{
+	struct ike_engine *eng = sa->eng;
+	struct kern_policy p;
+	int err;
+
+	for (int i = 0; i < 3; i++) {
 		kern_policy(sa, ch, policy_dirs[i], &p);
 		err = eng->env.policy_add ?
 		    eng->env.policy_add(eng->env.ctx, &p) : 0;
 		if (err != 0) {
 			ike_log(eng, IKE_LOG_ERR, sa,
 			    "kernel refused a policy: %s", strerror(-err));
-			rc = err;
+			return err;
 		}
+	}
+	return 0;
+}
+
+/* see ike_int.h */
+int
+ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
+    int xinit)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct child_life lt;
+	/* A rekey keeps the flow's reqid: the policies stay, and the kernel
+	 * sends on the newest SA of that reqid from the moment it is added
+	 * while the old one still takes what is in flight. */
+	int keep_policies = ch->reqid != 0 &&
+	    ike_child_by_reqid(sa, ch->reqid, idx) >= 0;
+	int defer_out = 0, rc;
+	char l[64], r[64];
+
+	for (int i = 0; i < sa->n_slots && ch->by_peer && ch->rekey_of_in;
+	    i++) {
+		defer_out |= sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].spi_in == ch->rekey_of_in;
+	}
+	if (ch->reqid == 0) {
+		ch->reqid = eng->next_reqid++;
+		if (eng->next_reqid > IKD_REQID_MAX) {
+			eng->next_reqid = IKD_REQID_BASE;
+		}
+	}
+	child_lifetimes(sa->vpn ? sa->vpn->cfg : NULL, &lt);
+	ch->rekey_at = lt.life_ms ? eng->now + lt.soft_ms : UINT64_MAX;
+	ch->expire_at = lt.life_ms ? eng->now + lt.life_ms : UINT64_MAX;
+	rc = child_sas_add(sa, ch, keys, xinit, &lt, defer_out);
+	if (rc == 0 && !keep_policies) {
+		rc = child_policies_add(sa, ch);
 	}
 	ch->state = CHILD_INSTALLED;
 	sa->n_children++;

@@ -22,6 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The reqids ikebox gives its CHILD SAs (the engine hands them out in
+ * turn) and by which the backends know what is theirs to flush
+ * (net/kbe.h): nothing outside this range is touched.  It ends at 0x3fff
+ * because Linux's PF_KEY keeps a policy template's reqid only up to
+ * IPSEC_MANUAL_REQID_MAX (0x3fff).
+ */
+#define KERN_REQID_MIN 0x2000
+#define KERN_REQID_MAX 0x3fff
+
 struct cr_alg;	/* crypto/alg.h */
 
 #define KERN_AF_INET 4
