@@ -909,3 +909,84 @@ T_CASE(engine_mut, forged_after_malformed_gets_no_answer)
 		sim_free(&s);
 	}
 }
+
+/*
+ * RFC 7296 3.1, 2.2: an IKE_SA_INIT request carries a zero responder SPI,
+ * message ID 0 and the I flag.  A copy of the genuine request with any of
+ * them changed gets no answer and makes no state; the genuine one, sent
+ * after, still brings the tunnel up.
+ */
+struct strict {
+	int variant;
+	int done, answered;
+	uint32_t n_sas;
+};
+
+static void
+strict_tap(void *arg, int from, const uint8_t *buf, size_t len)
+{
+	struct strict *st = arg;
+
+	if (from == 1 && st->done == 1) {
+		st->answered++;
+	}
+}
+
+static void
+strict_before(void *arg, struct sim *s, const struct sim_pkt *p)
+{
+	struct strict *st = arg;
+	uint8_t buf[IKD_MSG_MAX];
+
+	if (st->done || p->len < IKEV2_HDR_LEN || p->to != 1 ||
+	    p->buf[18] != IKEV2_EXCH_IKE_SA_INIT ||
+	    (p->buf[19] & IKEV2_FLAG_R)) {
+		return;
+	}
+	memcpy(buf, p->buf, p->len);
+	switch (st->variant) {
+	case 0:
+		buf[15] = 1;		/* a responder SPI */
+		break;
+	case 1:
+		put32(buf + 20, 1);	/* message ID 1 */
+		break;
+	default:
+		buf[19] &= (uint8_t)~IKEV2_FLAG_I;
+		break;
+	}
+	st->done = 1;
+	ike_input(s->n[1].eng, &p->dst, &p->src, buf, p->len, s->now);
+	st->n_sas = s->n[1].eng->n_sas;
+	st->done = 2;
+}
+
+T_CASE(engine_mut, strict_ike_sa_init_request)
+{
+	static const char *what[] = {
+		"a non-zero responder SPI", "message ID 1", "the I flag clear",
+	};
+	for (int v = 0; v < 3; v++) {
+		struct strict st = { v, 0, 0, 0 };
+		struct sim s;
+		const char *a = sim_cfg("strict-a", "dpd_check_interval = 0\n",
+		    vpn_body("active", GW1, GW2,
+		    "flow = 203.0.113.0/25 203.0.113.128/25\n"));
+		const char *b = sim_cfg("strict-b", "dpd_check_interval = 0\n",
+		    vpn_body("passive", GW2, GW1,
+		    "flow = 203.0.113.128/25 203.0.113.0/25\n"));
+
+		T_ROW("IKE_SA_INIT request with %s", what[v]);
+		T_ASSERT(sim_init(&s, a, GW1, b, GW2, 5) == 0);
+		s.before = strict_before;
+		s.tap = strict_tap;
+		s.hook_arg = &st;
+		sim_run(&s, 3000);
+		T_EQ_INT(st.done, 2);
+		T_EQ_INT(st.answered, 0);
+		T_EQ_INT((int)st.n_sas, 0);
+		T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+		T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+		sim_free(&s);
+	}
+}

@@ -222,7 +222,21 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	struct msg_hdr h;
 	struct pld_wr pw;
 	char where[200];
+	static const uint8_t zero[8];
 
+	/* RFC 7296 3.1 and 2.2: the request of IKE_SA_INIT comes from the
+	 * original initiator (I set), with a zero responder SPI and message
+	 * ID 0.  Anything else is no IKE_SA_INIT to answer or to make state
+	 * for (a retransmission keeps all three). */
+	if (memcmp(m->hdr.rspi, zero, 8) != 0 || m->hdr.msgid != 0 ||
+	    !(m->hdr.flags & IKEV2_FLAG_I)) {
+		eng->st.dropped++;
+		ike_log(eng, IKE_LOG_DEBUG, NULL, "IKE_SA_INIT request with %s: "
+		    "dropped", m->hdr.msgid != 0 ? "a message ID other than 0" :
+		    !(m->hdr.flags & IKEV2_FLAG_I) ? "the I flag clear" :
+		    "a responder SPI");
+		return;
+	}
 	sa = ike_sa_by_ispi(eng, m->hdr.ispi, peer);
 	if (sa) {
 		if (sa->state == SA_INIT_DONE && sa->have_resp &&
