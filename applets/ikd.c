@@ -569,7 +569,10 @@ kernel_event(void *arg, const struct kbe_event *ev)
 	switch (ev->type) {
 	case KBE_EV_EXPIRE_SOFT:
 	case KBE_EV_EXPIRE_HARD:
-		(void)ike_child_expired(d->eng, ev->spi,
+		memset(&peer, 0, sizeof(peer));
+		peer.af = ev->dst.family == KERN_AF_INET6 ? 6 : 4;
+		memcpy(peer.ip, ev->dst.addr, 16);
+		(void)ike_child_expired(d->eng, ev->spi, &peer,
 		    ev->type == KBE_EV_EXPIRE_HARD, now);
 		break;
 	case KBE_EV_ACQUIRE:

@@ -1454,6 +1454,10 @@ parse_event(const uint8_t *msg, size_t n, struct kbe_event *ev)
 		if (parse_sa(msg, n, &e) != 0) {
 			return -EBADMSG;
 		}
+		if (h.sadb_msg_satype != SADB_SATYPE_ESP) {
+			memset(&e, 0, sizeof(e));
+			return -ENOENT;	/* not ours: ikebox makes ESP SAs only */
+		}
 		/* Linux sends the hard lifetime on hard, soft on soft. */
 		ev->type = e.hard ? KBE_EV_EXPIRE_HARD : KBE_EV_EXPIRE_SOFT;
 		ev->src = e.sa.src;

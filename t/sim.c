@@ -601,6 +601,26 @@ sim_children_agree(struct sim *s)
 
 /* see sim.h */
 int
+sim_kernel_expire(struct sim *s, int node, uint32_t spi, int hard)
+{
+	struct sim_node *n = &s->n[node];
+	struct ike_addr dst = n->addr;
+	uint64_t seq = 0;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct kern_sa *k = &n->ksa[i].sa;
+
+		if (n->ksa[i].used && k->spi == spi && n->ksa[i].seq >= seq) {
+			seq = n->ksa[i].seq;
+			memset(&dst, 0, sizeof(dst));
+			dst.af = k->dst.family == KERN_AF_INET6 ? 6 : 4;
+			memcpy(dst.ip, k->dst.addr, 16);
+		}
+	}
+	return ike_child_expired(n->eng, spi, &dst, hard, s->now);
+}
+
+int
 sim_kernel_sas(struct sim *s, int node)
 {
 	int n = 0;

@@ -97,6 +97,11 @@ int sim_count_children(struct sim *s, int node);
  * the kernel keys of each direction agree. */
 int sim_children_agree(struct sim *s);
 int sim_kernel_sas(struct sim *s, int node);
+/* A kernel lifetime event for node's ESP SA with this SPI, as the kernel
+ * reports it (with the SA's destination address), given to the engine;
+ * the engine's answer (0 or -ENOENT).  An SPI node's kernel does not
+ * hold is reported with node's own address. */
+int sim_kernel_expire(struct sim *s, int node, uint32_t spi, int hard);
 
 /* Writes a global file + one VPN file under t/out and returns the global
  * file's path (static buffer per tag). */

@@ -279,8 +279,8 @@ collide(int ike, int order, int drop, uint32_t seed)
 				spi = sa->child[i].spi_in;
 			}
 		}
-		T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 0, s.now), 0);
-		T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
+		T_EQ_INT(sim_kernel_expire(&s, 0, spi, 0), 0);
+		T_EQ_INT(sim_kernel_expire(&s, 1, spi, 0), 0);
 		ike_tick(s.n[0].eng, s.now);
 		ike_tick(s.n[1].eng, s.now);
 	}
@@ -419,8 +419,8 @@ schedule(uint32_t seed, char *why, size_t why_len)
 			/* a kernel soft expiry of some CHILD SA */
 			for (int i = 0; sa && i < sa->n_slots; i++) {
 				if (sa->child[i].state == CHILD_INSTALLED) {
-					(void)ike_child_expired(s.n[node].eng,
-					    sa->child[i].spi_out, 0, s.now);
+					(void)sim_kernel_expire(&s, node,
+					    sa->child[i].spi_out, 0);
 					break;
 				}
 			}
@@ -634,9 +634,18 @@ T_CASE(rekey, kernel_expire_events)
 	spi = first_child(&s, 1);
 	T_ASSERT(child_of_spi(&s, 1, spi) != NULL);
 	out = child_of_spi(&s, 1, spi)->spi_out;
-	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), 0);
-	T_EQ_INT(ike_child_expired(s.n[1].eng, out, 0, s.now + 1), 0);
-	T_EQ_INT(ike_child_expired(s.n[1].eng, 0x12345678, 0, s.now),
+	/* SPIs are unique per destination only: an SA of another host with
+	 * our inbound SPI, or one of ours sent to us with the outbound SPI
+	 * the peer chose, is not this CHILD SA (issue 16, item 4) */
+	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, &s.n[0].addr, 0, s.now),
+	    -ENOENT);
+	T_EQ_INT(ike_child_expired(s.n[1].eng, out, &s.n[1].addr, 1, s.now),
+	    -ENOENT);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 0);
+	T_ASSERT(strstr(s.n[1].log, "soft lifetime reached") == NULL);
+	T_EQ_INT(sim_kernel_expire(&s, 1, spi, 0), 0);
+	T_EQ_INT(sim_kernel_expire(&s, 1, out, 0), 0);
+	T_EQ_INT(sim_kernel_expire(&s, 1, 0x12345678, 0),
 	    -ENOENT);
 	sim_run(&s, s.now + 2000);
 	expect_settled(&s, 1);
@@ -647,11 +656,11 @@ T_CASE(rekey, kernel_expire_events)
 	 * noted once, one rekey */
 	T_EQ_INT(count_str(s.n[1].log, "soft lifetime reached"), 1);
 	/* a second soft event for the SA just replaced changes nothing */
-	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 0, s.now), -ENOENT);
+	T_EQ_INT(sim_kernel_expire(&s, 1, spi, 0), -ENOENT);
 	/* hard: the kernel removed it; the peer is told and the initiator
 	 * builds the flow again */
 	spi = first_child(&s, 0);
-	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 1, s.now), 0);
+	T_EQ_INT(sim_kernel_expire(&s, 0, spi, 1), 0);
 	sim_run(&s, s.now + 2000);
 	expect_settled(&s, 1);
 	T_ASSERT(first_child(&s, 0) != spi);
@@ -714,9 +723,9 @@ T_CASE(rekey, rekey_crossing_a_delete)
 	s.manual = 1;
 	/* A starts a rekey of the CHILD SA, B deletes it (kernel hard
 	 * expiry), the two requests cross */
-	T_EQ_INT(ike_child_expired(s.n[0].eng, spi, 0, s.now), 0);
+	T_EQ_INT(sim_kernel_expire(&s, 0, spi, 0), 0);
 	ike_tick(s.n[0].eng, s.now);
-	T_EQ_INT(ike_child_expired(s.n[1].eng, spi, 1, s.now), 0);
+	T_EQ_INT(sim_kernel_expire(&s, 1, spi, 1), 0);
 	ike_tick(s.n[1].eng, s.now);
 	s.now += 3;
 	T_EQ_INT(sim_deliver(&s, 0, 0, 0), 0);	/* DELETE reaches A */

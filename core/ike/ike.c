@@ -912,8 +912,8 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 
 /* see ike.h */
 int
-ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
-    uint64_t now)
+ike_child_expired(struct ike_engine *eng, uint32_t spi,
+    const struct ike_addr *dst, int hard, uint64_t now)
 {
 	eng->now = now;
 	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
@@ -921,7 +921,10 @@ ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
 			struct child_sa *ch = &sa->child[i];
 
 			if (ch->state != CHILD_INSTALLED ||
-			    (ch->spi_in != spi && ch->spi_out != spi)) {
+			    !((ch->spi_in == spi &&
+			    xchg_same_ip(dst, &sa->local)) ||
+			    (ch->spi_out == spi &&
+			    xchg_same_ip(dst, &sa->peer)))) {
 				continue;
 			}
 			ike_touch(eng, sa->vpn);

@@ -93,13 +93,17 @@ int ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
     uint64_t now);
 
 /*
- * A kernel lifetime event for the CHILD SA with this SPI (either
- * direction): soft (hard 0) rekeys it now unless it is already being
+ * A kernel lifetime event for the ESP SA with this SPI and destination
+ * address dst (port ignored): our inbound SA of a CHILD SA when dst is
+ * its IKE SA's local address, its outbound SA when dst is the peer's.
+ * SPIs are only unique per destination (RFC 4301 4.1): a peer chooses the
+ * SPIs we send to, and may choose one equal to an inbound SPI of another
+ * VPN.  Soft (hard 0) rekeys the CHILD SA now unless it is already being
  * replaced; hard (the kernel removed it) removes it from the engine, which
  * builds the flow again if it is ours to build.  Returns 0 or -ENOENT.
  */
-int ike_child_expired(struct ike_engine *eng, uint32_t spi, int hard,
-    uint64_t now);
+int ike_child_expired(struct ike_engine *eng, uint32_t spi,
+    const struct ike_addr *dst, int hard, uint64_t now);
 
 /*
  * The kernel saw traffic for a policy without an SA (SADB_ACQUIRE): the
