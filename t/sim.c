@@ -630,3 +630,60 @@ sim_kernel_sas(struct sim *s, int node)
 	}
 	return n;
 }
+
+static void
+put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, size_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+/* see sim.h */
+int
+sim_sk_open(const struct ike_sa *sa, uint8_t *msg, size_t len,
+    const uint8_t **plain, size_t *plen)
+{
+	int fi = (msg[19] & IKEV2_FLAG_I) != 0;
+
+	if (len < IKEV2_HDR_LEN + 4 || msg[16] != IKEV2_PL_SK) {
+		return -1;
+	}
+	return cr_sk_open(sa->enc, sa->integ,
+	    fi ? sa->keys.sk_ei : sa->keys.sk_er,
+	    sa->keys.a_len ? (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL,
+	    msg, IKEV2_HDR_LEN + 4, len, plain, plen);
+}
+
+/* see sim.h */
+int
+sim_sk_seal(const struct ike_sa *sa, const uint8_t *hdr, uint8_t first,
+    const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
+    size_t *olen)
+{
+	int fi = (hdr[19] & IKEV2_FLAG_I) != 0;
+	size_t body = cr_sk_body_len(sa->enc, sa->integ, plen);
+	size_t aad = IKEV2_HDR_LEN + 4;
+
+	if (body == 0 || aad + body > cap) {
+		return -1;
+	}
+	memmove(out, hdr, IKEV2_HDR_LEN);	/* out may be hdr */
+	out[16] = IKEV2_PL_SK;
+	put32(out + 24, aad + body);
+	out[28] = first;
+	out[29] = 0;
+	put16(out + 30, 4 + body);
+	memcpy(out + aad + sa->enc->iv_len, plain, plen);
+	*olen = aad + body;
+	return cr_sk_seal(sa->enc, sa->integ,
+	    fi ? sa->keys.sk_ei : sa->keys.sk_er,
+	    sa->keys.a_len ? (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL,
+	    out, aad, plen);
+}

@@ -108,4 +108,16 @@ int sim_kernel_expire(struct sim *s, int node, uint32_t spi, int hard);
 const char *sim_cfg(const char *tag, const char *global_extra,
     const char *vpn);
 
+struct ike_sa;
+/* Opens a message (SK first, RFC 7296 3.14) sent in the direction its I
+ * flag says, with sa's keys (either end's: they are the same); plain
+ * points into msg, decrypted in place.  0 or -1. */
+int sim_sk_open(const struct ike_sa *sa, uint8_t *msg, size_t len,
+    const uint8_t **plain, size_t *plen);
+/* Builds hdr (an IKE header, copied) + SK(first, plain) into out, sealed
+ * as the sender would; *olen its length.  0 or -1. */
+int sim_sk_seal(const struct ike_sa *sa, const uint8_t *hdr, uint8_t first,
+    const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
+    size_t *olen);
+
 #endif

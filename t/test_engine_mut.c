@@ -304,50 +304,6 @@ sa_of(struct ike_engine *eng, const uint8_t *ispi)
 	return NULL;
 }
 
-/* Opens a message (SK first, RFC 7296 3.14) sent in the direction its I
- * flag says, with sa's keys; plain points into msg. */
-static int
-sk_open(const struct ike_sa *sa, uint8_t *msg, size_t len,
-    const uint8_t **plain, size_t *plen)
-{
-	int fi = (msg[19] & IKEV2_FLAG_I) != 0;
-
-	if (len < IKEV2_HDR_LEN + 4 || msg[16] != IKEV2_PL_SK) {
-		return -1;
-	}
-	return cr_sk_open(sa->enc, sa->integ,
-	    fi ? sa->keys.sk_ei : sa->keys.sk_er,
-	    sa->keys.a_len ? (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL,
-	    msg, IKEV2_HDR_LEN + 4, len, plain, plen);
-}
-
-/* Builds hdr + SK(first, plain) sealed as the sender would. */
-static int
-sk_seal(const struct ike_sa *sa, const uint8_t *hdr, uint8_t first,
-    const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
-    size_t *olen)
-{
-	int fi = (hdr[19] & IKEV2_FLAG_I) != 0;
-	size_t body = cr_sk_body_len(sa->enc, sa->integ, plen);
-	size_t aad = IKEV2_HDR_LEN + 4;
-
-	if (body == 0 || aad + body > cap) {
-		return -1;
-	}
-	memcpy(out, hdr, IKEV2_HDR_LEN);
-	out[16] = IKEV2_PL_SK;
-	put32(out + 24, aad + body);
-	out[28] = first;
-	out[29] = 0;
-	put16(out + 30, 4 + body);
-	memcpy(out + aad + sa->enc->iv_len, plain, plen);
-	*olen = aad + body;
-	return cr_sk_seal(sa->enc, sa->integ,
-	    fi ? sa->keys.sk_ei : sa->keys.sk_er,
-	    sa->keys.a_len ? (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL,
-	    out, aad, plen);
-}
-
 /* One simulation: which mutant, and what happened to it. */
 struct run {
 	const struct target *tg;
@@ -397,7 +353,7 @@ says_critical(struct run *r, struct ike_sa *sa)
 		return 1;
 	}
 	if (sa == NULL || !PLD_HAS(&m.pl, IKEV2_PL_SK) ||
-	    sk_open(sa, r->out, r->out_len, &plain, &plen) != 0) {
+	    sim_sk_open(sa, r->out, r->out_len, &plain, &plen) != 0) {
 		return 0;
 	}
 	rd_init(&rd, plain, plen);
@@ -468,7 +424,7 @@ before(void *arg, struct sim *s, const struct sim_pkt *p)
 		sa = sa_of(s->n[p->to].eng, p->buf);
 	}
 	memcpy(work, p->buf, p->len);
-	if (sa && sk_open(sa, work, p->len, &plain, &plen) == 0) {
+	if (sa && sim_sk_open(sa, work, p->len, &plain, &plen) == 0) {
 		inner.buf[0] = p->buf[28];
 		memcpy(inner.buf + 1, plain, plen);
 		inner.len = plen + 1;
@@ -487,7 +443,7 @@ before(void *arg, struct sim *s, const struct sim_pkt *p)
 	} else if (r->mut < r->n_outer + r->n_inner) {
 		r->inner = 1;
 		mutate(&inner, r->mut - r->n_outer, &m);
-		if (sk_seal(sa, p->buf, m.c.buf[0], m.c.buf + 1, m.c.len - 1,
+		if (sim_sk_seal(sa, p->buf, m.c.buf[0], m.c.buf + 1, m.c.len - 1,
 		    sealed, sizeof(sealed), &wire_len) != 0) {
 			return;
 		}
@@ -864,7 +820,7 @@ T_CASE(engine_mut, forged_after_malformed_gets_no_answer)
 		/* authenticated, malformed: answered, as it must be */
 		m1 = s1->msgid_in;
 		xhdr(pkt, s1, IKEV2_PL_SK, m1, 0);
-		T_ASSERT(sk_seal(s1, pkt, UNKNOWN_PL, crit, sizeof(crit), pkt,
+		T_ASSERT(sim_sk_seal(s1, pkt, UNKNOWN_PL, crit, sizeof(crit), pkt,
 		    sizeof(pkt), &len) == 0);
 		ike_input(eb, &s.n[1].addr, &s.n[0].addr, pkt, len, s.now);
 		T_EQ_INT(xc.sent[1], 1);

@@ -375,7 +375,9 @@ parse_body(struct pld_set *set, uint8_t t, struct rd *b)
 		if (rd_err(b)) {
 			return syntax(set);
 		}
-		return span(set, b, &set->auth.data, 1);
+		/* no minimum: an AUTH too short to verify fails as AUTH
+		 * (AUTHENTICATION_FAILED), not as syntax */
+		return span(set, b, &set->auth.data, 0);
 	case IKEV2_PL_NONCE:
 		/* RFC 7296 3.9: 16 to 256 bytes. */
 		if (rd_left(b) < IKEV2_NONCE_MIN ||
