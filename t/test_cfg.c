@@ -74,7 +74,7 @@ load_dir(const char *dir, struct cfg **cfg, struct cfg_diag *d)
 #define GLOBAL_NULL "[global]\ninclude = vpn.d/*.conf\nbackend = null\n"
 #define GLOBAL_PFKEY "[global]\ninclude = vpn.d/*.conf\nbackend = pfkey\n"
 #define VPN_HEAD "[vpn]\nmode = active\nlocal = 192.0.2.254\n" \
-	"peer = 198.51.100.254\npsk = secret\n"
+	"peer = 198.51.100.254\npsk = long-enough-secret\n"
 #define HEX16 "0123456789abcdef"
 #define FLOWS "[flows]\nflow = 203.0.113.0/25 203.0.113.128/25\n"
 
@@ -269,7 +269,7 @@ T_CASE(cfg, defaults)
 		const char *const files[] = {
 			"ikd.conf", rows[r].global,
 			"vpn.d/d.conf", "[vpn]\nlocal = 192.0.2.254\n"
-			    "peer = 198.51.100.254\npsk = s\n" FLOWS,
+			    "peer = 198.51.100.254\npsk = long-enough-key-1\n" FLOWS,
 			NULL,
 		};
 		struct cfg_diag d = { 0 };
@@ -334,7 +334,7 @@ T_CASE(cfg, bad_vpn_file)
 		{ "unknown section", 0, VPN_HEAD FLOWS "[ikesaa]\nenc = x\n",
 		    8, "unknown section ('[ikesaa]')" },
 		{ "bad local address", 0, "[vpn]\nlocal = 192.0.2.300\n"
-		    "peer = 198.51.100.254\npsk = s\n" FLOWS, 2,
+		    "peer = 198.51.100.254\npsk = long-enough-key-1\n" FLOWS, 2,
 		    "local: expected an IPv4 or IPv6 address or 'any' "
 		    "('192.0.2.300')" },
 		{ "bad prefix", 0, VPN_HEAD "[flows]\n"
@@ -395,16 +395,16 @@ T_CASE(cfg, bad_vpn_file)
 		{ "bad hex psk", 0, "[vpn]\nlocal = 192.0.2.254\n"
 		    "peer = 198.51.100.254\npsk = 0x12g4\n" FLOWS, 4,
 		    "psk: 0x must be followed by pairs of hex digits" },
-		{ "no peer", 0, "[vpn]\nlocal = 192.0.2.254\npsk = s\n" FLOWS,
+		{ "no peer", 0, "[vpn]\nlocal = 192.0.2.254\npsk = long-enough-key-1\n" FLOWS,
 		    1, "no peer" },
 		{ "active VPN with peer any", 0, "[vpn]\nmode = active\n"
-		    "local = 192.0.2.254\npeer = any\npsk = s\n" FLOWS, 4,
+		    "local = 192.0.2.254\npeer = any\npsk = long-enough-key-1\n" FLOWS, 4,
 		    "an active VPN needs the peer's address" },
 		{ "local and peer families differ", 0, "[vpn]\n"
-		    "local = 2001:db8::1\npeer = 198.51.100.254\npsk = s\n"
+		    "local = 2001:db8::1\npeer = 198.51.100.254\npsk = long-enough-key-1\n"
 		    FLOWS, 3, "peer: not in the same address family" },
 		{ "no srcid with local any", 0, "[vpn]\nlocal = any\n"
-		    "peer = 198.51.100.254\npsk = s\n" FLOWS, 1,
+		    "peer = 198.51.100.254\npsk = long-enough-key-1\n" FLOWS, 1,
 		    "no srcid: it defaults to the local address" },
 		{ "bad srcid", 0, VPN_HEAD "srcid = bad..name\n" FLOWS, 6,
 		    "srcid: expected an IPv4 or IPv6 address, an FQDN or "
@@ -414,7 +414,7 @@ T_CASE(cfg, bad_vpn_file)
 		{ "bad mode", 0, VPN_HEAD "mode = initiator\n" FLOWS, 6,
 		    "mode is already set at line 2 ('initiator')" },
 		{ "bad mode value", 0, "[vpn]\nmode = initiator\n"
-		    "local = 192.0.2.254\npeer = 198.51.100.254\npsk = s\n"
+		    "local = 192.0.2.254\npeer = 198.51.100.254\npsk = long-enough-key-1\n"
 		    FLOWS, 2, "mode: expected active or passive ('initiator')" },
 		{ "protocol ah", 0, VPN_HEAD "protocol = ah\n" FLOWS, 6,
 		    "protocol: only esp is supported ('ah')" },
@@ -502,22 +502,23 @@ T_CASE(cfg, good_vpn_file)
 		    "prf = hmac-sha2-256\n", NULL },
 		{ "indented keys are not continuations", "[vpn]\n"
 		    "  mode = active\n\tlocal = 192.0.2.254\n"
-		    "    peer = 198.51.100.254\n  psk = s\n" FLOWS, NULL },
+		    "    peer = 198.51.100.254\n  psk = long-enough-key-1\n" FLOWS, NULL },
 		{ "inline comments", "[vpn] ; the tunnel\nmode = active ; go\n"
 		    "local = 192.0.2.254\npeer = 198.51.100.254\n"
-		    "psk = a;b   ; this comment is not in the key\n" FLOWS,
+		    "psk = a;b-sixteen-chars   ; this comment is not in the "
+		    "key\n" FLOWS,
 		    NULL },
 		{ "CRLF line ends", "[vpn]\r\nlocal = 192.0.2.254\r\n"
-		    "peer = 198.51.100.254\r\npsk = s\r\n[flows]\r\n"
+		    "peer = 198.51.100.254\r\npsk = long-enough-key-1\r\n[flows]\r\n"
 		    "flow = 203.0.113.0/25 203.0.113.128/25\r\n", NULL },
 		{ "auth with only AEAD ciphers", VPN_HEAD FLOWS "[ikesa]\n"
 		    "enc = aes-128-gcm\nauth = hmac-sha2-512\n",
 		    "v.conf:10: warning: [ikesa] auth is not used" },
 		{ "passive VPN with peer any", "[vpn]\nlocal = 192.0.2.254\n"
-		    "peer = any\npsk = s\n" FLOWS, NULL },
+		    "peer = any\npsk = long-enough-key-1\n" FLOWS, NULL },
 		{ "IPv6 tunnel", "[vpn]\nlocal = 2001:db8::1\n"
 		    "peer = 2001:db8:ffff::1\nsrcid = vpn@example.com\n"
-		    "psk = s\n[flows]\nflow = 2001:db8:1::/48 2001:db8:2::/48\n",
+		    "psk = long-enough-key-1\n[flows]\nflow = 2001:db8:1::/48 2001:db8:2::/48\n",
 		    NULL },
 	};
 
@@ -542,8 +543,8 @@ T_CASE(cfg, good_vpn_file)
 			dump_diag(&d);
 		}
 		if (cfg != NULL && r == 2) {
-			T_EQ_INT(cfg->vpns[0].psk_len, 3);
-			T_EQ_MEM(cfg->vpns[0].psk, "a;b", 3);
+			T_EQ_INT(cfg->vpns[0].psk_len, 17);
+			T_EQ_MEM(cfg->vpns[0].psk, "a;b-sixteen-chars", 17);
 		}
 		cfg_diag_free(&d);
 		cfg_free(cfg);
@@ -569,7 +570,7 @@ T_CASE(cfg, includes_and_several_vpns)
 			"ikd.conf", GLOBAL_NULL,
 			"vpn.d/a.conf", "[vpn]\nname = x\n" VPN_HEAD FLOWS,
 			"vpn.d/b.conf", "[vpn]\nname = x\npeer = 192.0.2.1\n"
-			    "psk = s\n[flows]\nflow = 10.0.0.0/8 10.1.0.0/16\n"
+			    "psk = long-enough-key-1\n[flows]\nflow = 10.0.0.0/8 10.1.0.0/16\n"
 			    "[vpn]\n",
 			NULL }, -EINVAL, "vpn.d/b.conf:1: ",
 		    "duplicate VPN name (also at t/out/cfg/inc/vpn.d/a.conf:1)"
@@ -586,7 +587,7 @@ T_CASE(cfg, includes_and_several_vpns)
 			"ikd.conf", GLOBAL_NULL,
 			"vpn.d/a.conf", VPN_HEAD FLOWS,
 			"vpn.d/b.conf", "[vpn]\nlocal = 192.0.2.254\n"
-			    "peer = 198.51.100.1\npsk = s\n" FLOWS,
+			    "peer = 198.51.100.1\npsk = long-enough-key-1\n" FLOWS,
 			NULL }, 0, NULL, NULL },
 		{ "missing literal include", {
 			"ikd.conf", "[global]\ninclude = vpn.d/*.conf\n"
@@ -682,7 +683,7 @@ T_CASE(cfg, includes_and_several_vpns)
 T_CASE(cfg, include_glob)
 {
 #define PEER(n) "[vpn]\nlocal = 192.0.2.254\npeer = 198.51.100." n "\n" \
-	"psk = s\n" FLOWS
+	"psk = long-enough-key-1\n" FLOWS
 	const char *const files[] = {
 		"ikd.conf", "[global]\nbackend = null\n"
 		    "include = vpn.d/*.conf\ninclude = v?n*/[x]\\[1].c\n",
@@ -783,8 +784,8 @@ T_CASE(cfg, print_round_trip_and_equal)
 		T_EQ_STR(t2, t1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 		/* Same text, different key: a reload must rekey. */
-		memcpy(b->vpns[0].psk, "secret", 6);
-		b->vpns[0].psk_len = 6;
+		memcpy(b->vpns[0].psk, "long-enough-secret", 18);
+		b->vpns[0].psk_len = 18;
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &a->vpns[0]), 1);
 		b->vpns[0].flows[0].remote.plen = 24;
@@ -807,4 +808,146 @@ T_CASE(cfg, print_round_trip_and_equal)
 	cfg_diag_free(&d);
 	cfg_free(a);
 	cfg_free(b);
+}
+
+/*
+ * psk_file holds one line of text (or 0x and hex), ended by LF, CRLF or
+ * the end of the file; a key that would be cut short is refused with
+ * where and why (issue 16, item 6).  Keys under 16 bytes get a warning
+ * (RFC 7296 2.15: PSK AUTH is offline-crackable); lifetime_bytes is
+ * bounded so that lifetime arithmetic cannot overflow.
+ */
+T_CASE(cfg, psk_file_rules_and_short_keys)
+{
+	static const struct {
+		const char *name;
+		const char *content;
+		size_t len;
+		int rc;
+		size_t psk_len;		/* when loaded */
+		const char *what;	/* a message that must be there */
+	} rows[] = {
+		{ "LF", "a-long-enough-key\n", 18, 0, 17, NULL },
+		{ "CRLF", "a-long-enough-key\r\n", 19, 0, 17, NULL },
+		{ "no line end", "a-long-enough-key", 17, 0, 17, NULL },
+		{ "trailing empty lines", "a-long-enough-key\n\n\r\n", 21, 0,
+		  17, NULL },
+		{ "hex", "0x00112233445566778899aabbccddeeff\n", 35, 0, 16,
+		  NULL },
+		{ "NUL inside", "a-long-\0nough-key\n", 18, -EINVAL, 0,
+		  "psk_file: byte 0x00 at offset 7: a key is text on one "
+		  "line; write a binary key as 0x and hex" },
+		{ "CR inside", "a-long-\renough-key\n", 19, -EINVAL, 0,
+		  "psk_file: byte 0x0d at offset 7" },
+		{ "tab inside", "a-long\tenough-key\n", 18, -EINVAL, 0,
+		  "psk_file: byte 0x09 at offset 6" },
+		{ "two lines", "a-long-enough-key\nsecond\n", 25, -EINVAL, 0,
+		  "psk_file: more than one line (the key is the first line "
+		  "alone)" },
+		{ "empty", "\n", 1, -EINVAL, 0, "psk_file: empty" },
+		{ "short", "shortkey\n", 9, 0, 8,
+		  "psk_file: a key of 8 bytes: anyone who sees one IKE_AUTH "
+		  "exchange can try keys offline (RFC 7296 2.15)" },
+	};
+	static char big[600];
+	const char *const files[] = {
+		"ikd.conf", GLOBAL_NULL,
+		"vpn.d/a.conf", "[vpn]\nlocal = 192.0.2.254\n"
+		    "peer = 198.51.100.254\npsk_file = a.psk\n" FLOWS,
+		NULL,
+	};
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]) + 1; r++) {
+		struct cfg_diag d = { 0 };
+		struct cfg *cfg = NULL;
+		const char *dir, *content;
+		char path[300];
+		size_t len;
+		FILE *f;
+		int rc;
+
+		if (r < sizeof(rows) / sizeof(rows[0])) {
+			T_ROW("%s", rows[r].name);
+			content = rows[r].content;
+			len = rows[r].len;
+		} else {
+			T_ROW("longer than any key");
+			memset(big, 'k', sizeof(big));
+			content = big;
+			len = sizeof(big);
+		}
+		dir = setup("pskf", files);
+		snprintf(path, sizeof(path), "%s/vpn.d/a.psk", dir);
+		T_ASSERT((f = fopen(path, "w")) != NULL);
+		T_EQ_INT((int)fwrite(content, 1, len, f), (int)len);
+		fclose(f);
+		chmod(path, 0600);
+		rc = load_dir(dir, &cfg, &d);
+		if (r == sizeof(rows) / sizeof(rows[0])) {
+			T_EQ_INT(rc, -EINVAL);
+			T_ASSERT(diag_has(&d, "vpn.d/a.conf:4: ",
+			    "psk_file: longer than any key (128 bytes, or 0x "
+			    "and 256 hex digits)"));
+		} else {
+			T_EQ_INT(rc, rows[r].rc);
+			if (rows[r].what != NULL) {
+				T_ASSERT(diag_has(&d, "vpn.d/a.conf:4: ",
+				    rows[r].what));
+			} else {
+				T_EQ_INT((int)d.n, 0);
+			}
+			if (cfg != NULL) {
+				T_EQ_INT((int)cfg->vpns[0].psk_len,
+				    (int)rows[r].psk_len);
+			}
+		}
+		cfg_diag_free(&d);
+		cfg_free(cfg);
+	}
+}
+
+T_CASE(cfg, short_psk_warns_and_lifetime_bytes_bounded)
+{
+	const char *const short_psk[] = {
+		"ikd.conf", GLOBAL_NULL,
+		"vpn.d/a.conf", "[vpn]\nlocal = 192.0.2.254\n"
+		    "peer = 198.51.100.254\npsk = hello\n" FLOWS,
+		NULL,
+	};
+	const char *const big_bytes[] = {
+		"ikd.conf", GLOBAL_NULL,
+		"vpn.d/a.conf", VPN_HEAD "lifetime_bytes = 1025T\n" FLOWS,
+		NULL,
+	};
+	const char *const max_bytes[] = {
+		"ikd.conf", GLOBAL_NULL,
+		"vpn.d/a.conf", VPN_HEAD "lifetime_bytes = 1024T\n" FLOWS,
+		NULL,
+	};
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+
+	T_ROW("psk of 5 bytes");
+	T_EQ_INT(load_dir(setup("shortpsk", short_psk), &cfg, &d), 0);
+	T_EQ_INT((int)d.n_warnings, 1);
+	T_ASSERT(diag_has(&d, "vpn.d/a.conf:4: warning: ", "psk: a key of 5 "
+	    "bytes: anyone who sees one IKE_AUTH exchange can try keys "
+	    "offline (RFC 7296 2.15); use 16 or more random characters "
+	    "('a')"));
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+	cfg = NULL;
+	memset(&d, 0, sizeof(d));
+	T_ROW("lifetime_bytes above 1024T");
+	T_EQ_INT(load_dir(setup("bigbytes", big_bytes), &cfg, &d), -EINVAL);
+	T_ASSERT(diag_has(&d, "vpn.d/a.conf:6: ", "lifetime_bytes: expected "
+	    "a byte count above 0 and at most 1024T (with K, M, G, T) "
+	    "('1025T')"));
+	cfg_diag_free(&d);
+	memset(&d, 0, sizeof(d));
+	T_ROW("lifetime_bytes of 1024T");
+	T_EQ_INT(load_dir(setup("maxbytes", max_bytes), &cfg, &d), 0);
+	T_ASSERT(cfg != NULL && cfg->vpns[0].lifetime_bytes == 1ULL << 50);
+	cfg_diag_free(&d);
+	cfg_free(cfg);
 }

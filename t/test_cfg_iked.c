@@ -164,7 +164,7 @@ T_CASE(cfg_iked, carried_over)
 	    "include \"more.conf\"\n"
 	    "ikev2 from 10.1.0.0/16 to 10.2.0.0/16 , \\\n"
 	    "    from 10.1.0.0/16 to 10.3.0.0/16 \\\n"
-	    "    local $gw peer any psk \"not $gw ;x\"\n";
+	    "    local $gw peer any psk \"not $gw ;x, long enough\"\n";
 	const char *more =
 	    "ikev2 \"b\" active esp inet from 10.9.0.0/16 to any \\\n"
 	    "  local 192.0.2.1 peer 192.0.2.9 \\\n"
@@ -172,7 +172,8 @@ T_CASE(cfg_iked, carried_over)
 	    "group curve25519 \\\n"
 	    "  childsa enc aes-256 auth hmac-sha2-512 noesn \\\n"
 	    "  srcid gw1@example.com dstid gw2.example.com \\\n"
-	    "  lifetime 2h bytes 512M psk 0x00ff tap enc2\n";
+	    "  lifetime 2h bytes 512M psk 0x00ff00112233445566778899aabbccdd"
+	    " tap enc2\n";
 	struct cfg_diag d = { 0 };
 	struct cfg *cfg = NULL;
 	const struct cfg_vpn *p, *b;
@@ -207,8 +208,8 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(p->flows[1].remote.addr[1], 3);
 	T_EQ_INT(p->peer.ss_family, AF_UNSPEC);
 	/* Not expanded inside quotes, and " ;" survives the INI. */
-	T_EQ_INT(p->psk_len, strlen("not $gw ;x"));
-	T_EQ_MEM(p->psk, "not $gw ;x", p->psk_len);
+	T_EQ_INT(p->psk_len, strlen("not $gw ;x, long enough"));
+	T_EQ_MEM(p->psk, "not $gw ;x, long enough", p->psk_len);
 	T_EQ_INT(b->mode, CFG_MODE_ACTIVE);
 	T_EQ_INT(b->flows[0].remote.plen, 0);	/* iked's "any" */
 	T_EQ_INT(b->ikesa.n_enc, 2);
@@ -219,7 +220,7 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(b->dstid.type, CFG_ID_FQDN);
 	T_EQ_INT(b->lifetime, 7200);
 	T_EQ_INT(b->lifetime_bytes, 512ULL << 20);
-	T_EQ_INT(b->psk_len, 2);
+	T_EQ_INT(b->psk_len, 16);
 	T_EQ_STR(b->tap, "enc2");
 out:
 	cfg_diag_free(&d);

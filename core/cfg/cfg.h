@@ -29,6 +29,11 @@
 #define CFG_IFNAME_MAX 16	/* tap interface name, with its NUL (IFNAMSIZ) */
 #define CFG_ID_MAX 255		/* identification data bytes */
 #define CFG_PSK_MAX 128		/* pre-shared key bytes */
+#define CFG_PSK_WARN 16		/* shorter keys get a warning: RFC 7296
+				 * 2.15, offline-crackable */
+#define CFG_LIFETIME_BYTES_MAX (1ULL << 50)	/* 1 PiB: lifetime
+				 * arithmetic (jitter in percent) stays
+				 * far from overflow */
 #define CFG_FLOWS_MAX 32	/* flows (CHILD SAs) per VPN */
 #define CFG_XF_MAX 8		/* transforms of one type in one proposal */
 #define CFG_PATH_MAX 256	/* socket and psk_file paths, with the NUL */

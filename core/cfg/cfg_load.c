@@ -586,12 +586,21 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	v->psk_len = len;
 }
 
+/*
+ * psk_file holds the key as psk = takes it (text, or 0x and hex), on one
+ * line ended by LF, CRLF or the end of the file; only line ends may
+ * follow.  Anything else is refused with where it is, never cut short
+ * silently: a NUL, a CR or another control character inside the key, a
+ * second line, a file longer than any key.  Binary keys are written as
+ * 0x and hex.
+ */
 static void
 set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 {
 	char path[PATH_MAX], buf[CFG_PSK_MAX * 2 + 8];
 	FILE *fp;
-	size_t n;
+	size_t n, end, i;
+	int more;
 
 	rel_path(path, sizeof(path), fc->path, value);
 	if (strlen(path) >= sizeof(v->psk_file)) {
@@ -606,16 +615,43 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 		return;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	more = n == sizeof(buf) - 1 && fgetc(fp) != EOF;
 	fclose(fp);
 	buf[n] = '\0';
-	/* One line: the key, as psk = would take it (0x hex allowed). */
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
+	end = 0;
+	while (end < n && buf[end] != '\n' &&
+	    !(buf[end] == '\r' && end + 1 < n && buf[end + 1] == '\n')) {
+		end++;
+	}
+	for (i = end; i < n && (buf[i] == '\r' || buf[i] == '\n'); i++) {
+	}
+	if (more) {
+		ERR(fc->ld, fc->path, fc->line, "psk_file: longer than any "
+		    "key (%d bytes, or 0x and %d hex digits) ('%s')",
+		    CFG_PSK_MAX, 2 * CFG_PSK_MAX, value);
+	} else if (i < n) {
+		ERR(fc->ld, fc->path, fc->line, "psk_file: more than one "
+		    "line (the key is the first line alone) ('%s')", value);
+	} else if (end == 0) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: empty ('%s')",
 		    value);
-		return;
+	} else {
+		for (i = 0; i < end; i++) {
+			unsigned char c = (unsigned char)buf[i];
+
+			if (c < 0x20 || c == 0x7f) {
+				ERR(fc->ld, fc->path, fc->line, "psk_file: "
+				    "byte 0x%02x at offset %zu: a key is text "
+				    "on one line; write a binary key as 0x "
+				    "and hex ('%s')", c, i, value);
+				break;
+			}
+		}
+		if (i == end) {
+			buf[end] = '\0';
+			set_psk(fc, v, buf);
+		}
 	}
-	set_psk(fc, v, buf);
 	explicit_bzero(buf, sizeof(buf));
 	warn_readable(fc, path, "psk_file is");
 }
@@ -784,9 +820,11 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		break;
 	case K_LIFETIME_BYTES:
 		if (cfg_parse_bytes(value, &v->lifetime_bytes) != 0 ||
-		    v->lifetime_bytes == 0) {
+		    v->lifetime_bytes == 0 ||
+		    v->lifetime_bytes > CFG_LIFETIME_BYTES_MAX) {
 			ERR(ld, fc->path, fc->line, "lifetime_bytes: expected a "
-			    "byte count above 0 (with K, M, G) ('%s')", value);
+			    "byte count above 0 and at most 1024T (with K, M, G, "
+			    "T) ('%s')", value);
 		}
 		break;
 	case K_TAP:
@@ -1237,6 +1275,14 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	if (a->line[K_PSK] == 0 && a->line[K_PSK_FILE] == 0) {
 		ERR(ld, v->file, v->line, "no psk or psk_file (ikebox "
 		    "authenticates with pre-shared keys) ('%s')", v->name);
+	} else if (v->psk_len > 0 && v->psk_len < CFG_PSK_WARN) {
+		int k = a->line[K_PSK] ? K_PSK : K_PSK_FILE;
+
+		WARN(ld, v->file, a->line[k], "%s: a key of %zu bytes: anyone "
+		    "who sees one IKE_AUTH exchange can try keys offline "
+		    "(RFC 7296 2.15); use %d or more random characters ('%s')",
+		    k == K_PSK ? "psk" : "psk_file", v->psk_len,
+		    CFG_PSK_WARN, v->name);
 	}
 	if (a->line[K_IKELIFETIME] == 0) {
 		v->ikelifetime = DEF_IKELIFETIME;

@@ -42,7 +42,7 @@ conf() {
 	mkdir -p "$ROOT/$1/vpn.d"
 	printf '[global]\ninclude = vpn.d/*.conf\nbackend = null\nnat_traversal = no\nsocket = %s\n' \
 		"$ROOT/$1/ikd.sock" > "$ROOT/$1/ikd.conf"
-	printf '[vpn]\nname = lo_vpn\nmode = passive\nlocal = 127.0.0.1\npeer = 127.0.0.2\npsk = secret\n[flows]\nflow = 127.0.0.0/24 127.0.0.0/24\nflow = 127.0.1.0/24 198.51.100.0/24\n%b' \
+	printf '[vpn]\nname = lo_vpn\nmode = passive\nlocal = 127.0.0.1\npeer = 127.0.0.2\npsk = keepalive-test-secret\n[flows]\nflow = 127.0.0.0/24 127.0.0.0/24\nflow = 127.0.1.0/24 198.51.100.0/24\n%b' \
 		"$2" > "$ROOT/$1/vpn.d/lo_vpn.conf"
 	chmod 600 "$ROOT/$1/vpn.d/lo_vpn.conf"
 }

@@ -33,7 +33,7 @@ name = second
 mode = $6
 local = $2
 peer = $3
-psk = PSK-SECOND
+psk = PSK-SECOND-KEY-0123
 lifetime = ${7:-3600}
 [flows]
 flow = $4 $5
