@@ -1,5 +1,5 @@
 /*
- * test_codec.c - the IKEv2 codec against golden packets (t/codec_golden.h):
+ * test_codec.c - the IKEv2 codec against golden packets (t/harness/wire_golden.h):
  * each message is built with the pld_put_*() / msg_wr_*() API and compared
  * byte for byte with the hand-written hex, then the hex is parsed back and
  * every field checked.  Also: header checks, payload rules (RFC 7296 2.5,
@@ -11,8 +11,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/pld.h"
-#include "t/codec_golden.h"
-#include "t/t.h"
+#include "t/harness/wire_golden.h"
+#include "t/harness/t.h"
 
 /* n counting bytes from `from` (the golden files' filler). */
 static void

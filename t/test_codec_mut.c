@@ -2,7 +2,7 @@
  * test_codec_mut.c - deterministic mutations of every golden packet, and
  * the count caps.
  *
- * Each golden packet (t/codec_golden.h) is mutated in every way listed
+ * Each golden packet (t/harness/wire_golden.h) is mutated in every way listed
  * below, on every run; each mutant is parsed from a heap copy of exactly
  * its length (so that an AddressSanitizer build catches a read past the
  * end) and the parser must either succeed with every view inside the
@@ -24,8 +24,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/pld.h"
-#include "t/codec_golden.h"
-#include "t/t.h"
+#include "t/harness/wire_golden.h"
+#include "t/harness/t.h"
 
 struct golden {
 	const char *name;

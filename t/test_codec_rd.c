@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "core/wire/rd.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 T_CASE(codec_rd, reads)
 {

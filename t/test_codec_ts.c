@@ -9,7 +9,7 @@
 
 #include "core/wire/ikev2.h"
 #include "core/wire/ts.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* Parses "a.b.c.d" or a handful of IPv6 forms used below into 4/16 bytes. */
 static struct ts_range

@@ -14,7 +14,7 @@
 #include "core/ike/show.h"
 #include "crypto/alg.h"
 #include "net/kbe.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"

@@ -4,7 +4,7 @@
  * tunnel still comes up.
  *
  * t/test_codec_mut.c mutates golden packets at the parser.  Here the
- * messages come from two engines talking in t/sim.c (IKE_SA_INIT, IKE_AUTH,
+ * messages come from two engines talking in t/harness/sim.c (IKE_SA_INIT, IKE_AUTH,
  * CREATE_CHILD_SA with PFS for a new flow and the answer to a CHILD SA
  * rekey, a DPD INFORMATIONAL, a Delete INFORMATIONAL, requests and
  * responses).  For each mutant a fresh simulation runs up to
@@ -47,8 +47,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/rd.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"

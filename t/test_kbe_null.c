@@ -14,7 +14,7 @@
 #include "applets/ipsecctl_sa.h"
 #include "crypto/alg.h"
 #include "net/kbe.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static struct kbe *
 open_null(void)

@@ -1,5 +1,5 @@
 /*
- * test_rekey.c - the SA lifecycle in the two-engine simulation (t/sim.h):
+ * test_rekey.c - the SA lifecycle in the two-engine simulation (t/harness/sim.h):
  * CHILD and IKE SA rekeys over hours of virtual time with traffic checked
  * to flow at every step, simultaneous rekeys in every order of the four
  * messages (with and without loss), IKE/CHILD rekey crossings, kernel
@@ -21,8 +21,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "crypto/cr.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"

@@ -14,7 +14,7 @@
 #include "core/cfg/cfg.h"
 #include "core/ike/ike.h"
 #include "core/ike/kern.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static int
 k_spi(void *ctx, const struct kern_sa *sa, uint32_t *spi)

@@ -1,7 +1,7 @@
 /*
  * test_runner.c - checks of the test helpers themselves.
  */
-#include "t/t.h"
+#include "t/harness/t.h"
 
 T_CASE(runner, unhex)
 {

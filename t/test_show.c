@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/ike/show.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* Renders through fn into a string (caller frees). */
 #define RENDER(buf, stmt) \

@@ -1,5 +1,5 @@
 /*
- * test_sim.c - two IKEv2 engines back to back in memory (t/sim.h): the
+ * test_sim.c - two IKEv2 engines back to back in memory (t/harness/sim.h): the
  * how-to's tunnels come up, every transform the crypto layer offers
  * negotiates, mismatches fail with the notify the RFC asks for, and lossy,
  * duplicating, reordering links still converge to exactly one IKE SA.
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"
@@ -648,7 +648,7 @@ T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
 /*
  * Ten VPNs between the same two gateways, each with its own lifetimes:
  * the engine's timer heaps (core/ike/ike.c) order many IKE SAs and VPNs, and
- * every rekey comes when it is due (t/sim.c checks the heaps after every
+ * every rekey comes when it is due (t/harness/sim.c checks the heaps after every
  * engine call against a scan of every SA).  15 minutes of virtual time.
  */
 T_CASE(sim, ten_vpns_each_rekeys_on_its_own_timer)

@@ -508,7 +508,7 @@ void ike_xchg_delete_now(struct ike_sa *sa);
 
 /* When ike_tick() has something to do for sa (0: free it) or for v
  * (initiate); UINT64_MAX: nothing planned.  What the heaps hold (and what
- * t/sim.c checks them against). */
+ * t/harness/sim.c checks them against). */
 uint64_t ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa);
 uint64_t ike_vpn_due(const struct ike_vpn *v);
 
