@@ -4,8 +4,8 @@
  * part), one field per line so a reader can check them against the RFC.
  *
  * Filler bytes are counting sequences (40 41 42 ...) so that a misplaced
- * view shows up as a wrong first byte.  Shared by t/test_codec.c (encode,
- * compare, decode) and t/test_codec_mut.c (mutations).
+ * view shows up as a wrong first byte.  Shared by t/test_wire.c (encode,
+ * compare, decode) and t/test_wire_mut.c (mutations).
  */
 #ifndef IKEBOX_T_HARNESS_WIRE_GOLDEN_H
 #define IKEBOX_T_HARNESS_WIRE_GOLDEN_H
