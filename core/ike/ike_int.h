@@ -325,6 +325,9 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *   ike_sa.c         IKE SA table, timer heaps, sending
  *   ike_kern.c       CHILD SAs in the kernel
  *   ike_base.c       logging, jitter
+ *   show.c           `ikectl show` text and JSON of struct ike_sa_info
+ *                    (show.h): beside the engine, calls none of it
+ * t/sh/layers.sh checks this order on the objects (nm).
  */
 
 /* Big-endian 32-bit values inside payloads (SPIs of Delete, REKEY_SA). */
