@@ -28,7 +28,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 LIB_SRCS  = $(wildcard core/*/*.c net/*.c crypto/*.c applets/*.c) \
 	    $(filter-out libc/trim.c, $(wildcard libc/*.c))
 LIB_OBJS  = $(LIB_SRCS:.c=.o)
-TEST_SRCS = $(wildcard t/*.c)
+# t/: the cases (test_*.c); t/harness/: the runner and the shared helpers.
+TEST_SRCS = $(wildcard t/*.c t/harness/*.c)
 TEST_OBJS = $(TEST_SRCS:.c=.o)
 BENCH_SRCS = $(wildcard bench/*.c)
 
@@ -91,9 +92,9 @@ install: ikebox
 
 clean:
 	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d \
-	    core/*/*.o core/*/*.d
+	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 
 .PHONY: all deps test check-uml bench demo install clean
--include $(wildcard *.d */*.d core/*/*.d t/uml/*.d)
+-include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/uml/*.d)

@@ -16,8 +16,8 @@
 
 #include "core/ike/ike_int.h"
 #include "core/wire/ikev2.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"

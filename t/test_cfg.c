@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 
 #include "core/cfg/cfg.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* Writes files {relpath, content, ...} under t/out/cfg/TAG/; returns the
  * folder (static). */

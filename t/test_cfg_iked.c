@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/cfg/cfg.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 #define OUT "t/out/iked"
 

@@ -16,7 +16,7 @@
 #include "crypto/cr_int.h"
 #include "crypto/kat.h"
 #include "crypto/selftest.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 #define BUF 600
 

@@ -9,7 +9,7 @@
 
 #include "crypto/cr.h"
 #include "crypto/kat.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 T_CASE(crypto_dh, vectors_both_directions)
 {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "net/ctl.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static int handler_calls;
 

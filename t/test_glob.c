@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "libc/glob.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /*
  * glob_match() against fnmatch(3) with FNM_PERIOD (the glob(3) rules

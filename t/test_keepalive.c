@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/keepalive/keepalive.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* RFC 1071 section 3, "Numerical Examples": the bytes 00 01 f2 03 f4 f5
  * f6 f7 sum to ddf2 (ones' complement), so the checksum is ~ddf2. */

@@ -20,7 +20,7 @@
 #include "applets/applets.h"
 #include "net/ctl.h"
 #include "net/notify.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* A datagram listener on name ('@' = abstract).  Returns the fd or -1. */
 static int

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "libc/scan.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 #define NSLOT 6
 #define FILL 0xa5a5a5a5a5a5a5a5ULL

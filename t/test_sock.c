@@ -11,7 +11,7 @@
 
 #include "core/ike/show.h"
 #include "net/sock.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static uint16_t
 bound_port(int fd)

@@ -331,6 +331,9 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *   ike_sa.c         IKE SA table, timer heaps, sending
  *   ike_kern.c       CHILD SAs in the kernel
  *   ike_base.c       logging, jitter
+ *   show.c           `ikectl show` text and JSON of struct ike_sa_info
+ *                    (show.h): beside the engine, calls none of it
+ * t/sh/layers.sh checks this order on the objects (nm).
  */
 
 /* Big-endian 32-bit values inside payloads (SPIs of Delete, REKEY_SA). */
@@ -514,7 +517,7 @@ void ike_xchg_delete_now(struct ike_sa *sa);
 
 /* When ike_tick() has something to do for sa (0: free it) or for v
  * (initiate); UINT64_MAX: nothing planned.  What the heaps hold (and what
- * t/sim.c checks them against). */
+ * t/harness/sim.c checks them against). */
 uint64_t ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa);
 uint64_t ike_vpn_due(const struct ike_vpn *v);
 

@@ -61,9 +61,9 @@ done
 # In ikebox, sscanf is libc/scan.c (integers only) and there is no glob(),
 # fnmatch() or user database; t/unit links glibc's.  So none of ours may call
 # them, or ikebox would differ from what the unit tests saw.
-objs=$(ls main.o core/*.o net/*.o crypto/*.o applets/*.o 2>/dev/null)
+objs=$(ls main.o core/*/*.o net/*.o crypto/*.o applets/*.o 2>/dev/null)
 if [ -z "$objs" ]; then
-	fail "objects to check" "no main.o core/*.o ... (run make first)"
+	fail "objects to check" "no main.o core/*/*.o ... (run make first)"
 else
 	# shellcheck disable=SC2086
 	bad=$(nm -u $objs 2>&1 | grep -E ' U (__isoc99_)?v?[sf]?scanf$| U (glob|fnmatch|getpw[a-z_]*|ttyname[a-z_]*|d?c?gettext)$' |

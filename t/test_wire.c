@@ -1,9 +1,9 @@
 /*
- * test_codec.c - the IKEv2 codec against golden packets (t/codec_golden.h):
- * each message is built with the pld_put_*() / msg_wr_*() API and compared
- * byte for byte with the hand-written hex, then the hex is parsed back and
- * every field checked.  Also: header checks, payload rules (RFC 7296 2.5,
- * 3.2-3.16) and the log names.
+ * test_wire.c - the IKEv2 codec (core/wire/) against golden packets
+ * (t/harness/wire_golden.h): each message is built with the pld_put_*() /
+ * msg_wr_*() API and compared byte for byte with the hand-written hex, then the
+ * hex is parsed back and every field checked.  Also: header checks, payload
+ * rules (RFC 7296 2.5, 3.2-3.16) and the log names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +11,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/pld.h"
-#include "t/codec_golden.h"
-#include "t/t.h"
+#include "t/harness/wire_golden.h"
+#include "t/harness/t.h"
 
 /* n counting bytes from `from` (the golden files' filler). */
 static void
@@ -52,7 +52,7 @@ static const struct pld_xf_desc ike_xf[] = {
 	{ IKEV2_XF_DH, IKEV2_DH_CURVE25519, 0 },
 };
 
-T_CASE(codec, sa_init_build)
+T_CASE(wire, sa_init_build)
 {
 	struct pld_prop_desc prop = { 1, IKEV2_PROTO_IKE, 0, { 0 }, 4, ike_xf };
 	struct msg_hdr h = { .exchange = IKEV2_EXCH_IKE_SA_INIT,
@@ -78,7 +78,7 @@ T_CASE(codec, sa_init_build)
 	expect_bytes(buf, len, golden_sa_init);
 }
 
-T_CASE(codec, sa_init_parse)
+T_CASE(wire, sa_init_parse)
 {
 	uint8_t buf[512];
 	size_t n = t_unhex(buf, sizeof(buf), golden_sa_init);
@@ -188,7 +188,7 @@ build_auth_inner(uint8_t *buf, size_t cap, struct pld_wr *pw)
 	return wr_len(&pw->w);
 }
 
-T_CASE(codec, auth_inner_build)
+T_CASE(wire, auth_inner_build)
 {
 	uint8_t buf[512];
 	struct pld_wr pw;
@@ -199,7 +199,7 @@ T_CASE(codec, auth_inner_build)
 	expect_bytes(buf, len, golden_auth_inner);
 }
 
-T_CASE(codec, auth_inner_parse)
+T_CASE(wire, auth_inner_parse)
 {
 	uint8_t buf[512];
 	size_t n = t_unhex(buf, sizeof(buf), golden_auth_inner);
@@ -252,7 +252,7 @@ T_CASE(codec, auth_inner_parse)
 
 /* The inner chain framed in SK: header and SK header are what the AEAD
  * authenticates; the body is where the crypto layer writes. */
-T_CASE(codec, auth_sk_framing)
+T_CASE(wire, auth_sk_framing)
 {
 	struct msg_hdr h = { .exchange = IKEV2_EXCH_IKE_AUTH,
 		.flags = IKEV2_FLAG_I, .msgid = 1 };
@@ -291,7 +291,7 @@ T_CASE(codec, auth_sk_framing)
 }
 
 /* Builds golden_delete_inner. */
-T_CASE(codec, delete_inner)
+T_CASE(wire, delete_inner)
 {
 	static const uint8_t spis[8] = { 0xc1, 0xc2, 0xc3, 0xc4, 0xd1, 0xd2,
 		0xd3, 0xd4 };
@@ -324,7 +324,7 @@ T_CASE(codec, delete_inner)
 	T_EQ_MEM(s.vendor[0].p, "ikebox01", 8);
 }
 
-T_CASE(codec, informational)
+T_CASE(wire, informational)
 {
 	struct msg_hdr h = { .exchange = IKEV2_EXCH_INFORMATIONAL,
 		.flags = IKEV2_FLAG_I | IKEV2_FLAG_R, .msgid = 5 };
@@ -353,7 +353,7 @@ T_CASE(codec, informational)
 	T_EQ_INT(m.pl.sk.body_off, 32);
 }
 
-T_CASE(codec, critical_unknown)
+T_CASE(wire, critical_unknown)
 {
 	uint8_t buf[128], want[128];
 	struct msg_hdr h = { .exchange = IKEV2_EXCH_IKE_SA_INIT,
@@ -391,7 +391,7 @@ T_CASE(codec, critical_unknown)
 	T_EQ_INT(m.pl.raw[0].critical, 1);
 }
 
-T_CASE(codec, header)
+T_CASE(wire, header)
 {
 	uint8_t buf[512];
 	size_t n = t_unhex(buf, sizeof(buf), golden_sa_init);
@@ -521,7 +521,7 @@ static const struct {
 	{ "CP kept", IKEV2_PL_CP, "00 00 0008 01 000000", 0 },
 };
 
-T_CASE(codec, payload_rules)
+T_CASE(wire, payload_rules)
 {
 	struct pld_set s;
 
@@ -536,7 +536,7 @@ T_CASE(codec, payload_rules)
 	}
 }
 
-T_CASE(codec, unusable_values)
+T_CASE(wire, unusable_values)
 {
 	struct pld_set s;
 
@@ -598,7 +598,7 @@ T_CASE(codec, unusable_values)
 	T_EQ_INT(s.notify[0].data.len, 0);
 }
 
-T_CASE(codec, notify_builder_spi)
+T_CASE(wire, notify_builder_spi)
 {
 	static const uint8_t spi[4] = { 0xc1, 0xc2, 0xc3, 0xc4 };
 	static const uint8_t group[2] = { 0x00, 0x13 };
@@ -615,7 +615,7 @@ T_CASE(codec, notify_builder_spi)
 	    "00 00 000a 00 00 0011 0013");	/* INVALID_KE_PAYLOAD, 19 */
 }
 
-T_CASE(codec, builder_overflow)
+T_CASE(wire, builder_overflow)
 {
 	uint8_t buf[64];
 	struct pld_wr pw;
@@ -639,7 +639,7 @@ T_CASE(codec, builder_overflow)
 	T_EQ_INT(pld_wr_err(&pw), -ENOSPC);
 }
 
-T_CASE(codec, names)
+T_CASE(wire, names)
 {
 	T_EQ_STR(ikev2_exchange_name(34), "IKE_SA_INIT");
 	T_EQ_STR(ikev2_exchange_name(37), "INFORMATIONAL");
@@ -653,7 +653,7 @@ T_CASE(codec, names)
 	T_EQ_STR(ikev2_notify_name(12345), "UNKNOWN");
 }
 
-T_CASE(codec, describe)
+T_CASE(wire, describe)
 {
 	uint8_t buf[512];
 	size_t n = t_unhex(buf, sizeof(buf), golden_sa_init);
@@ -682,7 +682,7 @@ T_CASE(codec, describe)
 	T_EQ_STR(line, "N(4");
 }
 
-T_CASE(codec, inner_refuses_sk)
+T_CASE(wire, inner_refuses_sk)
 {
 	uint8_t buf[64];
 	size_t n = t_unhex(buf, sizeof(buf),

@@ -1,8 +1,8 @@
 /*
- * test_codec_mut.c - deterministic mutations of every golden packet, and
+ * test_wire_mut.c - deterministic mutations of every golden packet, and
  * the count caps.
  *
- * Each golden packet (t/codec_golden.h) is mutated in every way listed
+ * Each golden packet (t/harness/wire_golden.h) is mutated in every way listed
  * below, on every run; each mutant is parsed from a heap copy of exactly
  * its length (so that an AddressSanitizer build catches a read past the
  * end) and the parser must either succeed with every view inside the
@@ -24,8 +24,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/pld.h"
-#include "t/codec_golden.h"
-#include "t/t.h"
+#include "t/harness/wire_golden.h"
+#include "t/harness/t.h"
 
 struct golden {
 	const char *name;
@@ -212,7 +212,7 @@ report(const struct tally *t)
 	T_ASSERT(t->refused > 0);
 }
 
-T_CASE(codec_mut, goldens_parse)
+T_CASE(wire_mut, goldens_parse)
 {
 	for (size_t gi = 0; gi < sizeof(goldens) / sizeof(goldens[0]); gi++) {
 		const struct golden *g = &goldens[gi];
@@ -225,7 +225,7 @@ T_CASE(codec_mut, goldens_parse)
 	}
 }
 
-T_CASE(codec_mut, truncations)
+T_CASE(wire_mut, truncations)
 {
 	for (size_t gi = 0; gi < sizeof(goldens) / sizeof(goldens[0]); gi++) {
 		const struct golden *g = &goldens[gi];
@@ -248,7 +248,7 @@ T_CASE(codec_mut, truncations)
 	}
 }
 
-T_CASE(codec_mut, bytes)
+T_CASE(wire_mut, bytes)
 {
 	static const char *const kinds[] = { "set 0x00", "set 0xff", "+1" };
 
@@ -272,7 +272,7 @@ T_CASE(codec_mut, bytes)
 	}
 }
 
-T_CASE(codec_mut, lengths)
+T_CASE(wire_mut, lengths)
 {
 	static const int deltas[] = { -4, -1, 1, 4 };
 
@@ -304,7 +304,7 @@ T_CASE(codec_mut, lengths)
 	}
 }
 
-T_CASE(codec_mut, loops)
+T_CASE(wire_mut, loops)
 {
 	for (size_t gi = 0; gi < sizeof(goldens) / sizeof(goldens[0]); gi++) {
 		const struct golden *g = &goldens[gi];
@@ -468,7 +468,7 @@ attrs_with(unsigned n, struct pld_set *s)
 	return parse_built(buf, wr_len(&pw.w), IKEV2_PL_SA, s);
 }
 
-T_CASE(codec_mut, caps)
+T_CASE(wire_mut, caps)
 {
 	struct pld_set s;
 

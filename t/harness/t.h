@@ -12,8 +12,8 @@
  * "# unit: N passed, N failed" line (t/run.sh adds up every runner).
  * `t/unit -s SUBSTR` runs only the cases whose suite.name contains SUBSTR.
  */
-#ifndef IKEBOX_T_H
-#define IKEBOX_T_H
+#ifndef IKEBOX_T_HARNESS_T_H
+#define IKEBOX_T_HARNESS_T_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,13 +1,13 @@
 /*
- * test_engine_mut.c - deterministic mutations of every message of a real
+ * test_ike_mut.c - deterministic mutations of every message of a real
  * exchange, fed to a live engine: no crash, no state left behind, and the
  * tunnel still comes up.
  *
- * t/test_codec_mut.c mutates golden packets at the parser.  Here the
- * messages come from two engines talking in t/sim.c (IKE_SA_INIT, IKE_AUTH,
- * CREATE_CHILD_SA with PFS for a new flow and the answer to a CHILD SA
- * rekey, a DPD INFORMATIONAL, a Delete INFORMATIONAL, requests and
- * responses).  For each mutant a fresh simulation runs up to
+ * t/test_wire_mut.c mutates golden packets at the parser.  Here the messages
+ * come from two engines talking in t/harness/sim.c (IKE_SA_INIT, IKE_AUTH,
+ * CREATE_CHILD_SA with PFS for a new flow and the answer to a CHILD SA rekey, a
+ * DPD INFORMATIONAL, a Delete INFORMATIONAL, requests and responses).  For each
+ * mutant a fresh simulation runs up to
  * the moment the chosen message is delivered; the mutant goes into the
  * receiving engine first, from the peer's address, then the genuine
  * message.  The virtual clock then runs 400 s, past the half-open timeout
@@ -37,7 +37,7 @@
  * its Length.  A request carrying an unknown critical payload must be
  * answered with UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 2.5).
  *
- * MUT_TRACE=1 t/unit -s engine_mut prints both logs of a failing mutant.
+ * MUT_TRACE=1 t/unit -s ike_mut prints both logs of a failing mutant.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +47,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "core/wire/rd.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"
@@ -593,7 +593,7 @@ run_one(struct run *r)
 	return NULL;
 }
 
-T_CASE(engine_mut, every_message_every_mutant)
+T_CASE(ike_mut, every_message_every_mutant)
 {
 	unsigned total = 0;
 
@@ -668,10 +668,10 @@ forge_before(void *arg, struct sim *s, const struct sim_pkt *p)
 /*
  * RFC 7296 2.21.1: an error answer to IKE_SA_INIT is not authenticated, so
  * the initiator must not give up on it while the genuine answer may still
- * come.  (A genuine error alone still fails the exchange: t/test_sim.c,
+ * come.  (A genuine error alone still fails the exchange: t/test_ike.c,
  * mismatches_fail_with_the_right_notify.)
  */
-T_CASE(engine_mut, forged_init_error_does_not_cost_a_retry)
+T_CASE(ike_mut, forged_init_error_does_not_cost_a_retry)
 {
 	static const uint16_t notes[] = {
 		IKEV2_N_NO_PROPOSAL_CHOSEN, IKEV2_N_INVALID_SYNTAX,
@@ -769,7 +769,7 @@ twin_vpn(const char *name, const char *mode, const char *local,
 	return b;
 }
 
-T_CASE(engine_mut, forged_after_malformed_gets_no_answer)
+T_CASE(ike_mut, forged_after_malformed_gets_no_answer)
 {
 	static const struct {
 		const char *name;

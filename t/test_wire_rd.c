@@ -1,14 +1,14 @@
 /*
- * test_codec_rd.c - the bounded reader and writer (core/wire/rd.h): big-endian
+ * test_wire_rd.c - the bounded reader and writer (core/wire/rd.h): big-endian
  * values, the sticky error, sub-readers confined to their window, and
  * back-patching.
  */
 #include <errno.h>
 
 #include "core/wire/rd.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
-T_CASE(codec_rd, reads)
+T_CASE(wire_rd, reads)
 {
 	static const uint8_t b[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 		0x08, 0x09 };
@@ -42,7 +42,7 @@ T_CASE(codec_rd, reads)
 	T_EQ_INT(rd_err(&r), -EBADMSG);
 }
 
-T_CASE(codec_rd, sub)
+T_CASE(wire_rd, sub)
 {
 	static const uint8_t b[] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
 	struct rd r, s;
@@ -72,7 +72,7 @@ T_CASE(codec_rd, sub)
 	T_EQ_INT(rd_err(&r), -EBADMSG);
 }
 
-T_CASE(codec_rd, writes)
+T_CASE(wire_rd, writes)
 {
 	uint8_t b[8];
 	struct wr w;

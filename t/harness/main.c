@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static struct t_case *cases;
 static const struct t_case *cur;

@@ -1,9 +1,9 @@
 /*
- * test_runner.c - checks of the test helpers themselves.
+ * test_harness.c - checks of the test helpers themselves.
  */
-#include "t/t.h"
+#include "t/harness/t.h"
 
-T_CASE(runner, unhex)
+T_CASE(harness, unhex)
 {
 	uint8_t b[4];
 

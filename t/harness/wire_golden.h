@@ -1,14 +1,14 @@
 /*
- * codec_golden.h - golden IKEv2 packets for the codec tests, written by
+ * wire_golden.h - golden IKEv2 packets for the codec tests, written by
  * hand from the wire layouts of RFC 7296 (section numbers beside each
  * part), one field per line so a reader can check them against the RFC.
  *
  * Filler bytes are counting sequences (40 41 42 ...) so that a misplaced
- * view shows up as a wrong first byte.  Shared by t/test_codec.c (encode,
- * compare, decode) and t/test_codec_mut.c (mutations).
+ * view shows up as a wrong first byte.  Shared by t/test_wire.c (encode,
+ * compare, decode) and t/test_wire_mut.c (mutations).
  */
-#ifndef IKEBOX_T_CODEC_GOLDEN_H
-#define IKEBOX_T_CODEC_GOLDEN_H
+#ifndef IKEBOX_T_HARNESS_WIRE_GOLDEN_H
+#define IKEBOX_T_HARNESS_WIRE_GOLDEN_H
 
 /*
  * An IKE_SA_INIT request: HDR, SA, KE, Ni, N(NAT_DETECTION_SOURCE_IP),

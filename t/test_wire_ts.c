@@ -1,5 +1,5 @@
 /*
- * test_codec_ts.c - traffic selector helpers (core/wire/ts.h): CIDR to range and
+ * test_wire_ts.c - traffic selector helpers (core/wire/ts.h): CIDR to range and
  * back, narrowing (RFC 7296 2.9) and the text shown to users.  Expected
  * values are worked out by hand from the addresses (RFC 5737 / RFC 3849
  * documentation prefixes).
@@ -9,7 +9,7 @@
 
 #include "core/wire/ikev2.h"
 #include "core/wire/ts.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* Parses "a.b.c.d" or a handful of IPv6 forms used below into 4/16 bytes. */
 static struct ts_range
@@ -37,7 +37,7 @@ fmt(const struct ts_range *r)
 	return buf;
 }
 
-T_CASE(codec_ts, from_cidr)
+T_CASE(wire_ts, from_cidr)
 {
 	static const uint8_t a4[4] = { 203, 0, 113, 5 };
 	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
@@ -77,7 +77,7 @@ T_CASE(codec_ts, from_cidr)
 	T_EQ_INT(ts_from_cidr(&r, 5, a4, 8), -EINVAL);
 }
 
-T_CASE(codec_ts, to_cidrs)
+T_CASE(wire_ts, to_cidrs)
 {
 	struct ts_range r = range4("10.0.0.1", "10.0.0.5");
 	struct ts_cidr c[8];
@@ -159,7 +159,7 @@ static const struct {
 	    "10.0.0.255", 0, 0, 65535, 0, "10.0.0.7/32" },
 };
 
-T_CASE(codec_ts, narrow)
+T_CASE(wire_ts, narrow)
 {
 	struct ts_range a, b, out;
 
@@ -213,7 +213,7 @@ static const struct {
 	    "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff" },
 };
 
-T_CASE(codec_ts, addr_format)
+T_CASE(wire_ts, addr_format)
 {
 	uint8_t a[16];
 	char buf[64];

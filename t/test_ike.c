@@ -1,5 +1,5 @@
 /*
- * test_sim.c - two IKEv2 engines back to back in memory (t/sim.h): the
+ * test_ike.c - two IKEv2 engines back to back in memory (t/harness/sim.h): the
  * how-to's tunnels come up, every transform the crypto layer offers
  * negotiates, mismatches fail with the notify the RFC asks for, and lossy,
  * duplicating, reordering links still converge to exactly one IKE SA.
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"
@@ -73,7 +73,7 @@ expect_up(struct sim *s, int children)
 	T_EQ_INT(s->n[0].n_policies, 3 * children);
 }
 
-T_CASE(sim, howto_basic)
+T_CASE(ike, howto_basic)
 {
 	struct sim s;
 	struct pair p = {
@@ -99,7 +99,7 @@ T_CASE(sim, howto_basic)
  * IKE_SA_INIT line had an empty column, two spaces, so the prf looked like
  * the integrity algorithm).
  */
-T_CASE(sim, aead_ike_sa_log_lines)
+T_CASE(ike, aead_ike_sa_log_lines)
 {
 	struct sim s;
 	struct pair p = {
@@ -129,7 +129,7 @@ T_CASE(sim, aead_ike_sa_log_lines)
  * 3.3.1), which the initiator must accept: found against strongSwan, whose
  * answer to ikd's default proposals the codec dropped as malformed.
  */
-T_CASE(sim, answer_takes_second_proposal)
+T_CASE(ike, answer_takes_second_proposal)
 {
 	struct sim s;
 	struct pair p = {
@@ -153,7 +153,7 @@ T_CASE(sim, answer_takes_second_proposal)
 	sim_free(&s);
 }
 
-T_CASE(sim, howto_two_subnets)
+T_CASE(ike, howto_two_subnets)
 {
 	struct sim s;
 	struct pair p = {
@@ -177,7 +177,7 @@ T_CASE(sim, howto_two_subnets)
 	sim_free(&s);
 }
 
-T_CASE(sim, responder_narrows_to_its_policy)
+T_CASE(ike, responder_narrows_to_its_policy)
 {
 	struct sim s;
 	/* gw2 has one /25 flow; gw1 asks for its two /26 halves: iked
@@ -257,7 +257,7 @@ label(const char *ike, const char *child)
 	return out;
 }
 
-T_CASE(sim, every_transform_negotiates)
+T_CASE(ike, every_transform_negotiates)
 {
 	for (size_t i = 0; i < sizeof(combos) / sizeof(combos[0]); i++) {
 		struct sim s;
@@ -310,7 +310,7 @@ static const struct {
 	  "CHILD SA refused: TS_UNACCEPTABLE" },
 };
 
-T_CASE(sim, mismatches_fail_with_the_right_notify)
+T_CASE(ike, mismatches_fail_with_the_right_notify)
 {
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
 		struct sim s;
@@ -354,7 +354,7 @@ T_CASE(sim, mismatches_fail_with_the_right_notify)
 	}
 }
 
-T_CASE(sim, invalid_ke_retry_with_the_asked_group)
+T_CASE(ike, invalid_ke_retry_with_the_asked_group)
 {
 	struct sim s;
 	struct pair p = {
@@ -374,7 +374,7 @@ T_CASE(sim, invalid_ke_retry_with_the_asked_group)
 	sim_free(&s);
 }
 
-T_CASE(sim, retransmit_limit_reached)
+T_CASE(ike, retransmit_limit_reached)
 {
 	struct sim s;
 	struct pair p = {
@@ -401,7 +401,7 @@ T_CASE(sim, retransmit_limit_reached)
 	sim_free(&s);
 }
 
-T_CASE(sim, lossy_links_converge)
+T_CASE(ike, lossy_links_converge)
 {
 	int bad = 0;
 
@@ -439,7 +439,7 @@ T_CASE(sim, lossy_links_converge)
 	T_EQ_INT(bad, 0);
 }
 
-T_CASE(sim, delete_reaches_the_peer)
+T_CASE(ike, delete_reaches_the_peer)
 {
 	struct sim s;
 	struct pair p = {
@@ -530,7 +530,7 @@ static const struct {
 	  "enc = aes-256-gcm\nprf = hmac-sha2-384\ngroup = ecp256\n" },
 };
 
-T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
+T_CASE(ike, two_vpns_same_addresses_chosen_by_id)
 {
 	for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
 		struct sim s;
@@ -592,7 +592,7 @@ T_CASE(sim, two_vpns_same_addresses_chosen_by_id)
  * the SA moves to a larger allocation (core/ike/ike.c, ike_sa_set_vpn): every
  * flow of that VPN comes up, and rekeys of them all find their slots.
  */
-T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
+T_CASE(ike, vpn_chosen_at_auth_has_more_flows)
 {
 	char fa[1024] = "", fb[1024] = "";
 	const int n = 12;
@@ -648,10 +648,10 @@ T_CASE(sim, vpn_chosen_at_auth_has_more_flows)
 /*
  * Ten VPNs between the same two gateways, each with its own lifetimes:
  * the engine's timer heaps (core/ike/ike.c) order many IKE SAs and VPNs, and
- * every rekey comes when it is due (t/sim.c checks the heaps after every
- * engine call against a scan of every SA).  15 minutes of virtual time.
+ * every rekey comes when it is due (t/harness/sim.c checks the heaps after
+ * every engine call against a scan of every SA).  15 minutes of virtual time.
  */
-T_CASE(sim, ten_vpns_each_rekeys_on_its_own_timer)
+T_CASE(ike, ten_vpns_each_rekeys_on_its_own_timer)
 {
 	const int n = 10, secs = 900;
 	char inc[64];

@@ -1,11 +1,11 @@
 /*
- * test_rekey.c - the SA lifecycle in the two-engine simulation (t/sim.h):
- * CHILD and IKE SA rekeys over hours of virtual time with traffic checked
- * to flow at every step, simultaneous rekeys in every order of the four
- * messages (with and without loss), IKE/CHILD rekey crossings, kernel
- * expire events, dead and rebooting peers, message-ID exhaustion, and
- * random schedules that must end with one IKE SA and one CHILD SA pair per
- * flow, nothing duplicated or orphaned in either kernel.
+ * test_ike_rekey.c - the SA lifecycle in the two-engine simulation
+ * (t/harness/sim.h): CHILD and IKE SA rekeys over hours of virtual time with
+ * traffic checked to flow at every step, simultaneous rekeys in every order of
+ * the four messages (with and without loss), IKE/CHILD rekey crossings, kernel
+ * expire events, dead and rebooting peers, message-ID exhaustion, and random
+ * schedules that must end with one IKE SA and one CHILD SA pair per flow,
+ * nothing duplicated or orphaned in either kernel.
  *
  * SIM_SCHEDULES=N sets how many random schedules run (default 100, about
  * 8 s; the issue's 10,000 take about 15 min of CPU), SIM_FROM the first
@@ -21,8 +21,8 @@
 #include "core/wire/ikev2.h"
 #include "core/wire/msg.h"
 #include "crypto/cr.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 #define GW1 "192.0.2.254"
 #define GW2 "198.51.100.254"
@@ -131,7 +131,7 @@ stats(struct sim *s, int node)
 	return st;
 }
 
-T_CASE(rekey, child_hours_without_loss)
+T_CASE(ike_rekey, child_hours_without_loss)
 {
 	struct sim s;
 
@@ -154,7 +154,7 @@ T_CASE(rekey, child_hours_without_loss)
 	sim_free(&s);
 }
 
-T_CASE(rekey, ike_hours_children_moved)
+T_CASE(ike_rekey, ike_hours_children_moved)
 {
 	struct sim s;
 	struct ike_child_info before[2];
@@ -195,7 +195,7 @@ T_CASE(rekey, ike_hours_children_moved)
 	sim_free(&s);
 }
 
-T_CASE(rekey, both_lifetimes_over_a_day)
+T_CASE(ike_rekey, both_lifetimes_over_a_day)
 {
 	struct sim s;
 
@@ -313,7 +313,7 @@ collide(int ike, int order, int drop, uint32_t seed)
 	sim_free(&s);
 }
 
-T_CASE(rekey, simultaneous_child_every_order)
+T_CASE(ike_rekey, simultaneous_child_every_order)
 {
 	for (int o = 0; o < 6; o++) {
 		for (int drop = -1; drop < 4; drop++) {
@@ -322,7 +322,7 @@ T_CASE(rekey, simultaneous_child_every_order)
 	}
 }
 
-T_CASE(rekey, simultaneous_ike_every_order)
+T_CASE(ike_rekey, simultaneous_ike_every_order)
 {
 	for (int o = 0; o < 6; o++) {
 		for (int drop = -1; drop < 4; drop++) {
@@ -470,7 +470,7 @@ schedule(uint32_t seed, char *why, size_t why_len)
 	return ok;
 }
 
-T_CASE(rekey, random_schedules)
+T_CASE(ike_rekey, random_schedules)
 {
 	const char *env = getenv("SIM_SCHEDULES");
 	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 100;
@@ -507,7 +507,7 @@ first_child(struct sim *s, int node)
 	return 0;
 }
 
-T_CASE(rekey, kernel_gets_lifetimes)
+T_CASE(ike_rekey, kernel_gets_lifetimes)
 {
 	struct sim s;
 	int n = 0;
@@ -568,7 +568,7 @@ child_of_spi(struct sim *s, int node, uint32_t spi)
  * not fire before the engine's own rekey (a truncated 9 s against a
  * rekey at 9.5 s of a 10 s lifetime did), and must stay below the hard
  * limit. */
-T_CASE(rekey, kernel_soft_time_not_before_rekey)
+T_CASE(ike_rekey, kernel_soft_time_not_before_rekey)
 {
 	static const unsigned lifes[] = { 2, 3, 7, 10, 19, 60 };
 
@@ -620,7 +620,7 @@ T_CASE(rekey, kernel_soft_time_not_before_rekey)
 	}
 }
 
-T_CASE(rekey, kernel_expire_events)
+T_CASE(ike_rekey, kernel_expire_events)
 {
 	struct sim s;
 	uint32_t spi, out;
@@ -669,7 +669,7 @@ T_CASE(rekey, kernel_expire_events)
 	sim_free(&s);
 }
 
-T_CASE(rekey, kernel_acquire_brings_vpn_up)
+T_CASE(ike_rekey, kernel_acquire_brings_vpn_up)
 {
 	struct sim s;
 	struct ike_addr peer = { .af = 4, .ip = { 198, 51, 100, 254 } };
@@ -687,7 +687,7 @@ T_CASE(rekey, kernel_acquire_brings_vpn_up)
 	sim_free(&s);
 }
 
-T_CASE(rekey, ike_and_child_rekey_cross)
+T_CASE(ike_rekey, ike_and_child_rekey_cross)
 {
 	struct sim s;
 
@@ -709,7 +709,7 @@ T_CASE(rekey, ike_and_child_rekey_cross)
 	sim_free(&s);
 }
 
-T_CASE(rekey, rekey_crossing_a_delete)
+T_CASE(ike_rekey, rekey_crossing_a_delete)
 {
 	struct sim s;
 	uint32_t spi;
@@ -738,7 +738,7 @@ T_CASE(rekey, rekey_crossing_a_delete)
 	sim_free(&s);
 }
 
-T_CASE(rekey, dead_peer_and_back)
+T_CASE(ike_rekey, dead_peer_and_back)
 {
 	struct sim s;
 
@@ -764,7 +764,7 @@ T_CASE(rekey, dead_peer_and_back)
 	sim_free(&s);
 }
 
-T_CASE(rekey, peer_reboots)
+T_CASE(ike_rekey, peer_reboots)
 {
 	struct sim s;
 	uint64_t t0;
@@ -787,7 +787,7 @@ T_CASE(rekey, peer_reboots)
 	sim_free(&s);
 }
 
-T_CASE(rekey, ike_rekey_answers_lost)
+T_CASE(ike_rekey, ike_rekey_answers_lost)
 {
 	struct sim s;
 	uint64_t t0;
@@ -825,7 +825,7 @@ T_CASE(rekey, ike_rekey_answers_lost)
 	sim_free(&s);
 }
 
-T_CASE(rekey, message_ids_exhausted)
+T_CASE(ike_rekey, message_ids_exhausted)
 {
 	struct sim s;
 	struct ike_sa *a, *b;
@@ -889,7 +889,7 @@ count_ispi(void *arg, int from, const uint8_t *buf, size_t len)
  * IKD_INVALID_SPI_MAX times a second in all; a response, or a request
  * without SK, for an unknown SA gets nothing.
  */
-T_CASE(rekey, invalid_ike_spi_rate_limited)
+T_CASE(ike_rekey, invalid_ike_spi_rate_limited)
 {
 	struct sim s;
 	struct ispi_count c = { 0 };
@@ -950,7 +950,7 @@ T_CASE(rekey, invalid_ike_spi_rate_limited)
 	sim_free(&s);
 }
 
-T_CASE(rekey, passive_peer_reboots)
+T_CASE(ike_rekey, passive_peer_reboots)
 {
 	struct sim s;
 	struct ispi_count ispi = { 0 };
@@ -1108,7 +1108,7 @@ rekey_keys_check(struct sim *s, struct kx *k, int who)
 	cr_child_keys_wipe(&keys);
 }
 
-T_CASE(rekey, child_keys_follow_the_exchange)
+T_CASE(ike_rekey, child_keys_follow_the_exchange)
 {
 	static struct kx k;
 	struct sim s;

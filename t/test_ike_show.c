@@ -1,13 +1,14 @@
 /*
- * test_show.c - `show sa` / `show stats` output on fixed inputs: exact text,
- * exact JSON, JSON escaping, and JSON validity checked by python3's parser.
+ * test_ike_show.c - `show sa` / `show stats` output (core/ike/show.c) on
+ * fixed inputs: exact text, exact JSON, JSON escaping, and JSON validity
+ * checked by python3's parser.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ike/show.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 /* Renders through fn into a string (caller frees). */
 #define RENDER(buf, stmt) \
@@ -88,7 +89,7 @@ json_valid(const char *s)
 	return pclose(p);
 }
 
-T_CASE(show, sa_json_exact)
+T_CASE(ike_show, sa_json_exact)
 {
 	char *s = NULL;
 
@@ -104,7 +105,7 @@ T_CASE(show, sa_json_exact)
 	free(s);
 }
 
-T_CASE(show, sa_text_exact)
+T_CASE(ike_show, sa_text_exact)
 {
 	char *s = NULL;
 
@@ -113,7 +114,7 @@ T_CASE(show, sa_text_exact)
 	free(s);
 }
 
-T_CASE(show, addr)
+T_CASE(ike_show, addr)
 {
 	char b[SHOW_ADDR_MAX];
 	struct ike_addr v6 = { 6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 500 };
@@ -127,7 +128,7 @@ T_CASE(show, addr)
 	T_EQ_STR(show_addr(b, sizeof(b), &sa.local), "192.0.2.254:500");
 }
 
-T_CASE(show, json_escaping)
+T_CASE(ike_show, json_escaping)
 {
 	static const struct {
 		const char *in, *want;
@@ -155,7 +156,7 @@ T_CASE(show, json_escaping)
 	T_ASSERT(json_valid("[1,]") != 0);
 }
 
-T_CASE(show, list_json_empty_filter_many)
+T_CASE(ike_show, list_json_empty_filter_many)
 {
 	struct show_list l;
 	struct ike_sa_info odd = sa;
@@ -199,7 +200,7 @@ T_CASE(show, list_json_empty_filter_many)
 	free(s);
 }
 
-T_CASE(show, stats)
+T_CASE(ike_show, stats)
 {
 	struct ike_stats st = { .ike_sas = 2, .child_sas = 3, .dropped = 7 };
 	char *s = NULL;

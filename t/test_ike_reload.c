@@ -1,5 +1,5 @@
 /*
- * test_reload.c - the engine's side of a hitless reload, without a peer:
+ * test_ike_reload.c - the engine's side of a hitless reload, without a peer:
  * ike_set_config() with several VPNs, one removed, one added, one changed,
  * one unchanged.  The unchanged VPN's IKE SA (half-open here, towards a
  * peer that never answers) is the same one afterwards: same SPI; the
@@ -14,7 +14,7 @@
 #include "core/cfg/cfg.h"
 #include "core/ike/ike.h"
 #include "core/ike/kern.h"
-#include "t/t.h"
+#include "t/harness/t.h"
 
 static int
 k_spi(void *ctx, const struct kern_sa *sa, uint32_t *spi)
@@ -114,7 +114,7 @@ load(const char *conf)
 	return rc == 0 ? cfg : NULL;
 }
 
-T_CASE(ike, reload_several_vpns)
+T_CASE(ike_reload, reload_several_vpns)
 {
 	struct ike_env env = {
 		.send = no_send,

@@ -9,8 +9,8 @@
 
 #include "core/cfg/cfg.h"
 #include "core/ike/ike_int.h"
-#include "t/sim.h"
-#include "t/t.h"
+#include "t/harness/sim.h"
+#include "t/harness/t.h"
 
 static uint32_t
 rnd(struct sim *s)

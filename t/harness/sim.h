@@ -4,8 +4,8 @@
  * side.  Deterministic for a given seed (the link's choices; the engines'
  * own random numbers only change SPI and key values, not the schedule).
  */
-#ifndef IKEBOX_T_SIM_H
-#define IKEBOX_T_SIM_H
+#ifndef IKEBOX_T_HARNESS_SIM_H
+#define IKEBOX_T_HARNESS_SIM_H
 
 #include <stdint.h>
 
