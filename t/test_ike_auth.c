@@ -1,5 +1,5 @@
 /*
- * test_auth.c - AUTH payloads that must not pass (RFC 7296 2.15): in the
+^ * test_ike_auth.c - AUTH payloads that must not pass (RFC 7296 2.15): in the
  * IKE_AUTH request and in its answer, an AUTH that is empty, truncated,
  * too long, of another method, computed over another ID, over another
  * nonce, or made for the other direction (the octets the other end
@@ -196,7 +196,7 @@ auth_vpn(const char *mode, const char *local, const char *peer,
 	return b;
 }
 
-T_CASE(auth, bad_auth_payloads_are_refused)
+T_CASE(ike_auth, bad_auth_payloads_are_refused)
 {
 	for (int resp = 0; resp < 2; resp++) {
 		for (int bad = 0; bad < BAD_N; bad++) {
