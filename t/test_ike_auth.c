@@ -1,5 +1,5 @@
 /*
-^ * test_ike_auth.c - AUTH payloads that must not pass (RFC 7296 2.15): in the
+ * test_ike_auth.c - AUTH payloads that must not pass (RFC 7296 2.15): in the
  * IKE_AUTH request and in its answer, an AUTH that is empty, truncated,
  * too long, of another method, computed over another ID, over another
  * nonce, or made for the other direction (the octets the other end
