@@ -202,7 +202,8 @@ T_CASE(ike_show, list_json_empty_filter_many)
 
 T_CASE(ike_show, stats)
 {
-	struct ike_stats st = { .ike_sas = 2, .child_sas = 3, .dropped = 7 };
+	struct ike_stats st = { .ike_sas = 2, .child_sas = 3, .dropped = 7,
+	    .cookies_sent = 4, .log_suppressed = 9 };
 	char *s = NULL;
 
 	T_ROW("text");
@@ -210,11 +211,14 @@ T_CASE(ike_show, stats)
 	T_CONTAINS(s, "ike_sas          2\n");
 	T_CONTAINS(s, "child_sas        3\n");
 	T_CONTAINS(s, "dropped          7\n");
+	T_CONTAINS(s, "cookies_sent     4\n");
+	T_CONTAINS(s, "log_suppressed   9\n");
 	free(s);
 	T_ROW("json");
 	RENDER(s, show_stats(out, &st, 1));
 	T_CONTAINS(s, "{\"ike_sas\":2,\"child_sas\":3,");
-	T_CONTAINS(s, "\"dropped\":7}");
+	T_CONTAINS(s, "\"dropped\":7,\"cookies_sent\":4,\"init_refused\":0,"
+	    "\"log_suppressed\":9}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
 }

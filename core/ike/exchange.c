@@ -191,7 +191,7 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 	    sa->keys.a_len ? (from_init ? sa->keys.sk_ai : sa->keys.sk_ar) :
 	    NULL, (uint8_t *)m->buf, m->pl.sk.body_off, m->len, &plain,
 	    &plain_len) != 0) {
-		ike_log(eng, IKE_LOG_WARN, sa,
+		ike_log_remote(eng, IKE_LOG_WARN, sa,
 		    "%s: integrity check failed, message dropped",
 		    ikev2_exchange_name(m->hdr.exchange));
 		eng->st.dropped++;

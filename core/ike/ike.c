@@ -700,10 +700,15 @@ ike_new(const struct ike_env *env, uint64_t now_ms)
 	eng->now = now_ms;
 	eng->log_level = IKE_LOG_INFO;
 	eng->next_reqid = IKD_REQID_BASE;
-	if (cr_rand(eng->cookie_secret, sizeof(eng->cookie_secret)) != 0) {
+	/* Both cookie secrets random from the start: a zero "previous"
+	 * secret would let anyone compute a valid cookie. */
+	if (cr_rand(eng->cookie_secret, sizeof(eng->cookie_secret)) != 0 ||
+	    cr_rand(eng->cookie_prev, sizeof(eng->cookie_prev)) != 0 ||
+	    cr_rand(&eng->src_key, sizeof(eng->src_key)) != 0) {
 		free(eng);
 		return NULL;
 	}
+	eng->cookie_at = now_ms;
 	return eng;
 }
 
@@ -733,6 +738,7 @@ ike_free(struct ike_engine *eng)
 	free(eng->tick_vpns);
 	cfg_free(eng->cfg);
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
+	cr_wipe(eng->cookie_prev, sizeof(eng->cookie_prev));
 	free(eng);
 }
 

@@ -155,6 +155,11 @@ struct ike_stats {
 	uint64_t rekeys_child;	/* CHILD SAs installed by a rekey */
 	uint64_t auth_failures, no_proposal, ts_unacceptable, invalid_ke;
 	uint64_t dropped;	/* datagrams dropped unparsed or unanswered */
+	uint64_t cookies_sent;	/* IKE_SA_INITs answered with a COOKIE */
+	uint64_t init_refused;	/* IKE_SA_INITs dropped: half-open caps,
+				 * of the engine or of their source */
+	uint64_t log_suppressed;	/* warnings caused by remote packets
+					 * beyond the rate limit */
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

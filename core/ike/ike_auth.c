@@ -220,9 +220,7 @@ established(struct ike_sa *sa)
 	struct ike_engine *eng = sa->eng;
 	char where[200];
 
-	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
-		eng->n_half_open--;
-	}
+	ike_half_open_leave(sa);
 	sa->state = SA_ESTABLISHED;
 	sa->established_ms = eng->now;
 	sa->builder = sa->initiator;
@@ -274,7 +272,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	}
 	if (!PLD_HAS(in, IKEV2_PL_IDI) || !PLD_HAS(in, IKEV2_PL_AUTH) ||
 	    !xchg_id_matches(&c->dstid, &in->idi) || !auth_ok(sa, 1, in)) {
-		ike_log(eng, IKE_LOG_WARN, sa,
+		ike_log_remote(eng, IKE_LOG_WARN, sa,
 		    "authentication failed: %s, %s",
 		    PLD_HAS(in, IKEV2_PL_EAP) || !PLD_HAS(in, IKEV2_PL_AUTH) ?
 		    "peer wants EAP, only PSK is configured" :

@@ -24,18 +24,13 @@ addr_str(const struct ike_addr *a, char *buf, size_t len)
 	return buf;
 }
 
-/* see ike_int.h */
-void
-ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
-    const char *fmt, ...)
+static void
+log_v(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n = 0;
-	va_list ap;
 
-	if (level > eng->log_level || eng->env.log == NULL) {
-		return;
-	}
 	if (sa) {
 		uint64_t spi = 0;
 
@@ -46,10 +41,55 @@ ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
 		    sa->vpn ? sa->vpn->cfg->name : "-",
 		    (unsigned long long)spi);
 	}
-	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	va_end(ap);
 	eng->env.log(eng->env.ctx, level, line);
+}
+
+/* see ike_int.h */
+void
+ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > eng->log_level || eng->env.log == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	log_v(eng, level, sa, fmt, ap);
+	va_end(ap);
+}
+
+/* see ike_int.h */
+void
+ike_log_remote(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > eng->log_level || eng->env.log == NULL) {
+		return;
+	}
+	if (eng->now - eng->rlog_window >= 1000) {
+		if (eng->rlog_dropped > 0) {
+			ike_log(eng, IKE_LOG_WARN, NULL, "%u more log lines "
+			    "caused by remote packets were left out (at most "
+			    "%d a second)", eng->rlog_dropped,
+			    IKD_REMOTE_LOG_PER_S);
+		}
+		eng->rlog_window = eng->now;
+		eng->rlog_count = 0;
+		eng->rlog_dropped = 0;
+	}
+	if (eng->rlog_count >= IKD_REMOTE_LOG_PER_S) {
+		eng->rlog_dropped++;
+		eng->st.log_suppressed++;
+		return;
+	}
+	eng->rlog_count++;
+	va_start(ap, fmt);
+	log_v(eng, level, sa, fmt, ap);
+	va_end(ap);
 }
 
 /* see ike_int.h */

@@ -31,6 +31,21 @@
 #define IKD_RETRY_MAX_MS 60000		/* ... backing off to this */
 #define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
 #define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
+/* One source address: from this many of its half-open SAs on, it must
+ * return a cookie, and it never holds more than the cap (strongSwan's
+ * cookie_threshold_ip 3 and block_threshold 5).  A spoofed flood from one
+ * address then costs no DH and no state beyond its first few SAs, and
+ * cannot fill the half-open slots that real peers need. */
+#define IKD_SRC_COOKIE_AFTER 2
+#define IKD_SRC_HALF_OPEN_MAX 5
+#define IKD_SRC_SLOTS 4096		/* per-source table (power of two,
+					 * 2 x IKD_HALF_OPEN_MAX) */
+#define IKD_COOKIE_ROTATE_MS 60000	/* a new cookie secret; cookies of
+					 * the previous one still pass
+					 * (RFC 7296 2.6) */
+#define IKD_REMOTE_LOG_PER_S 10		/* warnings a remote packet can
+					 * cause, per second; more are
+					 * counted and summed up */
 #define IKD_HALF_OPEN_TIMEOUT_MS 30000	/* responder waits for IKE_AUTH */
 #define IKD_INIT_ERROR_WAIT_MS 1000	/* an IKE_SA_INIT error waits for a
 					 * genuine answer (RFC 7296 2.21.1) */
@@ -259,6 +274,20 @@ struct ike_engine {
 	uint32_t n_sas;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
+	uint8_t cookie_prev[32];	/* the secret before, still honoured */
+	uint64_t cookie_at;		/* when cookie_secret was made */
+	/* Half-open SAs per source address (open addressing, linear
+	 * probing, keyed hash): entries exist while their count is > 0. */
+	struct ike_src {
+		uint8_t af;		/* 0: free */
+		uint8_t ip[16];
+		uint16_t half_open;
+	} src[IKD_SRC_SLOTS];
+	uint64_t src_key;		/* hash key, random per engine */
+	/* Warnings a remote packet can cause: at most IKD_REMOTE_LOG_PER_S
+	 * a second, the rest counted (ike_log_remote()). */
+	uint64_t rlog_window;
+	uint32_t rlog_count, rlog_dropped;
 	struct {
 		struct ike_addr peer;	/* port ignored */
 		uint64_t at;
@@ -362,6 +391,11 @@ put_be32(uint8_t *p, uint32_t v)
 void ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len);
+/* ike_log() for a line that a remote packet can cause: at most
+ * IKD_REMOTE_LOG_PER_S of them a second (a flood must not fill a router's
+ * flash with syslog), then one line saying how many were left out. */
+void ike_log_remote(struct ike_engine *eng, int level, const struct ike_sa *sa,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A random lo_pct..hi_pct percent of ms. */
 uint64_t ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct);
 
@@ -414,6 +448,13 @@ void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
 /* The nonces are no longer needed (keys and IKE_AUTH's CHILD SA made). */
 void ike_sa_drop_nonces(struct ike_sa *sa);
 void ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa);
+/* Half-open responder SAs: sa enters SA_INIT_DONE, or leaves it (the
+ * engine's and its source address's counts). */
+void ike_half_open_enter(struct ike_sa *sa);
+void ike_half_open_leave(struct ike_sa *sa);
+/* How many half-open SAs the source address a holds. */
+unsigned ike_src_half_open(const struct ike_engine *eng,
+    const struct ike_addr *a);
 void ike_sa_free(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
 void ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);

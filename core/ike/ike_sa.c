@@ -170,6 +170,119 @@ spi_hash(const uint8_t spi[8])
 	return (unsigned)(v & (IKD_HASH_SIZE - 1));
 }
 
+/* ---- half-open SAs per source address ---- */
+
+static unsigned
+src_hash(const struct ike_engine *eng, const struct ike_addr *a)
+{
+	uint64_t v = eng->src_key;
+
+	for (int i = 0; i < (a->af == 6 ? 16 : 4); i++) {
+		v = (v ^ a->ip[i]) * 0x100000001b3ULL;
+	}
+	v ^= v >> 29;
+	v *= 0xbf58476d1ce4e5b9ULL;
+	v ^= v >> 32;
+	return (unsigned)(v & (IKD_SRC_SLOTS - 1));
+}
+
+static int
+src_is(const struct ike_src *e, const struct ike_addr *a)
+{
+	return e->af == a->af && memcmp(e->ip, a->ip, a->af == 6 ? 16 : 4) ==
+	    0;
+}
+
+/* The slot of a, or the free slot where it would go. */
+static unsigned
+src_find(const struct ike_engine *eng, const struct ike_addr *a)
+{
+	unsigned i = src_hash(eng, a);
+
+	while (eng->src[i].af != 0 && !src_is(&eng->src[i], a)) {
+		i = (i + 1) & (IKD_SRC_SLOTS - 1);
+	}
+	return i;
+}
+
+/* see ike_int.h */
+unsigned
+ike_src_half_open(const struct ike_engine *eng, const struct ike_addr *a)
+{
+	const struct ike_src *e = &eng->src[src_find(eng, a)];
+
+	return e->af != 0 ? e->half_open : 0;
+}
+
+/* Empties slot i, moving back the entries after it that probed past it
+ * (deletion in linear probing without tombstones). */
+static void
+src_remove(struct ike_engine *eng, unsigned i)
+{
+	unsigned j = i;
+
+	eng->src[i].af = 0;
+	for (;;) {
+		unsigned home;
+
+		j = (j + 1) & (IKD_SRC_SLOTS - 1);
+		if (eng->src[j].af == 0) {
+			return;
+		}
+		{
+			struct ike_addr x = { .af = eng->src[j].af };
+
+			memcpy(x.ip, eng->src[j].ip, 16);
+			home = src_hash(eng, &x);
+		}
+		/* j's entry may move to i when i lies cyclically in
+		 * [home, j) */
+		if (((j - home) & (IKD_SRC_SLOTS - 1)) >=
+		    ((j - i) & (IKD_SRC_SLOTS - 1))) {
+			eng->src[i] = eng->src[j];
+			eng->src[j].af = 0;
+			i = j;
+		}
+	}
+}
+
+/* see ike_int.h */
+void
+ike_half_open_enter(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_src *e = &eng->src[src_find(eng, &sa->peer)];
+
+	sa->state = SA_INIT_DONE;
+	eng->n_half_open++;
+	if (e->af == 0) {
+		e->af = sa->peer.af;
+		memset(e->ip, 0, sizeof(e->ip));
+		memcpy(e->ip, sa->peer.ip, sa->peer.af == 6 ? 16 : 4);
+		e->half_open = 0;
+	}
+	e->half_open++;
+}
+
+/* see ike_int.h */
+void
+ike_half_open_leave(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	unsigned i;
+
+	if (sa->state != SA_INIT_DONE || sa->initiator) {
+		return;
+	}
+	if (eng->n_half_open > 0) {
+		eng->n_half_open--;
+	}
+	i = src_find(eng, &sa->peer);
+	if (eng->src[i].af != 0 && --eng->src[i].half_open == 0) {
+		src_remove(eng, i);
+	}
+}
+
 static const uint8_t *
 our_spi(const struct ike_sa *sa)
 {
@@ -410,9 +523,7 @@ ike_sa_free(struct ike_sa *sa)
 	for (int i = 0; i < sa->n_slots; i++) {
 		ike_child_remove(sa, i);
 	}
-	if (sa->state == SA_INIT_DONE && eng->n_half_open > 0) {
-		eng->n_half_open--;
-	}
+	ike_half_open_leave(sa);
 	if (sa->up && eng->st.ike_sas > 0) {
 		eng->st.ike_sas--;
 	}

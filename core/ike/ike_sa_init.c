@@ -69,6 +69,7 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 {
 	struct msg_hdr h;
 	struct pld_err err;
+	size_t i;
 
 	eng->st.dropped++;
 	if (msg_hdr_parse(&h, eng->rx, len, &err) != 0 &&
@@ -81,6 +82,16 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 		return;
 	}
 	if (m->pl.err.notify == 0) {
+		return;
+	}
+	/* Nor to a source no VPN names: a clear notify to anyone would
+	 * reflect a spoofed flood at whoever's address it carries. */
+	for (i = 0; i < eng->n_vpns; i++) {
+		if (xchg_vpn_addr_match(&eng->vpns[i], local, peer)) {
+			break;
+		}
+	}
+	if (i == eng->n_vpns) {
 		return;
 	}
 	ike_log(eng, IKE_LOG_DEBUG, NULL, "malformed IKE_SA_INIT: answering %s",
@@ -154,7 +165,7 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 }
 
 static void
-cookie_compute(struct ike_engine *eng, const struct msg *m,
+cookie_compute(const uint8_t secret[32], const struct msg *m,
     const struct ike_addr *peer, uint8_t out[32])
 {
 	static const struct cr_alg *prf;
@@ -170,8 +181,27 @@ cookie_compute(struct ike_engine *eng, const struct msg *m,
 	iov[1].len = peer->af == 6 ? 16 : 4;
 	iov[2].p = m->hdr.ispi;
 	iov[2].len = 8;
-	(void)cr_prf(prf, eng->cookie_secret, sizeof(eng->cookie_secret), iov,
-	    3, out);
+	(void)cr_prf(prf, secret, 32, iov, 3, out);
+}
+
+/*
+ * RFC 7296 2.6 suggests a new secret from time to time: every
+ * IKD_COOKIE_ROTATE_MS, the secret becomes the previous one, whose cookies
+ * still pass (a peer may be between our COOKIE and its retry), and a new
+ * one is drawn.  Done when a cookie is needed, so an idle engine keeps no
+ * timer for it.
+ */
+static void
+cookie_rotate(struct ike_engine *eng)
+{
+	if (eng->now - eng->cookie_at < IKD_COOKIE_ROTATE_MS) {
+		return;
+	}
+	memcpy(eng->cookie_prev, eng->cookie_secret, sizeof(eng->cookie_prev));
+	if (cr_rand(eng->cookie_secret, sizeof(eng->cookie_secret)) != 0) {
+		return;	/* keep the old secret rather than none */
+	}
+	eng->cookie_at = eng->now;
 }
 
 /*
@@ -217,6 +247,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	struct ike_sa *sa;
 	struct prop_choice pc;
 	int have_pc;
+	unsigned src_open;
 	uint8_t pub[CR_DH_PUB_MAX];
 	size_t plen = 0, len;
 	struct msg_hdr h;
@@ -263,29 +294,40 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		    NULL, 0);
 		return;
 	}
-	if (eng->n_half_open >= IKD_COOKIE_THRESHOLD) {
+	src_open = ike_src_half_open(eng, peer);
+	if (src_open >= IKD_SRC_HALF_OPEN_MAX ||
+	    eng->n_half_open >= IKD_HALF_OPEN_MAX) {
+		/* no answer: a flood gets nothing to reflect */
+		eng->st.dropped++;
+		eng->st.init_refused++;
+		return;
+	}
+	if (eng->n_half_open >= IKD_COOKIE_THRESHOLD ||
+	    src_open >= IKD_SRC_COOKIE_AFTER) {
+		/* RFC 7296 2.6: a stateless cookie first, no DH before it
+		 * comes back from the source's address */
 		const struct pld_notify *n = pld_find_notify(&m->pl,
 		    IKEV2_N_COOKIE);
-		uint8_t want[32];
+		uint8_t want[32], prev[32];
 
-		cookie_compute(eng, m, peer, want);
+		cookie_rotate(eng);
+		cookie_compute(eng->cookie_secret, m, peer, want);
+		cookie_compute(eng->cookie_prev, m, peer, prev);
 		if (n == NULL || n->data.len != sizeof(want) ||
-		    !cr_ct_eq(n->data.p, want, sizeof(want))) {
+		    (!cr_ct_eq(n->data.p, want, sizeof(want)) &&
+		    !cr_ct_eq(n->data.p, prev, sizeof(prev)))) {
+			eng->st.cookies_sent++;
 			init_notify(eng, local, peer, &m->hdr, IKEV2_N_COOKIE,
 			    want, sizeof(want));
 			return;
 		}
-	}
-	if (eng->n_half_open >= IKD_HALF_OPEN_MAX) {
-		eng->st.dropped++;
-		return;
 	}
 	v = vpn_for(eng, local, peer, m, &pc, &have_pc);
 	if (!have_pc) {
 		char p[64];
 
 		ts_addr_format(peer->af, peer->ip, p, sizeof(p));
-		ike_log(eng, IKE_LOG_WARN, NULL,
+		ike_log_remote(eng, IKE_LOG_WARN, NULL,
 		    "%s: IKE_SA_INIT from %s: NO_PROPOSAL_CHOSEN (none of "
 		    "the peer's proposals matches [ikesa])", v->cfg->name, p);
 		eng->st.no_proposal++;
@@ -316,7 +358,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	if (cr_rand(sa->nr, sa->nr_len) != 0 ||
 	    cr_dh_keygen(&sa->dhc, sa->dh, pub, &plen) != 0 ||
 	    ike_keys(sa, m->pl.ke.data.p, m->pl.ke.data.len) != 0) {
-		ike_log(eng, IKE_LOG_WARN, sa,
+		ike_log_remote(eng, IKE_LOG_WARN, sa,
 		    "IKE_SA_INIT: bad KE payload from %s, dropped",
 		    ike_sa_peer_str(sa, where, sizeof(where)));
 		ike_sa_free(sa);
@@ -334,12 +376,11 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		ike_sa_free(sa);
 		return;
 	}
-	sa->state = SA_INIT_DONE;
-	eng->n_half_open++;
+	ike_half_open_enter(sa);
 	sa->expire_at = eng->now + IKD_HALF_OPEN_TIMEOUT_MS;
 	sa->msgid_in = 1;
 	(void)ike_send_response(sa, 0, len);
-	ike_log(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, %s %s %s %s",
+	ike_log_remote(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, %s %s %s %s",
 	    ike_sa_peer_str(sa, where, sizeof(where)), sa->enc->name,
 	    sa->integ ? sa->integ->name : "-", sa->prf->name, sa->dh->name);
 }
@@ -382,6 +423,8 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	    sa->cookie_len == 0) {
 		sa->cookie_len = (uint8_t)n->data.len;
 		memcpy(sa->cookie, n->data.p, n->data.len);
+		ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_SA_INIT: the peer asks "
+		    "for a COOKIE (RFC 7296 2.6), sending it again with one");
 		ike_request_done(sa);
 		sa->msgid_out = 0;
 		if (send_init(sa) != 0) {

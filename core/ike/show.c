@@ -278,6 +278,9 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 		{ "ts_unacceptable", st->ts_unacceptable },
 		{ "invalid_ke", st->invalid_ke },
 		{ "dropped", st->dropped },
+		{ "cookies_sent", st->cookies_sent },
+		{ "init_refused", st->init_refused },
+		{ "log_suppressed", st->log_suppressed },
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 
