@@ -4,6 +4,8 @@
 #   make test       install missing build/test packages, build, run every test
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
 #   make bench      print crypto and engine figures
+#   make bench-flood  30 s of spoofed IKE_SA_INITs at a responder with 10
+#                   rekeying tunnels (make test runs 10 s of it)
 #   make demo       the how-to's two-gateway tunnel, in UML
 #   make install    ikebox, its applet links and man/ pages under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -55,14 +57,25 @@ t/unit: $(TEST_OBJS) $(LIB_OBJS)
 t/uml/kbe-tool: t/uml/kbe_tool.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ t/uml/kbe_tool.o $(LIB_OBJS) $(LIBS)
 
+# The spoofed IKE_SA_INIT sender of t/sh/flood.sh and make bench-flood.
+t/flood: t/tools/flood.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ t/tools/flood.o $(LIB_OBJS) $(LIBS)
+
 bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_SRCS:.c=.o) $(LIB_OBJS) $(LIBS)
 
 # The unit/sim/loopback runner, then the UML suite when it exists.
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory ikebox t/unit
+	@$(MAKE) --no-print-directory ikebox t/unit t/flood
 	@sh t/run.sh
+
+# The flood suite at full length: 30 s of 10,000 spoofed IKE_SA_INITs a
+# second (make test runs 10 s of it).
+bench-flood:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory ikebox t/flood
+	@FLOOD_SECONDS=30 sh t/sh/flood.sh
 
 check-uml:
 	@sh scripts/deps.sh uml
@@ -92,9 +105,10 @@ install: ikebox
 
 clean:
 	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d \
-	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d
+	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d \
+	    t/tools/*.o t/tools/*.d t/flood
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out
 
-.PHONY: all deps test check-uml bench demo install clean
--include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/uml/*.d)
+.PHONY: all deps test check-uml bench bench-flood demo install clean
+-include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/tools/*.d t/uml/*.d)
