@@ -3,6 +3,7 @@
 #   make            build ./ikebox (static)
 #   make test       install missing build/test packages, build, run every test
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
+#                   SUITE=rekey (or "interop,subnets"): only those suites
 #   make bench      print crypto and engine figures
 #   make demo       the how-to's two-gateway tunnel, in UML
 #   make install    ikebox, its applet links and man/ pages under
@@ -62,7 +63,7 @@ test:
 check-uml:
 	@sh scripts/deps.sh uml
 	@$(MAKE) --no-print-directory ikebox
-	@sh t/run.sh uml
+	@IKEBOX_UML_SUITE='$(SUITE)' sh t/run.sh uml
 
 bench:
 	@sh scripts/deps.sh build
