@@ -49,6 +49,10 @@ case $base/ in /tmp/*) base=/var/tmp/ikebox-uml ;; esac
 boot() {
 	inner=$1 run=$base/$2 mark=$3 to=${IKEBOX_UML_TIMEOUT:-240}
 	picked "${inner%.sh}" || return 0
+	# a suite whose charon cannot do its transforms: one line, no boot
+	case $inner in interop.sh)
+		sh t/uml/charon-check.sh "the interop suite" || return 0 ;;
+	esac
 	[ -n "${4:-}" ] && [ "$4" -gt "$to" ] && to=$4
 	rm -rf "$run"
 	mkdir -p "$run"
