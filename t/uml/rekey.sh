@@ -211,11 +211,15 @@ consistent_charon() {
 }
 # looks TITLE : the last failed looks of consistent_charon, for a FAIL
 looks() { echo "$1 (last of $(grep -c . "$S/consistent.log" 2>/dev/null || echo 0)):"; tail -n 4 "$S/consistent.log" 2>/dev/null; }
-# consistent_ikd : the same between the two ikd
+# consistent_ikd : the same between the two ikd, the four views again
+# taken back to back first (with 10 s CHILD SAs one is rekeyed every 9 s)
 consistent_ikd() {
 	local k1 k2 c1
 	ikc gw1 show sa --json >"$S/gw1.json" 2>&1
 	ikc gw2 show sa --json >"$S/gw2.json" 2>&1
+	ip -n "$NS_GW1" xfrm state >"$S/gw1.sad" 2>&1
+	ip -n "$NS_GW2" xfrm state >"$S/gw2.sad" 2>&1
+	k1=$(sad_spis <"$S/gw1.sad") k2=$(sad_spis <"$S/gw2.sad")
 	EVIDENCE=$(python3 -c 'import json,sys
 a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
 assert len(a)==1 and len(b)==1, "IKE SAs: gw1 %d, gw2 %d" % (len(a), len(b))
@@ -225,11 +229,17 @@ assert (a["ispi"],a["rspi"])==(b["ispi"],b["rspi"]), "IKE SPIs differ"
 assert len(a["children"])==1 and len(b["children"])==1, "CHILD SAs: gw1 %d, gw2 %d" % (len(a["children"]), len(b["children"]))
 x=a["children"][0]; y=b["children"][0]
 assert x["spi_in"]==y["spi_out"] and x["spi_out"]==y["spi_in"], "CHILD SPIs gw1 %s/%s gw2 %s/%s" % (x["spi_in"],x["spi_out"],y["spi_in"],y["spi_out"])
-print("IKE SPIs %s/%s, CHILD SPIs gw1 in/out %s/%s" % (a["ispi"],a["rspi"],x["spi_in"],x["spi_out"]))' \
-	    "$S/gw1.json" "$S/gw2.json" 2>&1) || return 1
-	c1=$(child_spis "$S/gw1.json") k1=$(kspis "$NS_GW1") k2=$(kspis "$NS_GW2")
+print("IKE SPIs %s/%s, CHILD SPIs gw1 in/out %s/%s" % (a["ispi"],a["rspi"],x["spi_in"],x["spi_out"]))
+print(" ".join(sorted(["0x"+x["spi_in"],"0x"+x["spi_out"]]))+" ")' \
+	    "$S/gw1.json" "$S/gw2.json" 2>&1)
+	# a failed assert: its message is the last line
+	c1=$(printf '%s\n' "$EVIDENCE" | sed -n '2{/^0x/p}')
+	if [ -n "$c1" ]; then EVIDENCE=$(printf '%s\n' "$EVIDENCE" | sed -n 1p)
+	else EVIDENCE=$(printf '%s\n' "$EVIDENCE" | tail -n 1); fi
 	EVIDENCE="$EVIDENCE; gw1 SAD: $k1; gw2 SAD: $k2"
-	[ -n "$c1" ] && [ "$k1" = "$c1" ] && [ "$k2" = "$c1" ]
+	[ -n "$c1" ] && [ "$k1" = "$c1" ] && [ "$k2" = "$c1" ] && return 0
+	printf '[%ss] %s\n' "$(elapsed)" "$EVIDENCE" >>"$S/consistent.log"
+	return 1
 }
 
 # ping_start N : host1 pings host2 N times, every 0.2 s, in the background
@@ -513,11 +523,14 @@ case_ikd() {
 	else
 		fail "(rekey 2) ikd <-> ikd: at least $((KSECS / KLIFE - 1)) CHILD and one IKE rekey on both" "$r"
 	fi
+	: >"$S/consistent.log"
 	if wait_until 30 consistent_ikd; then
-		ok "(rekey 2) ikd <-> ikd after the rekeys: one IKE SA and one CHILD SA on both, the same SPIs, only those two SAs in each kernel ($EVIDENCE)"
+		ok "(rekey 2) ikd <-> ikd after the rekeys: one IKE SA and one CHILD SA on both, the same SPIs, only those two SAs in each kernel ($EVIDENCE; $(grep -c . "$S/consistent.log") looks while a rekey was under way)"
 	else
+		cp "$S/consistent.log" "$HARNESS_OUT/consistent-case2.log"
 		fail "(rekey 2) ikd <-> ikd after the rekeys: one IKE SA and one CHILD SA pair, nothing else in the kernels" \
-		    "$EVIDENCE" "$(ikc gw1 show sa)" "$(ikc gw2 show sa)" \
+		    "$EVIDENCE" "$(looks "looks at the views, every one failed")" \
+		    "$(ikc gw1 show sa)" "$(ikc gw2 show sa)" \
 		    "$(ip -n "$NS_GW1" xfrm state)" "$(ip -n "$NS_GW2" xfrm state)"
 	fi
 	nf=$(not_found "$HARNESS_OUT/ikd-gw1.log" "$HARNESS_OUT/ikd-gw2.log")
