@@ -3,6 +3,7 @@
 #   make            build ./ikebox (static)
 #   make test       install missing build/test packages, build, run every test
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
+#                   SUITE=rekey (or "interop,subnets"): only those suites
 #   make bench      print crypto and engine figures
 #   make bench-flood  30 s of spoofed IKE_SA_INITs at a responder with 10
 #                   rekeying tunnels (make test runs 10 s of it)
@@ -80,7 +81,7 @@ bench-flood:
 check-uml:
 	@sh scripts/deps.sh uml
 	@$(MAKE) --no-print-directory ikebox
-	@sh t/run.sh uml
+	@IKEBOX_UML_SUITE='$(SUITE)' sh t/run.sh uml
 
 bench:
 	@sh scripts/deps.sh build

@@ -5,7 +5,12 @@
 set -u
 BUILD_PKGS="gcc make libc6-dev libbearssl-dev libuv1-dev libinih-dev"
 TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; ip netns
-UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl"
+# strongswan-charon only recommends its plugin packages, and
+# --no-install-recommends leaves them out: the standard plugins have openssl
+# (ECP groups, X25519) and gcm (AES-GCM), the extra plugins curve25519 and
+# chapoly.  The interop suite needs them (t/uml/charon-check.sh checks).
+UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl
+	libstrongswan-standard-plugins libstrongswan-extra-plugins"
 
 want=$BUILD_PKGS
 case "${1:-build}" in
