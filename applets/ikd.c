@@ -64,6 +64,7 @@ struct ikd {
 	int passive, no_natt, port_given, sock_given;
 	uint16_t port;
 	int stopping;
+	int fg;			/* -d: `log` picks stderr, syslog or both */
 };
 
 /* see applets.h */
@@ -73,7 +74,8 @@ ikd_usage(FILE *out)
 	fprintf(out,
 	    "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET] [-p PIDFILE] "
 	    "[-P PORT]\n"
-	    "  -d          foreground, log to stderr with timestamps\n"
+	    "  -d          foreground, log to stderr with timestamps, or\n"
+	    "              as `log` in [global] says (syslog, both)\n"
 	    "              (without -d: detach, syslog facility daemon)\n"
 	    "  -f FILE     configuration (default " CFG_DEFAULT_FILE ")\n"
 	    "  -n          check the configuration, print "
@@ -88,7 +90,8 @@ ikd_usage(FILE *out)
 	    "              for tests; NAT-T's 4500 is then not bound)\n"
 	    "  -S          start passive: every VPN only responds\n"
 	    "  -T          no NAT traversal (overrides nat_traversal)\n"
-	    "  -v          more log (repeat: -v info, -vv debug)\n"
+	    "  -v          more log (default notice: SAs up, down, rekeyed;\n"
+	    "              -v info, -vv debug)\n"
 	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n"
 	    "NOTIFY_SOCKET: READY=1 / RELOADING=1 / STOPPING=1 sent there\n");
 }
@@ -321,7 +324,7 @@ reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
 		if (n == 0) {
 			continue;
 		}
-		loop_log_line(IKE_LOG_INFO, line);
+		loop_log_line(IKE_LOG_NOTICE, line);
 		if (out != NULL) {
 			fprintf(out, "%s\n", line + strlen("reload: "));
 		}
@@ -395,10 +398,13 @@ reload(struct ikd *d, const char *path, FILE *out)
 		goto out;
 	}
 	d->cfg = cfg;
+	if (d->fg) {
+		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
+	}
 	if (path != d->conf) {
 		snprintf(d->conf, sizeof(d->conf), "%s", path);
 	}
-	loop_logf(IKE_LOG_INFO, "reloaded %s: %zu vpn(s)", d->conf,
+	loop_logf(IKE_LOG_NOTICE, "reloaded %s: %zu vpn(s)", d->conf,
 	    cfg->n_vpns);
 	if (out != NULL) {
 		fprintf(out, "reloaded %s: %zu vpn(s)\n", d->conf,
@@ -488,7 +494,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		if (!vpn_known(d, cmd->name, out)) {
 			return -ENOENT;
 		}
-		loop_logf(IKE_LOG_INFO, "control: %s %s",
+		loop_logf(IKE_LOG_NOTICE, "control: %s %s",
 		    cmd->op == CTL_UP ? "up" : "down", cmd->name);
 		rc = vpn_op(d, cmd->op == CTL_UP, cmd->name, out);
 		break;
@@ -496,7 +502,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		if (!vpn_known(d, cmd->name, out)) {
 			return -ENOENT;
 		}
-		loop_logf(IKE_LOG_INFO, "control: reset vpn %s", cmd->name);
+		loop_logf(IKE_LOG_NOTICE, "control: reset vpn %s", cmd->name);
 		rc = vpn_op(d, 0, cmd->name, out);
 		if (rc == 0) {
 			rc = vpn_op(d, 1, cmd->name, out);
@@ -504,7 +510,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		break;
 	case CTL_RESET_ALL:
 		/* Every SA goes; active VPNs initiate again. */
-		loop_logf(IKE_LOG_INFO, "control: reset all");
+		loop_logf(IKE_LOG_NOTICE, "control: reset all");
 		for (size_t i = 0; i < d->cfg->n_vpns; i++) {
 			(void)ike_vpn_down(d->eng, d->cfg->vpns[i].name,
 			    now_ms(d));
@@ -517,11 +523,11 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		}
 		break;
 	case CTL_RELOAD:
-		loop_logf(IKE_LOG_INFO, "control: reload");
+		loop_logf(IKE_LOG_NOTICE, "control: reload");
 		rc = reload(d, d->conf, out);
 		break;
 	case CTL_LOAD:
-		loop_logf(IKE_LOG_INFO, "control: load %s", cmd->path);
+		loop_logf(IKE_LOG_NOTICE, "control: load %s", cmd->path);
 		rc = reload(d, cmd->path, out);
 		break;
 	case CTL_SHOW_KERNEL:
@@ -643,7 +649,7 @@ signal_cb(uv_signal_t *s, int signum)
 	struct ikd *d = s->data;
 
 	if (signum == SIGHUP) {
-		loop_logf(IKE_LOG_INFO, "SIGHUP: reloading %s", d->conf);
+		loop_logf(IKE_LOG_NOTICE, "SIGHUP: reloading %s", d->conf);
 		(void)reload(d, d->conf, NULL);
 		return;
 	}
@@ -652,7 +658,7 @@ signal_cb(uv_signal_t *s, int signum)
 	}
 	d->stopping = 1;
 	(void)notify_send("STOPPING=1");
-	loop_logf(IKE_LOG_INFO, "%s: deleting every SA and exiting",
+	loop_logf(IKE_LOG_NOTICE, "%s: deleting every SA and exiting",
 	    strsignal(signum));
 	/* DELETEs leave now: sendmsg() on UDP does not queue in libuv. */
 	ike_shutdown(d->eng, now_ms(d));
@@ -737,7 +743,7 @@ ready(int fd)
 		return;
 	}
 	/* Start-up problems went to the terminal; from now on, syslog. */
-	loop_log_open(0);
+	loop_log_open(LOOP_LOG_SYSLOG);
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -845,7 +851,12 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		goto fail_uv;
 	}
 	d->cfg = cfg;
-	loop_logf(IKE_LOG_INFO, "ikd started: %zu vpn(s), backend %s, "
+	if (fg) {
+		/* Start-up problems went to the terminal; now `log`. */
+		d->fg = 1;
+		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
+	}
+	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
 	    "control %s", cfg->n_vpns, bname, d->sock);
 	loop_rearm(&d->loop);
 	ready(ready_fd);
@@ -868,7 +879,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	d->kbe->ops->close(d->kbe);
 	unlink(d->pidfile);
 	close(d->pid_fd);
-	loop_logf(IKE_LOG_INFO, "ikd stopped");
+	loop_logf(IKE_LOG_NOTICE, "ikd stopped");
 	return 0;
 
 fail_eng:
@@ -970,8 +981,8 @@ ikd_main(int argc, char **argv)
 		free(d);
 		return rc;
 	}
-	d->base_level = IKE_LOG_WARN + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
-	    IKE_LOG_WARN + nv;
+	d->base_level = IKE_LOG_NOTICE + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
+	    IKE_LOG_NOTICE + nv;
 	loop_log_set_level(d->base_level);
 	rc = cfg_load(d->conf, &cfg, &diag);
 	cfg_diag_print(stderr, &diag);
@@ -998,7 +1009,7 @@ ikd_main(int argc, char **argv)
 		    d->sock);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	loop_log_open(1);
+	loop_log_open(LOOP_LOG_STDERR);
 	rc = run(d, cfg, fg);
 	free(d);
 	return rc;

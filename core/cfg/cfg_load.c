@@ -48,7 +48,7 @@ static const char *const sec_names[S_N] = {
 };
 
 enum key {
-	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET,
+	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_FLOW,
@@ -68,6 +68,7 @@ static const struct key_def {
 	[K_NATT] = { S_GLOBAL, "nat_traversal", 0 },
 	[K_BACKEND] = { S_GLOBAL, "backend", 0 },
 	[K_SOCKET] = { S_GLOBAL, "socket", 0 },
+	[K_LOG] = { S_GLOBAL, "log", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -698,6 +699,19 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			    SUN_PATH_MAX, value);
 		} else {
 			snprintf(cfg->socket, sizeof(cfg->socket), "%s", value);
+		}
+		break;
+	case K_LOG:
+		if (strcmp(value, "stderr") == 0) {
+			cfg->log = CFG_LOG_STDERR;
+		} else if (strcmp(value, "syslog") == 0) {
+			cfg->log = CFG_LOG_SYSLOG;
+		} else if (strcmp(value, "both") == 0) {
+			cfg->log = CFG_LOG_BOTH;
+		} else {
+			ERR(ld, fc->path, fc->line,
+			    "log: expected stderr, syslog or both ('%s')",
+			    value);
 		}
 		break;
 	}
@@ -1419,6 +1433,7 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	cfg->dpd_check_interval = DEF_DPD;
 	cfg->nat_traversal = 1;
 	cfg->backend = CFG_BACKEND_PFKEY;
+	cfg->log = CFG_LOG_STDERR;
 	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->file = intern(&ld, path);
 	(void)ld_file(&ld, path, NULL, 0);

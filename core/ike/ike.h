@@ -30,8 +30,10 @@ struct ike_addr {
 enum ike_log_level {
 	IKE_LOG_ERR = 0,
 	IKE_LOG_WARN = 1,
-	IKE_LOG_INFO = 2,	/* events an admin greps for: up, down, rekey */
-	IKE_LOG_DEBUG = 3,	/* every message sent and received (-vv) */
+	IKE_LOG_NOTICE = 2,	/* what an admin reads by default: start, stop,
+				 * SAs up, down and rekeyed, reloads */
+	IKE_LOG_INFO = 3,	/* the steps in between (-v) */
+	IKE_LOG_DEBUG = 4,	/* every message sent and received (-vv) */
 };
 
 struct ike_env {

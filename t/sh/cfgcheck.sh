@@ -111,3 +111,15 @@ printf '%s\n' "$OUT" | grep -q "unsup.conf:1: unsupported iked option ('set deco
 	ok "unsupported set option reported" || fail "unsupported set option reported" "$OUT"
 [ ! -e "$TMP/imp-unsup" ] && ok "nothing written after import errors" ||
 	fail "nothing written after import errors" "$(ls -R "$TMP/imp-unsup")"
+
+# log = stderr|syslog|both in [global]; anything else is FILE:LINE.
+mkdir -p "$TMP/log"
+for v in stderr syslog both; do
+	printf '[global]\nbackend = null\nlog = %s\n' "$v" > "$TMP/log/ikd.conf"
+	expect "log = $v is accepted and shown by -v" 0 "^log = $v\$" \
+		$IKEBOX cfgcheck -v -f "$TMP/log/ikd.conf"
+done
+printf '[global]\nbackend = null\nlog = journal\n' > "$TMP/log/ikd.conf"
+expect "log = journal is refused with FILE:LINE" 1 \
+	"log/ikd.conf:3: log: expected stderr, syslog or both \('journal'\)" \
+	$IKEBOX cfgcheck -f "$TMP/log/ikd.conf"
