@@ -46,6 +46,17 @@
 #define IKD_PORT 500
 #define IKD_NATT_PORT 4500	/* RFC 3948 */
 
+/* A client of `up|down NAME -w SECONDS` waiting for its reply. */
+struct ikd_waiter {
+	uint64_t conn;		/* ctl_server_reply(); 0: slot free */
+	char vpn[CTL_NAME_MAX];
+	int up;			/* 1 up, 0 down */
+	int secs;
+	uint64_t deadline;	/* loop time, ms */
+	char err[512];		/* first warning or error naming the VPN */
+	char last[512];		/* last line naming it */
+};
+
 struct ikd {
 	uv_loop_t uv;
 	struct loop loop;
@@ -65,6 +76,9 @@ struct ikd {
 	uint16_t port;
 	int stopping;
 	int fg;			/* -d: `log` picks stderr, syslog or both */
+	struct ikd_waiter waiters[CTL_MAX_CONNS];
+	uv_timer_t wait_timer;
+	int wait_timer_on;	/* initialised (closed in close_all) */
 };
 
 /* see applets.h */
@@ -466,6 +480,8 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	show_list_cb(&a->sl, &copy);
 }
 
+static int wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out);
+
 /* The control commands (net/ctl.h). */
 static int
 ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
@@ -497,6 +513,10 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		loop_logf(IKE_LOG_NOTICE, "control: %s %s",
 		    cmd->op == CTL_UP ? "up" : "down", cmd->name);
 		rc = vpn_op(d, cmd->op == CTL_UP, cmd->name, out);
+		loop_rearm(&d->loop);
+		if (rc == 0 && cmd->wait) {
+			return wait_start(d, cmd, out);
+		}
 		break;
 	case CTL_RESET_VPN:
 		if (!vpn_known(d, cmd->name, out)) {
@@ -554,13 +574,186 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 	return rc;
 }
 
-/* Log lines to `ikectl monitor` clients. */
+/* ---- `ikectl up|down NAME -w SECONDS`: the reply waits ---- */
+
+/* How one VPN stands, from the engine's view. */
+struct vpn_now {
+	const char *vpn;
+	int n_sas;		/* IKE SAs listed, any state */
+	int established;
+	int children;		/* INSTALLED CHILD SAs of an established one */
+	const char *state;	/* of the last SA seen */
+};
+
 static void
-log_tap(void *ctx, const char *line)
+vpn_now_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct vpn_now *v = arg;
+
+	if (sa->vpn == NULL || strcmp(sa->vpn, v->vpn) != 0) {
+		return;
+	}
+	v->n_sas++;
+	v->state = sa->state;
+	if (strcmp(sa->state, "ESTABLISHED") == 0) {
+		v->established = 1;
+		if (sa->n_children > v->children) {
+			v->children = sa->n_children;
+		}
+	}
+}
+
+/*
+ * Is the waiter's goal reached?  Up: an ESTABLISHED IKE SA carrying a
+ * CHILD SA for every flow.  Down: no IKE SA left.  Writes what it sees
+ * to msg.
+ */
+static int
+wait_done(struct ikd *d, const struct ikd_waiter *w, char *msg, size_t len)
+{
+	const struct cfg_vpn *c = cfg_vpn_find(d->cfg, w->vpn);
+	struct vpn_now v = { .vpn = w->vpn };
+
+	ike_foreach_sa(d->eng, vpn_now_cb, &v);
+	if (w->up && c == NULL) {
+		snprintf(msg, len, "no longer in the configuration");
+		return 0;
+	}
+	if (w->up && v.established && v.children >= (int)c->n_flows) {
+		snprintf(msg, len, "%s: up, %d CHILD SA%s\n", w->vpn,
+		    v.children, v.children == 1 ? "" : "s");
+		return 1;
+	}
+	if (!w->up && v.n_sas == 0) {
+		snprintf(msg, len, "%s: down\n", w->vpn);
+		return 1;
+	}
+	if (v.n_sas == 0) {
+		snprintf(msg, len, "no IKE SA");
+	} else if (v.established) {
+		snprintf(msg, len, "IKE SA ESTABLISHED, %d of %zu CHILD SAs",
+		    v.children, c ? c->n_flows : 0);
+	} else {
+		snprintf(msg, len, "IKE SA in %s", v.state);
+	}
+	return 0;
+}
+
+/* Answers every waiter whose goal is reached, failed or out of time. */
+static void
+waiters_check(struct ikd *d)
+{
+	uint64_t now = now_ms(d);
+	int left = 0;
+
+	for (int i = 0; i < CTL_MAX_CONNS; i++) {
+		struct ikd_waiter *w = &d->waiters[i];
+		char msg[1024], st[256];
+
+		if (w->conn == 0) {
+			continue;
+		}
+		if (ctl_server_reply(&d->ctl, w->conn, 0, NULL) != 0) {
+			w->conn = 0;	/* the client left */
+			continue;
+		}
+		if (wait_done(d, w, st, sizeof(st))) {
+			(void)ctl_server_reply(&d->ctl, w->conn, 1, st);
+			w->conn = 0;
+			continue;
+		}
+		if (w->up && w->err[0]) {
+			snprintf(msg, sizeof(msg), "up %s failed: %s\n",
+			    w->vpn, w->err);
+		} else if (now >= w->deadline) {
+			snprintf(msg, sizeof(msg), "%s %s: not %s after %d s "
+			    "(%s)%s%s\n", w->up ? "up" : "down", w->vpn,
+			    w->up ? "up" : "down", w->secs, st,
+			    w->last[0] ? "; last: " : "", w->last);
+		} else {
+			left++;
+			continue;
+		}
+		(void)ctl_server_reply(&d->ctl, w->conn, 0, msg);
+		w->conn = 0;
+	}
+	if (left == 0 && d->wait_timer_on) {
+		uv_timer_stop(&d->wait_timer);
+	}
+}
+
+static void
+wait_timer_cb(uv_timer_t *t)
+{
+	waiters_check(t->data);
+}
+
+/*
+ * Holds the reply to `up|down NAME -w SECONDS` until the VPN is up (or
+ * gone), fails, or the time runs out; answers at once when it already is.
+ * Returns CTL_DEFER, 0 or a negative errno.
+ */
+static int
+wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct ikd_waiter *w = NULL;
+	char msg[256];
+
+	for (int i = 0; i < CTL_MAX_CONNS && w == NULL; i++) {
+		if (d->waiters[i].conn == 0) {
+			w = &d->waiters[i];
+		}
+	}
+	memset(msg, 0, sizeof(msg));
+	if (w == NULL) {
+		fprintf(out, "too many clients waiting\n");
+		return -EBUSY;
+	}
+	memset(w, 0, sizeof(*w));
+	w->up = cmd->op == CTL_UP;
+	snprintf(w->vpn, sizeof(w->vpn), "%s", cmd->name);
+	if (wait_done(d, w, msg, sizeof(msg))) {
+		fputs(msg, out);
+		return 0;
+	}
+	w->conn = cmd->conn;
+	w->secs = cmd->wait;
+	w->deadline = now_ms(d) + (uint64_t)cmd->wait * 1000;
+	if (!d->wait_timer_on) {
+		uv_timer_init(&d->uv, &d->wait_timer);
+		d->wait_timer.data = d;
+		d->wait_timer_on = 1;
+	}
+	if (!uv_is_active((uv_handle_t *)&d->wait_timer)) {
+		uv_timer_start(&d->wait_timer, wait_timer_cb, 100, 100);
+	}
+	return CTL_DEFER;
+}
+
+/*
+ * Log lines to `ikectl monitor` clients; and, for a VPN someone waits on,
+ * the last line naming it ("NAME: ...") and the first warning or error,
+ * which ends an `up -w` with that reason.
+ */
+static void
+log_tap(void *ctx, int level, const char *line, const char *text)
 {
 	struct ikd *d = ctx;
 
 	ctl_server_broadcast(&d->ctl, line);
+	for (int i = 0; i < CTL_MAX_CONNS; i++) {
+		struct ikd_waiter *w = &d->waiters[i];
+		size_t n = strlen(w->vpn);
+
+		if (w->conn == 0 || strncmp(text, w->vpn, n) != 0 ||
+		    strncmp(text + n, ": ", 2) != 0) {
+			continue;
+		}
+		snprintf(w->last, sizeof(w->last), "%s", text + n + 2);
+		if (level <= IKE_LOG_WARN && w->err[0] == '\0') {
+			snprintf(w->err, sizeof(w->err), "%s", text + n + 2);
+		}
+	}
 }
 
 /* ---- kernel events: lifetimes run out, traffic without an SA ---- */
@@ -632,6 +825,10 @@ static void
 close_all(struct ikd *d)
 {
 	loop_log_set_tap(NULL, NULL);
+	if (d->wait_timer_on) {
+		d->wait_timer_on = 0;
+		uv_close((uv_handle_t *)&d->wait_timer, NULL);
+	}
 	if (d->kev_on) {
 		d->kev_on = 0;
 		uv_close((uv_handle_t *)&d->kev, NULL);

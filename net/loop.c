@@ -108,7 +108,7 @@ loop_log_line(int level, const char *line)
 	snprintf(full, sizeof(full), "%s.%03ld %s: %s", ts,
 	    (long)tv.tv_usec / 1000, names[level], line);
 	if (level <= tap_level()) {
-		log_tap(log_tap_ctx, full);
+		log_tap(log_tap_ctx, level, full, line);
 	}
 	if (level > log_level) {
 		return;

@@ -86,10 +86,12 @@ void loop_log_line(int level, const char *line);
 /*
  * A second destination for log lines (`ikectl monitor`): fn gets every
  * line at info level or above, debug too when the level is debug, whatever
- * the sink's level, formatted "YYYY-MM-DD HH:MM:SS.mmm LEVEL: text".  fn
- * must not log.  NULL removes it.
+ * the sink's level, formatted "YYYY-MM-DD HH:MM:SS.mmm LEVEL: text", with
+ * its level (IKE_LOG_*) and the text alone.  fn must not log.  NULL
+ * removes it.
  */
-typedef void (*loop_log_tap_fn)(void *ctx, const char *line);
+typedef void (*loop_log_tap_fn)(void *ctx, int level, const char *line,
+    const char *text);
 void loop_log_set_tap(loop_log_tap_fn fn, void *ctx);
 
 /* The most verbose level anyone takes now: what the engine should make. */
