@@ -1133,5 +1133,16 @@ void
 ike_get_stats(const struct ike_engine *eng, struct ike_stats *st)
 {
 	*st = eng->st;
-	st->half_open = eng->n_half_open;
+	/*
+	 * Half-open as `show sa` lists them: waiting in SA_INIT or
+	 * AUTH_REQUEST, either role.  eng->n_half_open counts the
+	 * responder's alone, for the cookie threshold.
+	 */
+	st->half_open = 0;
+	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		if (sa->vpn != NULL && (sa->state == SA_INIT_SENT ||
+		    sa->state == SA_INIT_DONE || sa->state == SA_AUTH_SENT)) {
+			st->half_open++;
+		}
+	}
 }

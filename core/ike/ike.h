@@ -151,6 +151,8 @@ void ike_foreach_sa(struct ike_engine *eng,
 
 /* Counters for `ikectl show stats`. */
 struct ike_stats {
+	/* ike_sas: ESTABLISHED; half_open: in SA_INIT or AUTH_REQUEST,
+	 * either role (as ike_foreach_sa() shows them) */
 	uint64_t ike_sas, child_sas, half_open;
 	uint64_t retransmits, dpd_sent;
 	uint64_t rekeys_ike;	/* IKE SAs made by a rekey, either role */
