@@ -83,7 +83,9 @@ for s in basic two-subnets tap; do
 	expect "import of the how-to's $s iked.conf passes cfgcheck" 0 \
 		'^configuration OK$' \
 		$IKEBOX cfgcheck --import-iked "t/cfg/iked/$s.conf" -o "$TMP/imp-$s"
-	a=$($IKEBOX cfgcheck -v -f "$TMP/imp-$s/ikd.conf" 2>&1)
+	# (tap = is carried over, and warned about as ignored)
+	a=$($IKEBOX cfgcheck -v -f "$TMP/imp-$s/ikd.conf" 2>&1 |
+		grep -v ": warning: tap is not supported by the")
 	b=$($IKEBOX cfgcheck -v -f "configs/$s/gw1/ikd.conf" 2>/dev/null)
 	if [ -n "$a" ] && [ "$a" = "$b" ]; then
 		ok "round trip: -v of the imported $s equals -v of configs/$s/gw1"
