@@ -954,6 +954,12 @@ ready(int fd)
 	close(fd);
 }
 
+/*
+ * The folder of the socket or pid file (/run/ikebox, which a tmpfs /run
+ * loses at every boot), made with its parents: the last one mode 0700
+ * (the control socket is root's), the others 0755.  A failure shows at
+ * the open that follows, with its path.
+ */
 static void
 mkdir_parent(const char *path)
 {
@@ -961,10 +967,18 @@ mkdir_parent(const char *path)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		(void)mkdir(dir, 0700);
+	if (slash == NULL || slash == dir) {
+		return;
 	}
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(dir, 0755);
+			*p = '/';
+		}
+	}
+	(void)mkdir(dir, 0700);
 }
 
 static int

@@ -109,10 +109,15 @@ grep -Ev '^<[2345]>(error|warning|notice): ' "$TMP/gw2.log" | grep -q . &&
 ikd_global "$ROOT/gw3" 60
 echo "log = syslog" >> "$ROOT/gw3/ikd.conf"
 vpn gw3 tun passive $B $A good-key-0123456789 10.2.0.0/24 10.1.0.0/24
+# ... and its socket folder, missing, is made (/run/ikebox after a boot)
+S3=$ROOT/gw3/run/ikebox/ikd.sock
 env -u JOURNAL_STREAM -u INVOCATION_ID \
-    $IKEBOX ikd -d -f "$ROOT/gw3/ikd.conf" 2> "$TMP/gw3.log" &
+    $IKEBOX ikd -d -s "$S3" -f "$ROOT/gw3/ikd.conf" 2> "$TMP/gw3.log" &
 P3=$!
-until_ok 5 $IKEBOX ikectl -s "$ROOT/gw3/ikd.sock" reload
+until_ok 5 $IKEBOX ikectl -s "$S3" reload
+[ "$(stat -c %a "$ROOT/gw3/run/ikebox")" = 700 ] && [ -S "$S3" ] &&
+	ok "a missing socket folder is made, mode 700" ||
+	fail "a missing socket folder is made, mode 700" "$(ls -la "$ROOT/gw3" "$ROOT/gw3/run" 2>&1)"
 kill -TERM $P3
 wait $P3; rc3=$?
 [ "$rc3" = 0 ] && [ ! -s "$TMP/gw3.log" ] && ok "log = syslog: nothing on stderr" ||
