@@ -46,6 +46,17 @@
 #define IKD_PORT 500
 #define IKD_NATT_PORT 4500	/* RFC 3948 */
 
+/* A client of `up|down NAME -w SECONDS` waiting for its reply. */
+struct ikd_waiter {
+	uint64_t conn;		/* ctl_server_reply(); 0: slot free */
+	char vpn[CTL_NAME_MAX];
+	int up;			/* 1 up, 0 down */
+	int secs;
+	uint64_t deadline;	/* loop time, ms */
+	char err[512];		/* first warning or error naming the VPN */
+	char last[512];		/* last line naming it */
+};
+
 struct ikd {
 	uv_loop_t uv;
 	struct loop loop;
@@ -64,6 +75,10 @@ struct ikd {
 	int passive, no_natt, port_given, sock_given;
 	uint16_t port;
 	int stopping;
+	int fg;			/* -d: `log` picks stderr, syslog or both */
+	struct ikd_waiter waiters[CTL_MAX_CONNS];
+	uv_timer_t wait_timer;
+	int wait_timer_on;	/* initialised (closed in close_all) */
 };
 
 /* see applets.h */
@@ -73,7 +88,8 @@ ikd_usage(FILE *out)
 	fprintf(out,
 	    "usage: ikd [-dnSTv] [-f FILE] [-s SOCKET] [-p PIDFILE] "
 	    "[-P PORT]\n"
-	    "  -d          foreground, log to stderr with timestamps\n"
+	    "  -d          foreground, log to stderr with timestamps, or\n"
+	    "              as `log` in [global] says (syslog, both)\n"
 	    "              (without -d: detach, syslog facility daemon)\n"
 	    "  -f FILE     configuration (default " CFG_DEFAULT_FILE ")\n"
 	    "  -n          check the configuration, print "
@@ -88,7 +104,8 @@ ikd_usage(FILE *out)
 	    "              for tests; NAT-T's 4500 is then not bound)\n"
 	    "  -S          start passive: every VPN only responds\n"
 	    "  -T          no NAT traversal (overrides nat_traversal)\n"
-	    "  -v          more log (repeat: -v info, -vv debug)\n"
+	    "  -v          more log (default notice: SAs up, down, rekeyed;\n"
+	    "              -v info, -vv debug)\n"
 	    "signals: TERM/INT delete all SAs and exit 0, HUP reloads\n"
 	    "NOTIFY_SOCKET: READY=1 / RELOADING=1 / STOPPING=1 sent there\n");
 }
@@ -321,7 +338,7 @@ reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
 		if (n == 0) {
 			continue;
 		}
-		loop_log_line(IKE_LOG_INFO, line);
+		loop_log_line(IKE_LOG_NOTICE, line);
 		if (out != NULL) {
 			fprintf(out, "%s\n", line + strlen("reload: "));
 		}
@@ -395,10 +412,13 @@ reload(struct ikd *d, const char *path, FILE *out)
 		goto out;
 	}
 	d->cfg = cfg;
+	if (d->fg) {
+		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
+	}
 	if (path != d->conf) {
 		snprintf(d->conf, sizeof(d->conf), "%s", path);
 	}
-	loop_logf(IKE_LOG_INFO, "reloaded %s: %zu vpn(s)", d->conf,
+	loop_logf(IKE_LOG_NOTICE, "reloaded %s: %zu vpn(s)", d->conf,
 	    cfg->n_vpns);
 	if (out != NULL) {
 		fprintf(out, "reloaded %s: %zu vpn(s)\n", d->conf,
@@ -460,6 +480,8 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	show_list_cb(&a->sl, &copy);
 }
 
+static int wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out);
+
 /* The control commands (net/ctl.h). */
 static int
 ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
@@ -488,15 +510,19 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		if (!vpn_known(d, cmd->name, out)) {
 			return -ENOENT;
 		}
-		loop_logf(IKE_LOG_INFO, "control: %s %s",
+		loop_logf(IKE_LOG_NOTICE, "control: %s %s",
 		    cmd->op == CTL_UP ? "up" : "down", cmd->name);
 		rc = vpn_op(d, cmd->op == CTL_UP, cmd->name, out);
+		loop_rearm(&d->loop);
+		if (rc == 0 && cmd->wait) {
+			return wait_start(d, cmd, out);
+		}
 		break;
 	case CTL_RESET_VPN:
 		if (!vpn_known(d, cmd->name, out)) {
 			return -ENOENT;
 		}
-		loop_logf(IKE_LOG_INFO, "control: reset vpn %s", cmd->name);
+		loop_logf(IKE_LOG_NOTICE, "control: reset vpn %s", cmd->name);
 		rc = vpn_op(d, 0, cmd->name, out);
 		if (rc == 0) {
 			rc = vpn_op(d, 1, cmd->name, out);
@@ -504,7 +530,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		break;
 	case CTL_RESET_ALL:
 		/* Every SA goes; active VPNs initiate again. */
-		loop_logf(IKE_LOG_INFO, "control: reset all");
+		loop_logf(IKE_LOG_NOTICE, "control: reset all");
 		for (size_t i = 0; i < d->cfg->n_vpns; i++) {
 			(void)ike_vpn_down(d->eng, d->cfg->vpns[i].name,
 			    now_ms(d));
@@ -517,11 +543,11 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		}
 		break;
 	case CTL_RELOAD:
-		loop_logf(IKE_LOG_INFO, "control: reload");
+		loop_logf(IKE_LOG_NOTICE, "control: reload");
 		rc = reload(d, d->conf, out);
 		break;
 	case CTL_LOAD:
-		loop_logf(IKE_LOG_INFO, "control: load %s", cmd->path);
+		loop_logf(IKE_LOG_NOTICE, "control: load %s", cmd->path);
 		rc = reload(d, cmd->path, out);
 		break;
 	case CTL_SHOW_KERNEL:
@@ -548,13 +574,186 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 	return rc;
 }
 
-/* Log lines to `ikectl monitor` clients. */
+/* ---- `ikectl up|down NAME -w SECONDS`: the reply waits ---- */
+
+/* How one VPN stands, from the engine's view. */
+struct vpn_now {
+	const char *vpn;
+	int n_sas;		/* IKE SAs listed, any state */
+	int established;
+	int children;		/* INSTALLED CHILD SAs of an established one */
+	const char *state;	/* of the last SA seen */
+};
+
 static void
-log_tap(void *ctx, const char *line)
+vpn_now_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct vpn_now *v = arg;
+
+	if (sa->vpn == NULL || strcmp(sa->vpn, v->vpn) != 0) {
+		return;
+	}
+	v->n_sas++;
+	v->state = sa->state;
+	if (strcmp(sa->state, "ESTABLISHED") == 0) {
+		v->established = 1;
+		if (sa->n_children > v->children) {
+			v->children = sa->n_children;
+		}
+	}
+}
+
+/*
+ * Is the waiter's goal reached?  Up: an ESTABLISHED IKE SA carrying a
+ * CHILD SA for every flow.  Down: no IKE SA left.  Writes what it sees
+ * to msg.
+ */
+static int
+wait_done(struct ikd *d, const struct ikd_waiter *w, char *msg, size_t len)
+{
+	const struct cfg_vpn *c = cfg_vpn_find(d->cfg, w->vpn);
+	struct vpn_now v = { .vpn = w->vpn };
+
+	ike_foreach_sa(d->eng, vpn_now_cb, &v);
+	if (w->up && c == NULL) {
+		snprintf(msg, len, "no longer in the configuration");
+		return 0;
+	}
+	if (w->up && v.established && v.children >= (int)c->n_flows) {
+		snprintf(msg, len, "%s: up, %d CHILD SA%s\n", w->vpn,
+		    v.children, v.children == 1 ? "" : "s");
+		return 1;
+	}
+	if (!w->up && v.n_sas == 0) {
+		snprintf(msg, len, "%s: down\n", w->vpn);
+		return 1;
+	}
+	if (v.n_sas == 0) {
+		snprintf(msg, len, "no IKE SA");
+	} else if (v.established) {
+		snprintf(msg, len, "IKE SA ESTABLISHED, %d of %zu CHILD SAs",
+		    v.children, c ? c->n_flows : 0);
+	} else {
+		snprintf(msg, len, "IKE SA in %s", v.state);
+	}
+	return 0;
+}
+
+/* Answers every waiter whose goal is reached, failed or out of time. */
+static void
+waiters_check(struct ikd *d)
+{
+	uint64_t now = now_ms(d);
+	int left = 0;
+
+	for (int i = 0; i < CTL_MAX_CONNS; i++) {
+		struct ikd_waiter *w = &d->waiters[i];
+		char msg[1024], st[256];
+
+		if (w->conn == 0) {
+			continue;
+		}
+		if (ctl_server_reply(&d->ctl, w->conn, 0, NULL) != 0) {
+			w->conn = 0;	/* the client left */
+			continue;
+		}
+		if (wait_done(d, w, st, sizeof(st))) {
+			(void)ctl_server_reply(&d->ctl, w->conn, 1, st);
+			w->conn = 0;
+			continue;
+		}
+		if (w->up && w->err[0]) {
+			snprintf(msg, sizeof(msg), "up %s failed: %s\n",
+			    w->vpn, w->err);
+		} else if (now >= w->deadline) {
+			snprintf(msg, sizeof(msg), "%s %s: not %s after %d s "
+			    "(%s)%s%s\n", w->up ? "up" : "down", w->vpn,
+			    w->up ? "up" : "down", w->secs, st,
+			    w->last[0] ? "; last: " : "", w->last);
+		} else {
+			left++;
+			continue;
+		}
+		(void)ctl_server_reply(&d->ctl, w->conn, 0, msg);
+		w->conn = 0;
+	}
+	if (left == 0 && d->wait_timer_on) {
+		uv_timer_stop(&d->wait_timer);
+	}
+}
+
+static void
+wait_timer_cb(uv_timer_t *t)
+{
+	waiters_check(t->data);
+}
+
+/*
+ * Holds the reply to `up|down NAME -w SECONDS` until the VPN is up (or
+ * gone), fails, or the time runs out; answers at once when it already is.
+ * Returns CTL_DEFER, 0 or a negative errno.
+ */
+static int
+wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct ikd_waiter *w = NULL;
+	char msg[256];
+
+	for (int i = 0; i < CTL_MAX_CONNS && w == NULL; i++) {
+		if (d->waiters[i].conn == 0) {
+			w = &d->waiters[i];
+		}
+	}
+	memset(msg, 0, sizeof(msg));
+	if (w == NULL) {
+		fprintf(out, "too many clients waiting\n");
+		return -EBUSY;
+	}
+	memset(w, 0, sizeof(*w));
+	w->up = cmd->op == CTL_UP;
+	snprintf(w->vpn, sizeof(w->vpn), "%s", cmd->name);
+	if (wait_done(d, w, msg, sizeof(msg))) {
+		fputs(msg, out);
+		return 0;
+	}
+	w->conn = cmd->conn;
+	w->secs = cmd->wait;
+	w->deadline = now_ms(d) + (uint64_t)cmd->wait * 1000;
+	if (!d->wait_timer_on) {
+		uv_timer_init(&d->uv, &d->wait_timer);
+		d->wait_timer.data = d;
+		d->wait_timer_on = 1;
+	}
+	if (!uv_is_active((uv_handle_t *)&d->wait_timer)) {
+		uv_timer_start(&d->wait_timer, wait_timer_cb, 100, 100);
+	}
+	return CTL_DEFER;
+}
+
+/*
+ * Log lines to `ikectl monitor` clients; and, for a VPN someone waits on,
+ * the last line naming it ("NAME: ...") and the first warning or error,
+ * which ends an `up -w` with that reason.
+ */
+static void
+log_tap(void *ctx, int level, const char *line, const char *text)
 {
 	struct ikd *d = ctx;
 
 	ctl_server_broadcast(&d->ctl, line);
+	for (int i = 0; i < CTL_MAX_CONNS; i++) {
+		struct ikd_waiter *w = &d->waiters[i];
+		size_t n = strlen(w->vpn);
+
+		if (w->conn == 0 || strncmp(text, w->vpn, n) != 0 ||
+		    strncmp(text + n, ": ", 2) != 0) {
+			continue;
+		}
+		snprintf(w->last, sizeof(w->last), "%s", text + n + 2);
+		if (level <= IKE_LOG_WARN && w->err[0] == '\0') {
+			snprintf(w->err, sizeof(w->err), "%s", text + n + 2);
+		}
+	}
 }
 
 /* ---- kernel events: lifetimes run out, traffic without an SA ---- */
@@ -626,6 +825,10 @@ static void
 close_all(struct ikd *d)
 {
 	loop_log_set_tap(NULL, NULL);
+	if (d->wait_timer_on) {
+		d->wait_timer_on = 0;
+		uv_close((uv_handle_t *)&d->wait_timer, NULL);
+	}
 	if (d->kev_on) {
 		d->kev_on = 0;
 		uv_close((uv_handle_t *)&d->kev, NULL);
@@ -643,7 +846,7 @@ signal_cb(uv_signal_t *s, int signum)
 	struct ikd *d = s->data;
 
 	if (signum == SIGHUP) {
-		loop_logf(IKE_LOG_INFO, "SIGHUP: reloading %s", d->conf);
+		loop_logf(IKE_LOG_NOTICE, "SIGHUP: reloading %s", d->conf);
 		(void)reload(d, d->conf, NULL);
 		return;
 	}
@@ -652,7 +855,7 @@ signal_cb(uv_signal_t *s, int signum)
 	}
 	d->stopping = 1;
 	(void)notify_send("STOPPING=1");
-	loop_logf(IKE_LOG_INFO, "%s: deleting every SA and exiting",
+	loop_logf(IKE_LOG_NOTICE, "%s: deleting every SA and exiting",
 	    strsignal(signum));
 	/* DELETEs leave now: sendmsg() on UDP does not queue in libuv. */
 	ike_shutdown(d->eng, now_ms(d));
@@ -737,7 +940,7 @@ ready(int fd)
 		return;
 	}
 	/* Start-up problems went to the terminal; from now on, syslog. */
-	loop_log_open(0);
+	loop_log_open(LOOP_LOG_SYSLOG);
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -751,6 +954,12 @@ ready(int fd)
 	close(fd);
 }
 
+/*
+ * The folder of the socket or pid file (/run/ikebox, which a tmpfs /run
+ * loses at every boot), made with its parents: the last one mode 0700
+ * (the control socket is root's), the others 0755.  A failure shows at
+ * the open that follows, with its path.
+ */
 static void
 mkdir_parent(const char *path)
 {
@@ -758,10 +967,18 @@ mkdir_parent(const char *path)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		(void)mkdir(dir, 0700);
+	if (slash == NULL || slash == dir) {
+		return;
 	}
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(dir, 0755);
+			*p = '/';
+		}
+	}
+	(void)mkdir(dir, 0700);
 }
 
 static int
@@ -845,7 +1062,12 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		goto fail_uv;
 	}
 	d->cfg = cfg;
-	loop_logf(IKE_LOG_INFO, "ikd started: %zu vpn(s), backend %s, "
+	if (fg) {
+		/* Start-up problems went to the terminal; now `log`. */
+		d->fg = 1;
+		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
+	}
+	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
 	    "control %s", cfg->n_vpns, bname, d->sock);
 	loop_rearm(&d->loop);
 	ready(ready_fd);
@@ -868,7 +1090,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	d->kbe->ops->close(d->kbe);
 	unlink(d->pidfile);
 	close(d->pid_fd);
-	loop_logf(IKE_LOG_INFO, "ikd stopped");
+	loop_logf(IKE_LOG_NOTICE, "ikd stopped");
 	return 0;
 
 fail_eng:
@@ -970,8 +1192,8 @@ ikd_main(int argc, char **argv)
 		free(d);
 		return rc;
 	}
-	d->base_level = IKE_LOG_WARN + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
-	    IKE_LOG_WARN + nv;
+	d->base_level = IKE_LOG_NOTICE + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
+	    IKE_LOG_NOTICE + nv;
 	loop_log_set_level(d->base_level);
 	rc = cfg_load(d->conf, &cfg, &diag);
 	cfg_diag_print(stderr, &diag);
@@ -998,7 +1220,7 @@ ikd_main(int argc, char **argv)
 		    d->sock);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	loop_log_open(1);
+	loop_log_open(LOOP_LOG_STDERR);
 	rc = run(d, cfg, fg);
 	free(d);
 	return rc;

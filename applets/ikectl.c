@@ -10,7 +10,9 @@
  * /etc/ikebox/ikd.conf), else /run/ikebox/ikd.sock.  Two commands are
  * shaped here: `load FILE` sends FILE made absolute (the daemon's working
  * directory is not ours), and `monitor` prints the daemon's event lines as
- * they come until either side stops.
+ * they come until either side stops.  `up|down NAME -w SECONDS` is sent
+ * as it is; the daemon holds its reply until the VPN is up (or gone), has
+ * failed, or SECONDS have passed, and this side waits that long.
  */
 #include <errno.h>
 #include <ini.h>
@@ -127,7 +129,7 @@ ikectl_main(int argc, char **argv)
 	const char *conf = IKECTL_CONF, *sock = NULL;
 	char path[108], abs[PATH_MAX], *cmd, *body = NULL;
 	size_t len = 0, blen;
-	int c, rc, status;
+	int c, rc, status, wait = 0;
 
 	if (applet_wants_help(argc, argv)) {
 		ikectl_usage(stdout);
@@ -166,6 +168,10 @@ ikectl_main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		len += strlen(argv[i]) + 1;
+		/* up|down NAME -w SECONDS: the daemon checks the number */
+		if (strcmp(argv[i], "-w") == 0 && i + 1 < argc) {
+			wait = atoi(argv[i + 1]);
+		}
 	}
 	cmd = malloc(len);
 	if (cmd == NULL) {
@@ -184,7 +190,9 @@ ikectl_main(int argc, char **argv)
 		free(cmd);
 		return rc;
 	}
-	rc = ctl_call(sock, cmd, &status, &body, &blen);
+	/* -w: the daemon answers within SECONDS; allow it some slack. */
+	rc = ctl_call_wait(sock, cmd, wait > 0 && wait <= CTL_WAIT_MAX ?
+	    wait + 15 : 60, &status, &body, &blen);
 	free(cmd);
 	if (rc == -EPROTO) {
 		fprintf(stderr, "ikectl: no valid reply from ikd on %s\n",

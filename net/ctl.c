@@ -34,6 +34,8 @@ struct ctl_conn {
 	int closing;
 	int denied;		/* peer is neither root nor our uid */
 	int monitor;		/* streams events until the peer leaves */
+	int deferred;		/* the daemon answers later (CTL_DEFER) */
+	uint64_t id;		/* for ctl_server_reply() */
 	struct ctl_conn *next;
 };
 
@@ -116,10 +118,11 @@ const struct ctl_verb ctl_verbs[] = {
 	  CTL_OPT_KEYS, CTL_SHOW_KERNEL, 0,
 	  "show kernel [--json|--dump] [--keys]",
 	  "the backend's flows and SAs (ipsecctl-sa)" },
-	{ "up", CTL_ARG_NAME, 0, CTL_UP, 0, "up NAME",
-	  "initiate a VPN's SAs" },
-	{ "down", CTL_ARG_NAME, 0, CTL_DOWN, 0, "down NAME",
-	  "delete a VPN's SAs" },
+	{ "up", CTL_ARG_NAME, CTL_OPT_WAIT, CTL_UP, 0, "up NAME [-w SECONDS]",
+	  "initiate a VPN's SAs; -w: wait until up, or say why not" },
+	{ "down", CTL_ARG_NAME, CTL_OPT_WAIT, CTL_DOWN, 0,
+	  "down NAME [-w SECONDS]",
+	  "delete a VPN's SAs; -w: wait until they are gone" },
 	{ "reload", CTL_ARG_NONE, 0, CTL_RELOAD, 0, "reload",
 	  "re-read the configuration (hitless)" },
 	{ "load", CTL_ARG_FILE, 0, CTL_LOAD, 0, "load FILE",
@@ -192,7 +195,8 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
     size_t errlen)
 {
 	char words[CTL_MAX_WORDS][CTL_NAME_MAX], usage[512];
-	int n = 0, json = 0, dump = 0, keys = 0, fixed = 0;
+	int n = 0, json = 0, dump = 0, keys = 0, fixed = 0, wait = 0;
+	int want_wait = 0;
 	const struct ctl_verb *v = NULL;
 	size_t i = 0;
 
@@ -241,6 +245,28 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 			keys = 1;
 			continue;
 		}
+		if (wl == 2 && memcmp(text + start, "-w", 2) == 0 &&
+		    !want_wait) {
+			want_wait = 1;
+			continue;
+		}
+		if (want_wait) {
+			wait = 0;
+			for (size_t k = start; k < i && wait <= CTL_WAIT_MAX;
+			    k++) {
+				wait = text[k] >= '0' && text[k] <= '9' ?
+				    wait * 10 + (text[k] - '0') :
+				    CTL_WAIT_MAX + 1;
+			}
+			if (wait < 1 || wait > CTL_WAIT_MAX) {
+				snprintf(err, errlen, "-w: expected 1 to %d "
+				    "seconds ('%.*s')", CTL_WAIT_MAX,
+				    (int)(wl > 40 ? 40 : wl), text + start);
+				return -EBADMSG;
+			}
+			want_wait = 0;
+			continue;
+		}
 		if (n == CTL_MAX_WORDS) {
 			snprintf(err, errlen, "malformed command: too many "
 			    "words");
@@ -249,6 +275,10 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		memcpy(words[n], text + start, wl);
 		words[n][wl] = '\0';
 		n++;
+	}
+	if (want_wait) {
+		snprintf(err, errlen, "-w: how many seconds? (-w SECONDS)");
+		return -EBADMSG;
 	}
 	ctl_usage(usage, sizeof(usage));
 	if (n == 0) {
@@ -276,6 +306,10 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		    "show kernel");
 		return -EBADMSG;
 	}
+	if (wait && !(v->opts & CTL_OPT_WAIT)) {
+		snprintf(err, errlen, "-w only applies to up and down");
+		return -EBADMSG;
+	}
 	if (json && dump) {
 		snprintf(err, errlen, "--json and --dump exclude each other");
 		return -EBADMSG;
@@ -285,6 +319,7 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 	cmd->json = json;
 	cmd->dump = dump;
 	cmd->keys = keys;
+	cmd->wait = wait;
 	if (n > fixed) {
 		strcpy(cmd->name, words[fixed]);	/* the VPN name */
 	}
@@ -371,6 +406,12 @@ ctl_serve(const uint8_t *in, size_t len, ctl_handler_fn h, void *ctx,
 	if (fclose(out) != 0) {
 		free(body);
 		return -ENOMEM;
+	}
+	if (rc == CTL_DEFER) {
+		free(body);
+		*reply = NULL;
+		*rlen = 0;
+		return 2;
 	}
 	rc = ctl_reply_make(rc < 0 ? CTL_FAILED : CTL_OK, body, blen, reply,
 	    rlen);
@@ -552,7 +593,15 @@ int
 ctl_call(const char *path, const char *cmd, int *status, char **body,
     size_t *blen)
 {
-	struct timeval tv = { .tv_sec = 60 };
+	return ctl_call_wait(path, cmd, 60, status, body, blen);
+}
+
+/* see ctl.h */
+int
+ctl_call_wait(const char *path, const char *cmd, int timeout_s,
+    int *status, char **body, size_t *blen)
+{
+	struct timeval tv = { .tv_sec = timeout_s };
 	int fd, rc;
 
 	*body = NULL;
@@ -723,6 +772,8 @@ conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	struct ctl_conn *c = ctx;
 
+	struct ctl_cmd cc;
+
 	if (c->denied) {
 		fprintf(out, "permission denied\n");
 		return -EPERM;
@@ -733,7 +784,9 @@ conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		c->srv->n_monitors++;
 		return 0;
 	}
-	return c->srv->handler(c->srv->ctx, cmd, out);
+	cc = *cmd;
+	cc.conn = c->id;
+	return c->srv->handler(c->srv->ctx, &cc, out);
 }
 
 static void
@@ -748,7 +801,7 @@ conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (c->monitor) {
+	if (c->monitor || c->deferred) {
 		/* Read on only to notice the peer leaving; drop the bytes. */
 		c->len = 0;
 		return;
@@ -756,6 +809,14 @@ conn_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	c->len += (size_t)nread;
 	rc = ctl_serve(c->buf, c->len, conn_handler, c, &reply, &rlen);
 	if (rc == 0) {
+		return;
+	}
+	if (rc == 2) {
+		/* The daemon answers with ctl_server_reply(); its own
+		 * deadline replaces the idle timeout. */
+		c->deferred = 1;
+		c->len = 0;
+		uv_timer_stop(&c->timer);
 		return;
 	}
 	if (rc == 1 && c->denied) {
@@ -819,6 +880,7 @@ server_accept_cb(uv_poll_t *p, int status, int events)
 		return;
 	}
 	c->srv = s;
+	c->id = ++s->next_id;
 	/*
 	 * A refused peer still gets its request read and a reply: closing
 	 * on unread data would reset the connection and the client would
@@ -964,4 +1026,35 @@ ctl_server_broadcast(struct ctl_server *s, const char *line)
 		f[5 + n] = '\n';
 		conn_send(c, f, n + 6, 0);
 	}
+}
+
+/* see ctl.h */
+int
+ctl_server_reply(struct ctl_server *s, uint64_t conn, int ok,
+    const char *body)
+{
+	struct ctl_conn *c;
+	uint8_t *f;
+	size_t flen;
+
+	for (c = s->conns; c; c = c->next) {
+		if (c->id == conn && c->deferred && !c->closing) {
+			break;
+		}
+	}
+	if (c == NULL) {
+		return -ENOENT;
+	}
+	if (body == NULL) {
+		return 0;
+	}
+	if (ctl_reply_make(ok ? CTL_OK : CTL_FAILED, body, strlen(body), &f,
+	    &flen) != 0) {
+		conn_close(c);
+		return -ENOMEM;
+	}
+	c->deferred = 0;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	conn_send(c, f, flen, 1);
+	return 0;
 }

@@ -66,6 +66,8 @@ enum ctl_arg {
 #define CTL_OPT_JSON 0x01
 #define CTL_OPT_DUMP 0x02
 #define CTL_OPT_KEYS 0x04
+#define CTL_OPT_WAIT 0x08		/* -w SECONDS */
+#define CTL_WAIT_MAX 3600		/* the longest -w, seconds */
 
 /* One command of the control grammar. */
 struct ctl_verb {
@@ -93,6 +95,9 @@ struct ctl_cmd {
 	int verbose;			/* CTL_LOG: 1 verbose, 0 brief */
 	char name[CTL_NAME_MAX];	/* VPN name; "" when none */
 	char path[CTL_PATH_MAX];	/* CTL_LOAD: absolute path */
+	int wait;			/* -w SECONDS; 0 = answer at once */
+	uint64_t conn;			/* the daemon's connection, for
+					 * ctl_server_reply() (0 in tests) */
 };
 
 /*
@@ -110,10 +115,18 @@ typedef int (*ctl_handler_fn)(void *ctx, const struct ctl_cmd *cmd,
     FILE *out);
 
 /*
+ * A handler's return for "no reply yet": the connection stays open (its
+ * idle timeout stopped) and the daemon answers later with
+ * ctl_server_reply(cmd->conn, ...).  Whatever it wrote to out is dropped.
+ */
+#define CTL_DEFER 1
+
+/*
  * Serves the request at the start of in (len bytes received so far).
  * Returns 0 when more bytes are needed; 1 when a reply frame is ready in
- * *reply (malloc'd, *rlen bytes; send it and close); -ENOMEM.  h runs only
- * for a well-formed, known command.
+ * *reply (malloc'd, *rlen bytes; send it and close); 2 when h deferred
+ * its answer (CTL_DEFER: no reply now); -ENOMEM.  h runs only for a
+ * well-formed, known command.
  */
 int ctl_serve(const uint8_t *in, size_t len, ctl_handler_fn h, void *ctx,
     uint8_t **reply, size_t *rlen);
@@ -136,10 +149,13 @@ int ctl_request_make(const char *cmd, uint8_t *buf, size_t cap);
  * Client side, blocking: sends cmd to the daemon at path and waits for the
  * reply.  Returns 0 with *status and *body (malloc'd, NUL-terminated,
  * *blen bytes before the NUL); -errno from connect() when no daemon answers
- * (-ENOENT, -ECONNREFUSED...); -EPROTO on a bad or missing reply.
+ * (-ENOENT, -ECONNREFUSED...); -EPROTO on a bad or missing reply, or none
+ * within 60 s.  ctl_call_wait() waits timeout_s instead (`up NAME -w`).
  */
 int ctl_call(const char *path, const char *cmd, int *status, char **body,
     size_t *blen);
+int ctl_call_wait(const char *path, const char *cmd, int timeout_s,
+    int *status, char **body, size_t *blen);
 
 /*
  * Client side of `monitor`, blocking: sends cmd, then calls cb for the
@@ -167,6 +183,7 @@ struct ctl_server {
 	void *ctx;
 	int n_conns;
 	int n_monitors;		/* connections streaming events */
+	uint64_t next_id;	/* connection ids, from 1 */
 	struct ctl_conn *conns;
 };
 
@@ -188,5 +205,14 @@ void ctl_server_close(struct ctl_server *s);
  * the log path).
  */
 void ctl_server_broadcast(struct ctl_server *s, const char *line);
+
+/*
+ * Answers a deferred command (CTL_DEFER) on connection conn: CTL_OK when
+ * ok, else CTL_FAILED, with body as the text; then the connection closes.
+ * Returns 0, or -ENOENT when the client has gone.  body NULL: only tells
+ * whether the client is still there.
+ */
+int ctl_server_reply(struct ctl_server *s, uint64_t conn, int ok,
+    const char *body);
 
 #endif

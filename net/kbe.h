@@ -195,6 +195,12 @@ struct kbe_pfkey_alg {
  */
 int kbe_pfkey_algs(struct kbe *k, const struct kbe_pfkey_alg **algs);
 
+/*
+ * What to do when socket(PF_KEY) failed with -err: load af_key, or be
+ * root; "" when there is no advice beyond the errno.
+ */
+const char *kbe_pfkey_hint(int err);
+
 /* A readable name for a PF_KEY algorithm ID ("aes-cbc", "hmac-sha1"). */
 const char *kbe_pfkey_alg_name(int type, unsigned id);
 

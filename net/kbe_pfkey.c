@@ -824,6 +824,23 @@ pfk_close(struct kbe *k)
 	free(pk);
 }
 
+/* see kbe.h */
+const char *
+kbe_pfkey_hint(int err)
+{
+	switch (-err) {
+	case EAFNOSUPPORT:
+	case EPROTONOSUPPORT:
+	case EINVAL:
+		return " (load af_key: modprobe af_key, kmod-ipsec on OpenWrt; "
+		    "or use another backend)";
+	case EPERM:
+	case EACCES:
+		return " (needs root or CAP_NET_ADMIN)";
+	}
+	return "";
+}
+
 static int
 pfk_open(struct kbe **out, char *err, size_t errlen)
 {
@@ -840,8 +857,8 @@ pfk_open(struct kbe **out, char *err, size_t errlen)
 	if ((pk->req_fd = pfk_socket()) < 0 ||
 	    (pk->ev_fd = pfk_socket()) < 0) {
 		rc = pk->req_fd < 0 ? pk->req_fd : pk->ev_fd;
-		snprintf(err, errlen, "PF_KEY not available: %s",
-		    strerror(-rc));
+		snprintf(err, errlen, "PF_KEY not available: %s%s",
+		    strerror(-rc), kbe_pfkey_hint(rc));
 		pk->req_fd = pk->req_fd < 0 ? -1 : pk->req_fd;
 		pfk_close(&pk->kbe);
 		return rc;

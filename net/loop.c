@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sys/time.h>
@@ -20,8 +21,9 @@
 #include "net/loop.h"
 #include "net/sock.h"
 
-static int log_stderr = 1;
-static int log_level = IKE_LOG_WARN;
+static int log_sinks = LOOP_LOG_STDERR;
+static int log_journal;		/* stderr goes to journald: "<N>" prefixes */
+static int log_level = IKE_LOG_NOTICE;
 static loop_log_tap_fn log_tap;
 static void *log_tap_ctx;
 
@@ -52,12 +54,17 @@ loop_log_wanted(void)
 
 /* see loop.h */
 void
-loop_log_open(int to_stderr)
+loop_log_open(int sinks)
 {
-	log_stderr = to_stderr;
-	if (!to_stderr) {
+	const char *js = getenv("JOURNAL_STREAM");
+	const char *inv = getenv("INVOCATION_ID");
+
+	if ((sinks & LOOP_LOG_SYSLOG) && !(log_sinks & LOOP_LOG_SYSLOG)) {
 		openlog("ikd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	}
+	log_sinks = sinks;
+	log_journal = (js != NULL && js[0] != '\0') ||
+	    (inv != NULL && inv[0] != '\0');
 }
 
 /* see loop.h */
@@ -78,9 +85,10 @@ loop_log_level(void)
 void
 loop_log_line(int level, const char *line)
 {
-	static const char *names[] = { "error", "warning", "info", "debug" };
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-	    LOG_DEBUG };
+	static const char *names[] = { "error", "warning", "notice", "info",
+	    "debug" };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
+	    LOG_INFO, LOG_DEBUG };
 	struct timeval tv;
 	struct tm tm;
 	char ts[32], full[1200];
@@ -100,13 +108,21 @@ loop_log_line(int level, const char *line)
 	snprintf(full, sizeof(full), "%s.%03ld %s: %s", ts,
 	    (long)tv.tv_usec / 1000, names[level], line);
 	if (level <= tap_level()) {
-		log_tap(log_tap_ctx, full);
+		log_tap(log_tap_ctx, level, full, line);
 	}
 	if (level > log_level) {
 		return;
 	}
-	if (!log_stderr) {
+	if (log_sinks & LOOP_LOG_SYSLOG) {
 		syslog(prio[level], "%s", line);
+	}
+	if (!(log_sinks & LOOP_LOG_STDERR)) {
+		return;
+	}
+	if (log_journal) {
+		/* journald stamps the time itself */
+		fprintf(stderr, "<%d>%s: %s\n", prio[level], names[level],
+		    line);
 		return;
 	}
 	fprintf(stderr, "%s\n", full);

@@ -69,11 +69,16 @@ uint64_t loop_now(struct loop *l);
 void loop_close(struct loop *l);
 
 /*
- * Logging.  loop_log_open() picks the sink once: stderr with a timestamp
- * (foreground), or syslog (facility daemon, tag "ikd").  Lines above the
- * current level are dropped.
+ * Logging.  loop_log_open() picks the sinks: stderr with a timestamp
+ * (foreground), syslog (facility daemon, tag "ikd"), or both
+ * (LOOP_LOG_* bits).  Under systemd (JOURNAL_STREAM or INVOCATION_ID in
+ * the environment) stderr lines start with the sd-daemon(3) priority
+ * "<N>" instead of the timestamp, so that journald files them by
+ * priority.  Lines above the current level (default notice) are dropped.
  */
-void loop_log_open(int to_stderr);
+#define LOOP_LOG_STDERR 1
+#define LOOP_LOG_SYSLOG 2
+void loop_log_open(int sinks);
 void loop_log_set_level(int level);
 int loop_log_level(void);
 void loop_log_line(int level, const char *line);
@@ -81,10 +86,12 @@ void loop_log_line(int level, const char *line);
 /*
  * A second destination for log lines (`ikectl monitor`): fn gets every
  * line at info level or above, debug too when the level is debug, whatever
- * the sink's level, formatted "YYYY-MM-DD HH:MM:SS.mmm LEVEL: text".  fn
- * must not log.  NULL removes it.
+ * the sink's level, formatted "YYYY-MM-DD HH:MM:SS.mmm LEVEL: text", with
+ * its level (IKE_LOG_*) and the text alone.  fn must not log.  NULL
+ * removes it.
  */
-typedef void (*loop_log_tap_fn)(void *ctx, const char *line);
+typedef void (*loop_log_tap_fn)(void *ctx, int level, const char *line,
+    const char *text);
 void loop_log_set_tap(loop_log_tap_fn fn, void *ctx);
 
 /* The most verbose level anyone takes now: what the engine should make. */

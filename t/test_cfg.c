@@ -328,6 +328,15 @@ T_CASE(cfg, bad_vpn_file)
 	} rows[] = {
 		{ "unknown key", 0, VPN_HEAD "colour = blue\n" FLOWS, 6,
 		    "unknown key in [vpn] ('colour')" },
+		{ "typo of a key", 0, VPN_HEAD "lifetme = 1h\n" FLOWS, 6,
+		    "unknown key in [vpn], did you mean 'lifetime'? "
+		    "('lifetme')" },
+		{ "swapped letters", 0, VPN_HEAD "ikelfietime = 1h\n" FLOWS,
+		    6, "unknown key in [vpn], did you mean 'ikelifetime'? "
+		    "('ikelfietime')" },
+		{ "typo of another section's key", 0, VPN_HEAD "grup = x\n"
+		    FLOWS, 6, "unknown key in [vpn], did you mean 'group' in "
+		    "[ikesa]? ('grup')" },
 		{ "key in the wrong section", 0, VPN_HEAD "enc = aes-256\n"
 		    FLOWS, 6, "unknown key in [vpn] (it belongs in [ikesa] or "
 		    "[childsa]) ('enc')" },
@@ -950,4 +959,70 @@ T_CASE(cfg, short_psk_warns_and_lifetime_bytes_bounded)
 	T_ASSERT(cfg != NULL && cfg->vpns[0].lifetime_bytes == 1ULL << 50);
 	cfg_diag_free(&d);
 	cfg_free(cfg);
+}
+
+/*
+ * iked habits: psk = "two words" takes the quotes off (they would be part
+ * of the key and match no peer); one quote alone stays, with a warning;
+ * tap = is accepted but nothing makes the interface: a warning says so.
+ */
+T_CASE(cfg, psk_quotes_and_tap)
+{
+	static const struct {
+		const char *name, *line, *key, *what;
+		int rc;
+	} rows[] = {
+		{ "quoted psk", "psk = \"hello world 0123456789\"\n",
+		  "hello world 0123456789", NULL, 0 },
+		{ "quoted psk_file content", NULL, "quoted key 0123456789",
+		  NULL, 0 },
+		{ "one quote", "psk = \"hello-world-0123456789\n",
+		  "\"hello-world-0123456789", "warning: psk: one double quote, "
+		  "kept as part of the key", 0 },
+		{ "empty quotes", "psk = \"\"\n", NULL, "psk: empty key",
+		  -EINVAL },
+		{ "tap", "psk = long-enough-secret\ntap = enc1\n",
+		  "long-enough-secret", "warning: tap is not supported by the "
+		  "pfkey and null backends yet: ignored ('enc1')", 0 },
+	};
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct cfg_diag d = { 0 };
+		struct cfg *cfg = NULL;
+		char vpnf[512], path[300];
+		const char *dir;
+		const char *files[] = { "ikd.conf", GLOBAL_NULL,
+		    "vpn.d/a.conf", vpnf, NULL };
+		int rc;
+
+		T_ROW("%s", rows[r].name);
+		snprintf(vpnf, sizeof(vpnf), "[vpn]\nlocal = 192.0.2.254\n"
+		    "peer = 198.51.100.254\n%s" FLOWS, rows[r].line ?
+		    rows[r].line : "psk_file = a.psk\n");
+		dir = setup("pskq", files);
+		if (rows[r].line == NULL) {
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/vpn.d/a.psk", dir);
+			T_ASSERT((f = fopen(path, "w")) != NULL);
+			fputs("\"quoted key 0123456789\"\n", f);
+			fclose(f);
+			chmod(path, 0600);
+		}
+		rc = load_dir(dir, &cfg, &d);
+		T_EQ_INT(rc, rows[r].rc);
+		if (rows[r].what != NULL) {
+			T_ASSERT(diag_has(&d, "vpn.d/a.conf:", rows[r].what));
+		} else {
+			T_EQ_INT((int)d.n, 0);
+		}
+		if (cfg != NULL && rows[r].key != NULL) {
+			T_EQ_INT((int)cfg->vpns[0].psk_len,
+			    (int)strlen(rows[r].key));
+			T_EQ_MEM(cfg->vpns[0].psk, rows[r].key,
+			    strlen(rows[r].key));
+		}
+		cfg_diag_free(&d);
+		cfg_free(cfg);
+	}
 }

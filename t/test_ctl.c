@@ -100,6 +100,16 @@ T_CASE(ctl, cmd_grammar)
 		{ "show\tsa", -EBADMSG, 0, 0, 0, "" },
 		{ "up caf\xc3\xa9", -EBADMSG, 0, 0, 0, "" },
 		{ "a b c d e f g h i", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w 10", 0, CTL_UP, 0, 0, "a" },
+		{ "down -w 3600 b", 0, CTL_DOWN, 0, 0, "b" },
+		{ "up a -w", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w 0", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w 3601", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w 99999999999999999999", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w 5s", -EBADMSG, 0, 0, 0, "" },
+		{ "up a -w -w", -EBADMSG, 0, 0, 0, "" },
+		{ "show sa -w 5", -EBADMSG, 0, 0, 0, "" },
+		{ "reset vpn a -w 5", -EBADMSG, 0, 0, 0, "" },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -116,6 +126,8 @@ T_CASE(ctl, cmd_grammar)
 			T_EQ_INT(cmd.json, rows[i].json);
 			T_EQ_INT(cmd.verbose, rows[i].verbose);
 			T_EQ_STR(cmd.name, rows[i].name);
+			T_EQ_INT(cmd.wait, strstr(rows[i].text, "-w 10") ?
+			    10 : strstr(rows[i].text, "-w 3600") ? 3600 : 0);
 		} else {
 			T_ASSERT(err[0] != '\0');
 		}

@@ -163,6 +163,19 @@ T_CASE(kbe, pfkey_open_here)
 	}
 }
 
+/* A missing af_key says what to do, not only the errno. */
+T_CASE(kbe, pfkey_open_hint)
+{
+	T_ROW("no af_key");
+	T_CONTAINS(kbe_pfkey_hint(-EAFNOSUPPORT), "load af_key");
+	T_CONTAINS(kbe_pfkey_hint(-EAFNOSUPPORT), "kmod-ipsec on OpenWrt");
+	T_CONTAINS(kbe_pfkey_hint(-EAFNOSUPPORT), "or use another backend");
+	T_ROW("not root");
+	T_CONTAINS(kbe_pfkey_hint(-EPERM), "needs root or CAP_NET_ADMIN");
+	T_ROW("anything else: the errno alone");
+	T_EQ_STR(kbe_pfkey_hint(-ENOMEM), "");
+}
+
 T_CASE(kbe, soft_limit)
 {
 	static const struct {

@@ -43,6 +43,13 @@ enum cfg_mode {
 	CFG_MODE_ACTIVE = 1,	/* initiate and keep the tunnel up */
 };
 
+/* Where `ikd -d` logs (detached, ikd always uses syslog). */
+enum cfg_log {
+	CFG_LOG_STDERR = 1,
+	CFG_LOG_SYSLOG = 2,
+	CFG_LOG_BOTH = 3,	/* the two bits */
+};
+
 enum cfg_backend {
 	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
 	CFG_BACKEND_NULL = 1,	/* SAs in memory only: tests, dry runs */
@@ -131,6 +138,7 @@ struct cfg {
 	uint32_t dpd_check_interval;	/* seconds, 0 = off */
 	int nat_traversal;		/* 1 = yes */
 	int backend;			/* enum cfg_backend */
+	int log;			/* enum cfg_log, with -d */
 	char socket[CFG_PATH_MAX];	/* control socket path */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;

@@ -771,14 +771,16 @@ im_file(struct im *im, const char *path, const char *from, int from_line)
 	return 0;
 }
 
-/* A psk that inih would not read back verbatim goes out as 0x hex. */
+/* A psk that inih would not read back verbatim, or that psk = would read
+ * differently (quotes at its ends are taken off), goes out as 0x hex. */
 static void
 write_psk(FILE *fp, const char *psk)
 {
 	size_t n = strlen(psk);
 	int plain = n > 0 && !isspace((unsigned char)psk[0]) &&
 	    !isspace((unsigned char)psk[n - 1]) && psk[0] != ';' &&
-	    strstr(psk, " ;") == NULL && strstr(psk, "\t;") == NULL;
+	    strstr(psk, " ;") == NULL && strstr(psk, "\t;") == NULL &&
+	    psk[0] != '"' && psk[n - 1] != '"';
 
 	for (size_t i = 0; i < n; i++) {
 		if (!isprint((unsigned char)psk[i]) && psk[i] != '\t') {

@@ -48,7 +48,7 @@ static const char *const sec_names[S_N] = {
 };
 
 enum key {
-	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET,
+	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_FLOW,
@@ -68,6 +68,7 @@ static const struct key_def {
 	[K_NATT] = { S_GLOBAL, "nat_traversal", 0 },
 	[K_BACKEND] = { S_GLOBAL, "backend", 0 },
 	[K_SOCKET] = { S_GLOBAL, "socket", 0 },
+	[K_LOG] = { S_GLOBAL, "log", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -563,11 +564,29 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return 0;
 }
 
+/*
+ * psk = "two words": iked's configuration quotes keys, and a habit carried
+ * over would make the quotes part of the key, which then matches no peer.
+ * Matching double quotes around the key are taken off (docs/config.md);
+ * one quote alone is kept, with a warning.
+ */
 static void
 set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 {
 	size_t len = strlen(value);
 
+	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+		value++;
+		len -= 2;
+	} else if (len > 0 && (value[0] == '"' || value[len - 1] == '"')) {
+		WARN(fc->ld, fc->path, fc->line, "psk: one double quote, "
+		    "kept as part of the key (matching quotes around it are "
+		    "taken off; a ';' after a blank starts a comment)");
+	}
+	if (len == 0) {
+		ERR(fc->ld, fc->path, fc->line, "psk: empty key");
+		return;
+	}
 	if (strncmp(value, "0x", 2) == 0) {
 		if (parse_hex(value + 2, v->psk, sizeof(v->psk),
 		    &v->psk_len) != 0) {
@@ -584,6 +603,41 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	}
 	memcpy(v->psk, value, len);
 	v->psk_len = len;
+}
+
+/* Optimal string alignment distance (edits and swaps of neighbours). */
+static size_t
+key_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[24][24];
+
+	if (la >= 24 || lb >= 24) {
+		return 99;
+	}
+	for (size_t i = 0; i <= la; i++) {
+		d[i][0] = i;
+	}
+	for (size_t j = 0; j <= lb; j++) {
+		d[0][j] = j;
+	}
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < c) {
+				c = d[i - 1][j] + 1;
+			}
+			if (d[i][j - 1] + 1 < c) {
+				c = d[i][j - 1] + 1;
+			}
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c) {
+				c = d[i - 2][j - 2] + 1;
+			}
+			d[i][j] = c;
+		}
+	}
+	return d[la][lb];
 }
 
 /*
@@ -698,6 +752,19 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			    SUN_PATH_MAX, value);
 		} else {
 			snprintf(cfg->socket, sizeof(cfg->socket), "%s", value);
+		}
+		break;
+	case K_LOG:
+		if (strcmp(value, "stderr") == 0) {
+			cfg->log = CFG_LOG_STDERR;
+		} else if (strcmp(value, "syslog") == 0) {
+			cfg->log = CFG_LOG_SYSLOG;
+		} else if (strcmp(value, "both") == 0) {
+			cfg->log = CFG_LOG_BOTH;
+		} else {
+			ERR(ld, fc->path, fc->line,
+			    "log: expected stderr, syslog or both ('%s')",
+			    value);
 		}
 		break;
 	}
@@ -836,6 +903,11 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    CFG_IFNAME_MAX - 1, value);
 		} else {
 			snprintf(v->tap, sizeof(v->tap), "%s", value);
+			/* accepted for iked's configs, but nothing makes the
+			 * interface: say so rather than do nothing quietly */
+			WARN(ld, fc->path, fc->line, "tap is not supported by "
+			    "the pfkey and null backends yet: ignored ('%s')",
+			    value);
 		}
 		break;
 	case K_FLOW:
@@ -969,8 +1041,31 @@ ld_handler(void *user, const char *section, const char *name,
 			    other2 >= 0 ? sec_names[keys[other2].sec] : "",
 			    other2 >= 0 ? "]" : "", name);
 		} else {
-			ERR(ld, fc->path, fc->line, "unknown key in [%s] "
-			    "('%s')", section, name);
+			int best = -1;
+			size_t bd = 99, max = strlen(name) >= 5 ? 2 : 1;
+
+			/* a typo of a key of this section, or another's */
+			for (int j = 0; j < K_N; j++) {
+				size_t dj = key_distance(name, keys[j].name) +
+				    (keys[j].sec != s);
+
+				if (dj <= max + (keys[j].sec != s) && dj < bd) {
+					bd = dj;
+					best = j;
+				}
+			}
+			if (best >= 0) {
+				ERR(ld, fc->path, fc->line, "unknown key in "
+				    "[%s], did you mean '%s'%s%s%s? ('%s')",
+				    section, keys[best].name,
+				    keys[best].sec != s ? " in [" : "",
+				    keys[best].sec != s ?
+				    sec_names[keys[best].sec] : "",
+				    keys[best].sec != s ? "]" : "", name);
+			} else {
+				ERR(ld, fc->path, fc->line, "unknown key in "
+				    "[%s] ('%s')", section, name);
+			}
 		}
 		return 1;
 	}
@@ -1419,6 +1514,7 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	cfg->dpd_check_interval = DEF_DPD;
 	cfg->nat_traversal = 1;
 	cfg->backend = CFG_BACKEND_PFKEY;
+	cfg->log = CFG_LOG_STDERR;
 	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->file = intern(&ld, path);
 	(void)ld_file(&ld, path, NULL, 0);

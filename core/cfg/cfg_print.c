@@ -108,6 +108,8 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 	fprintf(out, "backend = %s\n",
 	    cfg->backend == CFG_BACKEND_NULL ? "null" : "pfkey");
 	fprintf(out, "socket = %s\n", cfg->socket);
+	fprintf(out, "log = %s\n", cfg->log == CFG_LOG_SYSLOG ? "syslog" :
+	    cfg->log == CFG_LOG_BOTH ? "both" : "stderr");
 }
 
 /* see cfg.h */

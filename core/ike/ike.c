@@ -448,7 +448,7 @@ sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
 		 * (the kernel enforces the limit on its own); gone
 		 * here too if that cannot be done in time. */
 		if (ch->del == DEL_NONE && sa->state == SA_ESTABLISHED) {
-			ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
+			ike_log(eng, IKE_LOG_NOTICE, sa, "CHILD SA spi "
 			    "0x%08x: hard lifetime reached, deleting",
 			    ch->spi_in);
 			ch->del = DEL_WANTED;
@@ -816,7 +816,7 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			old->cfg = NULL;	/* moved */
 		} else {
 			if (old) {
-				ike_log(eng, IKE_LOG_INFO, NULL,
+				ike_log(eng, IKE_LOG_NOTICE, NULL,
 				    "%s: configuration changed, restarting",
 				    old->cfg->name);
 				vpn_close(eng, old);
@@ -830,7 +830,7 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 	/* Removed VPNs. */
 	for (size_t i = 0; i < eng->n_vpns; i++) {
 		if (eng->vpns[i].cfg) {
-			ike_log(eng, IKE_LOG_INFO, NULL,
+			ike_log(eng, IKE_LOG_NOTICE, NULL,
 			    "%s: removed from the configuration",
 			    eng->vpns[i].cfg->name);
 			vpn_close(eng, &eng->vpns[i]);
@@ -1139,5 +1139,16 @@ void
 ike_get_stats(const struct ike_engine *eng, struct ike_stats *st)
 {
 	*st = eng->st;
-	st->half_open = eng->n_half_open;
+	/*
+	 * Half-open as `show sa` lists them: waiting in SA_INIT or
+	 * AUTH_REQUEST, either role.  eng->n_half_open counts the
+	 * responder's alone, for the cookie threshold.
+	 */
+	st->half_open = 0;
+	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		if (sa->vpn != NULL && (sa->state == SA_INIT_SENT ||
+		    sa->state == SA_INIT_DONE || sa->state == SA_AUTH_SENT)) {
+			st->half_open++;
+		}
+	}
 }

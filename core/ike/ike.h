@@ -30,8 +30,10 @@ struct ike_addr {
 enum ike_log_level {
 	IKE_LOG_ERR = 0,
 	IKE_LOG_WARN = 1,
-	IKE_LOG_INFO = 2,	/* events an admin greps for: up, down, rekey */
-	IKE_LOG_DEBUG = 3,	/* every message sent and received (-vv) */
+	IKE_LOG_NOTICE = 2,	/* what an admin reads by default: start, stop,
+				 * SAs up, down and rekeyed, reloads */
+	IKE_LOG_INFO = 3,	/* the steps in between (-v) */
+	IKE_LOG_DEBUG = 4,	/* every message sent and received (-vv) */
 };
 
 struct ike_env {
@@ -149,6 +151,8 @@ void ike_foreach_sa(struct ike_engine *eng,
 
 /* Counters for `ikectl show stats`. */
 struct ike_stats {
+	/* ike_sas: ESTABLISHED; half_open: in SA_INIT or AUTH_REQUEST,
+	 * either role (as ike_foreach_sa() shows them) */
 	uint64_t ike_sas, child_sas, half_open;
 	uint64_t retransmits, dpd_sent;
 	uint64_t rekeys_ike;	/* IKE SAs made by a rekey, either role */

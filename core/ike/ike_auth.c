@@ -230,7 +230,7 @@ established(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_resp);
 	sa->init_req = sa->init_resp = NULL;
-	ike_log(eng, IKE_LOG_INFO, sa,
+	ike_log(eng, IKE_LOG_NOTICE, sa,
 	    "established IKE SA as %s, %s, %s %s %s %s",
 	    sa->initiator ? "initiator" : "responder",
 	    ike_sa_peer_str(sa, where, sizeof(where)), sa->enc->name,

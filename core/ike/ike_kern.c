@@ -246,7 +246,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
 	}
 	ts_format(&ch->ts_l, l, sizeof(l));
 	ts_format(&ch->ts_r, r, sizeof(r));
-	ike_log(eng, IKE_LOG_INFO, sa,
+	ike_log(eng, IKE_LOG_NOTICE, sa,
 	    "CHILD SA %s: %s === %s spi in 0x%08x out 0x%08x %s%s%s%s%s",
 	    ch->rekey_of_in ? "rekeyed" : "up",
 	    l, r, ch->spi_in, ch->spi_out, ch->enc->name,
@@ -343,7 +343,7 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		if (eng->st.child_sas > 0) {
 			eng->st.child_sas--;
 		}
-		ike_log(eng, IKE_LOG_INFO, sa,
+		ike_log(eng, IKE_LOG_NOTICE, sa,
 		    "CHILD SA down: spi in 0x%08x out 0x%08x", ch->spi_in,
 		    ch->spi_out);
 		ike_child_send_new(sa, gone);

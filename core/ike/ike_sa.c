@@ -489,7 +489,7 @@ ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
 	}
 	old->state = SA_REKEYED;
 	old->expire_at = eng->now + IKD_OLD_IKE_MS;
-	ike_log(eng, IKE_LOG_INFO, nsa, "IKE SA rekeyed: replaces spi "
+	ike_log(eng, IKE_LOG_NOTICE, nsa, "IKE SA rekeyed: replaces spi "
 	    "0x%02x%02x%02x%02x..., %d CHILD SAs moved", old->spi_i[0],
 	    old->spi_i[1], old->spi_i[2], old->spi_i[3], nsa->n_children);
 }

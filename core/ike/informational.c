@@ -104,7 +104,7 @@ info_request(struct ike_sa *sa, const struct msg *m)
 			if (c >= 0 && n_spis < sizeof(spis) / 4) {
 				put_be32(spis + 4 * n_spis++,
 				    on->child[c].spi_in);
-				ike_log(eng, IKE_LOG_INFO, on,
+				ike_log(eng, IKE_LOG_NOTICE, on,
 				    "peer deleted CHILD SA spi 0x%08x",
 				    on->child[c].spi_out);
 				ike_child_remove(on, c);
@@ -131,7 +131,7 @@ info_request(struct ike_sa *sa, const struct msg *m)
 			 * ours (RFC 7296 2.25.2), the SAs go to the peer's */
 			ike_sa_rekey_adopt(sa, sa->rekey_peer);
 		}
-		ike_log(eng, IKE_LOG_INFO, sa, "IKE SA deleted by peer");
+		ike_log(eng, IKE_LOG_NOTICE, sa, "IKE SA deleted by peer");
 		ike_sa_free(sa);
 	}
 }
@@ -153,12 +153,15 @@ ike_xchg_delete_ike(struct ike_sa *sa)
 		sa->state = SA_DEAD;
 		return;
 	}
+	/* An SA that carried the VPN going down is news; the old SA of a
+	 * rekey (no longer up) is not. */
+	ike_log(eng, sa->up ? IKE_LOG_NOTICE : IKE_LOG_DEBUG, sa,
+	    "sent DELETE for the IKE SA");
 	if (sa->up) {
 		sa->up = 0;
 		eng->st.ike_sas--;
 	}
 	sa->state = SA_DELETING;
-	ike_log(eng, IKE_LOG_DEBUG, sa, "sent DELETE for the IKE SA");
 }
 
 /* see ike_int.h */
@@ -190,7 +193,7 @@ ike_xchg_delete_now(struct ike_sa *sa)
 	if (ike_build(sa, IKEV2_EXCH_INFORMATIONAL, 0, sa->msgid_out, &pw,
 	    &len) == 0) {
 		ike_send_raw(sa, eng->tx, len);
-		ike_log(eng, IKE_LOG_INFO, sa, "sent DELETE for the IKE SA");
+		ike_log(eng, IKE_LOG_NOTICE, sa, "sent DELETE for the IKE SA");
 	}
 	sa->state = SA_DELETING;
 }

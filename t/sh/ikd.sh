@@ -134,7 +134,7 @@ i=0
 while [ $i -lt 50 ] && ! grep -q "control: reset vpn nom_vpn" "$TMP/monitor.out"; do
 	sleep 0.1; i=$((i + 1))
 done
-grep -Eq '^[0-9-]+ [0-9:.]+ info: control: reset vpn nom_vpn$' "$TMP/monitor.out" &&
+grep -Eq '^[0-9-]+ [0-9:.]+ notice: control: reset vpn nom_vpn$' "$TMP/monitor.out" &&
 	ok "monitor prints events as they happen" ||
 	fail "monitor prints events" "$(cat "$TMP/monitor.out")"
 kill $MPID; wait $MPID 2>/dev/null
@@ -208,7 +208,7 @@ if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && wait_up "$SOCK"; then
 	while [ $i -lt 50 ] && ! grep -q "control: up nom_vpn" "$TMP/monitor-bg.out"; do
 		sleep 0.1; i=$((i + 1))
 	done
-	grep -q "info: control: up nom_vpn" "$TMP/monitor-bg.out" &&
+	grep -q "notice: control: up nom_vpn" "$TMP/monitor-bg.out" &&
 		ok "monitor shows events even when ikd logs only warnings" ||
 		fail "monitor shows events even when ikd logs only warnings" "$(cat "$TMP/monitor-bg.out")"
 	kill $MPID; wait $MPID 2>/dev/null

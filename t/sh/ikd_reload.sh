@@ -151,7 +151,7 @@ else
 fi
 
 # monitor on gw2 saw it happen, as it happened
-grep -Eq '^[0-9-]+ [0-9:.]+ info: gone: spi=0x[0-9a-f]+: IKE SA deleted by peer$' "$TMP/gw2.monitor" &&
+grep -Eq '^[0-9-]+ [0-9:.]+ notice: gone: spi=0x[0-9a-f]+: IKE SA deleted by peer$' "$TMP/gw2.monitor" &&
 	ok "monitor streams the peer's DELETE" ||
 	fail "monitor streams the peer's DELETE" "$(cat "$TMP/gw2.monitor")"
 grep -q "new: spi=0x[0-9a-f]*: CHILD SA up" "$TMP/gw2.monitor" &&

@@ -39,3 +39,12 @@ for c in "show sa" "show stats" "show kernel" "up" "down" "reset vpn" "reset all
 done
 [ -z "$missing" ] && ok "ikectl.8 describes every command" ||
 	fail "ikectl.8 describes every command" "missing:$missing"
+# ikebox.1's synopsis spells the long options with two dashes, as
+# main.c takes them (mdoc's Fl adds one dash per argument, not per line).
+syn=$(mandoc -Tascii man/ikebox.1 | sed 's/.\x08//g' | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
+printf '%s\n' "$syn" | grep -Eq '(^| )-(list|install|version|selftest|help)' &&
+	fail "ikebox.1 synopsis: --long options" "$syn" ||
+	ok "ikebox.1 synopsis: --long options"
+for o in list install version selftest help; do
+	printf '%s\n' "$syn" | grep -q -- "--$o" || fail "ikebox.1 synopsis has --$o" "$syn"
+done
