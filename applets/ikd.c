@@ -25,6 +25,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@
 #include "net/kbe.h"
 #include "net/loop.h"
 #include "net/notify.h"
+#include "net/privs.h"
 #include "net/sock.h"
 
 #define IKD_PORT 500
@@ -981,6 +983,42 @@ mkdir_parent(const char *path)
 	(void)mkdir(dir, 0700);
 }
 
+/*
+ * Everything privileged is open: root goes, and a system call filter
+ * comes (net/privs.h).  What was done is logged at notice.  Returns 0, or
+ * -errno when ikd must not run on (a configured user that does not
+ * exist, a step that failed half-way).
+ */
+static int
+drop_privileges(const struct cfg *cfg)
+{
+	char msg[256];
+	int rc = privs_drop(cfg->user, PRIVS_PASSWD, msg, sizeof(msg));
+
+	loop_logf(rc == 0 ? IKE_LOG_NOTICE : IKE_LOG_ERR, "%s%s",
+	    rc == 0 ? "" : "cannot drop root: ", msg);
+	if (rc != 0) {
+		return rc;
+	}
+	if (!cfg->seccomp) {
+		loop_logf(IKE_LOG_NOTICE, "seccomp filter: off (seccomp = no)");
+		return 0;
+	}
+	rc = privs_seccomp(msg, sizeof(msg));
+	loop_logf(rc == 0 ? IKE_LOG_NOTICE : rc == -ENOTSUP ? IKE_LOG_WARN :
+	    IKE_LOG_ERR, "%s", msg);
+	if (rc == 0 && getenv("IKD_SECCOMP_PROBE") != NULL) {
+		/* for t/sh/privs.sh: a call the filter forbids must kill
+		 * ikd (SIGSYS) */
+		loop_logf(IKE_LOG_NOTICE, "seccomp probe: calling "
+		    "personality(2), which the filter forbids");
+		(void)syscall(SYS_personality, 0xffffffffUL);
+		loop_logf(IKE_LOG_ERR, "seccomp probe: still alive");
+		return -EPERM;
+	}
+	return rc == -ENOTSUP ? 0 : rc;
+}
+
 static int
 run(struct ikd *d, struct cfg *cfg, int fg)
 {
@@ -1069,6 +1107,17 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	}
 	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
 	    "control %s", cfg->n_vpns, bname, d->sock);
+	if (drop_privileges(cfg) != 0) {
+		if (!fg) {
+			fprintf(stderr, "ikd: cannot drop root (see the "
+			    "log)\n");
+		}
+		close_all(d);
+		uv_run(&d->uv, UV_RUN_DEFAULT);
+		ike_free(d->eng);
+		cfg = NULL;	/* the engine owns it */
+		goto fail_uv;
+	}
 	loop_rearm(&d->loop);
 	ready(ready_fd);
 	{

@@ -37,6 +37,7 @@
 #define CFG_FLOWS_MAX 32	/* flows (CHILD SAs) per VPN */
 #define CFG_XF_MAX 8		/* transforms of one type in one proposal */
 #define CFG_PATH_MAX 256	/* socket and psk_file paths, with the NUL */
+#define CFG_USER_MAX 32		/* `user` name, with its NUL */
 
 enum cfg_mode {
 	CFG_MODE_PASSIVE = 0,	/* only respond (iked's default) */
@@ -140,6 +141,9 @@ struct cfg {
 	int backend;			/* enum cfg_backend */
 	int log;			/* enum cfg_log, with -d */
 	char socket[CFG_PATH_MAX];	/* control socket path */
+	char user[CFG_USER_MAX];	/* ikd drops root to it; "": the
+					 * default (ikebox when it exists) */
+	int seccomp;			/* 1: ikd filters system calls */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
 	char **files;			/* every file read (interned names) */

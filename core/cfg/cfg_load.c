@@ -48,7 +48,8 @@ static const char *const sec_names[S_N] = {
 };
 
 enum key {
-	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG,
+	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
+	K_SECCOMP,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_FLOW,
@@ -69,6 +70,8 @@ static const struct key_def {
 	[K_BACKEND] = { S_GLOBAL, "backend", 0 },
 	[K_SOCKET] = { S_GLOBAL, "socket", 0 },
 	[K_LOG] = { S_GLOBAL, "log", 0 },
+	[K_USER] = { S_GLOBAL, "user", 0 },
+	[K_SECCOMP] = { S_GLOBAL, "seccomp", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -765,6 +768,30 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			ERR(ld, fc->path, fc->line,
 			    "log: expected stderr, syslog or both ('%s')",
 			    value);
+		}
+		break;
+	case K_USER:
+		/* a login name as useradd(8) takes it */
+		if (value[0] == '\0' || value[0] == '-' ||
+		    strlen(value) >= sizeof(cfg->user) ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strlen(value)) {
+			ERR(ld, fc->path, fc->line, "user: expected a user "
+			    "name (letters, digits, _ . -, under %zu "
+			    "characters) ('%s')", sizeof(cfg->user), value);
+		} else {
+			snprintf(cfg->user, sizeof(cfg->user), "%s", value);
+		}
+		break;
+	case K_SECCOMP:
+		if (strcmp(value, "yes") == 0) {
+			cfg->seccomp = 1;
+		} else if (strcmp(value, "no") == 0) {
+			cfg->seccomp = 0;
+		} else {
+			ERR(ld, fc->path, fc->line,
+			    "seccomp: expected yes or no ('%s')", value);
 		}
 		break;
 	}
@@ -1515,6 +1542,7 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	cfg->nat_traversal = 1;
 	cfg->backend = CFG_BACKEND_PFKEY;
 	cfg->log = CFG_LOG_STDERR;
+	cfg->seccomp = 1;
 	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->file = intern(&ld, path);
 	(void)ld_file(&ld, path, NULL, 0);

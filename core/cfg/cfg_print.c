@@ -110,6 +110,12 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 	fprintf(out, "socket = %s\n", cfg->socket);
 	fprintf(out, "log = %s\n", cfg->log == CFG_LOG_SYSLOG ? "syslog" :
 	    cfg->log == CFG_LOG_BOTH ? "both" : "stderr");
+	if (cfg->user[0]) {
+		fprintf(out, "user = %s\n", cfg->user);
+	} else {
+		fprintf(out, "; user: ikebox when it exists, else root\n");
+	}
+	fprintf(out, "seccomp = %s\n", cfg->seccomp ? "yes" : "no");
 }
 
 /* see cfg.h */
