@@ -47,19 +47,6 @@ struct auth_run {
 	int kernel_sas;		/* the receiver's kernel SAs right after */
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* The receiver's IKE SA of the message whose header is hdr. */
 static struct ike_sa *
 sa_of_msg(struct ike_engine *eng, const uint8_t *hdr)
@@ -140,7 +127,7 @@ auth_before(void *arg, struct sim *s, const struct sim_pkt *p)
 	/* Copy the inner chain, the AUTH payload replaced. */
 	first = work[28];
 	for (o = 0, t = first; t != IKEV2_PL_NONE && o + 4 <= plen;) {
-		size_t l = get16(plain + o + 2);
+		size_t l = sim_get16(plain + o + 2);
 		uint8_t next = plain[o];
 
 		if (l < 4 || o + l > plen) {
@@ -157,7 +144,7 @@ auth_before(void *arg, struct sim *s, const struct sim_pkt *p)
 			    &method);
 
 			memcpy(plain2 + n2, plain + o, 4);
-			put16(plain2 + n2 + 2, 8 + dl);
+			sim_put16(plain2 + n2 + 2, 8 + dl);
 			plain2[n2 + 4] = method;
 			memset(plain2 + n2 + 5, 0, 3);
 			n2 += 8 + dl;
@@ -182,18 +169,10 @@ static const char *
 auth_vpn(const char *mode, const char *local, const char *peer,
     const char *flow)
 {
-	static char buf[2][768];
-	static int next;
-	char *b = buf[next++ % 2];
+	struct sim_vpn v = { .name = "auth", .mode = mode, .local = local,
+	    .peer = peer, .psk = "auth-test-psk-0123456789", .flows = flow };
 
-	snprintf(b, sizeof(buf[0]),
-	    "[vpn]\nname = auth\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s\ndstid = %s\npsk = auth-test-psk-0123456789\n"
-	    "[flows]\nflow = %s\n[ikesa]\nenc = aes-128\n"
-	    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = curve25519\n"
-	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n", mode, local, peer,
-	    local, peer, flow);
-	return b;
+	return sim_vpn_text(&v);
 }
 
 T_CASE(ike_auth, bad_auth_payloads_are_refused)

@@ -65,13 +65,6 @@ flood_tap(void *arg, int from, const uint8_t *buf, size_t len)
 	}
 }
 
-static void
-put16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /*
  * Spoofed request number n from src: the genuine one with an initiator
  * SPI made from n (the cookie covers it); with a cookie, a COOKIE notify
@@ -95,10 +88,10 @@ spoof(struct sim *s, struct flood *f, const struct ike_addr *src,
 		buf[16] = IKEV2_PL_N;
 		buf[len] = f->req[16];
 		buf[len + 1] = 0;
-		put16(buf + len + 2, 8 + 32);
+		sim_put16(buf + len + 2, 8 + 32);
 		buf[len + 4] = 0;
 		buf[len + 5] = 0;
-		put16(buf + len + 6, IKEV2_N_COOKIE);
+		sim_put16(buf + len + 6, IKEV2_N_COOKIE);
 		memcpy(buf + len + 8, cookie, 32);
 		len += 8 + 32;
 	}
@@ -138,18 +131,11 @@ static const char *
 flood_vpn(const char *mode, const char *local, const char *peer,
     const char *flow)
 {
-	static char buf[2][768];
-	static int next;
-	char *b = buf[next++ % 2];
+	struct sim_vpn v = { .name = "fl", .mode = mode, .local = local,
+	    .peer = peer, .dstid = mode[0] == 'a' ? peer : GW1,
+	    .psk = "flood-test-psk-0123456789", .flows = flow };
 
-	snprintf(b, sizeof(buf[0]),
-	    "[vpn]\nname = fl\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s\ndstid = %s\npsk = flood-test-psk-0123456789\n"
-	    "[flows]\nflow = %s\n[ikesa]\nenc = aes-128\n"
-	    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = curve25519\n"
-	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n", mode, local,
-	    peer, local, mode[0] == 'a' ? peer : GW1, flow);
-	return b;
+	return sim_vpn_text(&v);
 }
 
 static int
@@ -352,7 +338,7 @@ T_CASE(ike_flood, no_reflection_to_unknown_sources)
 	buf[16] = 99;
 	buf[IKEV2_HDR_LEN] = f.req[16];
 	buf[IKEV2_HDR_LEN + 1] = 0x80;
-	put16(buf + IKEV2_HDR_LEN + 2, 4);
+	sim_put16(buf + IKEV2_HDR_LEN + 2, 4);
 	memcpy(buf + IKEV2_HDR_LEN + 4, f.req + IKEV2_HDR_LEN,
 	    f.req_len - IKEV2_HDR_LEN);
 	len = f.req_len + 4;
@@ -399,7 +385,7 @@ T_CASE(ike_flood, remote_warnings_rate_limited)
 	buf[18] = IKEV2_EXCH_INFORMATIONAL;
 	buf[19] = IKEV2_FLAG_I;
 	buf[27] = sizeof(buf);
-	put16(buf + 30, sizeof(buf) - IKEV2_HDR_LEN);
+	sim_put16(buf + 30, sizeof(buf) - IKEV2_HDR_LEN);
 	buf[23] = (uint8_t)sa->msgid_in;	/* what it expects next */
 	for (int i = 0; i < 500; i++) {
 		buf[40] = (uint8_t)i;

@@ -109,26 +109,6 @@ struct mutant {
 	int crit;		/* carries an unknown critical payload */
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, size_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, size_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
 /* Offsets, types and lengths of the payloads of c; stops at SK (its body
  * is not a chain) and at the first length that does not fit. */
 static int
@@ -139,7 +119,7 @@ walk(const struct chain *c, size_t off[], uint8_t type[], size_t len[])
 	int n = 0;
 
 	while (t != IKEV2_PL_NONE && o + 4 <= c->len && n < MAX_PL) {
-		size_t l = get16(c->buf + o + 2);
+		size_t l = sim_get16(c->buf + o + 2);
 
 		if (l < 4 || o + l > c->len) {
 			break;
@@ -161,7 +141,7 @@ static void
 fix_len(struct chain *c)
 {
 	if (c->datagram && c->len >= IKEV2_HDR_LEN) {
-		put32(c->buf + 24, c->len);
+		sim_put32(c->buf + 24, c->len);
 	}
 }
 
@@ -197,10 +177,10 @@ mutate(const struct chain *in, int idx, struct mutant *m)
 			DONE
 		}
 		NEXT("header Length - 1")
-		put32(c->buf + 24, c->len - 1);
+		sim_put32(c->buf + 24, c->len - 1);
 		DONE
 		NEXT("header Length + 1")
-		put32(c->buf + 24, c->len + 1);
+		sim_put32(c->buf + 24, c->len + 1);
 		DONE
 		NEXT("datagram one byte longer than Length")
 		c->buf[c->len++] = 0;
@@ -229,10 +209,10 @@ mutate(const struct chain *in, int idx, struct mutant *m)
 			DONE
 		}
 		NEXT("payload %d (%u) length - 1", i, type[i])
-		put16(c->buf + off[i] + 2, len[i] - 1);
+		sim_put16(c->buf + off[i] + 2, len[i] - 1);
 		DONE
 		NEXT("payload %d (%u) length + 1", i, type[i])
-		put16(c->buf + off[i] + 2, len[i] + 1);
+		sim_put16(c->buf + off[i] + 2, len[i] + 1);
 		DONE
 		NEXT("truncated before payload %d (%u)", i, type[i])
 		c->len = off[i];
@@ -277,7 +257,7 @@ mutate(const struct chain *in, int idx, struct mutant *m)
 			c->buf[tb] = UNKNOWN_PL;
 			c->buf[c->len++] = IKEV2_PL_NONE;
 			c->buf[c->len++] = crit ? IKEV2_CRITICAL : 0;
-			put16(c->buf + c->len, 8);
+			sim_put16(c->buf + c->len, 8);
 			c->len += 2;
 			memcpy(c->buf + c->len, body, sizeof(body));
 			c->len += sizeof(body);
@@ -468,18 +448,11 @@ static const char *
 vpn_body(const char *mode, const char *local, const char *peer,
     const char *flows)
 {
-	static char buf[2][1024];
-	static int next;
-	char *b = buf[next++ % 2];
+	struct sim_vpn v = { .name = "mut", .mode = mode, .local = local,
+	    .peer = peer, .psk = "mutant-psk", .flows = flows,
+	    .child_group = "curve25519" };
 
-	snprintf(b, sizeof(buf[0]),
-	    "[vpn]\nname = mut\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s\ndstid = %s\npsk = mutant-psk\n[flows]\n%s\n"
-	    "[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n"
-	    "prf = hmac-sha2-256\ngroup = curve25519\n"
-	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n"
-	    "group = curve25519\n", mode, local, peer, local, peer, flows);
-	return b;
+	return sim_vpn_text(&v);
 }
 
 static int
@@ -746,27 +719,24 @@ xhdr(uint8_t *h, const struct ike_sa *sa, uint8_t first, uint32_t msgid,
 	h[17] = 0x20;
 	h[18] = IKEV2_EXCH_INFORMATIONAL;
 	h[19] = IKEV2_FLAG_I;
-	put32(h + 20, msgid);
-	put32(h + 24, len);
+	sim_put32(h + 20, msgid);
+	sim_put32(h + 24, len);
 }
 
 static const char *
 twin_vpn(const char *name, const char *mode, const char *local,
     const char *peer, const char *flow)
 {
-	static char buf[4][1024];
-	static int next;
-	char *b = buf[next++ % 4];
+	char ids[2][64];
+	struct sim_vpn v = { .name = name, .mode = mode, .local = local,
+	    .peer = peer, .srcid = ids[0], .dstid = ids[1],
+	    .psk = "mutant-psk-twins", .flows = flow };
 
-	snprintf(b, sizeof(buf[0]),
-	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s.%s\ndstid = %s.%s\npsk = mutant-psk-twins\n"
-	    "[flows]\nflow = %s\n[ikesa]\nenc = aes-128\n"
-	    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = curve25519\n"
-	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n", name, mode, local,
-	    peer, name, mode[0] == 'a' ? "a.example" : "b.example", name,
-	    mode[0] == 'a' ? "b.example" : "a.example", flow);
-	return b;
+	snprintf(ids[0], sizeof(ids[0]), "%s.%s", name,
+	    mode[0] == 'a' ? "a.example" : "b.example");
+	snprintf(ids[1], sizeof(ids[1]), "%s.%s", name,
+	    mode[0] == 'a' ? "b.example" : "a.example");
+	return sim_vpn_text(&v);
 }
 
 T_CASE(ike_mut, forged_after_malformed_gets_no_answer)
@@ -839,7 +809,7 @@ T_CASE(ike_mut, forged_after_malformed_gets_no_answer)
 			    IKEV2_HDR_LEN + 4 + sizeof(junk));
 			pkt[28] = 0;
 			pkt[29] = 0;
-			put16(pkt + 30, 4 + sizeof(junk));
+			sim_put16(pkt + 30, 4 + sizeof(junk));
 			memcpy(pkt + 32, junk, sizeof(junk));
 			len = IKEV2_HDR_LEN + 4 + sizeof(junk);
 		} else {
@@ -905,7 +875,7 @@ strict_before(void *arg, struct sim *s, const struct sim_pkt *p)
 		buf[15] = 1;		/* a responder SPI */
 		break;
 	case 1:
-		put32(buf + 20, 1);	/* message ID 1 */
+		sim_put32(buf + 20, 1);	/* message ID 1 */
 		break;
 	default:
 		buf[19] &= (uint8_t)~IKEV2_FLAG_I;

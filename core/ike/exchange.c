@@ -150,20 +150,6 @@ xchg_psk_auth(const struct ike_sa *sa, int of_init, const uint8_t *idb,
 	return rc;
 }
 
-int
-xchg_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
-{
-	uint8_t *p = realloc(*dst, len);
-
-	if (p == NULL) {
-		return -ENOMEM;
-	}
-	memcpy(p, src, len);
-	*dst = p;
-	*dlen = len;
-	return 0;
-}
-
 /*
  * Decrypts m's SK payload and parses the inner chain into eng->in_set.
  * Returns 0; -EACCES when m is not authentic (no SK payload, no keys, or

@@ -458,6 +458,9 @@ unsigned ike_src_half_open(const struct ike_engine *eng,
 void ike_sa_free(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
 void ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
+/* *dst (realloc'd) becomes a copy of src[0..len).  0 or -ENOMEM. */
+int ike_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src,
+    size_t len);
 /* Builds an encrypted message around inner (NULL: empty) into eng->tx. */
 int ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
     const struct pld_wr *inner, size_t *len);
@@ -480,8 +483,6 @@ void xchg_count_failure(struct ike_engine *eng, uint16_t n);
 size_t xchg_id_body(const struct cfg_id *id, uint8_t *out);
 int xchg_psk_auth(const struct ike_sa *sa, int of_init, const uint8_t *idb,
     size_t idb_len, uint8_t *out);
-int xchg_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src,
-    size_t len);
 /* Opens m's SK payload into eng->in_set: 0, -EACCES (not authentic:
  * drop, change nothing) or -EBADMSG (authentic, malformed: answer the
  * notify in eng->in_set.err). */

@@ -635,8 +635,9 @@ ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
 	    eng->tx, body_off, plain);
 }
 
-static int
-keep(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+/* see ike_int.h */
+int
+ike_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
 {
 	uint8_t *p = realloc(*dst, len);
 
@@ -655,7 +656,7 @@ ike_send_request(struct ike_sa *sa, uint8_t exch, int xchg, size_t len)
 {
 	struct ike_engine *eng = sa->eng;
 
-	if (keep(&sa->req, &sa->req_len, eng->tx, len) != 0) {
+	if (ike_keep_copy(&sa->req, &sa->req_len, eng->tx, len) != 0) {
 		return -ENOMEM;
 	}
 	sa->req_xchg = (uint8_t)xchg;
@@ -674,7 +675,7 @@ ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len)
 {
 	struct ike_engine *eng = sa->eng;
 
-	if (keep(&sa->resp, &sa->resp_len, eng->tx, len) != 0) {
+	if (ike_keep_copy(&sa->resp, &sa->resp_len, eng->tx, len) != 0) {
 		return -ENOMEM;
 	}
 	sa->resp_msgid = msgid;

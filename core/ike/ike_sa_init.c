@@ -126,7 +126,7 @@ send_init(struct ike_sa *sa)
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->ni, sa->ni_len);
 	if (msg_wr_finish(&pw, &len) != 0 ||
-	    xchg_keep_copy(&sa->init_req, &sa->init_req_len, eng->tx,
+	    ike_keep_copy(&sa->init_req, &sa->init_req_len, eng->tx,
 	    len) != 0) {
 		return -ENOSPC;
 	}
@@ -371,8 +371,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->nr, sa->nr_len);
 	if (msg_wr_finish(&pw, &len) != 0 ||
-	    xchg_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len) ||
-	    xchg_keep_copy(&sa->init_resp, &sa->init_resp_len, eng->tx, len)) {
+	    ike_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len) ||
+	    ike_keep_copy(&sa->init_resp, &sa->init_resp_len, eng->tx, len)) {
 		ike_sa_free(sa);
 		return;
 	}
@@ -380,8 +380,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	sa->expire_at = eng->now + IKD_HALF_OPEN_TIMEOUT_MS;
 	sa->msgid_in = 1;
 	(void)ike_send_response(sa, 0, len);
-	ike_log_remote(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, %s %s %s %s",
-	    ike_sa_peer_str(sa, where, sizeof(where)), sa->enc->name,
+	ike_log_remote(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, "
+	    "%s %s %s %s", ike_sa_peer_str(sa, where, sizeof(where)), sa->enc->name,
 	    sa->integ ? sa->integ->name : "-", sa->prf->name, sa->dh->name);
 }
 
@@ -473,7 +473,7 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	sa->nr_len = (uint16_t)m->pl.nonce.len;
 	memcpy(sa->nr, m->pl.nonce.p, sa->nr_len);
 	if (ike_keys(sa, m->pl.ke.data.p, m->pl.ke.data.len) != 0 ||
-	    xchg_keep_copy(&sa->init_resp, &sa->init_resp_len, m->buf,
+	    ike_keep_copy(&sa->init_resp, &sa->init_resp_len, m->buf,
 	    m->len)) {
 		init_wait(sa, IKD_INIT_BAD_KE);
 		return;

@@ -631,18 +631,30 @@ sim_kernel_sas(struct sim *s, int node)
 	return n;
 }
 
-static void
-put16(uint8_t *p, size_t v)
+/* see sim.h */
+const char *
+sim_vpn_text(const struct sim_vpn *v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+	static char buf[8][1024];
+	static int next;
+	char *b = buf[next++ % 8];
+	char group[64] = "";
 
-static void
-put32(uint8_t *p, size_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
+	if (v->child_group != NULL) {
+		snprintf(group, sizeof(group), "group = %s\n", v->child_group);
+	}
+	snprintf(b, sizeof(buf[0]),
+	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
+	    "srcid = %s\ndstid = %s\npsk = %s\n[flows]\n%s%s\n"
+	    "[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n"
+	    "prf = hmac-sha2-256\ngroup = curve25519\n"
+	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n%s", v->name,
+	    v->mode, v->local, v->peer, v->srcid ? v->srcid : v->local,
+	    v->dstid ? v->dstid : v->peer,
+	    v->psk ? v->psk : "sim-psk-0123456789abcdef",
+	    strncmp(v->flows, "flow", 4) == 0 ? "" : "flow = ", v->flows,
+	    group);
+	return b;
 }
 
 /* see sim.h */
@@ -676,10 +688,10 @@ sim_sk_seal(const struct ike_sa *sa, const uint8_t *hdr, uint8_t first,
 	}
 	memmove(out, hdr, IKEV2_HDR_LEN);	/* out may be hdr */
 	out[16] = IKEV2_PL_SK;
-	put32(out + 24, aad + body);
+	sim_put32(out + 24, aad + body);
 	out[28] = first;
 	out[29] = 0;
-	put16(out + 30, 4 + body);
+	sim_put16(out + 30, 4 + body);
 	memcpy(out + aad + sa->enc->iv_len, plain, plen);
 	*olen = aad + body;
 	return cr_sk_seal(sa->enc, sa->integ,

@@ -7,6 +7,7 @@
 #ifndef IKEBOX_T_HARNESS_SIM_H
 #define IKEBOX_T_HARNESS_SIM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ike/ike.h"
@@ -107,6 +108,42 @@ int sim_kernel_expire(struct sim *s, int node, uint32_t spi, int hard);
  * file's path (static buffer per tag). */
 const char *sim_cfg(const char *tag, const char *global_extra,
     const char *vpn);
+
+/*
+ * The text of a VPN file for a simulation: the fields given, and what
+ * most tests want for the rest (srcid/dstid the local/peer address, [ikesa]
+ * aes-128 hmac-sha2-256 hmac-sha2-256 curve25519, [childsa] aes-128
+ * hmac-sha1 with child_group as PFS when set).  flows: the [flows] lines,
+ * or one "LOCAL REMOTE" pair.  Returns one of 8 static buffers in turn.
+ */
+struct sim_vpn {
+	const char *name, *mode, *local, *peer;
+	const char *srcid, *dstid, *psk;	/* NULL: the defaults above */
+	const char *flows;
+	const char *child_group;
+};
+const char *sim_vpn_text(const struct sim_vpn *v);
+
+/* Big-endian fields of IKE messages, for tests that build or edit them. */
+static inline uint16_t
+sim_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+sim_put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+sim_put32(uint8_t *p, size_t v)
+{
+	sim_put16(p, v >> 16);
+	sim_put16(p + 2, v);
+}
 
 struct ike_sa;
 /* Opens a message (SK first, RFC 7296 3.14) sent in the direction its I
