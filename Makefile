@@ -14,8 +14,9 @@
 #   make sizes      size per target and per module of each binary built
 #   make bench      print crypto and engine figures
 #   make demo       the how-to's two-gateway tunnel, in UML
-#   make install    ikebox, its applet links, man/ pages and example
-#                   configs under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make install    ikebox, its applet links, man/ pages and the example
+#                   configs (share/ikebox/examples, a file holding a psk
+#                   mode 600) under $(DESTDIR)$(PREFIX) (default /usr/local)
 #
 # Sources are picked up by folder, so adding a file needs no edit here.
 
@@ -30,7 +31,7 @@ CFLAGS  += $(IKEBOX_CFLAGS)
 LDFLAGS ?=
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
-SYSCONFDIR ?= $(PREFIX)/etc
+EXAMPLEDIR ?= $(PREFIX)/share/ikebox/examples
 # Debian installs libuv's static library as libuv_a.a; a system whose
 # pkg-config knows libuv (an OpenWrt SDK) gets what it says.
 PKG_CONFIG ?= pkg-config
@@ -182,6 +183,7 @@ install: ikebox
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sh scripts/install-configs.sh configs $(DESTDIR)$(EXAMPLEDIR)
 
 # build/cross (the cross toolchains) survives: make distclean removes it.
 clean:
