@@ -60,11 +60,6 @@ APPLET_DEFS = -DIKEBOX_APPLETS_ONLY $(foreach a,$(APPLETS),-DIKEBOX_WITH_$(subst
 endif
 MAIN_DEFS = -DIKEBOX_VERSION='"$(VERSION)"' $(APPLET_DEFS)
 
-# main.o is rebuilt when the applet choice changes.
-build/applets.stamp: FORCE
-	@mkdir -p build
-	@echo '$(APPLETS)' | cmp -s - $@ || echo '$(APPLETS)' > $@
-
 ifeq ($(CROSS),)
 all: ikebox
 else
@@ -73,6 +68,11 @@ endif
 
 main.o: CFLAGS += $(MAIN_DEFS)
 main.o: build/applets.stamp
+
+# main.o is rebuilt when the applet choice changes.
+build/applets.stamp: FORCE
+	@mkdir -p build
+	@echo '$(APPLETS)' | cmp -s - $@ || echo '$(APPLETS)' > $@
 
 # Stripped, unused sections dropped, trim.o's small libc stand-ins:
 # docs/size.md.  ikebox.debug is the same link with its symbols, for gdb.
@@ -196,6 +196,7 @@ clean:
 distclean: clean
 	rm -rf build
 
+FORCE:
 .PHONY: all deps test check-uml bench demo install clean cross check-cross \
 	sizes FORCE
 -include $(wildcard *.d */*.d t/uml/*.d)

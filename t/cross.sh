@@ -7,6 +7,7 @@
 #     (qemu -cpu 24Kc for MIPS, cortex-a7 for armhf)
 #   - the unit suite, built for the target, passes (its FAIL lines are shown
 #     with the target's name)
+#   - make APPLETS="ikd ikectl" gives a smaller binary with those only
 #   - soft-float targets: not one FPU instruction in ikebox and all it links
 #     (a 24Kc has no FPU and OpenWrt kernels do not emulate one), and the
 #     ELF says soft float
@@ -70,6 +71,27 @@ for t in "$@"; do
 		echo "FAIL $t: unit suite under $qemu: exit $rc, '${sum:-no summary}'" \
 		    "(t/out/cross-$t-unit.log)"
 	fi
+
+	# make APPLETS="ikd ikectl": a smaller binary with only those two;
+	# another applet's name is unknown (exit 127).  Then every applet again.
+	full=$(wc -c <"$bin")
+	if make --no-print-directory CROSS="$t" APPLETS="ikd ikectl" "$bin" \
+	    >"$log-subset.log" 2>&1; then
+		lst=$($qemu ./"$bin" --list 2>&1 | tr '\n' ' ')
+		$qemu ./"$bin" cfgcheck >/dev/null 2>&1; rc=$?
+		sub=$(wc -c <"$bin")
+		if [ "$lst" = "ikd ikectl " ] && [ $rc = 127 ] && [ "$sub" -lt "$full" ]; then
+			echo "ok $t: APPLETS=\"ikd ikectl\": $sub bytes (all: $full), cfgcheck unknown"
+		else
+			echo "FAIL $t: APPLETS=\"ikd ikectl\": --list '$lst', cfgcheck exit $rc," \
+			    "$sub bytes (all: $full)"
+		fi
+	else
+		echo "FAIL $t: make APPLETS=\"ikd ikectl\" (t/out/cross-$t-subset.log)"
+	fi
+	make --no-print-directory CROSS="$t" "$bin" >>"$log-subset.log" 2>&1 &&
+	    [ "$(wc -c <"$bin")" = "$full" ] ||
+	    echo "FAIL $t: rebuilding $bin with every applet"
 
 	[ "$float" = soft ] || continue
 	# The detector first finds what it must: libgcc's hard-float
