@@ -114,6 +114,19 @@ for t in "$@"; do
 			    '/^[0-9a-f]+ <.*>:$/ { fn = $2 } $0 ~ re { print "#   " fn ": " $0; if (++k == 5) exit }'
 		fi
 	done
+	# ikebox's own objects do no floating point at all, not even through
+	# soft-fp calls (what remains is in musl's printf and strtod).
+	fp=$(find "$d/obj" -name '*.o' ! -path "$d/obj/t/*" | sort |
+	    while read -r o; do
+		"$triple-nm" -u "$o" | awk -v o="${o#$d/obj/}" \
+		    '$2 ~ /^__(add|sub|mul|div|neg|eq|ne|ge|gt|le|lt|unord|fix|fixuns|float|floatun|floatuns|extend|trunc)[a-z]*[sd]f[0-9]?$/ { print o ": " $2 }'
+	    done)
+	if [ -z "$fp" ]; then
+		echo "ok $t: ikebox's own objects call no floating-point routine"
+	else
+		echo "FAIL $t: floating point in ikebox's own objects:"
+		printf '%s\n' "$fp" | head -n 5 | sed 's/^/#   /'
+	fi
 	abi=$("$triple-readelf" -A "$d/ikebox.debug" | sed -n 's/^FP ABI: *//p')
 	if [ "$abi" = "Soft float" ]; then
 		echo "ok $t: ELF attributes say FP ABI soft float"
