@@ -74,17 +74,23 @@ for t in "$@"; do
 
 	# make APPLETS="ikd ikectl": a smaller binary with only those two;
 	# another applet's name is unknown (exit 127).  Then every applet again.
+	# Smaller in text + data: the file size of a binary whose segments are
+	# 64 KB aligned (aarch64) may not move.
+	code() { "$triple-size" "$1" | awk 'NR == 2 { print $1 + $2 }'; }
 	full=$(wc -c <"$bin")
+	fullc=$(code "$bin")
 	if make --no-print-directory CROSS="$t" APPLETS="ikd ikectl" "$bin" \
 	    >"$log-subset.log" 2>&1; then
 		lst=$($qemu ./"$bin" --list 2>&1 | tr '\n' ' ')
 		$qemu ./"$bin" cfgcheck >/dev/null 2>&1; rc=$?
 		sub=$(wc -c <"$bin")
-		if [ "$lst" = "ikd ikectl " ] && [ $rc = 127 ] && [ "$sub" -lt "$full" ]; then
-			echo "ok $t: APPLETS=\"ikd ikectl\": $sub bytes (all: $full), cfgcheck unknown"
+		subc=$(code "$bin")
+		if [ "$lst" = "ikd ikectl " ] && [ $rc = 127 ] && [ "$subc" -lt "$fullc" ]; then
+			echo "ok $t: APPLETS=\"ikd ikectl\": text+data $subc (all: $fullc)," \
+			    "file $sub (all: $full), cfgcheck unknown"
 		else
 			echo "FAIL $t: APPLETS=\"ikd ikectl\": --list '$lst', cfgcheck exit $rc," \
-			    "$sub bytes (all: $full)"
+			    "text+data $subc (all: $fullc)"
 		fi
 	else
 		echo "FAIL $t: make APPLETS=\"ikd ikectl\" (t/out/cross-$t-subset.log)"
