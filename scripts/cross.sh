@@ -108,6 +108,7 @@ if [ ! -e "$DIR/.libuv" ]; then
 	    -DCMAKE_SYSTEM_PROCESSOR="${TRIPLE%%-*}" \
 	    -DCMAKE_C_COMPILER="$XCC" -DCMAKE_AR="$(command -v $TRIPLE-ar)" \
 	    -DCMAKE_C_FLAGS="$SPECS $LFLAGS" -DCMAKE_BUILD_TYPE=None \
+	    -DCMAKE_EXE_LINKER_FLAGS="-static -no-pie" \
 	    -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF \
 	    -DBUILD_TESTING=OFF >/dev/null
 	nice -n 19 cmake --build "$DIR/libuv" --target uv_a -j $J >/dev/null
