@@ -76,7 +76,7 @@ for t in $built; do
 	[ -e "$map" ] || make --no-print-directory CROSS="$t" \
 	    "build/cross/$t/ikebox.debug" >/dev/null
 	echo
-	echo "== $t: bytes per module (allocated sections, before strip)"
+	echo "== $t: bytes per module (allocated sections, .bss included, before strip)"
 	modules "$map"
 done
 
@@ -90,6 +90,6 @@ case " $built " in *" mips-sf "*)
 	done
 	# back to every applet
 	make --no-print-directory CROSS=mips-sf ikebox-mips-sf >/dev/null 2>&1
-	printf '%-22s %10s\n' "(all)" "$(wc -c <ikebox-mips-sf)"
+	printf "%-24s %10s\n" "(all)" "$(wc -c <ikebox-mips-sf)"
 	;;
 esac
