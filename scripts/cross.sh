@@ -56,6 +56,13 @@ mkdir -p "$SYS/lib" "$SYS/include"
 
 step() { echo "cross $T: $*"; }
 
+# Libraries built with other flags (this script changed) are built again.
+if [ "$(cat "$DIR/.flags" 2>/dev/null)" != "$TRIPLE $LFLAGS" ]; then
+	rm -f "$DIR"/.musl "$DIR"/.bearssl "$DIR"/.libuv "$DIR"/.inih \
+	    "$DIR"/.softfp
+	printf '%s\n' "$TRIPLE $LFLAGS" >"$DIR/.flags"
+fi
+
 # musl, out of tree; musl-gcc.specs points gcc at its headers, crt files
 # and libc.a.
 if [ ! -e "$DIR/.musl" ]; then
