@@ -27,18 +27,51 @@ struct applet {
 	const char *summary;
 };
 
+/*
+ * `make APPLETS="ikd ikectl"` builds a binary with only some applets: it
+ * compiles this file with -DIKEBOX_APPLETS_ONLY and -DIKEBOX_WITH_<c_name>=1
+ * for each one kept.  The rows of the others get a NULL main, so nothing
+ * refers to their code and the linker's --gc-sections drops it.
+ * APPLET_ON(c_name) is 1 when IKEBOX_WITH_<c_name> is defined as 1, else 0.
+ */
+#ifdef IKEBOX_APPLETS_ONLY
+#define APPLET_ARG_1 0,
+#define APPLET_SECOND(ignored, val, ...) val
+#define APPLET_ON3(arg_or_junk) APPLET_SECOND(arg_or_junk 1, 0, 0)
+#define APPLET_ON2(val) APPLET_ON3(APPLET_ARG_##val)
+#define APPLET_ON1(flag) APPLET_ON2(flag)
+#define APPLET_ON(c_name) APPLET_ON1(IKEBOX_WITH_##c_name)
+#else
+#define APPLET_ON(c_name) 1
+#endif
+
 #define APPLET_ROW(name, c_name, summary) \
-	{ name, c_name##_main, c_name##_usage, summary },
-static const struct applet applets[] = { IKEBOX_APPLETS(APPLET_ROW) };
+	{ name, APPLET_ON(c_name) ? c_name##_main : NULL, \
+	  APPLET_ON(c_name) ? c_name##_usage : NULL, summary },
+static const struct applet all_applets[] = { IKEBOX_APPLETS(APPLET_ROW) };
 #undef APPLET_ROW
-#define N_APPLETS (sizeof(applets) / sizeof(applets[0]))
+#define N_ALL (sizeof(all_applets) / sizeof(all_applets[0]))
+
+/* The applets built in, in list order (a subset build leaves holes). */
+static const struct applet *applets[N_ALL];
+static size_t n_applets;
+
+static void
+applets_init(void)
+{
+	for (size_t i = 0; i < N_ALL; i++) {
+		if (all_applets[i].main != NULL) {
+			applets[n_applets++] = &all_applets[i];
+		}
+	}
+}
 
 static const struct applet *
 applet_find(const char *name)
 {
-	for (size_t i = 0; i < N_APPLETS; i++) {
-		if (strcmp(applets[i].name, name) == 0) {
-			return &applets[i];
+	for (size_t i = 0; i < n_applets; i++) {
+		if (strcmp(applets[i]->name, name) == 0) {
+			return applets[i];
 		}
 	}
 	return NULL;
@@ -51,8 +84,8 @@ usage(FILE *out)
 	    "usage: ikebox APPLET [ARGS...]   (or a symlink named APPLET)\n"
 	    "       ikebox --list | --install DIR | --version | --selftest [-v] | --help\n"
 	    "\napplets:\n");
-	for (size_t i = 0; i < N_APPLETS; i++) {
-		fprintf(out, "  %-17s %s\n", applets[i].name, applets[i].summary);
+	for (size_t i = 0; i < n_applets; i++) {
+		fprintf(out, "  %-17s %s\n", applets[i]->name, applets[i]->summary);
 	}
 }
 
@@ -69,8 +102,8 @@ install_links(const char *dir)
 		return 1;
 	}
 	self[n] = '\0';
-	for (size_t i = 0; i < N_APPLETS; i++) {
-		snprintf(link, sizeof(link), "%s/%s", dir, applets[i].name);
+	for (size_t i = 0; i < n_applets; i++) {
+		snprintf(link, sizeof(link), "%s/%s", dir, applets[i]->name);
 		(void)unlink(link);
 		if (symlink(self, link) != 0) {
 			fprintf(stderr, "ikebox: %s: %s\n", link, strerror(errno));
@@ -96,7 +129,8 @@ main(int argc, char **argv)
 	char *base = basename(argv[0] ? argv[0] : "ikebox");
 	const struct applet *a;
 
-	if (strcmp(base, "ikebox") != 0) {
+	applets_init();
+	if (strncmp(base, "ikebox", 6) != 0) {	/* ikebox, ikebox-mips-sf */
 		a = applet_find(base);
 		return a ? a->main(argc, argv) : unknown(base);
 	}
@@ -106,8 +140,8 @@ main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	if (strcmp(argv[1], "--list") == 0) {
-		for (size_t i = 0; i < N_APPLETS; i++) {
-			puts(applets[i].name);
+		for (size_t i = 0; i < n_applets; i++) {
+			puts(applets[i]->name);
 		}
 		return 0;
 	}

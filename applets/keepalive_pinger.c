@@ -155,20 +155,70 @@ check_flows(const char *conf, int explicit, const struct sockaddr_storage *src,
 	cfg_free(cfg);
 }
 
+/*
+ * 100 * lost / sent as ping prints it (printf's %g: six significant digits,
+ * no trailing zeros), in integers: the soft-float routers ikebox runs on
+ * have no FPU, and this is the only fraction it prints.
+ */
+static void
+loss_pct(char *buf, size_t len, uint64_t lost, uint64_t sent)
+{
+	uint64_t pow = 10000, ip, scaled, rem;
+	int dec = 4, n;
+
+	if (sent == 0 || lost == 0 || lost >= sent) {
+		snprintf(buf, len, "%d", sent && lost >= sent ? 100 : 0);
+		return;
+	}
+	ip = 100 * lost / sent;		/* 0..99 */
+	if (ip < 10) {
+		dec++, pow *= 10;
+	}
+	if (ip == 0) {
+		/* below 1%: one more decimal, and one per leading zero */
+		dec++, pow *= 10;
+		for (uint64_t t = 100 * lost; t * 10 < sent && dec < 10;
+		    t *= 10) {
+			dec++, pow *= 10;
+		}
+	}
+	/* rounded half to even, as printf does */
+	scaled = 100 * lost * pow / sent;
+	rem = 100 * lost * pow % sent;
+	if (2 * rem > sent || (2 * rem == sent && scaled % 2 == 1)) {
+		scaled++;
+	}
+	n = snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(scaled / pow),
+	    dec, (unsigned long long)(scaled % pow));
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0') {
+		buf[--n] = '\0';
+	}
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.') {
+		buf[--n] = '\0';
+	}
+}
+
+/* microseconds as milliseconds with three decimals (%.3f of us / 1000) */
+#define MS3(us) (unsigned long long)((us) / 1000), \
+	(unsigned long long)((us) % 1000)
+
 static void
 print_summary(const struct ka_ping *p, const char *dst, uint64_t elapsed_us)
 {
+	char loss[32];
+
+	loss_pct(loss, sizeof(loss), p->sent - (p->received > p->sent ?
+	    p->sent : p->received), p->sent);
 	printf("\n--- %s ping statistics ---\n", dst);
-	printf("%u packets transmitted, %u received, %g%% packet loss, "
-	    "time %llums\n", p->sent, p->received, p->sent ?
-	    100.0 * (p->sent - (p->received > p->sent ? p->sent :
-	    p->received)) / p->sent : 0.0,
+	printf("%u packets transmitted, %u received, %s%% packet loss, "
+	    "time %llums\n", p->sent, p->received, loss,
 	    (unsigned long long)(elapsed_us / 1000));
 	if (p->received > 0) {
-		printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n",
-		    p->rtt_min_us / 1000.0,
-		    (double)p->rtt_sum_us / p->received / 1000.0,
-		    p->rtt_max_us / 1000.0);
+		uint64_t avg = (p->rtt_sum_us + p->received / 2) / p->received;
+
+		printf("rtt min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu "
+		    "ms\n", MS3((uint64_t)p->rtt_min_us), MS3(avg),
+		    MS3((uint64_t)p->rtt_max_us));
 	}
 }
 
@@ -256,7 +306,7 @@ oneshot_run(const struct oneshot *o)
 				if (e.ttl >= 0) {
 					printf(" ttl=%d", e.ttl);
 				}
-				printf(" time=%.3f ms\n", rtt / 1000.0);
+				printf(" time=%llu.%03llu ms\n", MS3(rtt));
 				fflush(stdout);
 			}
 		}

@@ -20,50 +20,59 @@
  */
 T_CASE(glob, match_as_libc_fnmatch)
 {
+	/* glibc_only: rows where musl's fnmatch answers otherwise (no
+	 * equivalence classes; a backslash is literal inside brackets and at
+	 * the end): glob_match is held to want everywhere, libc's only when
+	 * it is glibc. */
 	static const struct {
 		const char *pat, *name;
-		int want;
+		int want, glibc_only;
 	} rows[] = {
-		{ "*.conf", "a.conf", 1 },
-		{ "*.conf", "a.conf.bak", 0 },
-		{ "*.conf", ".a.conf", 0 },
-		{ ".*.conf", ".a.conf", 1 },
-		{ "?a", ".a", 0 },
-		{ "[.]a", ".a", 0 },
-		{ "*", "", 1 },
-		{ "", "", 1 },
-		{ "a*b*c", "aXbYbZc", 1 },
-		{ "a*b*c", "aXbYbZ", 0 },
-		{ "a?c", "abc", 1 },
-		{ "a?c", "ac", 0 },
-		{ "[abc]x", "bx", 1 },
-		{ "[!abc]x", "bx", 0 },
-		{ "[^abc]x", "dx", 1 },
-		{ "[a-c]", "b", 1 },
-		{ "[a-c]", "d", 0 },
-		{ "[]a]", "]", 1 },
-		{ "[!]a]", "]", 0 },
-		{ "[a-]", "-", 1 },
-		{ "[[:digit:]]*", "7up", 1 },
-		{ "[[:digit:]]*", "up", 0 },
-		{ "[[:alpha:][:digit:]]", "Z", 1 },
-		{ "[[:nosuch:]]", "a", 0 },
-		{ "[[=a=]]", "a", 1 },
-		{ "[\\]]", "]", 1 },
-		{ "x\\*", "x*", 1 },
-		{ "x\\*", "xy", 0 },
-		{ "x\\", "x\\", 0 },
-		{ "[ab", "[ab", 1 },
-		{ "[ab", "a", 0 },
-		{ "a[", "a[", 1 },
-		{ "**a", "bba", 1 },
-		{ "*a*", "a", 1 },
-		{ "\xe9*", "\xe9t\xe9", 1 },
+		{ "*.conf", "a.conf", 1, 0 },
+		{ "*.conf", "a.conf.bak", 0, 0 },
+		{ "*.conf", ".a.conf", 0, 0 },
+		{ ".*.conf", ".a.conf", 1, 0 },
+		{ "?a", ".a", 0, 0 },
+		{ "[.]a", ".a", 0, 0 },
+		{ "*", "", 1, 0 },
+		{ "", "", 1, 0 },
+		{ "a*b*c", "aXbYbZc", 1, 0 },
+		{ "a*b*c", "aXbYbZ", 0, 0 },
+		{ "a?c", "abc", 1, 0 },
+		{ "a?c", "ac", 0, 0 },
+		{ "[abc]x", "bx", 1, 0 },
+		{ "[!abc]x", "bx", 0, 0 },
+		{ "[^abc]x", "dx", 1, 0 },
+		{ "[a-c]", "b", 1, 0 },
+		{ "[a-c]", "d", 0, 0 },
+		{ "[]a]", "]", 1, 0 },
+		{ "[!]a]", "]", 0, 0 },
+		{ "[a-]", "-", 1, 0 },
+		{ "[[:digit:]]*", "7up", 1, 0 },
+		{ "[[:digit:]]*", "up", 0, 0 },
+		{ "[[:alpha:][:digit:]]", "Z", 1, 0 },
+		{ "[[:nosuch:]]", "a", 0, 0 },
+		{ "[[=a=]]", "a", 1, 1 },
+		{ "[\\]]", "]", 1, 1 },
+		{ "x\\*", "x*", 1, 0 },
+		{ "x\\*", "xy", 0, 0 },
+		{ "x\\", "x\\", 0, 1 },
+		{ "[ab", "[ab", 1, 0 },
+		{ "[ab", "a", 0, 0 },
+		{ "a[", "a[", 1, 0 },
+		{ "**a", "bba", 1, 0 },
+		{ "*a*", "a", 1, 0 },
+		{ "\xe9*", "\xe9t\xe9", 1, 0 },
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		T_ROW("'%s' '%s'", rows[r].pat, rows[r].name);
 		T_EQ_INT(glob_match(rows[r].pat, rows[r].name), rows[r].want);
+#ifndef __GLIBC__
+		if (rows[r].glibc_only) {
+			continue;
+		}
+#endif
 		T_EQ_INT(fnmatch(rows[r].pat, rows[r].name, FNM_PERIOD) == 0,
 		    rows[r].want);
 	}

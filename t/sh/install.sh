@@ -19,3 +19,22 @@ for m in man1/ikebox.1 man5/ikebox.conf.5 man8/ikd.8 man8/ikectl.8 man8/ipsecctl
 done
 [ -z "$missing" ] && ok "the man pages in share/man/man{1,5,8}" ||
 	fail "the man pages in share/man/man{1,5,8}" "missing:$missing"
+
+# The example configurations: a file holding a psk is mode 600, so that
+# cfgcheck on an installed example does not warn about it.
+E=$D/usr/share/ikebox/examples
+bad=
+for f in $(cd configs && find . -type f); do
+	want=644
+	grep -qE '^[[:space:]]*psk[[:space:]]*=' "configs/$f" && want=600
+	[ "$(stat -c %a "$E/$f" 2>/dev/null)" = $want ] || bad="$bad $f"
+done
+[ -z "$bad" ] && ok "example configs installed, mode 600 where a psk sits" ||
+	fail "example configs installed, mode 600 where a psk sits" "wrong or missing:$bad"
+expect "cfgcheck on the installed reference example: OK, no psk warning" 0 \
+	'^configuration OK$' $IKEBOX cfgcheck -f "$E/reference/ikd.conf"
+if printf '%s\n' "$OUT" | grep -q 'readable by group or others'; then
+	fail "no 'readable by group or others' warning" "$OUT"
+else
+	ok "no 'readable by group or others' warning"
+fi
