@@ -136,27 +136,58 @@ privs_drop(const char *user, const char *passwd, char *msg, size_t len)
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 /*
- * What ikd calls once it runs, found with strace over the loopback and
- * UML suites (start-up's own calls are not needed: the filter comes
- * after).  Each architecture has only some of these numbers.
+ * What ikd calls once it runs, found with strace over the loopback suites
+ * on x86-64 (start-up's own calls are not needed: the filter comes after),
+ * with the other names the same calls have on 32-bit and newer
+ * architectures and in musl (time64 variants, mmap2, fcntl64, ...).  Each
+ * architecture has only some of these numbers.
  */
 static const struct sock_filter allowed[] = {
 	/* files: reload reads the configuration and its includes */
-	ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_close),
-	ALLOW(__NR_readv), ALLOW(__NR_writev), ALLOW(__NR_openat),
+#ifdef __NR_read
+	ALLOW(__NR_read),
+#endif
+#ifdef __NR_write
+	ALLOW(__NR_write),
+#endif
+#ifdef __NR_close
+	ALLOW(__NR_close),
+#endif
+#ifdef __NR_readv
+	ALLOW(__NR_readv),
+#endif
+#ifdef __NR_writev
+	ALLOW(__NR_writev),
+#endif
+#ifdef __NR_openat
+	ALLOW(__NR_openat),
+#endif
 #ifdef __NR_open
 	ALLOW(__NR_open),
 #endif
+#ifdef __NR_lseek
 	ALLOW(__NR_lseek),
+#endif
 #ifdef __NR__llseek
 	ALLOW(__NR__llseek),
 #endif
+#ifdef __NR_fstat
 	ALLOW(__NR_fstat),
+#endif
 #ifdef __NR_fstat64
 	ALLOW(__NR_fstat64),
 #endif
 #ifdef __NR_stat
-	ALLOW(__NR_stat), ALLOW(__NR_lstat),
+	ALLOW(__NR_stat),
+#endif
+#ifdef __NR_lstat
+	ALLOW(__NR_lstat),
+#endif
+#ifdef __NR_stat64
+	ALLOW(__NR_stat64),
+#endif
+#ifdef __NR_lstat64
+	ALLOW(__NR_lstat64),
 #endif
 #ifdef __NR_newfstatat
 	ALLOW(__NR_newfstatat),
@@ -167,79 +198,274 @@ static const struct sock_filter allowed[] = {
 #ifdef __NR_statx
 	ALLOW(__NR_statx),
 #endif
+#ifdef __NR_getdents64
 	ALLOW(__NR_getdents64),
+#endif
 #ifdef __NR_readlink
 	ALLOW(__NR_readlink),
 #endif
+#ifdef __NR_readlinkat
 	ALLOW(__NR_readlinkat),
+#endif
 #ifdef __NR_unlink
 	ALLOW(__NR_unlink),
 #endif
-	ALLOW(__NR_unlinkat), ALLOW(__NR_fcntl),
+#ifdef __NR_unlinkat
+	ALLOW(__NR_unlinkat),
+#endif
+#ifdef __NR_fcntl
+	ALLOW(__NR_fcntl),
+#endif
 #ifdef __NR_fcntl64
 	ALLOW(__NR_fcntl64),
 #endif
-	ALLOW(__NR_ioctl), ALLOW(__NR_flock), ALLOW(__NR_ftruncate),
-	ALLOW(__NR_umask), ALLOW(__NR_dup3),
+#ifdef __NR_ioctl
+	ALLOW(__NR_ioctl),
+#endif
+#ifdef __NR_flock
+	ALLOW(__NR_flock),
+#endif
+#ifdef __NR_ftruncate
+	ALLOW(__NR_ftruncate),
+#endif
+#ifdef __NR_ftruncate64
+	ALLOW(__NR_ftruncate64),
+#endif
+#ifdef __NR_umask
+	ALLOW(__NR_umask),
+#endif
+#ifdef __NR_dup
+	ALLOW(__NR_dup),
+#endif
 #ifdef __NR_dup2
 	ALLOW(__NR_dup2),
 #endif
+#ifdef __NR_dup3
+	ALLOW(__NR_dup3),
+#endif
 	/* the event loop */
-	ALLOW(__NR_epoll_ctl), ALLOW(__NR_epoll_pwait),
+#ifdef __NR_epoll_ctl
+	ALLOW(__NR_epoll_ctl),
+#endif
 #ifdef __NR_epoll_wait
 	ALLOW(__NR_epoll_wait),
+#endif
+#ifdef __NR_epoll_pwait
+	ALLOW(__NR_epoll_pwait),
+#endif
+#ifdef __NR_epoll_pwait2
+	ALLOW(__NR_epoll_pwait2),
 #endif
 #ifdef __NR_poll
 	ALLOW(__NR_poll),
 #endif
+#ifdef __NR_ppoll
 	ALLOW(__NR_ppoll),
+#endif
 #ifdef __NR_ppoll_time64
 	ALLOW(__NR_ppoll_time64),
 #endif
-	ALLOW(__NR_pipe2), ALLOW(__NR_eventfd2),
+#ifdef __NR_select
+	ALLOW(__NR_select),
+#endif
+#ifdef __NR__newselect
+	ALLOW(__NR__newselect),
+#endif
+#ifdef __NR_pselect6
+	ALLOW(__NR_pselect6),
+#endif
+#ifdef __NR_pselect6_time64
+	ALLOW(__NR_pselect6_time64),
+#endif
+#ifdef __NR_pipe
+	ALLOW(__NR_pipe),
+#endif
+#ifdef __NR_pipe2
+	ALLOW(__NR_pipe2),
+#endif
+#ifdef __NR_eventfd2
+	ALLOW(__NR_eventfd2),
+#endif
 	/* sockets: IKE, the kernel backend, the control socket, syslog */
-	ALLOW(__NR_socket), ALLOW(__NR_bind), ALLOW(__NR_connect),
-	ALLOW(__NR_listen), ALLOW(__NR_accept4),
+#ifdef __NR_socket
+	ALLOW(__NR_socket),
+#endif
+#ifdef __NR_bind
+	ALLOW(__NR_bind),
+#endif
+#ifdef __NR_connect
+	ALLOW(__NR_connect),
+#endif
+#ifdef __NR_listen
+	ALLOW(__NR_listen),
+#endif
 #ifdef __NR_accept
 	ALLOW(__NR_accept),
 #endif
-	ALLOW(__NR_getsockopt), ALLOW(__NR_setsockopt),
-	ALLOW(__NR_getsockname), ALLOW(__NR_getpeername),
-	ALLOW(__NR_sendmsg), ALLOW(__NR_recvmsg), ALLOW(__NR_sendto),
-	ALLOW(__NR_recvfrom), ALLOW(__NR_sendmmsg), ALLOW(__NR_recvmmsg),
-#ifdef __NR_send
-	ALLOW(__NR_send), ALLOW(__NR_recv),
+#ifdef __NR_accept4
+	ALLOW(__NR_accept4),
 #endif
+#ifdef __NR_getsockopt
+	ALLOW(__NR_getsockopt),
+#endif
+#ifdef __NR_setsockopt
+	ALLOW(__NR_setsockopt),
+#endif
+#ifdef __NR_getsockname
+	ALLOW(__NR_getsockname),
+#endif
+#ifdef __NR_getpeername
+	ALLOW(__NR_getpeername),
+#endif
+#ifdef __NR_sendmsg
+	ALLOW(__NR_sendmsg),
+#endif
+#ifdef __NR_recvmsg
+	ALLOW(__NR_recvmsg),
+#endif
+#ifdef __NR_sendto
+	ALLOW(__NR_sendto),
+#endif
+#ifdef __NR_recvfrom
+	ALLOW(__NR_recvfrom),
+#endif
+#ifdef __NR_sendmmsg
+	ALLOW(__NR_sendmmsg),
+#endif
+#ifdef __NR_recvmmsg
+	ALLOW(__NR_recvmmsg),
+#endif
+#ifdef __NR_recvmmsg_time64
+	ALLOW(__NR_recvmmsg_time64),
+#endif
+#ifdef __NR_send
+	ALLOW(__NR_send),
+#endif
+#ifdef __NR_recv
+	ALLOW(__NR_recv),
+#endif
+#ifdef __NR_shutdown
 	ALLOW(__NR_shutdown),
+#endif
 	/* memory */
-	ALLOW(__NR_brk), ALLOW(__NR_munmap), ALLOW(__NR_mremap),
-	ALLOW(__NR_madvise), ALLOW(__NR_mprotect),
+#ifdef __NR_brk
+	ALLOW(__NR_brk),
+#endif
 #ifdef __NR_mmap
 	ALLOW(__NR_mmap),
 #endif
 #ifdef __NR_mmap2
 	ALLOW(__NR_mmap2),
 #endif
-	/* time, randomness, signals, exit */
-	ALLOW(__NR_clock_gettime), ALLOW(__NR_gettimeofday),
+#ifdef __NR_munmap
+	ALLOW(__NR_munmap),
+#endif
+#ifdef __NR_mremap
+	ALLOW(__NR_mremap),
+#endif
+#ifdef __NR_madvise
+	ALLOW(__NR_madvise),
+#endif
+#ifdef __NR_mprotect
+	ALLOW(__NR_mprotect),
+#endif
+	/* time, randomness, signals, identity, exit */
+#ifdef __NR_clock_gettime
+	ALLOW(__NR_clock_gettime),
+#endif
 #ifdef __NR_clock_gettime64
 	ALLOW(__NR_clock_gettime64),
 #endif
-	ALLOW(__NR_clock_nanosleep), ALLOW(__NR_nanosleep),
-	ALLOW(__NR_getrandom), ALLOW(__NR_futex),
+#ifdef __NR_gettimeofday
+	ALLOW(__NR_gettimeofday),
+#endif
+#ifdef __NR_clock_nanosleep
+	ALLOW(__NR_clock_nanosleep),
+#endif
+#ifdef __NR_clock_nanosleep_time64
+	ALLOW(__NR_clock_nanosleep_time64),
+#endif
+#ifdef __NR_nanosleep
+	ALLOW(__NR_nanosleep),
+#endif
+#ifdef __NR_getrandom
+	ALLOW(__NR_getrandom),
+#endif
+#ifdef __NR_futex
+	ALLOW(__NR_futex),
+#endif
 #ifdef __NR_futex_time64
 	ALLOW(__NR_futex_time64),
 #endif
-	ALLOW(__NR_rt_sigaction), ALLOW(__NR_rt_sigprocmask),
+#ifdef __NR_rt_sigaction
+	ALLOW(__NR_rt_sigaction),
+#endif
+#ifdef __NR_rt_sigprocmask
+	ALLOW(__NR_rt_sigprocmask),
+#endif
+#ifdef __NR_rt_sigreturn
 	ALLOW(__NR_rt_sigreturn),
+#endif
 #ifdef __NR_sigreturn
 	ALLOW(__NR_sigreturn),
 #endif
-	ALLOW(__NR_restart_syscall), ALLOW(__NR_getpid), ALLOW(__NR_gettid),
-	ALLOW(__NR_getuid), ALLOW(__NR_geteuid), ALLOW(__NR_getgid),
-	ALLOW(__NR_getegid), ALLOW(__NR_tgkill), ALLOW(__NR_uname),
-	ALLOW(__NR_sysinfo), ALLOW(__NR_prlimit64),
-	ALLOW(__NR_exit), ALLOW(__NR_exit_group),
+#ifdef __NR_restart_syscall
+	ALLOW(__NR_restart_syscall),
+#endif
+#ifdef __NR_getpid
+	ALLOW(__NR_getpid),
+#endif
+#ifdef __NR_gettid
+	ALLOW(__NR_gettid),
+#endif
+#ifdef __NR_getuid
+	ALLOW(__NR_getuid),
+#endif
+#ifdef __NR_geteuid
+	ALLOW(__NR_geteuid),
+#endif
+#ifdef __NR_getgid
+	ALLOW(__NR_getgid),
+#endif
+#ifdef __NR_getegid
+	ALLOW(__NR_getegid),
+#endif
+#ifdef __NR_getuid32
+	ALLOW(__NR_getuid32),
+#endif
+#ifdef __NR_geteuid32
+	ALLOW(__NR_geteuid32),
+#endif
+#ifdef __NR_getgid32
+	ALLOW(__NR_getgid32),
+#endif
+#ifdef __NR_getegid32
+	ALLOW(__NR_getegid32),
+#endif
+#ifdef __NR_tgkill
+	ALLOW(__NR_tgkill),
+#endif
+#ifdef __NR_uname
+	ALLOW(__NR_uname),
+#endif
+#ifdef __NR_sysinfo
+	ALLOW(__NR_sysinfo),
+#endif
+#ifdef __NR_prlimit64
+	ALLOW(__NR_prlimit64),
+#endif
+#ifdef __NR_getrlimit
+	ALLOW(__NR_getrlimit),
+#endif
+#ifdef __NR_ugetrlimit
+	ALLOW(__NR_ugetrlimit),
+#endif
+#ifdef __NR_exit
+	ALLOW(__NR_exit),
+#endif
+#ifdef __NR_exit_group
+	ALLOW(__NR_exit_group),
+#endif
 };
 
 /* see privs.h */
