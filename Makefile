@@ -5,6 +5,8 @@
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
 #   make bench      print crypto and engine figures
 #   make demo       the how-to's two-gateway tunnel, in UML
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (fuzz/README.md)
+#   make asan       the unit suite built with ASan and UBSan
 #   make install    ikebox, its applet links and man/ pages under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #
@@ -61,7 +63,7 @@ bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 # The unit/sim/loopback runner, then the UML suite when it exists.
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory ikebox t/unit
+	@$(MAKE) --no-print-directory ikebox t/unit fuzz-replay
 	@sh t/run.sh
 
 check-uml:
@@ -94,7 +96,9 @@ clean:
 	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d \
 	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
-	rm -rf t/out
+	rm -rf t/out fuzz/build
+
+include fuzz/fuzz.mk
 
 .PHONY: all deps test check-uml bench demo install clean
 -include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/uml/*.d)
