@@ -17,6 +17,8 @@
 #   make bench-flood  30 s of spoofed IKE_SA_INITs at a responder with 10
 #                   rekeying tunnels (make test runs 10 s of it)
 #   make demo       the how-to's two-gateway tunnel, in UML
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (fuzz/README.md)
+#   make asan       the unit suite built with ASan and UBSan
 #   make install    ikebox, its applet links, man/ pages and the example
 #                   configs (share/ikebox/examples, a file holding a psk
 #                   mode 600) under $(DESTDIR)$(PREFIX) (default /usr/local)
@@ -112,7 +114,7 @@ bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 test:
 	@sh scripts/deps.sh test
 	@sh scripts/cross-deps.sh mips-sf
-	@$(MAKE) --no-print-directory ikebox t/unit t/flood
+	@$(MAKE) --no-print-directory ikebox t/unit t/flood fuzz-replay
 	@sh t/run.sh
 
 # The flood suite at full length: 30 s of 10,000 spoofed IKE_SA_INITs a
@@ -217,7 +219,9 @@ clean:
 	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d \
 	    t/tools/*.o t/tools/*.d t/flood
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
-	rm -rf t/out
+	rm -rf t/out fuzz/build
+
+include fuzz/fuzz.mk
 
 distclean: clean
 	rm -rf build

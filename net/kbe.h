@@ -204,6 +204,14 @@ const char *kbe_pfkey_hint(int err);
 /* A readable name for a PF_KEY algorithm ID ("aes-cbc", "hmac-sha1"). */
 const char *kbe_pfkey_alg_name(int type, unsigned id);
 
+/*
+ * For fuzz/fuzz_pfkey.c: one message as the kernel would send it (n
+ * bytes), through the parsers the daemon runs on what it reads (after the
+ * header checks of the receive path): events, SA and policy dumps.
+ * Returns 0 when some parser took it, else -EBADMSG or -ENOENT.
+ */
+int kbe_pfkey_parse_for_fuzz(const uint8_t *msg, size_t n);
+
 /* The in-memory backend's entry counts (tests, dry runs). */
 int kbe_null_count(struct kbe *k, int *n_sa, int *n_policy);
 

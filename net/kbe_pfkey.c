@@ -1527,6 +1527,41 @@ pfk_events_read(struct kbe *k)
 	return n < 0 ? (int)n : 0;
 }
 
+/* see kbe.h */
+int
+kbe_pfkey_parse_for_fuzz(const uint8_t *msg, size_t n)
+{
+	static uint8_t buf[PFK_RBUF] __attribute__((aligned(8)));
+	struct sadb_msg h;
+	struct kbe_event ev;
+	struct pfk_sa_ent e;
+	struct kern_policy p;
+	uint32_t id;
+	const char *action;
+	int rc = -EBADMSG;
+
+	/* What pfk_recv() lets through, in a buffer like pk->rbuf. */
+	if (n < sizeof(h) || n > sizeof(buf)) {
+		return -EBADMSG;
+	}
+	memcpy(buf, msg, n);
+	memcpy(&h, buf, sizeof(h));
+	if (h.sadb_msg_version != PF_KEY_V2 ||
+	    (size_t)h.sadb_msg_len * 8 != n) {
+		return -EBADMSG;
+	}
+	if (parse_event(buf, n, &ev) == 0) {
+		rc = 0;
+	}
+	if (parse_sa(buf, n, &e) == 0) {
+		rc = 0;
+	}
+	if (parse_policy(buf, n, &p, &id, &action) == 0) {
+		rc = 0;
+	}
+	return rc;
+}
+
 const struct kbe_ops kbe_pfkey_ops = {
 	.name = "pfkey",
 	.open = pfk_open,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install what building (and, with "test", testing) ikebox needs
 # on Debian, when it is missing.  Idempotent; needs root only when something
-# is missing.  usage: scripts/deps.sh build|test|uml
+# is missing.  usage: scripts/deps.sh build|test|uml|fuzz
 set -u
 BUILD_PKGS="gcc make libc6-dev libbearssl-dev libuv1-dev libinih-dev"
 TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; ip netns
@@ -11,11 +11,13 @@ TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; i
 # chapoly.  The interop suite needs them (t/uml/charon-check.sh checks).
 UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl
 	libstrongswan-standard-plugins libstrongswan-extra-plugins"
+FUZZ_PKGS="clang-14 libclang-rt-14-dev"	# libFuzzer, ASan/UBSan runtimes (make fuzz)
 
 want=$BUILD_PKGS
 case "${1:-build}" in
 test) want="$want $TEST_PKGS" ;;
 uml) want="$want $TEST_PKGS $UML_PKGS" ;;
+fuzz) want="$want $FUZZ_PKGS" ;;
 esac
 
 missing=
