@@ -22,12 +22,14 @@ cfgcheck_usage(FILE *out)
 	fprintf(out,
 	    "usage: cfgcheck [-v] [-f FILE]\n"
 	    "       cfgcheck --import-iked IKED.CONF -o DIR\n"
+	    "       cfgcheck --import-uci UCI_FILE -o DIR\n"
 	    "\n"
 	    "  -f FILE        the global file (default " CFG_DEFAULT_FILE ")\n"
 	    "  -v             print every VPN in normalised form\n"
 	    "  --import-iked  convert an iked.conf into DIR/ikd.conf and\n"
 	    "                 DIR/vpn.d/NAME.conf, then check the result\n"
-	    "  -o DIR         where --import-iked writes (created if needed)\n"
+	    "  --import-uci   the same from OpenWrt's /etc/config/ikebox\n"
+	    "  -o DIR         where an import writes (created if needed)\n"
 	    "\n"
 	    "Prints \"configuration OK\" and exits 0, or prints every error\n"
 	    "as FILE:LINE: ... and exits 1.  Warnings do not change the exit\n"
@@ -64,11 +66,12 @@ cfgcheck_file(const char *path, int verbose)
 }
 
 static int
-import(const char *in, const char *dir, int verbose)
+import(const char *in, const char *dir, int uci, int verbose)
 {
 	struct cfg_diag diag = { 0 };
 	char path[4096];
-	int rc = cfg_iked_import(in, dir, &diag);
+	int rc = uci ? cfg_uci_import(in, dir, &diag) :
+	    cfg_iked_import(in, dir, &diag);
 
 	cfg_diag_print(stderr, &diag);
 	cfg_diag_free(&diag);
@@ -89,11 +92,12 @@ cfgcheck_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "import-iked", required_argument, NULL, 'i' },
+		{ "import-uci", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = CFG_DEFAULT_FILE, *iked = NULL, *outdir = NULL;
-	int verbose = 0, c, fset = 0;
+	int verbose = 0, c, fset = 0, uci = 0;
 
 	if (applet_wants_help(argc, argv)) {
 		cfgcheck_usage(stdout);
@@ -110,7 +114,14 @@ cfgcheck_main(int argc, char **argv)
 			outdir = optarg;
 			break;
 		case 'i':
+		case 'u':
+			if (iked != NULL) {
+				fprintf(stderr, "cfgcheck: one import at a "
+				    "time\n");
+				return 2;
+			}
 			iked = optarg;
+			uci = c == 'u';
 			break;
 		case 'v':
 			verbose = 1;
@@ -127,13 +138,13 @@ cfgcheck_main(int argc, char **argv)
 		return 2;
 	}
 	if ((iked != NULL) != (outdir != NULL) || (iked != NULL && fset)) {
-		fprintf(stderr, "cfgcheck: --import-iked needs -o DIR (and "
-		    "no -f)\n");
+		fprintf(stderr, "cfgcheck: --import-iked and --import-uci "
+		    "need -o DIR (and no -f)\n");
 		cfgcheck_usage(stderr);
 		return 2;
 	}
 	if (iked != NULL) {
-		return import(iked, outdir, verbose);
+		return import(iked, outdir, uci, verbose);
 	}
 	return cfgcheck_file(file, verbose);
 }

@@ -209,6 +209,17 @@ void cfg_diag_print(FILE *out, const struct cfg_diag *diag);
 void cfg_diag_free(struct cfg_diag *diag);
 
 /*
+ * Converts OpenWrt's UCI configuration (/etc/config/ikebox: `config
+ * global`, `config vpn 'NAME'` sections; core/cfg/cfg_uci.c has the keys)
+ * into outdir/ikd.conf and outdir/vpn.d/NAME.conf (mode 600).  An unknown
+ * section or option, or bad syntax, is an error with the UCI file:line,
+ * and nothing is written then.  Returns 0, -EINVAL (see diag) or another
+ * negative errno.
+ */
+int cfg_uci_import(const char *uci_file, const char *outdir,
+    struct cfg_diag *diag);
+
+/*
  * Converts an iked.conf (as iked.conf(5) and the how-to write it) into
  * outdir/ikd.conf and outdir/vpn.d/NAME.conf, one file per ikev2 policy.
  * Anything it cannot carry over is an error with the iked file:line; no

@@ -60,10 +60,11 @@ EOF
 mkdir -p "$T/sbin"
 for a in ikd cfgcheck; do ln -sf "$BIN" "$T/sbin/$a"; done
 # run_init CONF ACTION: the init script's ACTION as rc.common calls it
-run_init() {
+run_init() {	# run_init CONF ACTION [UCI_FILE]
 	CALLS=$T/calls; : >"$CALLS"
 	CALLS=$CALLS sh -c '. "$1"; . "$2"; PROG=$3/ikd; CFGCHECK=$3/cfgcheck
-	    CONF=$4; $5' sh "$T/procd-stub.sh" "$init" "$T/sbin" "$1" "$2" 2>&1
+	    CONF=$4; UCI=$6; UCIDIR=$7; $5' sh "$T/procd-stub.sh" "$init" \
+	    "$T/sbin" "$1" "$2" "${3:-$T/no-uci}" "$T/var/etc/ikebox" 2>&1
 }
 
 OUT=$(run_init "$T/good/ikd.conf" start_service); rc=$?
@@ -106,4 +107,47 @@ if grep -qx 'reload_trigger ikebox' "$T/calls"; then
 	ok "a change to UCI config ikebox reloads"
 else
 	fail "a change to UCI config ikebox reloads" "$OUT" "$(cat "$T/calls")"
+fi
+
+# UCI: /etc/config/ikebox becomes INI files under /var/etc/ikebox, which ikd
+# is started on; a UCI file with an error starts nothing and keeps the
+# last good import.
+mkdir -p "$T/var/etc"
+cat >"$T/uci-good" <<'EOF2'
+config global 'global'
+	option backend 'null'
+	option socket '/tmp/ikebox-contrib.sock'
+config vpn 'branch'
+	option local '192.0.2.254'
+	option peer '198.51.100.254'
+	option psk 'contrib-suite-psk-0123456789'
+	list flow '203.0.113.0/25 203.0.113.128/25'
+EOF2
+printf "config vpn 'branch'\n\toption lifetme '1h'\n" >"$T/uci-bad"
+OUT=$(run_init "$T/good/ikd.conf" start_service "$T/uci-good"); rc=$?
+if [ $rc = 0 ] &&
+    grep -qx "set_param command $T/sbin/ikd -d -f $T/var/etc/ikebox/ikd.conf" "$T/calls" &&
+    grep -q '^flow = 203.0.113.0/25 203.0.113.128/25$' "$T/var/etc/ikebox/vpn.d/branch.conf"; then
+	ok "UCI: start imports /etc/config/ikebox and runs ikd on the result"
+else
+	fail "UCI: start imports /etc/config/ikebox and runs ikd on the result" \
+	    "exit $rc" "$OUT" "$(cat "$T/calls")"
+fi
+OUT=$(run_init "$T/good/ikd.conf" reload_service "$T/uci-bad"); rc=$?
+if [ $rc != 0 ] && ! grep -q send_signal "$T/calls" &&
+    printf '%s\n' "$OUT" | grep -q "logger: $T/uci-bad:2: unknown option of a vpn section ('lifetme')" &&
+    [ -f "$T/var/etc/ikebox/vpn.d/branch.conf" ]; then
+	ok "UCI: an error names the UCI line, sends no signal, keeps the last import"
+else
+	fail "UCI: an error names the UCI line, sends no signal, keeps the last import" \
+	    "exit $rc" "$OUT" "$(cat "$T/calls")"
+fi
+rm -rf "$T/uci-example"
+if $BIN cfgcheck --import-uci contrib/openwrt/ikebox/files/ikebox.config \
+    -o "$T/uci-example" >/dev/null 2>&1 &&
+    [ -f "$T/uci-example/ikd.conf" ] && [ ! -f "$T/uci-example/vpn.d/nom_vpn.conf" ]; then
+	ok "the package's example /etc/config/ikebox imports (its VPN disabled)"
+else
+	fail "the package's example /etc/config/ikebox imports" \
+	    "$($BIN cfgcheck --import-uci contrib/openwrt/ikebox/files/ikebox.config -o "$T/uci-example" 2>&1)"
 fi
