@@ -138,8 +138,8 @@ cfgcheck_main(int argc, char **argv)
 		return 2;
 	}
 	if ((iked != NULL) != (outdir != NULL) || (iked != NULL && fset)) {
-		fprintf(stderr, "cfgcheck: --import-iked and --import-uci "
-		    "need -o DIR (and no -f)\n");
+		fprintf(stderr, "cfgcheck: --import-%s needs -o DIR (and no "
+		    "-f)\n", uci ? "uci" : "iked");
 		cfgcheck_usage(stderr);
 		return 2;
 	}

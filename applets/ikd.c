@@ -14,6 +14,7 @@
  * clients (a tap on the log path, so the engine needs no event API), and
  * a service manager hears READY=1 / STOPPING=1 through net/notify.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,6 +43,7 @@
 #include "net/kbe.h"
 #include "net/loop.h"
 #include "net/notify.h"
+#include "net/hooks.h"
 #include "net/privs.h"
 #include "net/sock.h"
 
@@ -81,6 +83,18 @@ struct ikd {
 	struct ikd_waiter waiters[CTL_MAX_CONNS];
 	uv_timer_t wait_timer;
 	int wait_timer_on;	/* initialised (closed in close_all) */
+	/* up/down scripts (net/hooks.h): the runner, its results, and each
+	 * VPN's last state told */
+	struct hooks hooks;
+	uv_poll_t hooks_poll;
+	uv_timer_t hooks_timer;
+	int hooks_on;
+	struct hook_vpn {
+		char name[CFG_NAME_MAX];
+		int up;
+		char local[64], peer[64];
+	} *hv;
+	size_t n_hv;
 };
 
 /* see applets.h */
@@ -737,10 +751,207 @@ wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
  * the last line naming it ("NAME: ...") and the first warning or error,
  * which ends an `up -w` with that reason.
  */
+/* ---- up/down scripts ---- */
+
+struct hook_scan {
+	struct ikd *d;
+	int *up;
+	struct ike_addr *local, *peer;
+	int *children;
+};
+
+static void
+hook_scan_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct hook_scan *h = arg;
+	const struct cfg *cfg = h->d->cfg;
+
+	if (sa->vpn == NULL || strcmp(sa->state, "ESTABLISHED") != 0) {
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		if (strcmp(cfg->vpns[i].name, sa->vpn) == 0 &&
+		    sa->n_children > h->children[i]) {
+			h->children[i] = sa->n_children;
+			h->local[i] = sa->local;
+			h->peer[i] = sa->peer;
+			h->up[i] = sa->n_children >= (int)cfg->vpns[i].n_flows;
+		}
+	}
+}
+
+static const char *
+addr_text(const struct ike_addr *a, char *buf, size_t len)
+{
+	if (inet_ntop(a->af == 6 ? AF_INET6 : AF_INET, a->ip, buf,
+	    (socklen_t)len) == NULL) {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+static void
+nets_str(const struct cfg_vpn *v, int remote, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n_flows && off < len; i++) {
+		const struct cfg_prefix *p = remote ? &v->flows[i].remote :
+		    &v->flows[i].local;
+		char a[64];
+
+		inet_ntop(p->family, p->addr, a, sizeof(a));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s/%u",
+		    off ? " " : "", a, p->plen);
+	}
+}
+
+static void
+hook_tell(struct ikd *d, const char *action, const char *vpn,
+    const struct cfg_vpn *v, const char *local, const char *peer)
+{
+	char ln[512] = "", rn[512] = "";
+
+	if (v != NULL) {
+		nets_str(v, 0, ln, sizeof(ln));
+		nets_str(v, 1, rn, sizeof(rn));
+	}
+	if (hooks_event(&d->hooks, action, vpn, local, peer, ln, rn) != 0) {
+		loop_logf(IKE_LOG_WARN, "%s: %s hook not run: the hook "
+		    "runner is behind", vpn, action);
+	}
+}
+
+/*
+ * Compares each VPN's state (up: an ESTABLISHED IKE SA with a CHILD SA
+ * for every flow) with the last one told, and tells the runner what
+ * changed; a VPN a reload removed while up goes down.
+ */
+static void
+hooks_scan(struct ikd *d)
+{
+	const struct cfg *cfg = d->cfg;
+	size_t n = cfg ? cfg->n_vpns : 0;
+	int *up = calloc(n + 1, sizeof(int)), *ch = calloc(n + 1,
+	    sizeof(int));
+	struct ike_addr *lo = calloc(n + 1, sizeof(*lo)), *pe = calloc(n + 1,
+	    sizeof(*pe));
+	struct hook_scan hs = { d, up, lo, pe, ch };
+	struct hook_vpn *nhv = calloc(n + 1, sizeof(*nhv));
+
+	if (up == NULL || ch == NULL || lo == NULL || pe == NULL ||
+	    nhv == NULL) {
+		goto out;
+	}
+	if (n > 0) {
+		ike_foreach_sa(d->eng, hook_scan_cb, &hs);
+	}
+	for (size_t k = 0; k < d->n_hv; k++) {	/* removed while up */
+		int kept = 0;
+
+		for (size_t i = 0; i < n && !kept; i++) {
+			kept = strcmp(cfg->vpns[i].name, d->hv[k].name) == 0;
+		}
+		if (!kept && d->hv[k].up) {
+			hook_tell(d, "down", d->hv[k].name, NULL,
+			    d->hv[k].local, d->hv[k].peer);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct hook_vpn *old = NULL;
+
+		snprintf(nhv[i].name, sizeof(nhv[i].name), "%s",
+		    cfg->vpns[i].name);
+		for (size_t k = 0; k < d->n_hv && old == NULL; k++) {
+			if (strcmp(d->hv[k].name, nhv[i].name) == 0) {
+				old = &d->hv[k];
+			}
+		}
+		nhv[i].up = up[i];
+		if (up[i]) {
+			char a[64];
+
+			snprintf(nhv[i].local, sizeof(nhv[i].local), "%s",
+			    addr_text(&lo[i], a, sizeof(a)));
+			snprintf(nhv[i].peer, sizeof(nhv[i].peer), "%s",
+			    addr_text(&pe[i], a, sizeof(a)));
+		} else if (old != NULL) {
+			memcpy(nhv[i].local, old->local, sizeof(old->local));
+			memcpy(nhv[i].peer, old->peer, sizeof(old->peer));
+		}
+		if (up[i] != (old ? old->up : 0)) {
+			hook_tell(d, up[i] ? "up" : "down", nhv[i].name,
+			    &cfg->vpns[i], nhv[i].local, nhv[i].peer);
+		}
+	}
+	free(d->hv);
+	d->hv = nhv;
+	d->n_hv = n;
+	nhv = NULL;
+out:
+	free(up);
+	free(ch);
+	free(lo);
+	free(pe);
+	free(nhv);
+}
+
+static void
+hooks_timer_cb(uv_timer_t *t)
+{
+	hooks_scan(t->data);
+}
+
+static void
+hooks_poll_cb(uv_poll_t *p, int status, int events)
+{
+	struct ikd *d = p->data;
+	char line[1024];
+	int n;
+
+	while ((n = hooks_result(&d->hooks, line, sizeof(line))) > 0) {
+		loop_logf(strstr(line, ": exit 0") != NULL ? IKE_LOG_NOTICE :
+		    IKE_LOG_WARN, "%s", line);
+	}
+	if (n == 0) {
+		loop_logf(IKE_LOG_WARN, "hook runner gone: no more hooks");
+		uv_poll_stop(p);
+	}
+}
+
+/* The runner, forked while ikd can still do so (net/hooks.h). */
+static void
+hooks_begin(struct ikd *d, const struct cfg *cfg)
+{
+	int rc = hooks_start(&d->hooks, cfg->hooks);
+
+	if (rc != 0) {
+		loop_logf(IKE_LOG_WARN, "hooks: cannot start the runner: %s",
+		    strerror(-rc));
+		return;
+	}
+	if (d->hooks.to_runner < 0) {
+		return;
+	}
+	uv_poll_init(&d->uv, &d->hooks_poll, d->hooks.from_runner);
+	uv_timer_init(&d->uv, &d->hooks_timer);
+	d->hooks_poll.data = d->hooks_timer.data = d;
+	uv_poll_start(&d->hooks_poll, UV_READABLE, hooks_poll_cb);
+	d->hooks_on = 1;
+	loop_logf(IKE_LOG_INFO, "hooks: scripts in %s run on tunnel up and "
+	    "down", cfg->hooks);
+}
+
 static void
 log_tap(void *ctx, int level, const char *line, const char *text)
 {
 	struct ikd *d = ctx;
+
+	if (d->hooks_on && level <= IKE_LOG_NOTICE) {
+		/* a state may have changed: look once the engine returns */
+		uv_timer_start(&d->hooks_timer, hooks_timer_cb, 0, 0);
+	}
 
 	ctl_server_broadcast(&d->ctl, line);
 	for (int i = 0; i < CTL_MAX_CONNS; i++) {
@@ -835,6 +1046,11 @@ close_all(struct ikd *d)
 		d->kev_on = 0;
 		uv_close((uv_handle_t *)&d->kev, NULL);
 	}
+	if (d->hooks_on) {
+		d->hooks_on = 0;
+		uv_close((uv_handle_t *)&d->hooks_poll, NULL);
+		uv_close((uv_handle_t *)&d->hooks_timer, NULL);
+	}
 	ctl_server_close(&d->ctl);
 	loop_close(&d->loop);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -865,6 +1081,9 @@ signal_cb(uv_signal_t *s, int signum)
 	    kbe_result(d, d->kbe->ops->flush_own(d->kbe)) == 0) {
 		loop_logf(IKE_LOG_DEBUG, "kernel: own SAs and policies "
 		    "flushed");
+	}
+	if (d->hooks_on) {
+		hooks_scan(d);	/* every tunnel's down hook */
 	}
 	close_all(d);
 }
@@ -1107,6 +1326,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	}
 	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
 	    "control %s", cfg->n_vpns, bname, d->sock);
+	hooks_begin(d, cfg);
 	if (drop_privileges(cfg) != 0) {
 		if (!fg) {
 			fprintf(stderr, "ikd: cannot drop root (see the "
@@ -1134,6 +1354,8 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 
 	uv_run(&d->uv, UV_RUN_DEFAULT);
 
+	hooks_stop(&d->hooks);	/* the runner finishes what it was told */
+	free(d->hv);
 	ike_free(d->eng);
 	uv_loop_close(&d->uv);
 	d->kbe->ops->close(d->kbe);

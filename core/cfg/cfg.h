@@ -24,6 +24,7 @@
 
 #define CFG_DEFAULT_FILE "/etc/ikebox/ikd.conf"
 #define CFG_DEFAULT_SOCKET "/run/ikebox/ikd.sock"
+#define CFG_DEFAULT_HOOKS "/etc/hotplug.d/ikebox"	/* net/hooks.h */
 
 #define CFG_NAME_MAX 64		/* VPN name, with its NUL */
 #define CFG_IFNAME_MAX 16	/* tap interface name, with its NUL (IFNAMSIZ) */
@@ -144,6 +145,7 @@ struct cfg {
 	char user[CFG_USER_MAX];	/* ikd drops root to it; "": the
 					 * default (ikebox when it exists) */
 	int seccomp;			/* 1: ikd filters system calls */
+	char hooks[CFG_PATH_MAX];	/* up/down scripts' folder; "none" */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
 	char **files;			/* every file read (interned names) */

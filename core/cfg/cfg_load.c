@@ -49,7 +49,7 @@ static const char *const sec_names[S_N] = {
 
 enum key {
 	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
-	K_SECCOMP,
+	K_SECCOMP, K_HOOKS,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_FLOW,
@@ -72,6 +72,7 @@ static const struct key_def {
 	[K_LOG] = { S_GLOBAL, "log", 0 },
 	[K_USER] = { S_GLOBAL, "user", 0 },
 	[K_SECCOMP] = { S_GLOBAL, "seccomp", 0 },
+	[K_HOOKS] = { S_GLOBAL, "hooks", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -784,9 +785,19 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			snprintf(cfg->user, sizeof(cfg->user), "%s", value);
 		}
 		break;
+	case K_HOOKS:
+		if (strcmp(value, "none") != 0 &&
+		    (value[0] != '/' || strlen(value) >= sizeof(cfg->hooks))) {
+			ERR(ld, fc->path, fc->line, "hooks: expected an "
+			    "absolute folder or none ('%s')", value);
+		} else {
+			snprintf(cfg->hooks, sizeof(cfg->hooks), "%s", value);
+		}
+		break;
 	case K_SECCOMP:
 		if (strcmp(value, "yes") == 0) {
 			cfg->seccomp = 1;
+	snprintf(cfg->hooks, sizeof(cfg->hooks), "%s", CFG_DEFAULT_HOOKS);
 		} else if (strcmp(value, "no") == 0) {
 			cfg->seccomp = 0;
 		} else {

@@ -116,6 +116,7 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 		fprintf(out, "; user: ikebox when it exists, else root\n");
 	}
 	fprintf(out, "seccomp = %s\n", cfg->seccomp ? "yes" : "no");
+	fprintf(out, "hooks = %s\n", cfg->hooks);
 }
 
 /* see cfg.h */
