@@ -49,6 +49,7 @@ procd_set_param() { echo "set_param $*" >>"$CALLS"; }
 procd_close_instance() { echo "close_instance" >>"$CALLS"; }
 procd_send_signal() { echo "send_signal $*" >>"$CALLS"; }
 procd_add_reload_trigger() { echo "reload_trigger $*" >>"$CALLS"; }
+procd_add_interface_trigger() { echo "interface_trigger $*" >>"$CALLS"; }
 logger() {	# logger [-s] [-t TAG] [-p PRIO] [MESSAGE]: stdin without one
 	while [ $# -gt 0 ]; do
 		case $1 in -s) shift ;; -t|-p) shift 2 ;; *) break ;; esac
@@ -107,6 +108,11 @@ if grep -qx 'reload_trigger ikebox' "$T/calls"; then
 	ok "a change to UCI config ikebox reloads"
 else
 	fail "a change to UCI config ikebox reloads" "$OUT" "$(cat "$T/calls")"
+fi
+if grep -qx 'interface_trigger interface.\*.up wan /etc/init.d/ikebox reload' "$T/calls"; then
+	ok "the WAN interface coming up reloads"
+else
+	fail "the WAN interface coming up reloads" "$OUT" "$(cat "$T/calls")"
 fi
 
 # UCI: /etc/config/ikebox becomes INI files under /var/etc/ikebox, which ikd
