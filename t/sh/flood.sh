@@ -26,30 +26,12 @@ if [ ! -x t/flood ]; then
 	exit 0
 fi
 
-# vpn GW NAME MODE LOCAL PEER SRCID DSTID LOCALNET REMOTENET
+# vpn GW NAME MODE LOCAL PEER SRCID DSTID LOCALNET REMOTENET: CHILD SAs
+# of 10 s
 vpn() {
-	cat > "$ROOT/$1/vpn.d/$2.conf" <<EOF2
-[vpn]
-name = $2
-mode = $3
-local = $4
-peer = $5
-srcid = $6
-dstid = $7
-psk = flood-suite-psk-$2-0123456789
-lifetime = 10
-[flows]
-flow = $8 $9
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
+	lo_vpn "$ROOT/$1/vpn.d/$2.conf" $2 $3 $4 $5 \
+	    "flood-suite-psk-$2-0123456789" \
+	    "srcid = $6\ndstid = $7\nlifetime = 10" "$8 $9"
 }
 for g in gw1 gw2 gw3; do ikd_global "$ROOT/$g" 0; done
 for i in 0 1 2 3 4 5 6 7 8 9; do

@@ -17,33 +17,14 @@ ROOT=$(cd "$TMP" && pwd)
 H=$ROOT/hooks
 mkdir -p "$H"
 
-vpn() {
-	cat > "$ROOT/$1/vpn.d/v.conf" <<EOF2
-[vpn]
-name = v
-mode = $2
-local = $3
-peer = $4
-psk = hooks-suite-psk-0123456789
-[flows]
-flow = $5 $6
-flow = $7 $8
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/v.conf"
-}
 for g in gw1 gw2; do ikd_global "$ROOT/$g" 0; done
 echo "hooks = $H" >> "$ROOT/gw1/ikd.conf"
 echo "hooks = none" >> "$ROOT/gw2/ikd.conf"
-vpn gw1 active $A $B 10.1.0.0/24 10.2.0.0/24 10.1.1.0/24 10.2.1.0/24
-vpn gw2 passive $B $A 10.2.0.0/24 10.1.0.0/24 10.2.1.0/24 10.1.1.0/24
+K=hooks-suite-psk-0123456789
+lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" \
+    "10.1.0.0/24 10.2.0.0/24" "10.1.1.0/24 10.2.1.0/24"
+lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" \
+    "10.2.0.0/24 10.1.0.0/24" "10.2.1.0/24 10.1.1.0/24"
 cat > "$H/10-record" <<EOF2
 #!/bin/sh
 echo "\$ACTION|\$VPN|\$LOCAL|\$PEER|\$LOCAL_NETS|\$REMOTE_NETS" >> "$ROOT/events"

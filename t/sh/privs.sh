@@ -22,34 +22,13 @@ A=$P.1 B=$P.2
 ROOT=$(cd "$TMP" && pwd)
 NOBODY=$(awk -F: '$1 == "nobody" {print $3}' /etc/passwd)
 
-# vpn GW MODE LOCAL PEER LOCALNET REMOTENET
-vpn() {
-	cat > "$ROOT/$1/vpn.d/v.conf" <<EOF2
-[vpn]
-name = v
-mode = $2
-local = $3
-peer = $4
-psk = privs-suite-psk-0123456789
-[flows]
-flow = $5 $6
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/v.conf"
-}
 for g in gw1 gw2; do
 	ikd_global "$ROOT/$g" 0
 	echo "user = nobody" >> "$ROOT/$g/ikd.conf"
 done
-vpn gw1 active $A $B 10.1.0.0/24 10.2.0.0/24
-vpn gw2 passive $B $A 10.2.0.0/24 10.1.0.0/24
+K=privs-suite-psk-0123456789
+lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "10.1.0.0/24 10.2.0.0/24"
+lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" "10.2.0.0/24 10.1.0.0/24"
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 status() {	# status PID KEY: the fields of KEY in /proc/PID/status
