@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "crypto/alg.h"
 
@@ -204,6 +205,13 @@ void cfg_global_print(FILE *out, const struct cfg *cfg);
  * -ENOMEM if it could not be stored. */
 int cfg_diag_add(struct cfg_diag *diag, int warning, const char *file,
     int line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Creates (or empties) path for writing with exactly mode, whatever the
+ * umask or the mode it had: what the importers write a key into must be
+ * 0600.  Returns the stream, or NULL with errno set.
+ */
+FILE *cfg_file_create(const char *path, mode_t mode);
 
 /* Prints every message, one a line. */
 void cfg_diag_print(FILE *out, const struct cfg_diag *diag);

@@ -801,16 +801,10 @@ write_psk(FILE *fp, const char *psk)
 static FILE *
 create(struct im *im, const char *path, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	FILE *fp;
+	FILE *fp = cfg_file_create(path, mode);
 
-	if (fd < 0 || fchmod(fd, mode) != 0 ||
-	    (fp = fdopen(fd, "w")) == NULL) {
+	if (fp == NULL) {
 		im_err(im, path, 0, "cannot write: %s", strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-		}
-		return NULL;
 	}
 	return fp;
 }

@@ -26,12 +26,10 @@
  * result is then checked by cfg_load() like any INI file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/cfg/cfg.h"
 
@@ -302,19 +300,11 @@ parse_line(struct uci *u, const char *line, int ln)
 static FILE *
 create(struct uci *u, const char *path, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	FILE *fp;
+	FILE *fp = cfg_file_create(path, mode);
 
-	if (fd < 0 || fchmod(fd, mode) != 0 ||
-	    (fp = fdopen(fd, "w")) == NULL) {
-		if (cfg_diag_add(u->diag, 0, path, 0, "cannot write: %s",
-		    strerror(errno)) != 0) {
-			u->nomem = 1;
-		}
-		if (fd >= 0) {
-			close(fd);
-		}
-		return NULL;
+	if (fp == NULL && cfg_diag_add(u->diag, 0, path, 0, "cannot write: %s",
+	    strerror(errno)) != 0) {
+		u->nomem = 1;
 	}
 	return fp;
 }

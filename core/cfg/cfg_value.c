@@ -6,10 +6,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/cfg/cfg.h"
 
@@ -306,4 +309,24 @@ int
 cfg_parse_bytes(const char *s, uint64_t *out)
 {
 	return parse_scaled(s, UINT64_MAX, out, byte_unit);
+}
+
+/* see cfg.h */
+FILE *
+cfg_file_create(const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	FILE *fp;
+	int e;
+
+	if (fd < 0) {
+		return NULL;
+	}
+	if (fchmod(fd, mode) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return fp;
 }
