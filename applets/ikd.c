@@ -593,29 +593,46 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 /* ---- `ikectl up|down NAME -w SECONDS`: the reply waits ---- */
 
 /* How one VPN stands, from the engine's view. */
+/* A VPN as its IKE SAs show it (for ikectl -w and the hooks). */
 struct vpn_now {
 	const char *vpn;
 	int n_sas;		/* IKE SAs listed, any state */
 	int established;
 	int children;		/* INSTALLED CHILD SAs of an established one */
 	const char *state;	/* of the last SA seen */
+	struct ike_addr local, peer;	/* of that established one */
 };
 
+/* Counts one IKE SA of v's VPN into v. */
 static void
-vpn_now_cb(void *arg, const struct ike_sa_info *sa)
+vpn_now_add(struct vpn_now *v, const struct ike_sa_info *sa)
 {
-	struct vpn_now *v = arg;
-
-	if (sa->vpn == NULL || strcmp(sa->vpn, v->vpn) != 0) {
-		return;
-	}
 	v->n_sas++;
 	v->state = sa->state;
 	if (strcmp(sa->state, "ESTABLISHED") == 0) {
 		v->established = 1;
 		if (sa->n_children > v->children) {
 			v->children = sa->n_children;
+			v->local = sa->local;
+			v->peer = sa->peer;
 		}
+	}
+}
+
+/* Up: an ESTABLISHED IKE SA carrying a CHILD SA for every flow. */
+static int
+vpn_now_up(const struct vpn_now *v, const struct cfg_vpn *c)
+{
+	return c != NULL && v->established && v->children >= (int)c->n_flows;
+}
+
+static void
+vpn_now_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct vpn_now *v = arg;
+
+	if (sa->vpn != NULL && strcmp(sa->vpn, v->vpn) == 0) {
+		vpn_now_add(v, sa);
 	}
 }
 
@@ -635,7 +652,7 @@ wait_done(struct ikd *d, const struct ikd_waiter *w, char *msg, size_t len)
 		snprintf(msg, len, "no longer in the configuration");
 		return 0;
 	}
-	if (w->up && v.established && v.children >= (int)c->n_flows) {
+	if (w->up && vpn_now_up(&v, c)) {
 		snprintf(msg, len, "%s: up, %d CHILD SA%s\n", w->vpn,
 		    v.children, v.children == 1 ? "" : "s");
 		return 1;
@@ -753,29 +770,21 @@ wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
  */
 /* ---- up/down scripts ---- */
 
+/* Every configured VPN's state in one pass over the IKE SAs. */
 struct hook_scan {
-	struct ikd *d;
-	int *up;
-	struct ike_addr *local, *peer;
-	int *children;
+	const struct cfg *cfg;
+	struct vpn_now *now;	/* one per cfg->vpns[] */
 };
 
 static void
 hook_scan_cb(void *arg, const struct ike_sa_info *sa)
 {
 	struct hook_scan *h = arg;
-	const struct cfg *cfg = h->d->cfg;
 
-	if (sa->vpn == NULL || strcmp(sa->state, "ESTABLISHED") != 0) {
-		return;
-	}
-	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		if (strcmp(cfg->vpns[i].name, sa->vpn) == 0 &&
-		    sa->n_children > h->children[i]) {
-			h->children[i] = sa->n_children;
-			h->local[i] = sa->local;
-			h->peer[i] = sa->peer;
-			h->up[i] = sa->n_children >= (int)cfg->vpns[i].n_flows;
+	for (size_t i = 0; sa->vpn != NULL && i < h->cfg->n_vpns; i++) {
+		if (strcmp(h->cfg->vpns[i].name, sa->vpn) == 0) {
+			vpn_now_add(&h->now[i], sa);
+			return;
 		}
 	}
 }
@@ -833,15 +842,11 @@ hooks_scan(struct ikd *d)
 {
 	const struct cfg *cfg = d->cfg;
 	size_t n = cfg ? cfg->n_vpns : 0;
-	int *up = calloc(n + 1, sizeof(int)), *ch = calloc(n + 1,
-	    sizeof(int));
-	struct ike_addr *lo = calloc(n + 1, sizeof(*lo)), *pe = calloc(n + 1,
-	    sizeof(*pe));
-	struct hook_scan hs = { d, up, lo, pe, ch };
+	struct vpn_now *now = calloc(n + 1, sizeof(*now));
 	struct hook_vpn *nhv = calloc(n + 1, sizeof(*nhv));
+	struct hook_scan hs = { cfg, now };
 
-	if (up == NULL || ch == NULL || lo == NULL || pe == NULL ||
-	    nhv == NULL) {
+	if (now == NULL || nhv == NULL) {
 		goto out;
 	}
 	if (n > 0) {
@@ -868,20 +873,18 @@ hooks_scan(struct ikd *d)
 				old = &d->hv[k];
 			}
 		}
-		nhv[i].up = up[i];
-		if (up[i]) {
-			char a[64];
-
-			snprintf(nhv[i].local, sizeof(nhv[i].local), "%s",
-			    addr_text(&lo[i], a, sizeof(a)));
-			snprintf(nhv[i].peer, sizeof(nhv[i].peer), "%s",
-			    addr_text(&pe[i], a, sizeof(a)));
+		nhv[i].up = vpn_now_up(&now[i], &cfg->vpns[i]);
+		if (nhv[i].up) {
+			addr_text(&now[i].local, nhv[i].local,
+			    sizeof(nhv[i].local));
+			addr_text(&now[i].peer, nhv[i].peer,
+			    sizeof(nhv[i].peer));
 		} else if (old != NULL) {
 			memcpy(nhv[i].local, old->local, sizeof(old->local));
 			memcpy(nhv[i].peer, old->peer, sizeof(old->peer));
 		}
-		if (up[i] != (old ? old->up : 0)) {
-			hook_tell(d, up[i] ? "up" : "down", nhv[i].name,
+		if (nhv[i].up != (old ? old->up : 0)) {
+			hook_tell(d, nhv[i].up ? "up" : "down", nhv[i].name,
 			    &cfg->vpns[i], nhv[i].local, nhv[i].peer);
 		}
 	}
@@ -890,10 +893,7 @@ hooks_scan(struct ikd *d)
 	d->n_hv = n;
 	nhv = NULL;
 out:
-	free(up);
-	free(ch);
-	free(lo);
-	free(pe);
+	free(now);
 	free(nhv);
 }
 
