@@ -50,7 +50,8 @@ $(FZ)/fuzz_%: $(FZ)/fuzz/fuzz_%.o $(FZ)/lib.a
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_WRAP) -o $@ $^ $(LIBS)
 $(RP)/fuzz_%: $(RP)/fuzz/fuzz_%.o $(RP)/fuzz/replay_main.o $(RP)/lib.a
 	$(CC) $(GCC_SAN) $(FUZZ_WRAP) -o $@ $^ $(LIBS)
-$(RP)/gen_seeds: $(RP)/fuzz/gen_seeds.o $(RP)/fuzz/engine_lib.o $(RP)/lib.a
+$(RP)/gen_seeds: $(RP)/fuzz/gen_seeds.o $(RP)/fuzz/engine_lib.o \
+    $(RP)/t/harness/hex.o $(RP)/lib.a
 	$(CC) $(GCC_SAN) $(FUZZ_WRAP) -o $@ $^ $(LIBS)
 # fuzz_engine.c without its entry point, for the seed generator.
 $(RP)/fuzz/engine_lib.o: fuzz/fuzz_engine.c

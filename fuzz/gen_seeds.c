@@ -28,6 +28,7 @@
 #include "crypto/cr.h"
 #include "fuzz/engine.h"
 #include "fuzz/fuzz.h"
+#include "t/harness/t.h"
 #include "net/ctl.h"
 #include "t/harness/wire_golden.h"
 
@@ -51,49 +52,23 @@ put(const char *target, const char *name, const void *data, size_t len)
 	n_written++;
 }
 
-static size_t
-unhex(uint8_t *out, size_t cap, const char *s)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s >= '0' && *s <= '9') {
-			v = *s - '0';
-		} else if (*s >= 'a' && *s <= 'f') {
-			v = *s - 'a' + 10;
-		} else {
-			continue;
-		}
-		if (hi < 0) {
-			hi = v;
-		} else if (n < cap) {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
-}
-
 static void
 goldens(void)
 {
 	uint8_t b[1024];
 	size_t n;
 
-	n = unhex(b, sizeof(b), golden_sa_init);
+	n = t_unhex(b, sizeof(b), golden_sa_init);
 	put("msg", "golden-sa-init", b, n);
-	n = unhex(b, sizeof(b), golden_informational);
+	n = t_unhex(b, sizeof(b), golden_informational);
 	put("msg", "golden-informational", b, n);
-	n = unhex(b, sizeof(b), golden_critical);
+	n = t_unhex(b, sizeof(b), golden_critical);
 	put("msg", "golden-critical", b, n);
 	b[0] = IKEV2_PL_IDI;
-	n = unhex(b + 1, sizeof(b) - 1, golden_auth_inner);
+	n = t_unhex(b + 1, sizeof(b) - 1, golden_auth_inner);
 	put("pld", "golden-auth-inner", b, n + 1);
 	b[0] = IKEV2_PL_D;
-	n = unhex(b + 1, sizeof(b) - 1, golden_delete_inner);
+	n = t_unhex(b + 1, sizeof(b) - 1, golden_delete_inner);
 	put("pld", "golden-delete-inner", b, n + 1);
 }
 
