@@ -31,12 +31,13 @@ expect() {
 #                            backend, no NAT-T, socket DIR/ikd.sock
 #   until_ok SECONDS CMD...  retries CMD (quietly) every 0.1 s until it
 #                            succeeds (0) or SECONDS have passed (1)
-#   lo_vpn FILE NAME MODE LOCAL PEER PSK EXTRA FLOW...
+#   lo_vpn FILE NAME MODE LOCAL PEER PSK PFS EXTRA FLOW...
 #                            writes a VPN file (mode 600): EXTRA are more
 #                            [vpn] lines ("" for none, \n between), one
 #                            flow line per FLOW ("LOCAL REMOTE"), [ikesa]
 #                            aes-128 hmac-sha2-256 hmac-sha2-256
 #                            curve25519, [childsa] aes-128 hmac-sha2-256
+#                            with group PFS ("" for none)
 lo_root_or_skip() {
 	if [ "$(id -u)" != 0 ]; then
 		ok "skipped: port 500 needs root"
@@ -66,8 +67,8 @@ until_ok() {
 	return 1
 }
 lo_vpn() {
-	_f=$1 _n=$2 _m=$3 _l=$4 _p=$5 _k=$6 _x=$7
-	shift 7
+	_f=$1 _n=$2 _m=$3 _l=$4 _p=$5 _k=$6 _g=$7 _x=$8
+	shift 8
 	{
 		printf '[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n' \
 		    "$_n" "$_m" "$_l" "$_p"
@@ -78,6 +79,7 @@ lo_vpn() {
 		printf '[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n'
 		printf 'prf = hmac-sha2-256\ngroup = curve25519\n'
 		printf '[childsa]\nenc = aes-128\nauth = hmac-sha2-256\n'
+		[ -n "$_g" ] && echo "group = $_g"
 	} > "$_f"
 	chmod 600 "$_f"
 }

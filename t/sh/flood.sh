@@ -30,7 +30,7 @@ fi
 # of 10 s
 vpn() {
 	lo_vpn "$ROOT/$1/vpn.d/$2.conf" $2 $3 $4 $5 \
-	    "flood-suite-psk-$2-0123456789" \
+	    "flood-suite-psk-$2-0123456789" "" \
 	    "srcid = $6\ndstid = $7\nlifetime = 10" "$8 $9"
 }
 for g in gw1 gw2 gw3; do ikd_global "$ROOT/$g" 0; done

@@ -21,9 +21,9 @@ for g in gw1 gw2; do ikd_global "$ROOT/$g" 0; done
 echo "hooks = $H" >> "$ROOT/gw1/ikd.conf"
 echo "hooks = none" >> "$ROOT/gw2/ikd.conf"
 K=hooks-suite-psk-0123456789
-lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" \
+lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "" \
     "10.1.0.0/24 10.2.0.0/24" "10.1.1.0/24 10.2.1.0/24"
-lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" \
+lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" "" \
     "10.2.0.0/24 10.1.0.0/24" "10.2.1.0/24 10.1.1.0/24"
 cat > "$H/10-record" <<EOF2
 #!/bin/sh

@@ -16,28 +16,8 @@ ROOT=$(cd "$TMP" && pwd)
 
 # vpn GW NAME MODE LOCAL PEER PSK LOCALNET REMOTENET
 vpn() {
-	cat > "$ROOT/$1/vpn.d/$2.conf" <<EOF2
-[vpn]
-name = $2
-mode = $3
-local = $4
-peer = $5
-srcid = $4
-dstid = $5
-psk = $6
-[flows]
-flow = $7 $8
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-group = curve25519
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
+	lo_vpn "$ROOT/$1/vpn.d/$2.conf" $2 $3 $4 $5 $6 curve25519 \
+	    "srcid = $4\ndstid = $5" "$7 $8"
 }
 ikd_global "$ROOT/gw1" 60
 ikd_global "$ROOT/gw2" 60

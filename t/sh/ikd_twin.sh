@@ -16,28 +16,8 @@ ROOT=$(cd "$TMP" && pwd)
 
 # vpn GW NAME MODE LOCAL PEER SRCID DSTID PSK LOCALNET REMOTENET
 vpn() {
-	cat > "$ROOT/$1/vpn.d/$2.conf" <<EOF2
-[vpn]
-name = $2
-mode = $3
-local = $4
-peer = $5
-srcid = $6
-dstid = $7
-psk = $8
-[flows]
-flow = $9 ${10}
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-group = curve25519
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
+	lo_vpn "$ROOT/$1/vpn.d/$2.conf" $2 $3 $4 $5 $8 curve25519 \
+	    "srcid = $6\ndstid = $7" "$9 ${10}"
 }
 ikd_global "$ROOT/gw1" 60
 ikd_global "$ROOT/gw2" 60

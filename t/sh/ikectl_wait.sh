@@ -15,29 +15,8 @@ ROOT=$(cd "$TMP" && pwd)
 # vpn GW NAME LOCAL PEER PSK LOCALNET REMOTENET (all passive: only
 # `ikectl up` starts them)
 vpn() {
-	cat > "$ROOT/$1/vpn.d/$2.conf" <<EOF2
-[vpn]
-name = $2
-mode = passive
-local = $3
-peer = $4
-srcid = $2.$3
-dstid = any
-psk = $5
-[flows]
-flow = $6 $7
-flow = $8 $9
-[ikesa]
-enc = aes-128
-auth = hmac-sha2-256
-prf = hmac-sha2-256
-group = curve25519
-[childsa]
-enc = aes-128
-auth = hmac-sha2-256
-group = curve25519
-EOF2
-	chmod 600 "$ROOT/$1/vpn.d/$2.conf"
+	lo_vpn "$ROOT/$1/vpn.d/$2.conf" $2 passive $3 $4 $5 curve25519 \
+	    "srcid = $2.$3\ndstid = any" "$6 $7" "$8 $9"
 }
 ikd_global "$ROOT/gw1" 60
 ikd_global "$ROOT/gw2" 60

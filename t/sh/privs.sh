@@ -27,8 +27,8 @@ for g in gw1 gw2; do
 	echo "user = nobody" >> "$ROOT/$g/ikd.conf"
 done
 K=privs-suite-psk-0123456789
-lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "10.1.0.0/24 10.2.0.0/24"
-lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" "10.2.0.0/24 10.1.0.0/24"
+lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "" "10.1.0.0/24 10.2.0.0/24"
+lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" "" "10.2.0.0/24 10.1.0.0/24"
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 status() {	# status PID KEY: the fields of KEY in /proc/PID/status
