@@ -155,11 +155,19 @@ int
 hooks_start(struct hooks *h, const char *dir)
 {
 	int ev[2], res[2];
+	struct stat st;
 	pid_t pid;
 
 	h->to_runner = h->from_runner = -1;
 	h->pid = 0;
 	if (dir == NULL || dir[0] == '\0' || strcmp(dir, "none") == 0) {
+		return 0;
+	}
+	/* Nothing to run: no runner, and ikd does not watch for changes
+	 * (most machines have neither the folder nor hotplug-call). */
+	if (!(stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) &&
+	    !(strcmp(dir, HOOKS_DEFAULT_DIR) == 0 &&
+	    access(HOOKS_HOTPLUG_CALL, X_OK) == 0)) {
 		return 0;
 	}
 	if (pipe2(ev, O_CLOEXEC) != 0) {

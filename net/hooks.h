@@ -35,8 +35,9 @@ struct hooks {
 };
 
 /*
- * Forks the runner for folder dir (NULL or "none": hooks off, nothing
- * forked).  Returns 0 or -errno; h->from_runner is then to be watched
+ * Forks the runner for folder dir (NULL or "none", or a folder that does
+ * not exist where hotplug-call would not run either: hooks off, nothing
+ * forked; a folder made later counts from the next start).  Returns 0 or -errno; h->from_runner is then to be watched
  * (hooks_result()) and h->to_runner written (hooks_event()).
  */
 int hooks_start(struct hooks *h, const char *dir);
