@@ -90,6 +90,12 @@ struct kern_sa {
 	uint32_t replay_window;		/* packets; 0 = no replay check */
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;
+	/*
+	 * UDP encapsulation of ESP (RFC 3948, NAT traversal): outer UDP source
+	 * and destination ports in host order, both 0 for plain ESP.  PF_KEY
+	 * carries them as SADB_X_EXT_NAT_T_*, XFRM as XFRMA_ENCAP.
+	 */
+	uint16_t encap_sport, encap_dport;
 	char vpn[KERN_NAME_MAX];	/* for messages only */
 };
 
