@@ -412,9 +412,13 @@ T_CASE(cfg, bad_vpn_file)
 		{ "local and peer families differ", 0, "[vpn]\n"
 		    "local = 2001:db8::1\npeer = 198.51.100.254\npsk = long-enough-key-1\n"
 		    FLOWS, 3, "peer: not in the same address family" },
-		{ "no srcid with local any", 0, "[vpn]\nlocal = any\n"
-		    "peer = 198.51.100.254\npsk = long-enough-key-1\n" FLOWS, 1,
-		    "no srcid: it defaults to the local address" },
+		{ "peer neither address nor name", 0, "[vpn]\nlocal = any\n"
+		    "peer = gw_2.example.org\npsk = long-enough-key-1\n" FLOWS,
+		    3, "peer: expected an IPv4 or IPv6 address, a host name or "
+		    "'any' ('gw_2.example.org')" },
+		{ "local any, passive peer any", 0, "[vpn]\nlocal = any\n"
+		    "peer = any\npsk = long-enough-key-1\n" FLOWS, 1,
+		    "local and peer are both 'any'" },
 		{ "bad srcid", 0, VPN_HEAD "srcid = bad..name\n" FLOWS, 6,
 		    "srcid: expected an IPv4 or IPv6 address, an FQDN or "
 		    "user@FQDN ('bad..name')" },
@@ -1025,4 +1029,90 @@ T_CASE(cfg, psk_quotes_and_tap)
 		cfg_diag_free(&d);
 		cfg_free(cfg);
 	}
+}
+
+T_CASE(cfg, host_names)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} names[] = {
+		{ "vpn.example.org", 1 }, { "gw2", 1 }, { "a-b.c0.example", 1 },
+		{ "xn--bcher-kva.example", 1 }, { "1.example.org", 1 },
+		{ "", 0 }, { "192.0.2.1", 0 }, { "10.1", 0 }, { "-a.example", 0 },
+		{ "a-.example", 0 }, { "a..b", 0 }, { "a.b.", 0 }, { ".a", 0 },
+		{ "gw_2.example", 0 }, { "gw 2", 0 }, { "a/b", 0 },
+		{ "0123456789012345678901234567890123456789012345678901234567890"
+		  "12a.example", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		T_ROW("'%s'", names[i].s);
+		T_EQ_INT(cfg_host_name_ok(names[i].s), names[i].ok);
+	}
+}
+
+/* `peer = HOST` and `local = any` (iked's "peer NAME" and "local egress"):
+ * what the model holds, the printer shows and a reload compares. */
+T_CASE(cfg, named_peer_and_local_any)
+{
+	const char *files[] = { "ikd.conf", GLOBAL_NULL,
+	    "vpn.d/a.conf", "[vpn]\nname = a\nmode = active\nlocal = any\n"
+	    "peer = VPN.example.org\npsk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/24 10.2.0.0/24\n",
+	    "vpn.d/b.conf", "[vpn]\nname = b\nmode = passive\n"
+	    "local = 192.0.2.254\npeer = other.example.org\n"
+	    "psk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/24 10.2.0.0/24\n",
+	    "vpn.d/c.conf", "[vpn]\nname = c\nmode = passive\n"
+	    "local = any\npeer = vpn.example.ORG\n"
+	    "psk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/25 10.2.0.0/24\n", NULL };
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	char buf[4096];
+	FILE *f;
+
+	/* c's flow overlaps a's, and both name one host (case aside) */
+	T_EQ_INT(load_dir(setup("named", files), &cfg, &d), -EINVAL);
+	T_ASSERT(diag_has(&d, "vpn.d/c.conf:8:", "flow overlaps a flow of VPN "
+	    "'a'"));
+	T_EQ_INT((int)d.n_errors, 1);
+	if (d.n_errors != 1) {
+		dump_diag(&d);
+	}
+	cfg_diag_free(&d);
+	files[7] = "[vpn]\nname = c\nmode = passive\nlocal = any\n"
+	    "peer = third.example.org\npsk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/25 10.2.0.0/24\n";
+	T_EQ_INT(load_dir(setup("named", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_EQ_INT((int)d.n, 0);
+	if (cfg == NULL) {
+		cfg_diag_free(&d);
+		return;
+	}
+	T_EQ_STR(cfg->vpns[0].peer_host, "VPN.example.org");
+	T_EQ_INT(cfg->vpns[0].peer.ss_family, AF_UNSPEC);
+	T_EQ_INT(cfg->vpns[0].local.ss_family, AF_UNSPEC);
+	T_EQ_INT(cfg->vpns[0].family, AF_INET);	/* from the flows */
+	T_EQ_INT(cfg->vpns[0].srcid.type, CFG_ID_NONE);
+	T_EQ_INT(cfg->vpns[1].srcid.type, CFG_ID_IPV4_ADDR);
+	f = fmemopen(buf, sizeof(buf), "w");
+	cfg_vpn_print(f, &cfg->vpns[0]);
+	fclose(f);
+	T_CONTAINS(buf, "local = any\npeer = VPN.example.org\n"
+	    "# srcid: the local address the kernel picks\n");
+	T_ASSERT(cfg_vpn_equal(&cfg->vpns[0], &cfg->vpns[0]));
+	T_ASSERT(!cfg_vpn_equal(&cfg->vpns[1], &cfg->vpns[2]));
+	{
+		struct cfg_vpn other = cfg->vpns[0];
+
+		other.peer_host = "vpn2.example.org";
+		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
+		other.peer_host = NULL;
+		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
+	}
+	cfg_diag_free(&d);
+	cfg_free(cfg);
 }

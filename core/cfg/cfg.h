@@ -118,7 +118,13 @@ struct cfg_vpn {
 	 * means "any" (local: the kernel picks; peer: passive VPNs only). */
 	struct sockaddr_storage local;
 	struct sockaddr_storage peer;
-	struct cfg_id srcid;		/* always set (default: local address) */
+	/* `peer = HOST`: the name (interned in cfg->files), resolved by the
+	 * daemon before each initiation; peer is then AF_UNSPEC.  NULL when
+	 * peer is an address or 'any'. */
+	const char *peer_host;
+	/* CFG_ID_NONE only with `local = any`: the engine uses the address
+	 * the kernel picked for the IKE SA. */
+	struct cfg_id srcid;
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
 	uint8_t psk[CFG_PSK_MAX];	/* wiped by cfg_free */
 	size_t psk_len;
@@ -149,7 +155,8 @@ struct cfg {
 	char hooks[CFG_PATH_MAX];	/* up/down scripts' folder; "none" */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
-	char **files;			/* every file read (interned names) */
+	char **files;			/* interned strings: every file read,
+					 * peer host names */
 	size_t n_files;
 };
 
@@ -242,6 +249,9 @@ int cfg_iked_import(const char *iked_conf, const char *outdir,
 /* Value parsers shared by the loader and the importer; 0 or -EINVAL. */
 int cfg_parse_prefix(const char *s, struct cfg_prefix *p);
 int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
+/* 1 if s is a DNS host name (RFC 1123 2.1: labels of letters, digits and
+ * '-', 1-63 bytes each, 253 in all, not all digits); 0 otherwise. */
+int cfg_host_name_ok(const char *s);
 int cfg_parse_id(const char *s, struct cfg_id *id);
 int cfg_parse_seconds(const char *s, uint32_t *out);
 int cfg_parse_bytes(const char *s, uint64_t *out);

@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -833,7 +834,8 @@ set_addr(struct file_ctx *fc, const char *key, const char *value,
 		*any = 1;
 	} else if (cfg_parse_addr(value, ss) != 0) {
 		ERR(fc->ld, fc->path, fc->line, "%s: expected an IPv4 or IPv6 "
-		    "address or 'any' ('%s')", key, value);
+		    "address%s or 'any' ('%s')", key,
+		    strcmp(key, "peer") == 0 ? ", a host name" : "", value);
 	}
 }
 
@@ -877,6 +879,14 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		set_addr(fc, "local", value, &v->local, &a->local_any);
 		break;
 	case K_PEER:
+		v->peer_host = NULL;
+		if (strcmp(value, "any") != 0 &&
+		    cfg_parse_addr(value, &v->peer) != 0 &&
+		    cfg_host_name_ok(value)) {
+			memset(&v->peer, 0, sizeof(v->peer));
+			v->peer_host = intern(ld, value);
+			break;
+		}
 		set_addr(fc, "peer", value, &v->peer, &a->peer_any);
 		break;
 	case K_SRCID:
@@ -1378,7 +1388,12 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		    "for a passive VPN) ('%s')", v->name);
 	} else if (a->peer_any && v->mode == CFG_MODE_ACTIVE) {
 		ERR(ld, v->file, a->line[K_PEER], "peer: an active VPN needs "
-		    "the peer's address ('any')");
+		    "the peer's address or host name ('any')");
+	}
+	/* A named peer's family: local's, else the flows' (the tunnel's
+	 * outer and inner families are the same, see the flow check). */
+	if (v->peer_host != NULL && lf == AF_UNSPEC && v->n_flows > 0) {
+		pf = v->flows[0].local.family;
 	}
 	if (lf != AF_UNSPEC && pf != AF_UNSPEC && lf != pf) {
 		ERR(ld, v->file, a->line[K_PEER], "peer: not in the same "
@@ -1399,11 +1414,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 			v->srcid.type = CFG_ID_IPV6_ADDR;
 			v->srcid.len = 16;
 			memcpy(v->srcid.data, sa_bytes(&v->local), 16);
-		} else {
-			ERR(ld, v->file, v->line, "no srcid: it defaults to "
-			    "the local address, which is not set ('%s')",
-			    v->name);
 		}
+		/* local = any: the address the kernel picks for the IKE SA
+		 * (iked's "local egress"), decided by the engine. */
 	}
 	if (a->line[K_PSK] == 0 && a->line[K_PSK_FILE] == 0) {
 		ERR(ld, v->file, v->line, "no psk or psk_file (ikebox "
@@ -1493,6 +1506,13 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    a->ss_family == AF_INET ? 4 : 16) == 0;
 }
 
+/* Two peer host names (NULL: the peer is an address) name the same peer. */
+static int
+same_host(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcasecmp(a, b) == 0;
+}
+
 static void
 ld_finish(struct ld *ld)
 {
@@ -1513,7 +1533,8 @@ ld_finish(struct ld *ld)
 				    b->name);
 			}
 			if (!same_addr(&a->peer, &b->peer) ||
-			    ld->aux[i].peer_any || ld->aux[j].peer_any) {
+			    ld->aux[i].peer_any || ld->aux[j].peer_any ||
+			    !same_host(a->peer_host, b->peer_host)) {
 				continue;
 			}
 			for (size_t fb = 0; fb < b->n_flows; fb++) {

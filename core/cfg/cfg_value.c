@@ -80,6 +80,35 @@ cfg_diag_free(struct cfg_diag *diag)
 
 /* see cfg.h */
 int
+cfg_host_name_ok(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+	int alpha = 0;
+
+	if (len == 0 || len > 253 || s[len - 1] == '.') {
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-') {
+				return 0;
+			}
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-') {
+			return 0;
+		}
+		if ((*p == '-' && label == 0) || ++label > 63) {
+			return 0;
+		}
+		alpha |= isalpha((unsigned char)*p) || *p == '-';
+	}
+	return alpha && s[len - 1] != '-';
+}
+
+/* see cfg.h */
+int
 cfg_parse_addr(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;

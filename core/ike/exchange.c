@@ -104,6 +104,19 @@ xchg_count_failure(struct ike_engine *eng, uint16_t n)
 }
 
 /* Our ID payload body (RFC 7296 3.5): type | 3 reserved | data. */
+void
+xchg_own_id(const struct ike_sa *sa, struct cfg_id *id)
+{
+	*id = sa->vpn->cfg->srcid;
+	if (id->type != CFG_ID_NONE) {
+		return;
+	}
+	/* `local = any` without srcid: the address in use, as iked does */
+	id->type = sa->local.af == 6 ? CFG_ID_IPV6_ADDR : CFG_ID_IPV4_ADDR;
+	id->len = sa->local.af == 6 ? 16 : 4;
+	memcpy(id->data, sa->local.ip, id->len);
+}
+
 size_t
 xchg_id_body(const struct cfg_id *id, uint8_t *out)
 {
@@ -203,6 +216,18 @@ xchg_respond_notify(struct ike_sa *sa, const struct msg *m, uint16_t type,
 	sa->msgid_in = m->hdr.msgid + 1;
 }
 
+/* see ike_int.h */
+void
+xchg_vpn_peer(const struct ike_vpn *v, struct ike_addr *p)
+{
+	if (v->cfg->peer_host != NULL) {
+		*p = v->peer_ip;
+		p->port = 500;
+	} else {
+		xchg_addr_from_ss(p, &v->cfg->peer);
+	}
+}
+
 /* 0: v does not answer local/peer; 1: it does with "peer any"; 2: it
  * names this peer. */
 int
@@ -212,7 +237,10 @@ xchg_vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
 	struct ike_addr l, p;
 
 	xchg_addr_from_ss(&l, &v->cfg->local);
-	xchg_addr_from_ss(&p, &v->cfg->peer);
+	xchg_vpn_peer(v, &p);
+	if (v->cfg->peer_host != NULL && p.af == 0) {
+		return 0;	/* named, not resolved yet: nobody */
+	}
 	if ((p.af != 0 && !xchg_same_ip(&p, peer)) ||
 	    (l.af != 0 && !xchg_same_ip(&l, local))) {
 		return 0;

@@ -331,8 +331,9 @@ ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
 uint64_t
 ike_vpn_due(const struct ike_vpn *v)
 {
-	if (v->active && v->sa == NULL && v->retry_at != 0) {
-		return v->retry_at;
+	if ((v->active || v->cfg->peer_host != NULL) && v->sa == NULL &&
+	    v->retry_at != 0 && !v->resolving) {
+		return v->retry_at;	/* passive: look the name up again */
 	}
 	return UINT64_MAX;
 }
@@ -587,10 +588,15 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 		struct ike_vpn *v = eng->tick_vpns[i];
 
 		ike_touch(eng, v);
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at <= now) {
+		if (v->sa != NULL || v->retry_at == 0 || v->retry_at > now) {
+			continue;
+		}
+		if (v->active) {
 			v->retry_at = 0;
 			ike_xchg_initiate(eng, v);
+		} else if (v->cfg->peer_host != NULL) {
+			v->retry_at = 0;
+			ike_vpn_resolve(eng, v);
 		}
 	}
 	timers_flush(eng);
@@ -668,6 +674,11 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
 			eng->st.dropped++;
 			return;	/* late or unexpected: nothing waits for it */
+		}
+		if (sa->state == SA_INIT_SENT && sa->local.af == 0) {
+			/* `local = any`: the source the kernel picked for our
+			 * request is where the peer answers (iked's egress) */
+			sa->local = *local;
 		}
 		answer_dispatch(sa, &m);
 		return;
@@ -810,6 +821,13 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].sa = old->sa;
 			nv[i].retry_at = old->retry_at;
 			nv[i].retry_ms = old->retry_ms;
+			nv[i].peer_ip = old->peer_ip;
+			nv[i].resolving = old->resolving;
+			nv[i].fresh = old->fresh;
+			nv[i].admin_down = old->admin_down;
+			nv[i].handshake_ms = old->handshake_ms;
+			nv[i].error_ms = old->error_ms;
+			memcpy(nv[i].error, old->error, sizeof(nv[i].error));
 			for (sa = old->sas; sa; sa = sa->vnext) {
 				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
@@ -822,7 +840,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 				vpn_close(eng, old);
 				old->cfg = NULL;
 			}
-			if (nv[i].active) {
+			if (nv[i].active || nv[i].cfg->peer_host != NULL) {
+				/* initiate, or look the passive peer up */
 				nv[i].retry_at = now ? now : 1;
 			}
 		}
@@ -859,6 +878,7 @@ ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 	eng->now = now;
 	ike_touch(eng, v);
 	v->active = 1;
+	v->admin_down = 0;
 	v->retry_ms = 0;
 	if (v->sa == NULL) {
 		v->retry_at = 0;
@@ -880,10 +900,139 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 	eng->now = now;
 	ike_touch(eng, v);
 	v->active = 0;
+	v->admin_down = 1;
 	v->retry_at = 0;
 	vpn_close(eng, v);
 	timers_flush(eng);
 	return 0;
+}
+
+/* see ike.h */
+int
+ike_vpn_resolved(struct ike_engine *eng, const char *name, const char *host,
+    const struct ike_addr *addr, const char *err, uint64_t now)
+{
+	struct ike_vpn *v = vpn_by_name(eng, name);
+	char was[80], is[80];
+
+	if (v == NULL || v->cfg->peer_host == NULL || !v->resolving ||
+	    strcmp(v->cfg->peer_host, host) != 0) {
+		return -ENOENT;	/* stale: a reload came in between */
+	}
+	eng->now = now;
+	ike_touch(eng, v);
+	v->resolving = 0;
+	if (addr == NULL || (addr->af != 4 && addr->af != 6)) {
+		v->fresh = 0;
+		if (!v->admin_down) {
+			ike_vpn_schedule_retry(eng, v);
+		}
+		ike_log_vpn(eng, IKE_LOG_WARN, v, "cannot resolve peer %s: "
+		    "%s; trying again in %llu s", host, err ? err :
+		    "no address", (unsigned long long)(v->retry_at > now ?
+		    (v->retry_at - now + 999) / 1000 : 0));
+		timers_flush(eng);
+		return 0;
+	}
+	if (!xchg_same_ip(addr, &v->peer_ip)) {
+		ts_addr_format(addr->af, addr->ip, is, sizeof(is));
+		if (v->peer_ip.af != 0) {
+			ts_addr_format(v->peer_ip.af, v->peer_ip.ip, was,
+			    sizeof(was));
+			ike_log(eng, IKE_LOG_NOTICE, NULL, "%s: peer %s is now "
+			    "%s (was %s)", v->cfg->name, host, is, was);
+		} else {
+			ike_log(eng, IKE_LOG_NOTICE, NULL, "%s: peer %s is %s",
+			    v->cfg->name, host, is);
+		}
+	}
+	v->peer_ip = *addr;
+	v->peer_ip.port = 500;
+	v->retry_ms = 0;
+	if (v->sa == NULL && v->active) {
+		v->retry_at = 0;
+		v->fresh = 1;
+		ike_xchg_initiate(eng, v);
+	} else if (v->sa == NULL && !v->admin_down) {
+		v->retry_at = now + IKD_RESOLVE_PASSIVE_MS;
+	}
+	timers_flush(eng);
+	return 0;
+}
+
+/* An established IKE SA of v (the one carrying it first), or NULL. */
+static const struct ike_sa *
+vpn_up_sa(const struct ike_vpn *v)
+{
+	if (v->sa != NULL && v->sa->state == SA_ESTABLISHED) {
+		return v->sa;
+	}
+	for (const struct ike_sa *sa = v->sas; sa; sa = sa->vnext) {
+		if (sa->state == SA_ESTABLISHED) {
+			return sa;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (b == 0 || b == UINT64_MAX) {
+		return a;
+	}
+	return a == 0 || b < a ? b : a;
+}
+
+/* see ike.h */
+void
+ike_foreach_vpn(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_vpn_info *info), void *arg)
+{
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		const struct ike_vpn *v = &eng->vpns[i];
+		const struct ike_sa *sa = vpn_up_sa(v);
+		struct ike_vpn_info in;
+
+		memset(&in, 0, sizeof(in));
+		in.name = v->cfg->name;
+		in.active = v->active;
+		in.flows = (int)v->cfg->n_flows;
+		xchg_vpn_peer(v, &in.peer);
+		if (sa != NULL) {
+			in.state = IKE_VPN_UP;
+			in.peer = sa->peer;
+			in.up_ms = sa->established_ms;
+			in.rekey_ms = earliest(0, sa->rekey_at);
+			for (int c = 0; c < sa->n_slots; c++) {
+				if (sa->child[c].state != CHILD_INSTALLED) {
+					continue;
+				}
+				in.children++;
+				in.rekey_ms = earliest(in.rekey_ms,
+				    sa->child[c].rekey_at);
+			}
+		} else if (v->sa != NULL || v->resolving ||
+		    (v->active && v->retry_at == 0)) {
+			in.state = IKE_VPN_CONNECTING;
+			if (v->sa != NULL) {
+				in.peer = v->sa->peer;
+			}
+		} else if (v->admin_down) {
+			in.state = IKE_VPN_DOWN;
+		} else if (v->active) {
+			in.state = IKE_VPN_RETRYING;
+			in.retry_ms = v->retry_at;
+		} else {
+			in.state = IKE_VPN_PASSIVE;
+		}
+		in.handshake_ms = v->handshake_ms;
+		if (v->error_ms != 0) {
+			in.error = v->error;
+			in.error_ms = v->error_ms;
+		}
+		cb(arg, &in);
+	}
 }
 
 /* see ike.h */
@@ -987,17 +1136,10 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 		}
 	}
 	for (size_t i = 0; i < eng->n_vpns && v == NULL && peer; i++) {
-		const struct sockaddr_storage *ss = &eng->vpns[i].cfg->peer;
-		const uint8_t *ip = NULL;
+		struct ike_addr p;
 
-		if (ss->ss_family == AF_INET && peer->af == 4) {
-			ip = (const uint8_t *)&((const struct sockaddr_in *)
-			    ss)->sin_addr;
-		} else if (ss->ss_family == AF_INET6 && peer->af == 6) {
-			ip = (const uint8_t *)&((const struct sockaddr_in6 *)
-			    ss)->sin6_addr;
-		}
-		if (ip && memcmp(ip, peer->ip, peer->af == 6 ? 16 : 4) == 0) {
+		xchg_vpn_peer(&eng->vpns[i], &p);
+		if (p.af != 0 && xchg_same_ip(&p, peer)) {
 			v = &eng->vpns[i];
 		}
 	}

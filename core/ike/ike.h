@@ -54,6 +54,12 @@ struct ike_env {
 	int (*policy_del)(void *ctx, const struct kern_policy *pol);
 	/* One log line, no trailing newline. */
 	void (*log)(void *ctx, int level, const char *line);
+	/*
+	 * Looks up host (a VPN's `peer = HOST`) for an address of family af
+	 * (4 or 6).  The answer comes later, never from inside this call,
+	 * through ike_vpn_resolved().  NULL: named peers cannot be used.
+	 */
+	void (*resolve)(void *ctx, const char *vpn, const char *host, int af);
 };
 
 struct ike_engine;
@@ -115,6 +121,17 @@ int ike_child_expired(struct ike_engine *eng, uint32_t spi,
 int ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
     const struct ike_addr *peer, uint64_t now);
 
+/*
+ * The answer to env->resolve(vpn, host): addr (port ignored) or, when it is
+ * NULL, the reason err.  An answer for a host the VPN no longer names (a
+ * reload came in between) is ignored.  An active VPN without an IKE SA
+ * initiates to the address; a failure is logged and retried with back-off.
+ * Returns 0 or -ENOENT.
+ */
+int ike_vpn_resolved(struct ike_engine *eng, const char *vpn,
+    const char *host, const struct ike_addr *addr, const char *err,
+    uint64_t now);
+
 /* Deletes every SA (DELETE sent to each peer, kernel state removed). */
 void ike_shutdown(struct ike_engine *eng, uint64_t now);
 
@@ -148,6 +165,34 @@ struct ike_sa_info {
 /* Calls cb for every IKE SA (half-open ones too). */
 void ike_foreach_sa(struct ike_engine *eng,
     void (*cb)(void *arg, const struct ike_sa_info *info), void *arg);
+
+/* What `ikectl show vpn` shows: one configured VPN. */
+enum ike_vpn_state {
+	IKE_VPN_UP,		/* an ESTABLISHED IKE SA */
+	IKE_VPN_CONNECTING,	/* resolving the peer, or an IKE SA on its way */
+	IKE_VPN_RETRYING,	/* active, initiating again at retry_ms */
+	IKE_VPN_DOWN,		/* taken down with ike_vpn_down() */
+	IKE_VPN_PASSIVE,	/* waiting for the peer to initiate */
+};
+
+struct ike_vpn_info {
+	const char *name;
+	int state;			/* enum ike_vpn_state */
+	int active;			/* mode active (or brought up) */
+	struct ike_addr peer;		/* the peer's address in use or last
+					 * resolved; af 0: not known */
+	uint64_t retry_ms;		/* IKE_VPN_RETRYING: when */
+	uint64_t up_ms;			/* its IKE SA came up; 0: not up */
+	uint64_t handshake_ms;		/* last IKE SA set up or rekeyed */
+	uint64_t rekey_ms;		/* next rekey due (IKE or CHILD); 0 */
+	int children, flows;		/* CHILD SAs installed, flows */
+	const char *error;		/* last warning or error; NULL */
+	uint64_t error_ms;		/* when */
+};
+
+/* Calls cb for every configured VPN, in configuration order. */
+void ike_foreach_vpn(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_vpn_info *info), void *arg);
 
 /* Counters for `ikectl show stats`. */
 struct ike_stats {

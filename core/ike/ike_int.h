@@ -29,6 +29,8 @@
 #define IKD_RETRANSMIT_TRIES 5		/* then "retransmit limit reached" */
 #define IKD_RETRY_MIN_MS 2000		/* active VPN: first retry */
 #define IKD_RETRY_MAX_MS 60000		/* ... backing off to this */
+#define IKD_RESOLVE_PASSIVE_MS 300000	/* a passive VPN's `peer = HOST`
+					 * is looked up again this often */
 #define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
 #define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
 /* One source address: from this many of its half-open SAs on, it must
@@ -176,6 +178,15 @@ struct ike_vpn {
 	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
 	uint8_t dirty;		/* on that list */
 	struct ike_timer tm;	/* retry_at when it is due */
+	/* `peer = HOST`: its last address (af 0: none yet); resolving: a
+	 * lookup is out; fresh: peer_ip was just resolved for the next
+	 * initiation.  A passive VPN uses retry_at to look up again. */
+	struct ike_addr peer_ip;
+	uint8_t resolving, fresh;
+	uint8_t admin_down;	/* ike_vpn_down(), until ike_vpn_up() */
+	uint64_t handshake_ms;	/* last IKE SA established (or rekeyed) */
+	uint64_t error_ms;	/* last warning or error logged about it */
+	char error[128];
 };
 
 struct ike_sa {
@@ -391,6 +402,10 @@ put_be32(uint8_t *p, uint32_t v)
 void ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len);
+/* ike_log() about a VPN without an SA: "NAME: ..." (a warning or error
+ * also becomes the VPN's last error, as with ike_log() and an SA). */
+void ike_log_vpn(struct ike_engine *eng, int level, struct ike_vpn *v,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* ike_log() for a line that a remote packet can cause: at most
  * IKD_REMOTE_LOG_PER_S of them a second (a flood must not fill a router's
  * flash with syslog), then one line saying how many were left out. */
@@ -490,8 +505,13 @@ int xchg_open_sk(struct ike_sa *sa, const struct msg *m);
 /* Answers the request m with an encrypted message holding one notify. */
 void xchg_respond_notify(struct ike_sa *sa, const struct msg *m,
     uint16_t type, const void *data, size_t len);
+/* The peer v initiates to and answers: its address, or for `peer = HOST`
+ * the last one resolved (af 0: none yet, as for `peer = any`). */
+void xchg_vpn_peer(const struct ike_vpn *v, struct ike_addr *p);
 int xchg_vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
     const struct ike_addr *peer);
+/* The ID sa sends: the VPN's srcid, or the SA's local address. */
+void xchg_own_id(const struct ike_sa *sa, struct cfg_id *id);
 int xchg_id_matches(const struct cfg_id *want, const struct pld_id *got);
 /* When sa (just established) rekeys: its VPN's ikelifetime, jittered. */
 uint64_t ike_rekey_time(const struct ike_sa *sa);
@@ -500,7 +520,11 @@ uint64_t ike_rekey_time(const struct ike_sa *sa);
 
 void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const struct msg *m, size_t len);
+/* Starts an IKE SA for v; for `peer = HOST`, looks the name up first
+ * (env->resolve) and starts when ike_vpn_resolved() brings the answer. */
 void ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v);
+/* Asks env->resolve for v's peer name unless a lookup is out. */
+void ike_vpn_resolve(struct ike_engine *eng, struct ike_vpn *v);
 void ike_xchg_init_request(struct ike_engine *eng,
     const struct ike_addr *local, const struct ike_addr *peer,
     const struct msg *m);

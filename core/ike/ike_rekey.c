@@ -50,6 +50,9 @@ rekey_established(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->parent = old;
 	nsa->state = SA_ESTABLISHED;
 	nsa->established_ms = eng->now;
+	if (nsa->vpn) {
+		nsa->vpn->handshake_ms = eng->now;
+	}
 	nsa->last_rx_ms = eng->now;
 	nsa->builder = old->builder;
 	nsa->rekey_at = ike_rekey_time(nsa);

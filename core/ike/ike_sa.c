@@ -558,6 +558,11 @@ ike_sa_free(struct ike_sa *sa)
 			    "initiating again in %llu s", sa->vpn->cfg->name,
 			    (unsigned long long)(sa->vpn->retry_at -
 			    eng->now + 999) / 1000);
+		} else if (sa->vpn->cfg->peer_host != NULL &&
+		    !sa->vpn->active && !sa->vpn->admin_down &&
+		    sa->vpn->retry_at == 0) {
+			/* a passive named peer may have moved: look again */
+			sa->vpn->retry_at = eng->now ? eng->now : 1;
 		}
 	}
 	cr_ike_keys_wipe(&sa->keys);

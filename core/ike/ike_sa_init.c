@@ -143,8 +143,13 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 	struct ike_sa *sa;
 	char where[200];
 
+	if (c->peer_host != NULL && !v->fresh) {
+		ike_vpn_resolve(eng, v);	/* initiates with the answer */
+		return;
+	}
+	v->fresh = 0;
 	xchg_addr_from_ss(&local, &c->local);
-	xchg_addr_from_ss(&peer, &c->peer);
+	xchg_vpn_peer(v, &peer);
 	if (peer.af == 0 || c->ikesa.n_dh == 0) {
 		return;	/* "peer any" can only answer */
 	}
@@ -162,6 +167,25 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 	}
 	ike_log(eng, IKE_LOG_INFO, sa, "initiating IKE SA, %s",
 	    ike_sa_peer_str(sa, where, sizeof(where)));
+}
+
+/* see ike_int.h */
+void
+ike_vpn_resolve(struct ike_engine *eng, struct ike_vpn *v)
+{
+	if (v->resolving) {
+		return;
+	}
+	if (eng->env.resolve == NULL) {
+		ike_log_vpn(eng, IKE_LOG_ERR, v, "peer %s: this program cannot "
+		    "look up host names", v->cfg->peer_host);
+		return;
+	}
+	v->resolving = 1;
+	ike_log(eng, IKE_LOG_INFO, NULL, "%s: looking up peer %s",
+	    v->cfg->name, v->cfg->peer_host);
+	eng->env.resolve(eng->env.ctx, v->cfg->name, v->cfg->peer_host,
+	    v->cfg->family == AF_INET6 ? 6 : 4);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/cfg/cfg.h"
 #include "core/ike/ike_int.h"
@@ -51,6 +52,18 @@ env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
 	uint64_t at = s->now + 5;
 
 	s->sent++;
+	if (local->af == 0) {
+		/* `local = any`: the kernel picks the node's address */
+		struct ike_addr src = n->addr;
+
+		src.port = local->port ? local->port : 500;
+		env_send(ctx, &src, peer, buf, len);
+		return;
+	}
+	if (s->strict && memcmp(peer->ip, s->n[to].addr.ip, 16) != 0) {
+		s->misrouted++;
+		return;
+	}
 	if (s->tap) {
 		s->tap(s->hook_arg, n->idx, buf, len);
 	}
@@ -64,6 +77,49 @@ env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
 	if ((int)(rnd(s) % 100) < s->dup_pct) {
 		push(s, to, local, peer, buf, len, at + 1 + rnd(s) % 20);
 	}
+}
+
+static void
+env_resolve(void *ctx, const char *vpn, const char *host, int af)
+{
+	struct sim_node *n = ctx;
+	struct sim *s = n->sim;
+	struct sim_lookup *l;
+
+	n->sim->n_resolves[n->idx]++;
+	if (s->n_lookups >= (int)(sizeof(s->lookups) / sizeof(s->lookups[0]))) {
+		abort();	/* the engine asks more than a test expects */
+	}
+	l = &s->lookups[s->n_lookups++];
+	l->node = n->idx;
+	l->at = s->now + s->resolve_ms;
+	snprintf(l->vpn, sizeof(l->vpn), "%s", vpn);
+	snprintf(l->host, sizeof(l->host), "%s", host);
+}
+
+static void check_timers(struct sim *s, int node);
+
+/* Answers the oldest lookup that is due. */
+static void
+lookup_answer(struct sim *s)
+{
+	struct sim_lookup l = s->lookups[0];
+	struct ike_addr a = { .af = 4 };
+	const char *ip = NULL;
+
+	memmove(s->lookups, s->lookups + 1,
+	    (size_t)--s->n_lookups * sizeof(s->lookups[0]));
+	for (int i = 0; i < 4 && s->hosts[i][0]; i++) {
+		if (strcasecmp(s->hosts[i][0], l.host) == 0) {
+			ip = s->hosts[i][1];
+		}
+	}
+	if (ip != NULL) {
+		inet_pton(AF_INET, ip, a.ip);
+	}
+	(void)ike_vpn_resolved(s->n[l.node].eng, l.vpn, l.host,
+	    ip ? &a : NULL, "no such host", s->now);
+	check_timers(s, l.node);
 }
 
 static int
@@ -202,6 +258,7 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 		.policy_add = env_policy_add,
 		.policy_del = env_policy_del,
 		.log = env_log,
+		.resolve = env_resolve,
 	};
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;
@@ -237,6 +294,7 @@ sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
 	memset(s, 0, sizeof(*s));
 	s->rng = seed ? seed : 1;
 	s->now = 1000;
+	s->resolve_ms = 20;
 	s->q = calloc(SIM_PKT_MAX, sizeof(*s->q));
 	if (s->q == NULL) {
 		return -1;
@@ -354,6 +412,13 @@ sim_run(struct sim *s, uint64_t until)
 				t = e;
 				pi = -1;
 			}
+		}
+		if (s->n_lookups > 0 && s->lookups[0].at <= t) {
+			if (s->lookups[0].at > s->now) {
+				s->now = s->lookups[0].at;
+			}
+			lookup_answer(s);
+			continue;
 		}
 		if (t > s->now) {
 			s->now = t;
@@ -638,18 +703,22 @@ sim_vpn_text(const struct sim_vpn *v)
 	static char buf[8][1024];
 	static int next;
 	char *b = buf[next++ % 8];
-	char group[64] = "";
+	char group[64] = "", srcid[80] = "";
 
 	if (v->child_group != NULL) {
 		snprintf(group, sizeof(group), "group = %s\n", v->child_group);
 	}
+	if (v->srcid != NULL || strcmp(v->local, "any") != 0) {
+		snprintf(srcid, sizeof(srcid), "srcid = %s\n",
+		    v->srcid ? v->srcid : v->local);
+	}
 	snprintf(b, sizeof(buf[0]),
 	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s\ndstid = %s\npsk = %s\n[flows]\n%s%s\n"
+	    "%sdstid = %s\npsk = %s\n[flows]\n%s%s\n"
 	    "[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n"
 	    "prf = hmac-sha2-256\ngroup = curve25519\n"
 	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n%s", v->name,
-	    v->mode, v->local, v->peer, v->srcid ? v->srcid : v->local,
+	    v->mode, v->local, v->peer, srcid,
 	    v->dstid ? v->dstid : v->peer,
 	    v->psk ? v->psk : "sim-psk-0123456789abcdef",
 	    strncmp(v->flows, "flow", 4) == 0 ? "" : "flow = ", v->flows,

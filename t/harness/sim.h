@@ -64,6 +64,23 @@ struct sim {
 	uint64_t ksa_seq;
 	char watch[64];		/* counted in sim_node.n_watch when set */
 	int timers_bad;		/* engine timer heaps found wrong */
+	/*
+	 * Name lookups (env->resolve): answered resolve_ms (20) later from hosts
+	 * ({name, IPv4 address} pairs; a name not there: "no such host").
+	 * strict: a datagram to an address other than the other node's is
+	 * lost (counted in misrouted), as on a real network.
+	 */
+	const char *hosts[4][2];
+	uint64_t resolve_ms;
+	struct sim_lookup {
+		int node;
+		uint64_t at;
+		char vpn[64], host[256];
+	} lookups[8];
+	int n_lookups;
+	int n_resolves[2];
+	int strict;
+	int misrouted;
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as
