@@ -42,6 +42,7 @@
 #include "net/ctl.h"
 #include "net/kbe.h"
 #include "net/loop.h"
+#include "net/resolve.h"
 #include "net/notify.h"
 #include "net/hooks.h"
 #include "net/privs.h"
@@ -89,6 +90,15 @@ struct ikd {
 	uv_poll_t hooks_poll;
 	uv_timer_t hooks_timer;
 	int hooks_on;
+	/* Name lookups asked before the privilege drop, started after it:
+	 * libuv's pool threads must not be born with root's capabilities
+	 * and outside the system call filter. */
+	struct held_lookup {
+		struct held_lookup *next;
+		char *vpn, *host;
+		int af;
+	} *held;
+	int lookups_ok;
 	struct hook_vpn {
 		char name[CFG_NAME_MAX];
 		int up;
@@ -314,6 +324,70 @@ static void
 env_log(void *ctx, int level, const char *line)
 {
 	loop_log_line(level, line);
+}
+
+static void
+resolved(void *arg, const char *vpn, const char *host,
+    const struct ike_addr *addr, const char *err)
+{
+	struct ikd *d = arg;
+
+	if (d->eng == NULL) {
+		return;
+	}
+	(void)ike_vpn_resolved(d->eng, vpn, host, addr, err, now_ms(d));
+	loop_rearm(&d->loop);
+}
+
+static void
+env_resolve(void *ctx, const char *vpn, const char *host, int af)
+{
+	struct ikd *d = ctx;
+	struct held_lookup *h, **tail;
+	int rc;
+
+	if (d->lookups_ok) {
+		rc = resolve_start(&d->uv, vpn, host, af, resolved, d);
+		if (rc < 0) {
+			/* answered on the loop, never from inside this call */
+			loop_logf(IKE_LOG_ERR, "%s: looking up %s: %s", vpn,
+			    host, strerror(-rc));
+		}
+		return;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->vpn = strdup(vpn)) == NULL || (h->host = strdup(host)) == NULL) {
+		loop_logf(IKE_LOG_ERR, "%s: looking up %s: %s", vpn, host,
+		    strerror(ENOMEM));
+		if (h != NULL) {
+			free(h->vpn);
+		}
+		free(h);
+		return;
+	}
+	h->af = af;
+	for (tail = &d->held; *tail; tail = &(*tail)->next) {
+		;
+	}
+	*tail = h;
+}
+
+/* Privileges dropped: the held lookups start (or are dropped: close). */
+static void
+lookups_release(struct ikd *d, int start)
+{
+	d->lookups_ok = start;
+	while (d->held != NULL) {
+		struct held_lookup *h = d->held;
+
+		d->held = h->next;
+		if (start) {
+			env_resolve(d, h->vpn, h->host, h->af);
+		}
+		free(h->vpn);
+		free(h->host);
+		free(h);
+	}
 }
 
 /*
@@ -1052,6 +1126,8 @@ close_all(struct ikd *d)
 		uv_close((uv_handle_t *)&d->hooks_timer, NULL);
 	}
 	ctl_server_close(&d->ctl);
+	resolve_cancel_all();	/* answers still to come are dropped */
+	lookups_release(d, 0);
 	loop_close(&d->loop);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
@@ -1252,6 +1328,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		.policy_add = env_policy_add,
 		.policy_del = env_policy_del,
 		.log = env_log,
+		.resolve = env_resolve,
 	};
 	char err[KBE_ERR_MAX];
 	int rc, ready_fd = -1;
@@ -1338,6 +1415,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		cfg = NULL;	/* the engine owns it */
 		goto fail_uv;
 	}
+	lookups_release(d, 1);
 	loop_rearm(&d->loop);
 	ready(ready_fd);
 	{

@@ -52,7 +52,7 @@ group = modp8192
 lifetime = 1h
 INI
 chmod 600 "$TMP/bad/vpn.d/v.conf"
-expect "a bad file exits 1" 1 "v.conf:3: peer: expected an IPv4 or IPv6 address or 'any' \('198.51.100.999'\)" \
+expect "a bad file exits 1" 1 "v.conf:3: peer: expected an IPv4 or IPv6 address, a host name or 'any' \('198.51.100.999'\)" \
 	$IKEBOX cfgcheck -f "$TMP/bad/ikd.conf"
 for want in "v.conf:8: \[childsa\] enc: backend pfkey cannot install AEAD" \
 	"v.conf:9: \[childsa\] group: modp8192 is not supported \(BearSSL" \
