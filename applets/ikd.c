@@ -570,6 +570,110 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	show_list_cb(&a->sl, &copy);
 }
 
+static const char *addr_text(const struct ike_addr *a, char *buf,
+    size_t len);
+
+/* `show vpn`: the engine's view of each configured VPN, with its peer as
+ * configured and its CHILD SAs' bytes from the kernel. */
+struct show_vpn_arg {
+	struct ikd *d;
+	FILE *out;
+	const char *name;	/* NULL: all */
+	int json, n;
+	uint64_t now;
+	uint64_t (*bytes)[2];	/* per d->cfg->vpns[], in and out */
+};
+
+static void
+vpn_bytes_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct show_vpn_arg *a = arg;
+	static struct ike_child_info ch[CFG_FLOWS_MAX];
+	struct ike_sa_info copy = *sa;
+	const struct cfg_vpn *v = sa->vpn ? cfg_vpn_find(a->d->cfg, sa->vpn) :
+	    NULL;
+	size_t i;
+
+	if (v == NULL || (a->name != NULL && strcmp(a->name, sa->vpn) != 0)) {
+		return;
+	}
+	i = (size_t)(v - a->d->cfg->vpns);
+	if (copy.n_children > CFG_FLOWS_MAX) {
+		copy.n_children = CFG_FLOWS_MAX;
+	}
+	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
+	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	for (int k = 0; k < copy.n_children; k++) {
+		a->bytes[i][0] += ch[k].bytes_in;
+		a->bytes[i][1] += ch[k].bytes_out;
+	}
+}
+
+static void
+show_vpn_cb(void *arg, const struct ike_vpn_info *in)
+{
+	struct show_vpn_arg *a = arg;
+	const struct cfg_vpn *v = cfg_vpn_find(a->d->cfg, in->name);
+	char peer[64];
+	struct show_vpn sv = { .in = in };
+	size_t i;
+
+	if (v == NULL || (a->name != NULL && strcmp(a->name, in->name) != 0)) {
+		return;
+	}
+	i = (size_t)(v - a->d->cfg->vpns);
+	if (v->peer_host != NULL) {
+		sv.peer_cfg = v->peer_host;
+	} else if (v->peer.ss_family == AF_UNSPEC) {
+		sv.peer_cfg = "any";
+	} else {
+		struct ike_addr pa;
+
+		cfg_addr(&v->peer, 0, &pa);
+		sv.peer_cfg = addr_text(&pa, peer, sizeof(peer));
+	}
+	sv.bytes_in = a->bytes[i][0];
+	sv.bytes_out = a->bytes[i][1];
+	if (a->json) {
+		fputs(a->n > 0 ? ",\n" : "\n", a->out);
+		show_vpn_json(a->out, &sv, a->now);
+	} else {
+		if (a->n > 0) {
+			putc('\n', a->out);
+		}
+		show_vpn_text(a->out, &sv, a->now);
+	}
+	a->n++;
+}
+
+static int
+show_vpns(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct show_vpn_arg a = { .d = d, .out = out, .json = cmd->json,
+	    .name = cmd->name[0] ? cmd->name : NULL, .now = now_ms(d) };
+
+	if (a.name != NULL && !vpn_known(d, a.name, out)) {
+		return -ENOENT;
+	}
+	a.bytes = calloc(d->cfg->n_vpns + 1, sizeof(*a.bytes));
+	if (a.bytes == NULL) {
+		fprintf(out, "out of memory\n");
+		return -ENOMEM;
+	}
+	ike_foreach_sa(d->eng, vpn_bytes_cb, &a);
+	if (a.json) {
+		putc('[', out);
+	}
+	ike_foreach_vpn(d->eng, show_vpn_cb, &a);
+	if (a.json) {
+		fputs(a.n > 0 ? "\n]\n" : "]\n", out);
+	} else if (a.n == 0) {
+		fputs("no VPN configured\n", out);
+	}
+	free(a.bytes);
+	return 0;
+}
+
 static int wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out);
 
 /* The control commands (net/ctl.h). */
@@ -591,6 +695,8 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		ike_foreach_sa(d->eng, show_sa_cb, &sa);
 		show_list_end(&sa.sl);
 		return 0;
+	case CTL_SHOW_VPN:
+		return show_vpns(d, cmd, out);
 	case CTL_SHOW_STATS:
 		ike_get_stats(d->eng, &st);
 		show_stats(out, &st, cmd->json);

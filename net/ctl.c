@@ -110,6 +110,11 @@ load_parse(const char *p, size_t len, struct ctl_cmd *cmd, char *err,
 
 /* see ctl.h */
 const struct ctl_verb ctl_verbs[] = {
+	{ "show vpn", CTL_ARG_OPT_NAME, CTL_OPT_JSON, CTL_SHOW_VPN, 0,
+	  "show [vpn [NAME]] [--json]",
+	  "every configured VPN: state, peer, last handshake, last error, "
+	  "traffic" },
+	{ "show", CTL_ARG_NONE, CTL_OPT_JSON, CTL_SHOW_VPN, 0, NULL, NULL },
 	{ "show sa", CTL_ARG_OPT_NAME, CTL_OPT_JSON, CTL_SHOW_SA, 0,
 	  "show sa [NAME] [--json]", "IKE and CHILD SAs (all or one VPN's)" },
 	{ "show stats", CTL_ARG_NONE, CTL_OPT_JSON, CTL_SHOW_STATS, 0,

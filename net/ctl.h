@@ -52,6 +52,7 @@ enum ctl_op {
 	CTL_LOAD,
 	CTL_MONITOR,
 	CTL_SHOW_KERNEL,
+	CTL_SHOW_VPN,
 };
 
 /* What follows a command's fixed words. */
