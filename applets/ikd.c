@@ -1123,6 +1123,61 @@ hooks_begin(struct ikd *d, const struct cfg *cfg)
 	    "down", cfg->hooks);
 }
 
+/*
+ * One log line as `ikectl monitor --json` shows it:
+ *   {"time":"2026-12-05 11:45:21.981","level":"notice","vpn":"tun",
+ *    "spi":"101c2a1776578c69","message":"established IKE SA ..."}
+ * vpn (a configured VPN's name the line starts with) and spi are null
+ * when the line has none; message is the text after them.  Returns a
+ * static buffer.
+ */
+static const char *
+monitor_json(struct ikd *d, int level, const char *line, const char *text)
+{
+	static const char *lvl[] = { "err", "warning", "notice", "info",
+	    "debug" };
+	static char buf[2048];
+	char vpn[CFG_NAME_MAX] = "", spi[17] = "", when[32];
+	const char *msg = text, *colon = strstr(text, ": ");
+	FILE *f;
+
+	if (colon != NULL && (size_t)(colon - text) < sizeof(vpn)) {
+		memcpy(vpn, text, (size_t)(colon - text));
+		vpn[colon - text] = '\0';
+		if (d->cfg != NULL && cfg_vpn_find(d->cfg, vpn) != NULL) {
+			msg = colon + 2;
+		} else {
+			vpn[0] = '\0';
+		}
+	}
+	if (vpn[0] != '\0' && strncmp(msg, "spi=0x", 6) == 0 &&
+	    strlen(msg) >= 24 && strncmp(msg + 22, ": ", 2) == 0) {
+		memcpy(spi, msg + 6, 16);
+		spi[16] = '\0';
+		msg += 24;
+	}
+	snprintf(when, sizeof(when), "%.23s", line);
+	if ((f = fmemopen(buf, sizeof(buf), "w")) == NULL) {
+		return NULL;
+	}
+	fputs("{\"time\":", f);
+	show_json_str(f, when);
+	fprintf(f, ",\"level\":\"%s\",\"vpn\":",
+	    level >= 0 && level <= IKE_LOG_DEBUG ? lvl[level] : "debug");
+	show_json_str(f, vpn[0] ? vpn : NULL);
+	fputs(",\"spi\":", f);
+	show_json_str(f, spi[0] ? spi : NULL);
+	fputs(",\"message\":", f);
+	show_json_str(f, msg);
+	putc('}', f);
+	if (ferror(f) || ftell(f) >= (long)sizeof(buf) - 1) {
+		fclose(f);
+		return NULL;	/* cut: not valid JSON */
+	}
+	fclose(f);
+	return buf;
+}
+
 static void
 log_tap(void *ctx, int level, const char *line, const char *text)
 {
@@ -1133,7 +1188,8 @@ log_tap(void *ctx, int level, const char *line, const char *text)
 		uv_timer_start(&d->hooks_timer, hooks_timer_cb, 0, 0);
 	}
 
-	ctl_server_broadcast(&d->ctl, line);
+	ctl_server_broadcast(&d->ctl, line, d->ctl.n_json_monitors > 0 ?
+	    monitor_json(d, level, line, text) : NULL);
 	for (int i = 0; i < CTL_MAX_CONNS; i++) {
 		struct ikd_waiter *w = &d->waiters[i];
 		size_t n = strlen(w->vpn);

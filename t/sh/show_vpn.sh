@@ -73,12 +73,33 @@ assert "AUTHENTICATION_FAILED" in b["error"] and b["error_ago_s"] >= 0, b
 assert p["state"] == "passive" and p["peer"] == "any" and p["peer_ip"] is None, p
 ' && ok "show vpn --json: the same facts, typed" || fail "show vpn --json: the same facts, typed" "$OUT"
 
+# ikectl monitor --json: one JSON object a line, for programs
+$CTL1 monitor --json > "$TMP/mon.json" 2>&1 &
+M=$!
+until_ok 5 sh -c "$CTL1 show stats --json | grep -q ."
+sleep 0.3
 expect "down tun" 0 '' $CTL1 down tun -w 5
 expect "show vpn tun after ikectl down: down, not 'no IKE SA'" 0 \
 	'^tun: down \(ikectl down\)$' $CTL1 show vpn tun
 expect "show vpn tun --json after down" 0 '"state":"down"' $CTL1 show vpn tun --json
 expect "an unknown VPN: exit 1" 1 "^ikectl: unknown vpn 'nosuch'$" $CTL1 show vpn nosuch
 expect "up tun again" 0 '^tun: up, 2 CHILD SAs$' $CTL1 up tun -w 10
+sleep 0.3
+kill $M; wait $M 2>/dev/null
+python3 - "$TMP/mon.json" <<'PY' && ok "monitor --json: every line an object; tun's down and up with vpn, spi, level" ||
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert ev, "no events"
+for e in ev:
+    assert set(e) == {"time", "level", "vpn", "spi", "message"}, e
+    assert e["level"] in ("err", "warning", "notice", "info", "debug"), e
+up = [e for e in ev if e["vpn"] == "tun" and
+      e["message"].startswith("established IKE SA as initiator")]
+assert up and up[0]["level"] == "notice" and len(up[0]["spi"]) == 16, ev
+ctl = [e for e in ev if e["vpn"] is None and e["message"] == "control: down tun"]
+assert ctl, ev
+PY
+	fail "monitor --json: every line an object; tun's down and up with vpn, spi, level" "$(cat "$TMP/mon.json")"
 expect "show vpn tun: up again" 0 '^tun: up [0-9]+s$' $CTL1 show vpn tun
 
 # the counters agree with the tables (issue: show stats said 0 while
