@@ -387,8 +387,10 @@ is_sym(const struct tok *t, char c)
  * One side of "from A to B" at t[*i] (the word "from" or "to"): A's
  * prefixes into out[] (*nout of them), *i moved past it.  A is a prefix,
  * `any`, or a list in braces, `{ 10.1.0.0/24 10.2.0.0/24 }`, elements
- * apart by blanks or commas: ipsec.conf(5)'s host_list, which iked.conf(5)
- * users write too ("certain parameters can be expressed as lists").
+ * apart by blanks or commas: ipsec.conf(5)'s host_list.  iked.conf(5)
+ * says "certain parameters can be expressed as lists" but iked's parse.y
+ * takes lists for `proto` only; admins coming from ipsec.conf write them
+ * for addresses, and the meaning is plain.
  * iked's "port" after it is refused (ikebox flows are whole prefixes).
  * Returns 0, or -1 with the error reported.
  */
