@@ -338,6 +338,26 @@ T_CASE(cfg_iked, branch_idioms)
 	    "('set nofragmentation')"));
 	dump(&d);
 	cfg_diag_free(&d);
+	/* ... and ikd takes it: the peer by name, the ID its address */
+	{
+		struct cfg *cfg = NULL;
+		const struct cfg_vpn *v;
+
+		memset(&d, 0, sizeof(d));
+		T_EQ_INT(cfg_load(OUT "/dir/ikd.conf", &cfg, &d), 0);
+		dump(&d);
+		v = cfg != NULL ? cfg_vpn_find(cfg, "branch") : NULL;
+		T_ASSERT(v != NULL);
+		if (v != NULL) {
+			T_EQ_STR(v->peer_host, "vpn.example.org");
+			T_EQ_INT(v->local.ss_family, AF_UNSPEC);
+			T_EQ_INT(v->srcid.type, CFG_ID_NONE);
+			T_EQ_INT(v->family, AF_INET);
+			T_EQ_INT(v->n_flows, 5);
+		}
+		cfg_diag_free(&d);
+		cfg_free(cfg);
+	}
 }
 
 /* Flows from lists load as the loader reads them, in list order, up to

@@ -249,8 +249,10 @@ int cfg_iked_import(const char *iked_conf, const char *outdir,
 /* Value parsers shared by the loader and the importer; 0 or -EINVAL. */
 int cfg_parse_prefix(const char *s, struct cfg_prefix *p);
 int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
-/* 1 if s is a DNS host name (RFC 1123 2.1: labels of letters, digits and
- * '-', 1-63 bytes each, 253 in all, not all digits); 0 otherwise. */
+/* 1 if s is a DNS host name (RFC 1123 2.1: dot-separated labels of
+ * letters, digits and inner hyphens, 1-63 bytes each, 253 in all; the last
+ * label not all digits, RFC 3696 2, so that a mistyped address such as
+ * 192.0.2.300 is not taken for a name); 0 otherwise. */
 int cfg_host_name_ok(const char *s);
 int cfg_parse_id(const char *s, struct cfg_id *id);
 int cfg_parse_seconds(const char *s, uint32_t *out);

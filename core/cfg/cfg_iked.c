@@ -527,41 +527,6 @@ take_flows(struct im *im, struct pol *p, const struct tok *t, size_t n,
 	return 0;
 }
 
-/*
- * A DNS host name for `peer` (RFC 1123 2.1): dot-separated labels of
- * letters, digits and inner hyphens, 1 to 63 bytes each, 253 in all; the
- * last label not all digits (RFC 3696 2), so a mistyped address such as
- * 192.0.2.300 is not taken for a name.
- */
-static int
-host_name_ok(const char *s)
-{
-	size_t len = 0, total = strlen(s);
-	int digits = 1;
-
-	if (total == 0 || total > 253) {
-		return 0;
-	}
-	for (const char *c = s;; c++) {
-		if (*c == '.' || *c == '\0') {
-			if (len == 0 || len > 63 || c[-1] == '-') {
-				return 0;
-			}
-			if (*c == '\0') {
-				return !digits;
-			}
-			len = 0;
-			digits = 1;
-			continue;
-		}
-		if (!isalnum((unsigned char)*c) && !(*c == '-' && len > 0)) {
-			return 0;
-		}
-		digits &= isdigit((unsigned char)*c) != 0;
-		len++;
-	}
-}
-
 /* Keywords that start a part of an ikev2 rule: a bare word that is not
  * one of these right after `ikev2` is the policy's name. */
 static const char *const ikev2_words[] = {
@@ -676,7 +641,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				    "'egress'; host names, interfaces and "
 				    "prefixes are not imported ('%s')", v);
 				bad = 1;
-			} else if (!host_name_ok(v)) {
+			} else if (!cfg_host_name_ok(v)) {
 				im_err(im, t[i + 1].file, t[i + 1].line,
 				    "peer: expected an address, 'any' or a "
 				    "host name ('%s')", v);

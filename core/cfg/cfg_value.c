@@ -82,29 +82,30 @@ cfg_diag_free(struct cfg_diag *diag)
 int
 cfg_host_name_ok(const char *s)
 {
-	size_t len = strlen(s), label = 0;
-	int alpha = 0;
+	size_t len = 0, total = strlen(s);
+	int digits = 1;
 
-	if (len == 0 || len > 253 || s[len - 1] == '.') {
+	if (total == 0 || total > 253) {
 		return 0;
 	}
-	for (const char *p = s; *p; p++) {
-		if (*p == '.') {
-			if (label == 0 || p[-1] == '-') {
+	for (const char *c = s;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (len == 0 || len > 63 || c[-1] == '-') {
 				return 0;
 			}
-			label = 0;
+			if (*c == '\0') {
+				return !digits;
+			}
+			len = 0;
+			digits = 1;
 			continue;
 		}
-		if (!isalnum((unsigned char)*p) && *p != '-') {
+		if (!isalnum((unsigned char)*c) && !(*c == '-' && len > 0)) {
 			return 0;
 		}
-		if ((*p == '-' && label == 0) || ++label > 63) {
-			return 0;
-		}
-		alpha |= isalpha((unsigned char)*p) || *p == '-';
+		digits &= isdigit((unsigned char)*c) != 0;
+		len++;
 	}
-	return alpha && s[len - 1] != '-';
 }
 
 /* see cfg.h */
