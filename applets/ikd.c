@@ -90,6 +90,8 @@ struct ikd {
 	uv_poll_t hooks_poll;
 	uv_timer_t hooks_timer;
 	int hooks_on;
+	char **updown;		/* the runner's `updown` scripts, in its order */
+	size_t n_updown;
 	/* Name lookups asked before the privilege drop, started after it:
 	 * libuv's pool threads must not be born with root's capabilities
 	 * and outside the system call filter. */
@@ -1001,12 +1003,23 @@ hook_tell(struct ikd *d, const char *action, const char *vpn,
     const struct cfg_vpn *v, const char *local, const char *peer)
 {
 	char ln[512] = "", rn[512] = "";
+	size_t own = 0;
 
 	if (v != NULL) {
 		nets_str(v, 0, ln, sizeof(ln));
 		nets_str(v, 1, rn, sizeof(rn));
 	}
-	if (hooks_event(&d->hooks, action, vpn, local, peer, ln, rn) != 0) {
+	for (size_t i = 0; v != NULL && v->updown != NULL &&
+	    i < d->n_updown && own == 0; i++) {
+		own = strcmp(d->updown[i], v->updown) == 0 ? i + 1 : 0;
+	}
+	if (v != NULL && v->updown != NULL && own == 0) {
+		loop_logf(IKE_LOG_WARN, "%s: updown %s not run: named after "
+		    "ikd started, it runs from the next start", vpn,
+		    v->updown);
+	}
+	if (hooks_event(&d->hooks, action, vpn, local, peer, ln, rn,
+	    own) != 0) {
 		loop_logf(IKE_LOG_WARN, "%s: %s hook not run: the hook "
 		    "runner is behind", vpn, action);
 	}
@@ -1104,7 +1117,25 @@ hooks_poll_cb(uv_poll_t *p, int status, int events)
 static void
 hooks_begin(struct ikd *d, const struct cfg *cfg)
 {
-	int rc = hooks_start(&d->hooks, cfg->hooks);
+	int rc;
+
+	/* each VPN's own script, once: the runner runs no other path */
+	d->updown = calloc(cfg->n_vpns + 1, sizeof(*d->updown));
+	for (size_t i = 0; d->updown != NULL && i < cfg->n_vpns; i++) {
+		const char *u = cfg->vpns[i].updown;
+		size_t k = 0;
+
+		while (u != NULL && k < d->n_updown &&
+		    strcmp(d->updown[k], u) != 0) {
+			k++;
+		}
+		if (u != NULL && k == d->n_updown &&
+		    (d->updown[k] = strdup(u)) != NULL) {
+			d->n_updown++;
+		}
+	}
+	rc = hooks_start(&d->hooks, cfg->hooks,
+	    (const char *const *)d->updown, d->n_updown);
 
 	if (rc != 0) {
 		loop_logf(IKE_LOG_WARN, "hooks: cannot start the runner: %s",
@@ -1119,8 +1150,8 @@ hooks_begin(struct ikd *d, const struct cfg *cfg)
 	d->hooks_poll.data = d->hooks_timer.data = d;
 	uv_poll_start(&d->hooks_poll, UV_READABLE, hooks_poll_cb);
 	d->hooks_on = 1;
-	loop_logf(IKE_LOG_INFO, "hooks: scripts in %s run on tunnel up and "
-	    "down", cfg->hooks);
+	loop_logf(IKE_LOG_INFO, "hooks: scripts in %s and %zu updown "
+	    "script(s) run on tunnel up and down", cfg->hooks, d->n_updown);
 }
 
 /*
@@ -1596,6 +1627,10 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 
 	hooks_stop(&d->hooks);	/* the runner finishes what it was told */
 	free(d->hv);
+	for (size_t i = 0; i < d->n_updown; i++) {
+		free(d->updown[i]);
+	}
+	free(d->updown);
 	ike_free(d->eng);
 	uv_loop_close(&d->uv);
 	d->kbe->ops->close(d->kbe);

@@ -138,6 +138,10 @@ struct cfg_vpn {
 	struct cfg_xforms ikesa;
 	struct cfg_xforms childsa;
 	struct cfg_keepalive keepalive;
+	/* Its up/down script (`updown`, or [global]'s), interned; NULL:
+	 * none.  Not part of cfg_vpn_equal(): changing it restarts
+	 * nothing (and the script runs from ikd's next start). */
+	const char *updown;
 	const char *file;		/* where [vpn] is (owned by struct cfg) */
 	int line;
 };
@@ -153,6 +157,8 @@ struct cfg {
 					 * default (ikebox when it exists) */
 	int seccomp;			/* 1: ikd filters system calls */
 	char hooks[CFG_PATH_MAX];	/* up/down scripts' folder; "none" */
+	const char *updown;		/* every VPN's own up/down script by
+					 * default (interned); NULL none */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
 	char **files;			/* interned strings: every file read,

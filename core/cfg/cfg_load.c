@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "core/cfg/cfg.h"
 #include "libc/glob.h"
@@ -50,9 +51,10 @@ static const char *const sec_names[S_N] = {
 
 enum key {
 	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
-	K_SECCOMP, K_HOOKS,
+	K_SECCOMP, K_HOOKS, K_UPDOWN_G,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
+	K_UPDOWN,
 	K_FLOW,
 	K_IKE_ENC, K_IKE_AUTH, K_IKE_PRF, K_IKE_GROUP,
 	K_CHILD_ENC, K_CHILD_AUTH, K_CHILD_GROUP,
@@ -74,6 +76,7 @@ static const struct key_def {
 	[K_USER] = { S_GLOBAL, "user", 0 },
 	[K_SECCOMP] = { S_GLOBAL, "seccomp", 0 },
 	[K_HOOKS] = { S_GLOBAL, "hooks", 0 },
+	[K_UPDOWN_G] = { S_GLOBAL, "updown", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -87,6 +90,7 @@ static const struct key_def {
 	[K_LIFETIME] = { S_VPN, "lifetime", 0 },
 	[K_LIFETIME_BYTES] = { S_VPN, "lifetime_bytes", 0 },
 	[K_TAP] = { S_VPN, "tap", 0 },
+	[K_UPDOWN] = { S_VPN, "updown", 0 },
 	[K_FLOW] = { S_FLOWS, "flow", 1 },
 	[K_IKE_ENC] = { S_IKESA, "enc", 0 },
 	[K_IKE_AUTH] = { S_IKESA, "auth", 0 },
@@ -715,6 +719,30 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	warn_readable(fc, path, "psk_file is");
 }
 
+/*
+ * `updown = PATH|none`: an absolute path (interned) or NULL for none.  A
+ * path that is not an executable file yet is a warning: cfgcheck may run
+ * before the script is installed.
+ */
+static const char *
+updown_value(struct file_ctx *fc, const char *value)
+{
+	if (strcmp(value, "none") == 0) {
+		return NULL;
+	}
+	if (value[0] != '/' || strlen(value) >= CFG_PATH_MAX) {
+		ERR(fc->ld, fc->path, fc->line, "updown: expected an absolute "
+		    "path or none ('%s')", value);
+		return NULL;
+	}
+	if (access(value, X_OK) != 0) {
+		WARN(fc->ld, fc->path, fc->line, "updown: %s: %s; it runs "
+		    "only if it is an executable file when ikd starts ('%s')",
+		    value, strerror(errno), value);
+	}
+	return intern(fc->ld, value);
+}
+
 static void
 set_global(struct file_ctx *fc, int k, const char *value)
 {
@@ -794,6 +822,9 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		} else {
 			snprintf(cfg->hooks, sizeof(cfg->hooks), "%s", value);
 		}
+		break;
+	case K_UPDOWN_G:
+		cfg->updown = updown_value(fc, value);
 		break;
 	case K_SECCOMP:
 		if (strcmp(value, "yes") == 0) {
@@ -941,6 +972,9 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    "byte count above 0 and at most 1024T (with K, M, G, "
 			    "T) ('%s')", value);
 		}
+		break;
+	case K_UPDOWN:
+		v->updown = updown_value(fc, value);
 		break;
 	case K_TAP:
 		if (strcmp(value, "none") == 0) {
@@ -1429,6 +1463,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		    "(RFC 7296 2.15); use %d or more random characters ('%s')",
 		    k == K_PSK ? "psk" : "psk_file", v->psk_len,
 		    CFG_PSK_WARN, v->name);
+	}
+	if (a->line[K_UPDOWN] == 0) {
+		v->updown = ld->cfg->updown;	/* [global]'s, or none */
 	}
 	if (a->line[K_IKELIFETIME] == 0) {
 		v->ikelifetime = DEF_IKELIFETIME;

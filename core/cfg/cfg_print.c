@@ -142,6 +142,7 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 		print_id(out, "srcid", &v->srcid);
 	}
 	print_id(out, "dstid", &v->dstid);
+	fprintf(out, "updown = %s\n", v->updown ? v->updown : "none");
 	if (v->psk_file[0] != '\0') {
 		fprintf(out, "psk_file = %s\n", v->psk_file);
 	} else {
