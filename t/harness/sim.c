@@ -700,10 +700,10 @@ sim_kernel_sas(struct sim *s, int node)
 const char *
 sim_vpn_text(const struct sim_vpn *v)
 {
-	static char buf[8][1024];
+	static char buf[8][2048];
 	static int next;
 	char *b = buf[next++ % 8];
-	char group[64] = "", srcid[80] = "";
+	char group[64] = "", srcid[300] = "";
 
 	if (v->child_group != NULL) {
 		snprintf(group, sizeof(group), "group = %s\n", v->child_group);
