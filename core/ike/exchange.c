@@ -168,6 +168,14 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 	struct rd r;
 	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
 
+	if (eng->rx_opened) {
+		/* reassembled from fragments, each checked (ike_frag.c) */
+		eng->rx_opened = 0;
+		if (eng->rx_open_rc == 0) {
+			nat_follow(sa);
+		}
+		return eng->rx_open_rc;
+	}
 	memset(&eng->in_set, 0, sizeof(eng->in_set));
 	if (!PLD_HAS(&m->pl, IKEV2_PL_SK) || sa->enc == NULL) {
 		return -EACCES;
@@ -183,6 +191,8 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 		eng->st.dropped++;
 		return -EACCES;
 	}
+	/* RFC 7296 2.23: an authentic message may move the peer */
+	nat_follow(sa);
 	rd_init(&r, plain, plain_len);
 	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
 }
