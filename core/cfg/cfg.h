@@ -63,7 +63,9 @@ enum cfg_natt {
 #define CFG_NAT_KEEPALIVE_DEF 20	/* iked, strongSwan: 20 s */
 #define CFG_FRAGMENT_SIZE_DEF 1280	/* RFC 7383 2.5.1 leaves it to us;
 					 * fits a 1280-byte IPv6 path too */
-#define CFG_FRAGMENT_SIZE_MIN 576	/* RFC 791: every IPv4 host takes it */
+#define CFG_FRAGMENT_SIZE_MIN 256	/* below RFC 791's 576 for links that
+					 * are smaller still (the count of
+					 * fragments stays bounded) */
 #define CFG_FRAGMENT_SIZE_MAX 65535
 
 enum cfg_backend {

@@ -22,18 +22,6 @@
 
 #define SKF_HDR_LEN 8	/* generic header, Fragment Number, Total */
 
-/* One message being put back together (RFC 7383 2.6.2). */
-struct ike_frag {
-	uint32_t msgid;
-	uint8_t resp;		/* a response (R flag) */
-	uint8_t inner;		/* fragment 1's Next Payload */
-	uint16_t total, got;
-	size_t bytes;		/* plaintext kept */
-	uint64_t started;
-	uint8_t *piece[IKD_FRAG_MAX];	/* plaintext of each, or NULL */
-	uint16_t len[IKD_FRAG_MAX];
-};
-
 /* Room an IPv4/IPv6 and UDP header (and the non-ESP marker) take from
  * fragment_size, which counts whole IP packets (RFC 7383 2.5.1). */
 static size_t

@@ -99,6 +99,18 @@
 #define IKD_IPUDP4 28
 #define IKD_IPUDP6 48
 
+/* One message being put back together (RFC 7383 2.6.2). */
+struct ike_frag {
+	uint32_t msgid;
+	uint8_t resp;		/* a response (R flag) */
+	uint8_t inner;		/* fragment 1's Next Payload */
+	uint16_t total, got;
+	size_t bytes;		/* plaintext kept */
+	uint64_t started;
+	uint8_t *piece[IKD_FRAG_MAX];	/* plaintext of each, or NULL */
+	uint16_t len[IKD_FRAG_MAX];
+};
+
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
 	SA_INIT_DONE,		/* responder: answered IKE_SA_INIT */
