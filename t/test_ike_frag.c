@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/ike/ike_int.h"
+#include "core/ike/show.h"
 #include "core/wire/ikev2.h"
 #include "t/harness/sim.h"
 #include "t/harness/t.h"
@@ -83,6 +84,18 @@ T_CASE(ike_frag, small_mtu_with_fragments)
 		T_EQ_INT(st->frag_reassembled, 1);
 		T_EQ_INT(st->frag_rx, s.n[1 - i].eng->st.frag_sent);
 		T_EQ_INT(st->frag_dropped, 0);
+	}
+	{
+		/* `ikectl show stats` */
+		char buf[2048];
+		struct ike_stats st;
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+		ike_get_stats(s.n[1].eng, &st);
+		show_stats(f, &st, 0);
+		fclose(f);
+		T_CONTAINS(buf, "frag_reassembled 1\nfrag_dropped     0\n");
+		T_CONTAINS(buf, "frag_received    ");
 	}
 	T_CONTAINS(s.n[0].log, "IKE_AUTH req 1: ");
 	T_CONTAINS(s.n[0].log, "fragments of at most 400 (RFC 7383)");

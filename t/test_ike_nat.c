@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/ike/ike_int.h"
+#include "core/ike/show.h"
 #include "t/harness/sim.h"
 #include "t/harness/t.h"
 
@@ -82,6 +83,32 @@ pair(struct sim *s, const char *tag, const char *la, const char *pa,
 }
 
 static void
+text_cb(void *arg, const struct ike_sa_info *in)
+{
+	show_sa_text(arg, in, 0);
+}
+
+static void
+json_cb(void *arg, const struct ike_sa_info *in)
+{
+	show_sa_json(arg, in, 0);
+}
+
+/* `ikectl show sa` (json 0) or `show sa --json` (1) of node, in buf. */
+static const char *
+show_text(struct sim *s, int node, int json, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (f != NULL) {
+		ike_foreach_sa(s->n[node].eng, json ? json_cb : text_cb, f);
+		fclose(f);
+	}
+	return buf;
+}
+
+static void
 expect_up(struct sim *s)
 {
 	T_EQ_INT(sim_count_ike(s, 0, "ESTABLISHED"), 1);
@@ -133,6 +160,17 @@ T_CASE(ike_nat, initiator_behind_nat)
 	expect_encap(&s, 1, 4500, p4500);
 	T_CONTAINS(s.n[0].log, "NAT detected: local");
 	T_CONTAINS(s.n[1].log, "NAT detected: remote");
+	{
+		char buf[4096], want[128];
+
+		T_CONTAINS(show_text(&s, 0, 0, buf, sizeof(buf)),
+		    "  local 10.0.0.2:4500 peer 198.51.100.254:4500\n"
+		    "  nat: local, esp in udp, ike fragmentation\n");
+		snprintf(want, sizeof(want), "\"local\":\"198.51.100.254:4500\","
+		    "\"peer\":\"100.64.0.2:%u\",\"nat\":\"remote\","
+		    "\"encap\":true,\"fragmentation\":true", p4500);
+		T_CONTAINS(show_text(&s, 1, 1, buf, sizeof(buf)), want);
+	}
 	sim_free(&s);
 }
 
@@ -196,6 +234,12 @@ T_CASE(ike_nat, no_nat_stays_on_500)
 	expect_encap(&s, 0, 0, 0);
 	expect_encap(&s, 1, 0, 0);
 	T_EQ_INT(s.n[0].keepalives + s.n[1].keepalives, 0);
+	{
+		char buf[4096];
+
+		T_CONTAINS(show_text(&s, 1, 0, buf, sizeof(buf)),
+		    "  nat: none, ike fragmentation\n");
+	}
 	sim_free(&s);
 }
 
