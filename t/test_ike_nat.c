@@ -71,8 +71,11 @@ pair(struct sim *s, const char *tag, const char *la, const char *pa,
 
 	snprintf(ta, sizeof(ta), "nat-%s-a", tag);
 	snprintf(tb, sizeof(tb), "nat-%s-b", tag);
-	snprintf(ga, sizeof(ga), "dpd_check_interval = 0\n%s", g_a ? g_a : "");
-	snprintf(gb, sizeof(gb), "dpd_check_interval = 0\n%s", g_b ? g_b : "");
+	/* no liveness checks unless asked for */
+	snprintf(ga, sizeof(ga), "%s%s", g_a && strstr(g_a, "dpd_") ? "" :
+	    "dpd_check_interval = 0\n", g_a ? g_a : "");
+	snprintf(gb, sizeof(gb), "%s%s", g_b && strstr(g_b, "dpd_") ? "" :
+	    "dpd_check_interval = 0\n", g_b ? g_b : "");
 	/* ids: the configured addresses, not what the NAT makes of them */
 	a.srcid = la;
 	a.dstid = lb;
@@ -474,5 +477,26 @@ T_CASE(ike_nat, replay_from_elsewhere_moves_nothing)
 	ike_input(s.n[1].eng, &to, &from, buf, len, s.now);
 	T_EQ_INT(shown(&s, 1).peer.port, sim_nat_port(&s, 0, 4500));
 	T_EQ_INT(s.n[1].eng->st.nat_updates, 0);
+	sim_free(&s);
+}
+
+/* The liveness check of the side behind the NAT is what brings the news
+ * of a new mapping when nothing else is said (the UML nat suite's case). */
+T_CASE(ike_nat, mapping_change_noticed_by_dpd)
+{
+	struct sim s;
+	uint16_t nw;
+
+	T_ASSERT(pair(&s, "dpd", PRIV, PUB, "dpd_check_interval = 4\n"
+	    "nat_keepalive = 3\n", PUB, NATPUB, NULL) == 0);
+	sim_nat(&s, 0, NATPUB, 31000);
+	sim_run(&s, 5000);
+	expect_up(&s);
+	sim_nat_flush(&s, 0, NULL);
+	sim_run(&s, s.now + 12000);
+	nw = sim_nat_port(&s, 0, 4500);
+	T_EQ_INT(shown(&s, 1).peer.port, nw);
+	T_EQ_INT(s.n[1].eng->st.nat_updates, 1);
+	T_ASSERT(s.n[0].eng->st.dpd_sent >= 1);
 	sim_free(&s);
 }

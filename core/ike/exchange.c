@@ -197,6 +197,29 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
 }
 
+/* see ike_int.h */
+int
+xchg_authentic(struct ike_sa *sa, const struct msg *m)
+{
+	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
+	const uint8_t *plain;
+	size_t plain_len;
+
+	if ((!PLD_HAS(&m->pl, IKEV2_PL_SK) && !PLD_HAS(&m->pl,
+	    IKEV2_PL_SKF)) || sa->enc == NULL) {
+		return -EACCES;
+	}
+	/* SK or one SKF fragment: body_off is past either header */
+	if (cr_sk_open(sa->enc, sa->integ,
+	    from_init ? sa->keys.sk_ei : sa->keys.sk_er,
+	    sa->keys.a_len ? (from_init ? sa->keys.sk_ai : sa->keys.sk_ar) :
+	    NULL, (uint8_t *)m->buf, m->pl.sk.body_off, m->len, &plain,
+	    &plain_len) != 0) {
+		return -EACCES;
+	}
+	return 0;
+}
+
 /* Answers a request with an encrypted message holding one notify. */
 void
 xchg_respond_notify(struct ike_sa *sa, const struct msg *m, uint16_t type,

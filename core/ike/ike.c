@@ -651,6 +651,31 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 	timers_flush(eng);
 }
 
+/*
+ * A retransmitted request from an address or port the IKE SA does not
+ * have (a NAT that forgot its mapping while our answer was on its way):
+ * RFC 7296 2.11 sends the answer where the request came from.  Only for
+ * an authentic request (a forged one must not make us reflect answers at
+ * anyone), and without moving the IKE SA there: a replay could be sent
+ * from anywhere (2.23); the peer's next request moves it.
+ */
+static void
+resend_elsewhere(struct ike_sa *sa, const struct msg *m,
+    const struct ike_addr *local, const struct ike_addr *peer)
+{
+	struct ike_addr ol = sa->local, op = sa->peer;
+
+	if (xchg_authentic(sa, m) != 0) {
+		sa->eng->st.dropped++;
+		return;
+	}
+	sa->local = *local;
+	sa->peer = *peer;
+	frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
+	sa->local = ol;
+	sa->peer = op;
+}
+
 static void
 input(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const uint8_t *buf, size_t len)
@@ -710,10 +735,16 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 		/* A retransmitted request: the same answer, byte for byte
 		 * (fragmented: once, for its first fragment, RFC 7383
 		 * 2.6.1). */
-		if (!PLD_HAS(&m.pl, IKEV2_PL_SKF) || m.pl.sk.frag_num == 1) {
-			frag_send_list(sa, sa->resp, sa->resp_len,
-			    sa->resp_nfrag);
+		if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && m.pl.sk.frag_num != 1) {
+			return;
 		}
+		if (!xchg_same_ip(peer, &sa->peer) ||
+		    peer->port != sa->peer.port ||
+		    local->port != sa->local.port) {
+			resend_elsewhere(sa, &m, local, peer);
+			return;
+		}
+		frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
 		return;
 	}
 	if (m.hdr.msgid != sa->msgid_in) {

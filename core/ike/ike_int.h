@@ -611,6 +611,9 @@ int xchg_psk_auth(const struct ike_sa *sa, int of_init, const uint8_t *idb,
  * drop, change nothing) or -EBADMSG (authentic, malformed: answer the
  * notify in eng->in_set.err). */
 int xchg_open_sk(struct ike_sa *sa, const struct msg *m);
+/* 0 when m's SK payload (or its one SKF fragment) passes its ICV, else
+ * -EACCES; nothing is parsed or kept. */
+int xchg_authentic(struct ike_sa *sa, const struct msg *m);
 /* Answers the request m with an encrypted message holding one notify. */
 void xchg_respond_notify(struct ike_sa *sa, const struct msg *m,
     uint16_t type, const void *data, size_t len);
