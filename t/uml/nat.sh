@@ -200,8 +200,9 @@ if wait_until 90 installed gw1 && wait_until 10 installed gw2; then
 	fi
 	# the NAT forgets gw1: a new public port
 	old=$(jget gw2 's["peer"]')
-	ipt -t nat -R POSTROUTING 1 -s 100.64.0.0/24 -o gw2 -j MASQUERADE --to-ports 41000-41999
-	ip netns exec "$NS_RTR" conntrack -F >/dev/null 2>&1
+	flush=$(ipt -t nat -R POSTROUTING 1 -s 100.64.0.0/24 -o gw2 -p udp \
+	    -j MASQUERADE --to-ports 41000-41999 2>&1 &&
+	    ip netns exec "$NS_RTR" conntrack -F 2>&1)
 	if wait_until 20 sh -c "[ \"\$(\"$IKEBOX\" ikectl -s \"$S/gw2.sock\" show stats | awk '\$1 == \"nat_updates\" { print \$2 }')\" = 1 ]"; then
 		new=$(jget gw2 's["peer"]')
 		e2=$(encap_of "$NS_GW2" "$GW2_PUB" "$NATPUB")
@@ -214,7 +215,8 @@ if wait_until 90 installed gw1 && wait_until 10 installed gw2; then
 			    "peer $old -> $new, gw2 encap '$e2'" "$(logs)"
 		fi
 	else
-		fail "(nat) conntrack flush: gw2 follows gw1's new port" "$(ikectl gw2 show stats)" "$(logs)"
+		fail "(nat) conntrack flush: gw2 follows gw1's new port" "flush: $flush" \
+		    "$(ikectl gw2 show stats | grep nat_)" "$(logs)"
 	fi
 	ipt -t nat -R POSTROUTING 1 -s 100.64.0.0/24 -o gw2 -j MASQUERADE
 	ip netns exec "$NS_RTR" conntrack -F >/dev/null 2>&1
