@@ -15,6 +15,9 @@
 #  - ikd against strongSwan's charon, both roles.
 #  - nat_traversal = force without a NAT: ESP in UDP all the same.
 #  - ikd -T behind the NAT: no NAT-T, no traffic, and a log line says why.
+#  - a path of 576 bytes that loses IP fragments: ikd's CREATE_CHILD_SA
+#    with PFS and charon's IKE_AUTH over 1 KB pass in IKE fragments (RFC 7383),
+#    and are lost without them.
 # Prints "ok uml: ..." / "FAIL uml: ..." lines and "uml-nat: done" last.
 set -u
 # gw1's side of the topology (lib.sh keeps what is set here)
@@ -51,6 +54,10 @@ stat_of() { ikectl "$1" show stats 2>/dev/null | awk -v k="$2" '$1 == k { print 
 encap_of() {
 	ip -n "$1" xfrm state list src "$2" dst "$3" 2>/dev/null |
 	    awk '/encap type espinudp/ { print $5, $7; exit }'
+}
+# charon_case_log_has TEXT : charon's log since this case began has TEXT
+charon_case_log_has() {
+	awk -v m="--- case $CASE" '$0 == m { f = 1; next } f' "$CHARON_LOG" | grep -q "$1"
 }
 # esp_pkts NETNS SRC DST : packets counted on the SAs SRC -> DST
 esp_pkts() { xfrm_spi_pkts "$1" "$2" "$3" | awk '{ n += $2 } END { print n + 0 }'; }
@@ -323,5 +330,141 @@ else
 	fail "(nat) nat_traversal = force without a NAT" "$(logs)"
 fi
 stop_ikd gw1 gw2
+
+# ---- IKE fragmentation (RFC 7383) on a path of 576 bytes that loses IP
+# fragments (the router drops them): a message over 576 bytes arrives only
+# in IKE fragments ------------------------------------------------------------
+ipt -F FORWARD
+for l in "$NS_RTR gw1" "$NS_RTR gw2" "$NS_GW1 pub" "$NS_GW2 pub"; do
+	set -- $l
+	ip -n "$1" link set "$2" mtu 576
+done
+# the router drops IP fragments as they come in (before its conntrack
+# would put them together): any with More Fragments set
+autoload_on
+for dev in gw1 gw2; do
+	ip netns exec "$NS_RTR" tc qdisc add dev $dev ingress &&
+	    ip netns exec "$NS_RTR" tc filter add dev $dev parent ffff: \
+	    protocol ip u32 match u16 0x2000 0x2000 at 6 action drop ||
+	    fail "(frag) tc drops IP fragments on the router's $dev"
+done
+autoload_off
+ip netns exec "$NS_RTR" conntrack -F >/dev/null 2>&1
+# write_frag GW MODE PEER DSTID FRAGMENT_SIZE : two flows, the second made
+# by a CREATE_CHILD_SA whose modp4096 KE (512 bytes) makes it some 800
+# bytes
+write_frag() {
+	write_ikd "$1" "$2" "$3" "$4" "dpd_check_interval = 0\\nfragment_size = $5\\n"
+	if [ "$1" = gw1 ]; then
+		sed -i 's|^flow = .*|&\nflow = 10.1.0.0/24 10.2.0.0/24|' "$S/gw1/vpn.d/nat.conf"
+	else
+		sed -i 's|^flow = .*|&\nflow = 10.2.0.0/24 10.1.0.0/24|' "$S/gw2/vpn.d/nat.conf"
+	fi
+	printf 'group = modp4096\n' >>"$S/$1/vpn.d/nat.conf"
+}
+children() { jget "$1" 'len(s["children"])'; }
+two_children() { [ "$(children gw1)" = 2 ] && [ "$(children gw2)" = 2 ]; }
+for fs in 576 0; do
+	CASE=frag-ikd-$fs
+	write_frag gw1 active "$GW2_PUB" "$GW2_PUB" 576
+	write_frag gw2 passive "$GW1_PUB" "$GW1_PUB" "$fs"
+	start_ikd gw2
+	start_ikd gw1
+	if [ "$fs" = 576 ]; then
+		if wait_until 60 two_children && [ "$(stat_of gw2 frag_reassembled)" -ge 1 ] &&
+		    wait_until 10 ping_lan 2; then
+			ok "(frag) ikd <-> ikd, MTU 576: the CREATE_CHILD_SA with PFS goes in IKE fragments (gw1 sent $(stat_of gw1 frag_sent), gw2 reassembled $(stat_of gw2 frag_reassembled)); both CHILD SAs up, pings pass"
+		else
+			fail "(frag) ikd <-> ikd, MTU 576, with IKE fragmentation" \
+			    "$(ikectl gw1 show sa)" "$(ikectl gw2 show stats | grep frag)" "$(logs)"
+		fi
+	else
+		wait_until 60 installed gw1
+		if wait_until 20 grep -q "retransmit 2 CREATE_CHILD_SA" \
+		    "$HARNESS_OUT/ikd-gw1-$CASE.log" &&
+		    [ "$(children gw1)" = 1 ] && [ "$(stat_of gw1 frag_sent)" = 0 ]; then
+			ok "(frag) ikd <-> ikd, MTU 576, gw2 without fragmentation: the CREATE_CHILD_SA goes whole and is lost (retransmitted); one CHILD SA of two"
+		else
+			fail "(frag) without fragmentation the large message is lost" \
+			    "$(ikectl gw1 show sa)" "$(logs)"
+		fi
+	fi
+	stop_ikd gw1 gw2
+done
+
+# charon initiating with an IKE_AUTH over 1 KB (a long ID, 15
+# selectors each way, many ESP proposals), fragments of 576 bytes
+LONG_ID=charon$(printf '.branch-office-%02d' 1 2 3 4 5 6 7 8 9 10).example.org
+big_ts() { local n ts=$1; for n in $(seq 0 13); do ts="$ts,$2.$n.0/24"; done; echo "$ts"; }
+big_swanctl() {
+	cat <<EOF
+connections {
+	big {
+		version = 2
+		local_addrs = $GW2_PUB
+		remote_addrs = $GW1_PUB
+		proposals = aes256-sha256-prfsha256-x25519
+		fragmentation = yes
+		local {
+			auth = psk
+			id = $LONG_ID
+		}
+		remote {
+			auth = psk
+			id = $GW1_PUB
+		}
+		children {
+			net {
+				local_ts = $(big_ts "$LAN2" 10.2)
+				remote_ts = $(big_ts "$LAN1" 10.1)
+				esp_proposals = aes256-sha1,aes128-sha1,aes192-sha1,aes256-sha384,aes256-sha512,aes128-sha384,aes128-sha512
+				start_action = none
+			}
+		}
+	}
+}
+secrets {
+	ike-big {
+		id-local = $LONG_ID
+		id-remote = $GW1_PUB
+		secret = "$PSK"
+	}
+}
+EOF
+}
+CHARON_CONF_EXTRA="fragment_size = 576"
+if charon_start "$NS_GW2"; then
+	big_swanctl >"$S/swanctl-big.conf"
+	charon_load "$S/swanctl-big.conf"
+	for fs in 576 0; do
+		CASE=frag-charon-$fs
+		echo "--- case $CASE" >>"$CHARON_LOG"
+		write_ikd gw1 passive "$GW2_PUB" "$LONG_ID" "dpd_check_interval = 0\\nfragment_size = $fs\\n"
+		start_ikd gw1
+		charon_sw --initiate --child net --timeout 20 >"$S/initiate-$fs.log" 2>&1
+		if [ "$fs" = 576 ]; then
+			if wait_until 20 installed gw1 && [ "$(stat_of gw1 frag_reassembled)" -ge 1 ] &&
+			    wait_until 10 ping_lan 2; then
+				ok "(frag) charon -> ikd, MTU 576: an IKE_AUTH of over 1 KB in $(stat_of gw1 frag_received) fragments, reassembled; CHILD SA up, pings pass"
+			else
+				fail "(frag) charon -> ikd with IKE fragmentation" "$(ikectl gw1 show sa)" \
+				    "$(ikectl gw1 show stats | grep frag)" "$(tail -n 20 "$CHARON_LOG")" "$(logs)"
+			fi
+		else
+			if ! installed gw1 && [ "$(stat_of gw1 frag_received)" = 0 ] &&
+			    charon_case_log_has 'retransmit'; then
+				ok "(frag) charon -> ikd, MTU 576, ikd without fragmentation: the large IKE_AUTH is lost, nothing comes up"
+			else
+				fail "(frag) without fragmentation charon's IKE_AUTH is lost" \
+				    "$(ikectl gw1 show sa)" "$(tail -n 20 "$CHARON_LOG")"
+			fi
+		fi
+		stop_ikd gw1
+		charon_sw --terminate --ike big --force --timeout 5 >/dev/null 2>&1
+	done
+	charon_stop
+else
+	fail "(frag) charon starts in gw2"
+fi
 autoload_on
 echo "uml-nat: done"
