@@ -135,7 +135,8 @@ nat_detect(struct ike_sa *sa, const struct msg *m,
 		sa->nat |= IKD_NAT_LOCAL;	/* as our faked hash says */
 	}
 	if (sa->nat) {
-		ike_log(eng, IKE_LOG_INFO, sa, "NAT detected: %s%s",
+		/* a responder says it for any IKE_SA_INIT: rate-limited */
+		ike_log_remote(eng, IKE_LOG_INFO, sa, "NAT detected: %s%s",
 		    nat_name(sa->nat), natt_mode(eng) == CFG_NATT_FORCE ?
 		    " (nat_traversal = force)" : "");
 	}
