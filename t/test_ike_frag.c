@@ -349,3 +349,31 @@ T_CASE(ike_frag, not_negotiated_dropped)
 	T_EQ_INT(h.s.n[1].eng->st.frag_dropped, 1);
 	sim_free(&h.s);
 }
+
+/* RFC 7383 2.6.2: a retransmission sends every fragment again (the same
+ * datagrams); the first transmission of IKE_AUTH is lost whole here. */
+T_CASE(ike_frag, retransmission_resends_every_fragment)
+{
+	struct sim s;
+	uint64_t first;
+
+	T_ASSERT(pair(&s, "retx", F400, F400, 5) == 0);
+	s.mtu = MTU;
+	s.manual = 1;
+	T_EQ_INT(sim_deliver(&s, 1, 0, 0), 0);	/* IKE_SA_INIT */
+	T_EQ_INT(sim_deliver(&s, 0, 1, 0), 0);
+	while (sim_deliver(&s, 1, 0, 1) == 0) {
+		;	/* IKE_AUTH's fragments: all lost */
+	}
+	s.manual = 0;
+	first = s.n[0].eng->st.frag_sent;
+	T_ASSERT(first >= 2);
+	T_EQ_INT(s.n[1].eng->st.frag_rx, 0);
+	sim_run(&s, s.now + 10000);
+	T_ASSERT(is_up(&s));
+	T_EQ_INT(s.n[0].eng->st.retransmits, 1);
+	T_EQ_INT(s.n[0].eng->st.frag_sent, 2 * first);
+	T_EQ_INT(s.n[1].eng->st.frag_rx, first);
+	T_EQ_INT(s.n[1].eng->st.frag_reassembled, 1);
+	sim_free(&s);
+}
