@@ -170,9 +170,9 @@ struct child_sa {
 	uint64_t rekey_at, expire_at;	/* soft and hard lifetime */
 	/* Keys kept while ESP goes in UDP, so that the SAs can be given
 	 * the peer's new address or port (RFC 7296 2.23): in then out,
-	 * encryption then integrity, each ne/na bytes; NULL otherwise. */
+	 * encryption then integrity, as long as enc's and integ's keys;
+	 * NULL otherwise. */
 	uint8_t *nat_keys;
-	uint8_t nat_ne, nat_na;
 	struct kern_sa *out_k;	/* outbound SA held back (responder of a
 				 * rekey, until the old SA is deleted) */
 };
@@ -270,6 +270,8 @@ struct ike_sa {
 	uint8_t lo_len;
 	uint8_t msgid_noted;	/* message-ID rekey already asked for */
 	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
+	uint64_t keepalive_at;	/* last NAT keepalive sent; 0: none yet */
+	struct ike_frag *fr;	/* a message being reassembled, or NULL */
 	/* Our inbound SPIs of CHILD SAs whose answer we refused: the peer
 	 * installed them, our next request DELETEs them (RFC 7296 1.4.1).
 	 * One exchange refuses at most one, and the DELETE follows at once,
@@ -278,17 +280,12 @@ struct ike_sa {
 	uint8_t n_refused;
 	/* NAT traversal (ike_nat.c): IKD_NAT_* bits found by IKE_SA_INIT,
 	 * natt: both ends sent NAT detection (so both speak RFC 3948) and
-	 * ours is on; keepalive_at: when the last NAT keepalive went (0:
-	 * none yet) */
-	uint8_t nat, natt;
-	uint64_t keepalive_at;
-	/* IKE fragmentation (ike_frag.c): both ends announced it; the
-	 * message being reassembled; the kept request and response are
-	 * lists of that many fragments ([u16 length][datagram]...), 0: one
-	 * plain datagram */
-	uint8_t frag;
-	struct ike_frag *fr;
-	uint8_t req_nfrag, resp_nfrag;
+	 * ours is on.  IKE fragmentation (ike_frag.c): frag, both ends
+	 * announced it; the kept request and response are lists of
+	 * req_nfrag / resp_nfrag fragments ([u16 length][datagram]...), 0:
+	 * one plain datagram.  (Bytes together, where the struct had a
+	 * hole.) */
+	uint8_t nat, natt, frag, req_nfrag, resp_nfrag;
 	int n_children;
 	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
 	struct child_sa child[];	/* n_slots, in the same allocation */

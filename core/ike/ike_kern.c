@@ -23,6 +23,20 @@ kaddr(struct kern_addr *k, const struct ike_addr *a)
 	memcpy(k->addr, a->ip, 16);
 }
 
+/* Lengths of the keys kept in ch->nat_keys: its transforms' (the AEAD
+ * salt is part of enc's key, crypto/alg.h). */
+static size_t
+nat_elen(const struct child_sa *ch)
+{
+	return ch->enc ? ch->enc->key_len : 0;
+}
+
+static size_t
+nat_alen(const struct child_sa *ch)
+{
+	return ch->integ ? ch->integ->key_len : 0;
+}
+
 static void
 kprefix(struct kern_prefix *k, const struct ts_range *ts)
 {
@@ -189,7 +203,7 @@ child_sas_add(struct ike_sa *sa, struct child_sa *ch,
 		}
 	}
 	if (nat_encap(sa) && ch->nat_keys == NULL &&
-	    keys->e_len <= CR_ENC_KEY_MAX && keys->a_len <= CR_INTEG_KEY_MAX &&
+	    keys->e_len == nat_elen(ch) && keys->a_len == nat_alen(ch) &&
 	    (ch->nat_keys = malloc(2u * (keys->e_len + keys->a_len) +
 	    1)) != NULL) {
 		/* for ike_child_readdress(), when the peer's NAT moves */
@@ -199,8 +213,6 @@ child_sas_add(struct ike_sa *sa, struct child_sa *ch,
 		memcpy(p += keys->e_len, ak_in, keys->a_len);
 		memcpy(p += keys->a_len, ek_out, keys->e_len);
 		memcpy(p += keys->e_len, ak_out, keys->a_len);
-		ch->nat_ne = (uint8_t)keys->e_len;
-		ch->nat_na = (uint8_t)keys->a_len;
 	}
 	return rc;
 }
@@ -381,7 +393,7 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		free(ch->out_k);
 	}
 	if (ch->nat_keys) {
-		cr_wipe(ch->nat_keys, 2u * (ch->nat_ne + ch->nat_na));
+		cr_wipe(ch->nat_keys, 2u * (nat_elen(ch) + nat_alen(ch)));
 		free(ch->nat_keys);
 	}
 	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
@@ -401,6 +413,7 @@ ike_child_readdress(struct ike_sa *sa, int idx,
 	struct child_life lt;
 	struct kern_sa k;
 	struct kern_policy p;
+	size_t ne = nat_elen(ch), na = nat_alen(ch);
 	int err = 0;
 
 	if (ch->state != CHILD_INSTALLED || ch->nat_keys == NULL) {
@@ -409,7 +422,7 @@ ike_child_readdress(struct ike_sa *sa, int idx,
 	child_lifetimes(sa->vpn ? sa->vpn->cfg : NULL, &lt);
 	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
 		const uint8_t *kp = ch->nat_keys + (dir == KERN_DIR_IN ? 0 :
-		    ch->nat_ne + ch->nat_na);
+		    ne + na);
 		int e;
 
 		if (dir == KERN_DIR_OUT && ch->out_k != NULL) {
@@ -430,10 +443,10 @@ ike_child_readdress(struct ike_sa *sa, int idx,
 		k.soft_secs = lt.soft_secs;
 		k.hard_bytes = lt.hard_bytes;
 		k.soft_bytes = lt.soft_bytes;
-		memcpy(k.encr_key, kp, ch->nat_ne);
-		k.encr_key_len = ch->nat_ne;
-		memcpy(k.integ_key, kp + ch->nat_ne, ch->nat_na);
-		k.integ_key_len = ch->nat_na;
+		memcpy(k.encr_key, kp, ne);
+		k.encr_key_len = (uint16_t)ne;
+		memcpy(k.integ_key, kp + ne, na);
+		k.integ_key_len = (uint16_t)na;
 		if (!ip_changed && eng->env.sa_update != NULL) {
 			/* ports only: updated in place, its sequence
 			 * numbers and counters kept */
