@@ -96,8 +96,8 @@ T_CASE(cfg_iked, refused)
 		    "dstid \"/C=FR/CN=gw2\"\n", 1, "dstid: ASN.1 DN identities" },
 		{ "set decouple", "set decouple\n" POLICY "\n", 1,
 		    "unsupported iked option ('set decouple')" },
-		{ "set fragmentation", "\n\nset fragmentation\n" POLICY "\n", 3,
-		    "unsupported iked option ('set fragmentation')" },
+		{ "set mobike", "\n\nset mobike\n" POLICY "\n", 3,
+		    "unsupported iked option ('set mobike')" },
 		{ "undefined macro", "# comment\nikev2 t from $lan to "
 		    "10.2.0.0/16\n", 2, "undefined macro ('$lan')" },
 		{ "a macro's value is not expanded again", "gw = \"192.0.2.1\"\n"
@@ -161,6 +161,7 @@ T_CASE(cfg_iked, carried_over)
 
 	    "set dpd_check_interval 0\n"
 	    "set couple\n"
+	    "set nofragmentation\n"
 	    "include \"more.conf\"\n"
 	    "ikev2 from 10.1.0.0/16 to 10.2.0.0/16 , \\\n"
 	    "    from 10.1.0.0/16 to 10.3.0.0/16 \\\n"
@@ -197,6 +198,7 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
 	T_EQ_INT(st.st_mode & 0777, 0600);
 	T_EQ_INT(cfg->dpd_check_interval, 0);
+	T_EQ_INT(cfg->fragment_size, 0);	/* set nofragmentation */
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_INT(cfg->n_vpns, 2);
 	p = cfg_vpn_find(cfg, "policy1");

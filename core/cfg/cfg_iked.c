@@ -75,6 +75,7 @@ struct im {
 	size_t n_pols;
 	int dpd_line;
 	char dpd[IM_WORD];
+	int frag;			/* set [no]fragmentation: 1, -1; 0 */
 	int nomem;
 	int unnamed;
 };
@@ -294,6 +295,13 @@ do_set(struct im *im, struct tok *t, size_t n)
 		}
 		snprintf(im->dpd, sizeof(im->dpd), "%s", t[2].s);
 		im->dpd_line = t[0].line;
+		return;
+	}
+	/* RFC 7383: iked's fixed fragment sizes become ikebox's default
+	 * fragment_size; "nofragmentation" turns it off. */
+	if (n == 2 && (is_word(&t[1], "fragmentation") ||
+	    is_word(&t[1], "nofragmentation"))) {
+		im->frag = is_word(&t[1], "fragmentation") ? 1 : -1;
 		return;
 	}
 	/* What ikebox does anyway: iked's coupled flows, no MOBIKE. */
@@ -939,6 +947,10 @@ cfg_iked_import(const char *iked_conf, const char *outdir,
 	    "[global]\ninclude = vpn.d/*.conf\n", iked_conf);
 	if (im.dpd[0]) {
 		fprintf(fp, "dpd_check_interval = %s\n", im.dpd);
+	}
+	if (im.frag) {
+		fprintf(fp, "fragment_size = %d\n", im.frag > 0 ?
+		    CFG_FRAGMENT_SIZE_DEF : 0);
 	}
 	fprintf(fp, "backend = pfkey\n");
 	if (finish(&im, fp, path) != 0) {
