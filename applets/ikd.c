@@ -49,7 +49,7 @@
 #include "net/sock.h"
 
 #define IKD_PORT 500
-#define IKD_NATT_PORT 4500	/* RFC 3948 */
+#define IKD_NATT_PORT IKE_NATT_PORT	/* RFC 3948 */
 
 /* A client of `up|down NAME -w SECONDS` waiting for its reply. */
 struct ikd_waiter {
@@ -192,7 +192,7 @@ listen_one(struct ikd *d, const struct ike_addr *a, int must)
 
 /*
  * One socket per distinct local address (and port 4500 beside it for
- * NAT-T, not used yet).  A VPN without `local` needs the wildcard of its
+ * NAT traversal, RFC 3948).  A VPN without `local` needs the wildcard of its
  * family; then that family gets only the wildcard, since a wildcard and a
  * specific bind on one port conflict without SO_REUSEADDR.
  */
@@ -296,6 +296,15 @@ env_sa_add(void *ctx, const struct kern_sa *sa)
 		}
 	}
 	return kbe_result(d, d->kbe->ops->sa_add(d->kbe, sa));
+}
+
+static int
+env_sa_update(void *ctx, const struct kern_sa *sa)
+{
+	struct ikd *d = ctx;
+
+	/* an installed SA's new encapsulation ports (the peer's NAT) */
+	return kbe_result(d, d->kbe->ops->sa_update(d->kbe, sa));
 }
 
 static int
@@ -1518,6 +1527,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		.spi_alloc = env_spi_alloc,
 		.sa_add = env_sa_add,
 		.sa_del = env_sa_del,
+		.sa_update = env_sa_update,
 		.policy_add = env_policy_add,
 		.policy_del = env_policy_del,
 		.log = env_log,

@@ -179,7 +179,8 @@ T_CASE(cfg, model_of_howto_basic)
 {
 	const char *const files[] = {
 		"ikd.conf", "[global]\ninclude = vpn.d/*.conf\n"
-		    "dpd_check_interval = 0\nnat_traversal = no\n",
+		    "dpd_check_interval = 0\nnat_traversal = no\n"
+		    "nat_keepalive = 30s\nfragment_size = 576\n",
 		"vpn.d/nom_vpn.conf", "[vpn]\nmode = active\n"
 		    "local = 192.0.2.254\npeer = 198.51.100.254\n"
 		    "srcid = 192.0.2.254\ndstid = gw2.example.com\n"
@@ -208,6 +209,8 @@ T_CASE(cfg, model_of_howto_basic)
 	}
 	T_EQ_INT(cfg->dpd_check_interval, 0);
 	T_EQ_INT(cfg->nat_traversal, 0);
+	T_EQ_INT(cfg->nat_keepalive, 30);
+	T_EQ_INT(cfg->fragment_size, 576);
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_STR(cfg->socket, CFG_DEFAULT_SOCKET);
 	T_EQ_INT(cfg->n_vpns, 1);
@@ -285,7 +288,9 @@ T_CASE(cfg, defaults)
 			continue;
 		}
 		T_EQ_INT(cfg->dpd_check_interval, 60);
-		T_EQ_INT(cfg->nat_traversal, 1);
+		T_EQ_INT(cfg->nat_traversal, CFG_NATT_YES);
+		T_EQ_INT(cfg->nat_keepalive, 20);
+		T_EQ_INT(cfg->fragment_size, 1280);
 		v = &cfg->vpns[0];
 		T_EQ_STR(v->name, "d");
 		T_EQ_INT(v->mode, CFG_MODE_PASSIVE);
@@ -641,6 +646,28 @@ T_CASE(cfg, includes_and_several_vpns)
 			    "socket = relative.sock\n",
 			NULL }, -EINVAL, "ikd.conf:4: ",
 		    "backend: expected pfkey or null ('xfrm')" },
+		{ "nat_traversal neither yes, no nor force", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "nat_traversal = maybe\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "nat_traversal: expected yes, no or force ('maybe')" },
+		{ "nat_keepalive not a duration", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "nat_keepalive = -5\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "nat_keepalive: expected seconds, 0 = off ('-5')" },
+		{ "fragment_size too small", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "fragment_size = 200\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "fragment_size: expected bytes from 256 to 65535, or 0 = "
+		    "no IKE fragmentation ('200')" },
+		{ "fragment_size with a unit", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "fragment_size = 1k\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "fragment_size: expected bytes from 256 to 65535, or 0 = "
+		    "no IKE fragmentation ('1k')" },
 		{ "VPN in the global file, named after it", {
 			"ikd.conf", "[global]\nbackend = null\n" VPN_HEAD FLOWS,
 			NULL }, 0, NULL, NULL },

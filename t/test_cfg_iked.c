@@ -195,6 +195,7 @@ T_CASE(cfg_iked, carried_over)
 
 	    "set dpd_check_interval 0\n"
 	    "set couple\n"
+	    "set nofragmentation\n"
 	    "include \"more.conf\"\n"
 	    "ikev2 from 10.1.0.0/16 to 10.2.0.0/16 , \\\n"
 	    "    from 10.1.0.0/16 to 10.3.0.0/16 \\\n"
@@ -231,6 +232,7 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
 	T_EQ_INT(st.st_mode & 0777, 0600);
 	T_EQ_INT(cfg->dpd_check_interval, 0);
+	T_EQ_INT(cfg->fragment_size, 0);	/* set nofragmentation */
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_INT(cfg->n_vpns, 2);
 	p = cfg_vpn_find(cfg, "policy1");
@@ -328,14 +330,11 @@ T_CASE(cfg_iked, branch_idioms)
 	 * left to apply. */
 	T_ASSERT(strstr(written(OUT "/dir/vpn.d/branch.conf"), "srcid") ==
 	    NULL);
-	/* Fragmentation: one warning per line, nothing refused. */
+	/* set fragmentation, then set nofragmentation: the last one holds
+	 * (fragment_size in ikd.conf), nothing refused or warned */
 	T_EQ_INT(d.n_errors, 0);
-	T_EQ_INT(d.n_warnings, 2);
-	T_ASSERT(has(&d, "in/t.conf:2: warning: ", "IKE fragmentation "
-	    "(RFC 7383) is not configurable in ikebox yet; ikd sends IKE "
-	    "messages unfragmented: ignored ('set fragmentation')"));
-	T_ASSERT(has(&d, "in/t.conf:9: warning: ", "ignored "
-	    "('set nofragmentation')"));
+	T_EQ_INT(d.n_warnings, 0);
+	T_CONTAINS(written(OUT "/dir/ikd.conf"), "fragment_size = 0");
 	dump(&d);
 	cfg_diag_free(&d);
 	/* ... and ikd takes it: the peer by name, the ID its address */

@@ -47,6 +47,8 @@ static struct ike_sa_info sa = {
 	.prf = "hmac-sha2-256",
 	.group = "modp4096",
 	.established_ms = 1000,
+	.nat = "remote",	/* the peer behind a NAT: its port 4500 */
+	.encap = 1,
 	.n_children = 1,
 	.children = &child,
 };
@@ -54,6 +56,7 @@ static struct ike_sa_info sa = {
 static const char sa_json[] =
     "{\"vpn\":\"nom_vpn\",\"state\":\"ESTABLISHED\",\"initiator\":true,"
     "\"local\":\"192.0.2.254:500\",\"peer\":\"198.51.100.254:4500\","
+    "\"nat\":\"remote\",\"encap\":true,\"fragmentation\":false,"
     "\"ispi\":\"0123456789abcdef\",\"rspi\":\"fedcba9876543210\","
     "\"ike\":{\"enc\":\"aes-256\",\"integ\":\"hmac-sha2-256\","
     "\"prf\":\"hmac-sha2-256\",\"group\":\"modp4096\"},"
@@ -66,6 +69,7 @@ static const char sa_json[] =
 static const char sa_text[] =
     "nom_vpn: ESTABLISHED, initiator\n"
     "  local 192.0.2.254:500 peer 198.51.100.254:4500\n"
+    "  nat: remote, esp in udp\n"
     "  ike spi i 0123456789abcdef r fedcba9876543210\n"
     "  ike enc aes-256 integ hmac-sha2-256 prf hmac-sha2-256 group modp4096\n"
     "  up 61s\n"
@@ -218,7 +222,9 @@ T_CASE(ike_show, stats)
 	RENDER(s, show_stats(out, &st, 1));
 	T_CONTAINS(s, "{\"ike_sas\":2,\"child_sas\":3,");
 	T_CONTAINS(s, "\"dropped\":7,\"cookies_sent\":4,\"init_refused\":0,"
-	    "\"log_suppressed\":9}");
+	    "\"log_suppressed\":9,\"nat_keepalives\":0,\"nat_updates\":0,"
+	    "\"frag_sent\":0,\"frag_received\":0,\"frag_reassembled\":0,"
+	    "\"frag_dropped\":0}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
 }

@@ -53,6 +53,21 @@ enum cfg_log {
 	CFG_LOG_BOTH = 3,	/* the two bits */
 };
 
+/* nat_traversal (RFC 7296 2.23, RFC 3948). */
+enum cfg_natt {
+	CFG_NATT_NO = 0,	/* no NAT detection, ESP never encapsulated */
+	CFG_NATT_YES = 1,	/* UDP 4500 and encapsulation when a NAT is seen */
+	CFG_NATT_FORCE = 2,	/* encapsulate even without a NAT (networks
+				 * that drop ESP) */
+};
+#define CFG_NAT_KEEPALIVE_DEF 20	/* iked, strongSwan: 20 s */
+#define CFG_FRAGMENT_SIZE_DEF 1280	/* RFC 7383 2.5.1 leaves it to us;
+					 * fits a 1280-byte IPv6 path too */
+#define CFG_FRAGMENT_SIZE_MIN 256	/* below RFC 791's 576 for links that
+					 * are smaller still (the count of
+					 * fragments stays bounded) */
+#define CFG_FRAGMENT_SIZE_MAX 65535
+
 enum cfg_backend {
 	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
 	CFG_BACKEND_NULL = 1,	/* SAs in memory only: tests, dry runs */
@@ -149,7 +164,12 @@ struct cfg_vpn {
 struct cfg {
 	const char *file;		/* the file given to cfg_load */
 	uint32_t dpd_check_interval;	/* seconds, 0 = off */
-	int nat_traversal;		/* 1 = yes */
+	int nat_traversal;		/* enum cfg_natt */
+	uint32_t nat_keepalive;		/* seconds between NAT keepalives
+					 * when behind a NAT, 0 = off */
+	uint32_t fragment_size;		/* IKE fragmentation (RFC 7383):
+					 * largest IKE datagram sent as
+					 * IP packet, bytes; 0 = off */
 	int backend;			/* enum cfg_backend */
 	int log;			/* enum cfg_log, with -d */
 	char socket[CFG_PATH_MAX];	/* control socket path */

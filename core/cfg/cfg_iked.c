@@ -6,9 +6,7 @@
  * comments, nested `include "file"`), then maps `set` options and `ikev2`
  * policies onto ikd.conf and one vpn.d/NAME.conf per policy.  What has no
  * ikebox meaning is an error naming the iked file and line: a silently
- * dropped keyword would give a tunnel that looks right and is not (`set
- * [no]fragmentation`, which ikebox cannot set yet, is a warning: a tunnel
- * without it still works wherever IP fragments pass).
+ * dropped keyword would give a tunnel that looks right and is not.
  * Values are checked with the same parsers as the INI loader, so mistakes
  * are reported against the iked file the user wrote; the written files are
  * then checked again by cfg_load (cfgcheck does that).
@@ -77,6 +75,7 @@ struct im {
 	size_t n_pols;
 	int dpd_line;
 	char dpd[IM_WORD];
+	int frag;			/* set [no]fragmentation: 1, -1; 0 */
 	int nomem;
 	int unnamed;
 };
@@ -298,22 +297,16 @@ do_set(struct im *im, struct tok *t, size_t n)
 		im->dpd_line = t[0].line;
 		return;
 	}
+	/* RFC 7383: iked's fixed fragment sizes become ikebox's default
+	 * fragment_size; "nofragmentation" turns it off. */
+	if (n == 2 && (is_word(&t[1], "fragmentation") ||
+	    is_word(&t[1], "nofragmentation"))) {
+		im->frag = is_word(&t[1], "fragmentation") ? 1 : -1;
+		return;
+	}
 	/* What ikebox does anyway: iked's coupled flows, no MOBIKE. */
 	if (n == 2 && (is_word(&t[1], "couple") ||
 	    is_word(&t[1], "nomobike"))) {
-		return;
-	}
-	/* IKE fragmentation (RFC 7383) has no ikebox setting yet: ikd
-	 * sends whole messages.  Said, not refused: the tunnel works
-	 * without it wherever IP fragments pass. */
-	if (n == 2 && (is_word(&t[1], "fragmentation") ||
-	    is_word(&t[1], "nofragmentation"))) {
-		if (cfg_diag_add(im->diag, 1, t[0].file, t[0].line, "IKE "
-		    "fragmentation (RFC 7383) is not configurable in ikebox "
-		    "yet; ikd sends IKE messages unfragmented: ignored "
-		    "('set %s')", t[1].s) != 0) {
-			im->nomem = 1;
-		}
 		return;
 	}
 	im_err(im, t[0].file, t[0].line, "unsupported iked option "
@@ -1075,6 +1068,10 @@ cfg_iked_import(const char *iked_conf, const char *outdir,
 	    "[global]\ninclude = vpn.d/*.conf\n", iked_conf);
 	if (im.dpd[0]) {
 		fprintf(fp, "dpd_check_interval = %s\n", im.dpd);
+	}
+	if (im.frag) {
+		fprintf(fp, "fragment_size = %d\n", im.frag > 0 ?
+		    CFG_FRAGMENT_SIZE_DEF : 0);
 	}
 	fprintf(fp, "backend = pfkey\n");
 	if (finish(&im, fp, path) != 0) {

@@ -51,7 +51,7 @@ static const char *const sec_names[S_N] = {
 
 enum key {
 	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
-	K_SECCOMP, K_HOOKS, K_UPDOWN_G,
+	K_SECCOMP, K_HOOKS, K_UPDOWN_G, K_NAT_KEEPALIVE, K_FRAGMENT_SIZE,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_UPDOWN,
@@ -77,6 +77,8 @@ static const struct key_def {
 	[K_SECCOMP] = { S_GLOBAL, "seccomp", 0 },
 	[K_HOOKS] = { S_GLOBAL, "hooks", 0 },
 	[K_UPDOWN_G] = { S_GLOBAL, "updown", 0 },
+	[K_NAT_KEEPALIVE] = { S_GLOBAL, "nat_keepalive", 0 },
+	[K_FRAGMENT_SIZE] = { S_GLOBAL, "fragment_size", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -763,9 +765,33 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_NATT:
-		if (parse_yesno(value, &cfg->nat_traversal) != 0) {
-			ERR(ld, fc->path, fc->line,
-			    "nat_traversal: expected yes or no ('%s')", value);
+		if (strcmp(value, "force") == 0) {
+			cfg->nat_traversal = CFG_NATT_FORCE;
+		} else if (parse_yesno(value, &cfg->nat_traversal) != 0) {
+			ERR(ld, fc->path, fc->line, "nat_traversal: expected "
+			    "yes, no or force ('%s')", value);
+		}
+		break;
+	case K_NAT_KEEPALIVE:
+		if (cfg_parse_seconds(value, &s) != 0) {
+			ERR(ld, fc->path, fc->line, "nat_keepalive: "
+			    "expected seconds, 0 = off ('%s')", value);
+		} else {
+			cfg->nat_keepalive = s;
+		}
+		break;
+	case K_FRAGMENT_SIZE:
+		if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0) {
+			cfg->fragment_size = 0;
+		} else if (cfg_parse_seconds(value, &s) != 0 ||
+		    strspn(value, "0123456789") != strlen(value) ||
+		    s < CFG_FRAGMENT_SIZE_MIN || s > CFG_FRAGMENT_SIZE_MAX) {
+			ERR(ld, fc->path, fc->line, "fragment_size: expected "
+			    "bytes from %d to %d, or 0 = no IKE fragmentation "
+			    "('%s')", CFG_FRAGMENT_SIZE_MIN,
+			    CFG_FRAGMENT_SIZE_MAX, value);
+		} else {
+			cfg->fragment_size = s;
 		}
 		break;
 	case K_BACKEND:
@@ -1608,7 +1634,9 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	ld.cfg = cfg;
 	ld.diag = diag;
 	cfg->dpd_check_interval = DEF_DPD;
-	cfg->nat_traversal = 1;
+	cfg->nat_traversal = CFG_NATT_YES;
+	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
+	cfg->fragment_size = CFG_FRAGMENT_SIZE_DEF;
 	cfg->backend = CFG_BACKEND_PFKEY;
 	cfg->log = CFG_LOG_STDERR;
 	cfg->seccomp = 1;

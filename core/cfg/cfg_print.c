@@ -104,7 +104,10 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 {
 	fprintf(out, "[global]\n");
 	fprintf(out, "dpd_check_interval = %u\n", cfg->dpd_check_interval);
-	fprintf(out, "nat_traversal = %s\n", cfg->nat_traversal ? "yes" : "no");
+	fprintf(out, "nat_traversal = %s\n", cfg->nat_traversal ==
+	    CFG_NATT_FORCE ? "force" : cfg->nat_traversal ? "yes" : "no");
+	fprintf(out, "nat_keepalive = %u\n", cfg->nat_keepalive);
+	fprintf(out, "fragment_size = %u\n", cfg->fragment_size);
 	fprintf(out, "backend = %s\n",
 	    cfg->backend == CFG_BACKEND_NULL ? "null" : "pfkey");
 	fprintf(out, "socket = %s\n", cfg->socket);

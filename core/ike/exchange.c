@@ -181,6 +181,14 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 	struct rd r;
 	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
 
+	if (eng->rx_opened) {
+		/* reassembled from fragments, each checked (ike_frag.c) */
+		eng->rx_opened = 0;
+		if (eng->rx_open_rc == 0) {
+			nat_follow(sa);
+		}
+		return eng->rx_open_rc;
+	}
 	memset(&eng->in_set, 0, sizeof(eng->in_set));
 	if (!PLD_HAS(&m->pl, IKEV2_PL_SK) || sa->enc == NULL) {
 		return -EACCES;
@@ -196,8 +204,33 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 		eng->st.dropped++;
 		return -EACCES;
 	}
+	/* RFC 7296 2.23: an authentic message may move the peer */
+	nat_follow(sa);
 	rd_init(&r, plain, plain_len);
 	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
+}
+
+/* see ike_int.h */
+int
+xchg_authentic(struct ike_sa *sa, const struct msg *m)
+{
+	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
+	const uint8_t *plain;
+	size_t plain_len;
+
+	if ((!PLD_HAS(&m->pl, IKEV2_PL_SK) && !PLD_HAS(&m->pl,
+	    IKEV2_PL_SKF)) || sa->enc == NULL) {
+		return -EACCES;
+	}
+	/* SK or one SKF fragment: body_off is past either header */
+	if (cr_sk_open(sa->enc, sa->integ,
+	    from_init ? sa->keys.sk_ei : sa->keys.sk_er,
+	    sa->keys.a_len ? (from_init ? sa->keys.sk_ai : sa->keys.sk_ar) :
+	    NULL, (uint8_t *)m->buf, m->pl.sk.body_off, m->len, &plain,
+	    &plain_len) != 0) {
+		return -EACCES;
+	}
+	return 0;
 }
 
 /* Answers a request with an encrypted message holding one notify. */

@@ -320,6 +320,8 @@ ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
 		t = min64(t, sa->expire_at);
 	}
 	t = min64(t, dpd_due(eng, sa));
+	t = min64(t, nat_keepalive_due(sa));
+	t = min64(t, frag_due(sa));
 	t = min64(t, stray_due(sa));
 	t = min64(t, child_expiry_due(sa));
 	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
@@ -419,10 +421,18 @@ sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
 		    "retransmit %d %s req %u %s", sa->retries,
 		    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
 		    ike_sa_peer_str(sa, where, sizeof(where)));
-		ike_send_raw(sa, sa->req, sa->req_len);
+		frag_send_list(sa, sa->req, sa->req_len, sa->req_nfrag);
 		sa->retx_at = now +
 		    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
 		return;
+	}
+	if (frag_due(sa) <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa, "incomplete fragmented "
+		    "message discarded after %u s", IKD_FRAG_TIMEOUT_MS / 1000);
+		frag_discard(sa);
+	}
+	if (nat_keepalive_due(sa) <= now) {
+		nat_keepalive_send(sa);	/* nothing else waits on it */
 	}
 	if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
 		ike_log(eng, IKE_LOG_INFO, sa,
@@ -623,8 +633,53 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
     uint64_t now)
 {
 	eng->now = now;
+	eng->rx_local = *local;
+	eng->rx_peer = *peer;
+	eng->rx_opened = 0;
+	if (local->port == IKE_NATT_PORT) {
+		/* RFC 3948 2.2, 2.3: a keepalive, or IKE after the non-ESP
+		 * marker; anything else is ESP, the kernel's business */
+		if (len == 1 && buf[0] == 0xff) {
+			eng->st.nat_keepalives_rx++;
+			return;
+		}
+		if (len < IKD_NON_ESP_MARKER || memcmp(buf, "\0\0\0\0",
+		    IKD_NON_ESP_MARKER) != 0) {
+			eng->st.dropped++;
+			return;
+		}
+		buf += IKD_NON_ESP_MARKER;
+		len -= IKD_NON_ESP_MARKER;
+	}
 	input(eng, local, peer, buf, len);
+	eng->rx_opened = 0;
+	memset(&eng->rx_peer, 0, sizeof(eng->rx_peer));
 	timers_flush(eng);
+}
+
+/*
+ * A retransmitted request from an address or port the IKE SA does not
+ * have (a NAT that forgot its mapping while our answer was on its way):
+ * RFC 7296 2.11 sends the answer where the request came from.  Only for
+ * an authentic request (a forged one must not make us reflect answers at
+ * anyone), and without moving the IKE SA there: a replay could be sent
+ * from anywhere (2.23); the peer's next request moves it.
+ */
+static void
+resend_elsewhere(struct ike_sa *sa, const struct msg *m,
+    const struct ike_addr *local, const struct ike_addr *peer)
+{
+	struct ike_addr ol = sa->local, op = sa->peer;
+
+	if (xchg_authentic(sa, m) != 0) {
+		sa->eng->st.dropped++;
+		return;
+	}
+	sa->local = *local;
+	sa->peer = *peer;
+	frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
+	sa->local = ol;
+	sa->peer = op;
 }
 
 static void
@@ -680,17 +735,34 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 			 * request is where the peer answers (iked's egress) */
 			sa->local = *local;
 		}
+		if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && frag_input(sa, &m) == 0) {
+			return;	/* RFC 7383: more to come, or dropped */
+		}
 		answer_dispatch(sa, &m);
 		return;
 	}
 	if (sa->have_resp && m.hdr.msgid == sa->resp_msgid &&
 	    m.hdr.msgid + 1 == sa->msgid_in) {
-		/* A retransmitted request: the same answer, byte for byte. */
-		ike_send_raw(sa, sa->resp, sa->resp_len);
+		/* A retransmitted request: the same answer, byte for byte
+		 * (fragmented: once, for its first fragment, RFC 7383
+		 * 2.6.1). */
+		if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && m.pl.sk.frag_num != 1) {
+			return;
+		}
+		if (!xchg_same_ip(peer, &sa->peer) ||
+		    peer->port != sa->peer.port ||
+		    local->port != sa->local.port) {
+			resend_elsewhere(sa, &m, local, peer);
+			return;
+		}
+		frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
 		return;
 	}
 	if (m.hdr.msgid != sa->msgid_in) {
 		eng->st.dropped++;
+		return;
+	}
+	if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && frag_input(sa, &m) == 0) {
 		return;
 	}
 	request_dispatch(sa, &m);
@@ -1249,6 +1321,9 @@ ike_foreach_sa(struct ike_engine *eng,
 		in.prf = sa->prf ? sa->prf->name : "none";
 		in.group = sa->dh ? sa->dh->name : "none";
 		in.established_ms = sa->established_ms;
+		in.nat = nat_name(sa->nat);
+		in.encap = nat_encap(sa);
+		in.frag = sa->frag;
 		for (int i = 0; i < sa->n_slots; i++) {
 			const struct child_sa *ch = &sa->child[i];
 			struct ike_child_info *ci = &eng->info_children[n];

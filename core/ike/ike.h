@@ -27,6 +27,16 @@ struct ike_addr {
 	uint16_t port;		/* host order */
 };
 
+/*
+ * UDP ports (RFC 7296 2.23, RFC 3948).  Datagrams that arrive on a local
+ * IKE_NATT_PORT, or are sent from one, carry the 4-byte non-ESP marker
+ * before the IKE header: the engine adds and removes it itself, so that
+ * env->send and ike_input() move whole UDP payloads.  A 1-byte 0xFF
+ * there is a NAT keepalive.
+ */
+#define IKE_PORT 500
+#define IKE_NATT_PORT 4500
+
 enum ike_log_level {
 	IKE_LOG_ERR = 0,
 	IKE_LOG_WARN = 1,
@@ -50,6 +60,13 @@ struct ike_env {
 	int (*spi_alloc)(void *ctx, const struct kern_sa *sa, uint32_t *spi);
 	int (*sa_add)(void *ctx, const struct kern_sa *sa);
 	int (*sa_del)(void *ctx, const struct kern_sa *sa);
+	/*
+	 * Changes an installed SA's UDP encapsulation ports (and keeps its
+	 * sequence numbers and counters): the peer's NAT gave it a new
+	 * port (RFC 7296 2.23).  The full SA is given, keys included.
+	 * NULL: the engine deletes and adds the SA instead.
+	 */
+	int (*sa_update)(void *ctx, const struct kern_sa *sa);
 	int (*policy_add)(void *ctx, const struct kern_policy *pol);
 	int (*policy_del)(void *ctx, const struct kern_policy *pol);
 	/* One log line, no trailing newline. */
@@ -158,6 +175,11 @@ struct ike_sa_info {
 	uint8_t ispi[8], rspi[8];
 	const char *enc, *integ, *prf, *group;
 	uint64_t established_ms;	/* engine time it came up; 0 if not */
+	const char *nat;	/* "none", "local" (we are behind a NAT),
+				 * "remote", "both" (RFC 7296 2.23); with
+				 * nat_traversal = force, "local" */
+	int encap;		/* ESP goes in UDP (RFC 3948) */
+	int frag;		/* both ends announced IKE fragmentation */
 	int n_children;
 	const struct ike_child_info *children;
 };
@@ -209,6 +231,13 @@ struct ike_stats {
 				 * of the engine or of their source */
 	uint64_t log_suppressed;	/* warnings caused by remote packets
 					 * beyond the rate limit */
+	uint64_t nat_keepalives_sent, nat_keepalives_rx;
+	uint64_t nat_updates;	/* peers followed to a new address/port */
+	/* IKE fragmentation (RFC 7383): fragments sent (retransmissions
+	 * too) and received with a valid ICV, messages reassembled, and
+	 * fragments dropped (failed ICV, out of range, duplicate, stale
+	 * or over the limits; partial messages discarded count theirs) */
+	uint64_t frag_sent, frag_rx, frag_reassembled, frag_dropped;
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

@@ -162,3 +162,26 @@ ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct)
 	(void)cr_rand(&r, sizeof(r));
 	return ms * (lo_pct + r % (hi_pct - lo_pct + 1)) / 100;
 }
+
+/* see ike_int.h */
+void
+ike_env_send(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len)
+{
+	if (eng->env.send == NULL) {
+		return;
+	}
+	if (local->port != IKE_NATT_PORT) {
+		eng->env.send(eng->env.ctx, local, peer, buf, len);
+		return;
+	}
+	/* RFC 3948 2.2: four zero bytes where ESP has its SPI, so that the
+	 * kernel's UDP-encapsulation socket hands the datagram to us. */
+	if (len > sizeof(eng->frame) - IKD_NON_ESP_MARKER) {
+		return;
+	}
+	memset(eng->frame, 0, IKD_NON_ESP_MARKER);
+	memcpy(eng->frame + IKD_NON_ESP_MARKER, buf, len);
+	eng->env.send(eng->env.ctx, local, peer, eng->frame,
+	    len + IKD_NON_ESP_MARKER);
+}

@@ -82,6 +82,7 @@ ike_rekey_start(struct ike_sa *sa)
 	}
 	nsa->state = SA_REKEYING;
 	nsa->parent = sa;
+	nat_inherit(nsa, sa);
 	sa->rekey_new = nsa;
 	nsa->dh = sa->rekey_dh ? sa->rekey_dh : sa->dh;
 	nsa->ni_len = IKD_NONCE_LEN;
@@ -259,6 +260,7 @@ rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
 		return;
 	}
 	ike_sa_set_ispi(nsa, pc.spi);
+	nat_inherit(nsa, sa);
 	nsa->enc = pc.enc;
 	nsa->integ = pc.integ;
 	nsa->prf = pc.prf;

@@ -57,8 +57,8 @@ init_notify(struct ike_engine *eng, const struct ike_addr *local,
 	    0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
 	pld_put_notify(&pw, 0, NULL, 0, type, data, len);
-	if (msg_wr_finish(&pw, &mlen) == 0 && eng->env.send) {
-		eng->env.send(eng->env.ctx, local, peer, eng->tx, mlen);
+	if (msg_wr_finish(&pw, &mlen) == 0) {
+		ike_env_send(eng, local, peer, eng->tx, mlen);
 	}
 }
 
@@ -125,6 +125,8 @@ send_init(struct ike_sa *sa)
 	prop_put_offer(&pw, &c->ikesa, IKEV2_PROTO_IKE, NULL, 0, 1, sa->dh);
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->ni, sa->ni_len);
+	nat_put_detection(eng, &pw, sa->spi_i, NULL, &sa->local, &sa->peer);
+	frag_announce(eng, &pw);
 	if (msg_wr_finish(&pw, &len) != 0 ||
 	    ike_keep_copy(&sa->init_req, &sa->init_req_len, eng->tx,
 	    len) != 0) {
@@ -296,7 +298,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	if (sa) {
 		if (sa->state == SA_INIT_DONE && sa->have_resp &&
 		    sa->resp_msgid == 0) {
-			ike_send_raw(sa, sa->resp, sa->resp_len);
+			frag_send_list(sa, sa->resp, sa->resp_len, 0);
 		}
 		return;	/* a retransmission, answered the same way */
 	}
@@ -394,6 +396,16 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	prop_put_choice(&pw, IKEV2_PROTO_IKE, &pc);
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->nr, sa->nr_len);
+	nat_detect(sa, m, local, peer);
+	if (sa->natt) {
+		/* RFC 7296 2.23: only to a peer that sent its own */
+		nat_put_detection(eng, &pw, sa->spi_i, sa->spi_r, local,
+		    peer);
+	}
+	sa->frag = frag_supported(eng, &m->pl);
+	if (sa->frag) {
+		frag_announce(eng, &pw);
+	}
 	if (msg_wr_finish(&pw, &len) != 0 ||
 	    ike_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len) ||
 	    ike_keep_copy(&sa->init_resp, &sa->init_resp_len, eng->tx, len)) {
@@ -502,6 +514,9 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 		init_wait(sa, IKD_INIT_BAD_KE);
 		return;
 	}
+	nat_detect(sa, m, &eng->rx_local, &eng->rx_peer);
+	sa->frag = frag_supported(eng, &m->pl);
+	nat_float(sa);
 	ike_request_done(sa);
 	auth_send(sa);
 }

@@ -112,6 +112,11 @@ show_sa_text(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	fprintf(out, "  local %s peer %s\n",
 	    show_addr(l, sizeof(l), &sa->local),
 	    show_addr(p, sizeof(p), &sa->peer));
+	/* RFC 7296 2.23: who is behind a NAT; ESP in UDP (RFC 3948)
+	 * between the ports of the line above; IKE fragmentation */
+	fprintf(out, "  nat: %s%s%s\n", str_or(sa->nat, "none"),
+	    sa->encap ? ", esp in udp" : "",
+	    sa->frag ? ", ike fragmentation" : "");
 	fprintf(out, "  ike spi i %s r %s\n", is, rs);
 	fprintf(out, "  ike enc %s integ %s prf %s group %s\n",
 	    str_or(sa->enc, "-"), str_or(sa->integ, "-"),
@@ -173,6 +178,9 @@ show_sa_json(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	fprintf(out, ",\"initiator\":%s", sa->initiator ? "true" : "false");
 	json_key(out, "local", show_addr(buf, sizeof(buf), &sa->local), 1);
 	json_key(out, "peer", show_addr(buf, sizeof(buf), &sa->peer), 1);
+	json_key(out, "nat", str_or(sa->nat, "none"), 1);
+	fprintf(out, ",\"encap\":%s,\"fragmentation\":%s",
+	    sa->encap ? "true" : "false", sa->frag ? "true" : "false");
 	spi8_hex(buf, sa->ispi);
 	json_key(out, "ispi", buf, 1);
 	spi8_hex(buf, sa->rspi);
@@ -281,6 +289,12 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 		{ "cookies_sent", st->cookies_sent },
 		{ "init_refused", st->init_refused },
 		{ "log_suppressed", st->log_suppressed },
+		{ "nat_keepalives", st->nat_keepalives_sent },
+		{ "nat_updates", st->nat_updates },
+		{ "frag_sent", st->frag_sent },
+		{ "frag_received", st->frag_rx },
+		{ "frag_reassembled", st->frag_reassembled },
+		{ "frag_dropped", st->frag_dropped },
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 

@@ -114,8 +114,8 @@ printf '%s\n' "$OUT" | grep -q "unsup.conf:1: unsupported iked option ('set deco
 [ ! -e "$TMP/imp-unsup" ] && ok "nothing written after import errors" ||
 	fail "nothing written after import errors" "$(ls -R "$TMP/imp-unsup")"
 
-# iked idioms: lists in braces make one flow per pair; set fragmentation is
-# a warning (not configurable yet), not an error; past 32 flows, FILE:LINE.
+# iked idioms: lists in braces make one flow per pair; set fragmentation
+# becomes fragment_size; past 32 flows, FILE:LINE.
 cat > "$TMP/lists.conf" <<'IKED'
 set fragmentation
 ikev2 "lists" active esp \
@@ -123,9 +123,11 @@ ikev2 "lists" active esp \
     local 192.0.2.1 peer 192.0.2.2 psk "a key of sixteen bytes"
 IKED
 rm -rf "$TMP/imp-lists"
-expect "an iked list and set fragmentation import with exit 0" 0 \
-	"lists.conf:1: warning: IKE fragmentation \(RFC 7383\) is not configurable in ikebox yet.*\('set fragmentation'\)" \
+expect "an iked list and set fragmentation import with exit 0" 0 '^configuration OK$' \
 	$IKEBOX cfgcheck --import-iked "$TMP/lists.conf" -o "$TMP/imp-lists"
+grep -qx 'fragment_size = 1280' "$TMP/imp-lists/ikd.conf" &&
+	ok "set fragmentation: fragment_size = 1280" ||
+	fail "set fragmentation: fragment_size = 1280" "$(cat "$TMP/imp-lists/ikd.conf")"
 n=$(grep -c '^flow = ' "$TMP/imp-lists/vpn.d/lists.conf" 2>/dev/null)
 [ "$n" = 4 ] && ok "two by two addresses make four flows" ||
 	fail "two by two addresses make four flows" "$(cat "$TMP/imp-lists/vpn.d/lists.conf")"
