@@ -16,9 +16,11 @@
 
 extern const struct kbe_ops kbe_null_ops;
 extern const struct kbe_ops kbe_pfkey_ops;
+extern const struct kbe_ops kbe_xfrm_ops;
 
 static const struct kbe_ops *const kbe_all[] = {
 	&kbe_pfkey_ops,
+	&kbe_xfrm_ops,
 	&kbe_null_ops,
 };
 
@@ -42,7 +44,7 @@ kbe_open(const char *name, struct kbe **out, char *err, size_t errlen)
 
 	if (ops == NULL) {
 		snprintf(err, errlen, "unknown kernel backend '%s' "
-		    "(known: pfkey, null)", name);
+		    "(known: pfkey, xfrm, null)", name);
 		return -ENOENT;
 	}
 	return ops->open(out, err, errlen);

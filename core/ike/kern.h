@@ -88,6 +88,8 @@ struct kern_sa {
 	uint8_t integ_key[KERN_KEY_MAX];
 	uint16_t integ_key_len;
 	uint32_t replay_window;		/* packets; 0 = no replay check */
+	uint8_t esn;			/* 1: 64-bit extended sequence numbers
+					 * (RFC 4303 2.2.1), negotiated */
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;
 	/*
