@@ -69,6 +69,7 @@ struct ikd {
 	uv_poll_t kev;		/* kernel events (expire, acquire) */
 	int kev_on;
 	struct kbe *kbe;
+	char backend[24];	/* "xfrm", "pfkey (auto)": logs, show stats */
 	struct ike_engine *eng;
 	struct cfg *cfg;	/* the engine's current one (engine-owned) */
 	char conf[CTL_PATH_MAX];	/* -f FILE, or the last `load FILE` */
@@ -519,6 +520,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		return 0;
 	case CTL_SHOW_STATS:
 		ike_get_stats(d->eng, &st);
+		st.backend = d->backend;
 		show_stats(out, &st, cmd->json);
 		return 0;
 	case CTL_UP:
@@ -1241,8 +1243,7 @@ drop_privileges(const struct cfg *cfg)
 static int
 run(struct ikd *d, struct cfg *cfg, int fg)
 {
-	const char *bname = cfg->backend == CFG_BACKEND_NULL ? "null" :
-	    "pfkey";
+	const char *bname = cfg_backend_name(cfg->backend);
 	struct ike_env env = {
 		.ctx = d,
 		.send = env_send,
@@ -1269,11 +1270,21 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	if (pidfile_open(d) != 0) {
 		goto fail;
 	}
+	snprintf(d->backend, sizeof(d->backend), "%s%s", bname,
+	    cfg->backend_auto ? " (auto)" : "");
 	rc = kbe_open(bname, &d->kbe, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "ikd: backend %s: %s\n", bname,
 		    err[0] ? err : strerror(-rc));
 		goto fail_pid;
+	}
+	/*
+	 * What an ikd killed without its clean-up left (SAs and policies in
+	 * our reqid range, nothing else) would shadow the new tunnels.
+	 */
+	if (d->kbe->ops->flush_own != NULL &&
+	    d->kbe->ops->flush_own(d->kbe) != 0) {
+		fprintf(stderr, "ikd: warning: %s\n", kbe_error(d->kbe));
 	}
 	uv_loop_init(&d->uv);
 	loop_init(&d->loop, &d->uv);
@@ -1325,7 +1336,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
 	}
 	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
-	    "control %s", cfg->n_vpns, bname, d->sock);
+	    "control %s", cfg->n_vpns, d->backend, d->sock);
 	hooks_begin(d, cfg);
 	if (drop_privileges(cfg) != 0) {
 		if (!fg) {
@@ -1465,6 +1476,8 @@ ikd_main(int argc, char **argv)
 	}
 	d->base_level = IKE_LOG_NOTICE + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
 	    IKE_LOG_NOTICE + nv;
+	/* `backend = auto`: XFRM when this kernel has it (reloads keep it). */
+	cfg_set_auto_backend(kbe_auto_backend());
 	loop_log_set_level(d->base_level);
 	rc = cfg_load(d->conf, &cfg, &diag);
 	cfg_diag_print(stderr, &diag);

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cfg/cfg.h"
 #include "net/kbe.h"
+#include "net/kbe_xfrm.h"
 
 extern const struct kbe_ops kbe_null_ops;
 extern const struct kbe_ops kbe_pfkey_ops;
@@ -23,6 +25,13 @@ static const struct kbe_ops *const kbe_all[] = {
 	&kbe_xfrm_ops,
 	&kbe_null_ops,
 };
+
+/* see kbe.h */
+int
+kbe_auto_backend(void)
+{
+	return kbe_xfrm_available() ? CFG_BACKEND_XFRM : CFG_BACKEND_PFKEY;
+}
 
 /* see kbe.h */
 const struct kbe_ops *

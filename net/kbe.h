@@ -132,7 +132,13 @@ struct kbe {
 	char err[KBE_ERR_MAX];
 };
 
-/* Returns the backend called name ("pfkey", "null"), or NULL. */
+/*
+ * What `backend = auto` means on this kernel: CFG_BACKEND_XFRM when it has
+ * XFRM netlink (a NETLINK_XFRM socket opens), CFG_BACKEND_PFKEY otherwise.
+ */
+int kbe_auto_backend(void);
+
+/* Returns the backend called name ("pfkey", "xfrm", "null"), or NULL. */
 const struct kbe_ops *kbe_find(const char *name);
 
 /* Convenience: kbe_find(name)->open(); -ENOENT for an unknown name. */

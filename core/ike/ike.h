@@ -164,6 +164,9 @@ struct ike_stats {
 				 * of the engine or of their source */
 	uint64_t log_suppressed;	/* warnings caused by remote packets
 					 * beyond the rate limit */
+	const char *backend;	/* the daemon's kernel backend ("xfrm",
+				 * "pfkey (auto)"), set by the daemon; NULL:
+				 * not shown */
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

@@ -59,7 +59,8 @@ ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
 	k->reqid = ch->reqid;
 	k->encr = ch->enc;
 	k->integ = ch->integ;
-	k->replay_window = 32;
+	k->esn = ch->esn;
+	k->replay_window = sa->vpn ? sa->vpn->cfg->replay_window : 32;
 	snprintf(k->vpn, sizeof(k->vpn), "%s",
 	    sa->vpn ? sa->vpn->cfg->name : "-");
 }
