@@ -34,6 +34,7 @@
 
 #include "crypto/alg.h"
 #include "net/kbe_xfrm.h"
+#include "net/nl.h"
 
 #define XNL_TIMEOUT_MS 3000	/* a kernel reply normally takes < 1 ms */
 #define XNL_RBUF 65536
@@ -142,71 +143,28 @@ alg_from_kernel(int type, const char *name, unsigned key_bits,
 
 /* ---- building -------------------------------------------------------- */
 
-struct xnl {
-	uint8_t *buf;
-	size_t cap, len;
-	int err;
-};
-
-#define XNL_ALIGN(n) (((n) + 3u) & ~(size_t)3u)
-
-/* Starts a message with a zeroed fixed part of hlen bytes, returned. */
+/* The shared builder (net/nl.h) with this file's header arguments. */
 static void *
-xnl_init(struct xnl *m, uint8_t *buf, size_t cap, uint16_t type,
+xnl_init(struct nl_build *m, uint8_t *buf, size_t cap, uint16_t type,
     uint16_t flags, size_t hlen, const struct xfrm_hdr_args *h)
 {
-	struct nlmsghdr nh;
-
-	m->buf = buf;
-	m->cap = cap;
-	m->err = 0;
-	m->len = NLMSG_HDRLEN + XNL_ALIGN(hlen);
-	if (m->len > cap) {
-		m->err = -ENOSPC;
-		return NULL;
-	}
-	memset(buf, 0, m->len);
-	memset(&nh, 0, sizeof(nh));
-	nh.nlmsg_type = type;
-	nh.nlmsg_flags = flags;
-	nh.nlmsg_seq = h->seq;
-	nh.nlmsg_pid = h->pid;
-	memcpy(buf, &nh, sizeof(nh));
-	return buf + NLMSG_HDRLEN;
+	return nl_init(m, buf, cap, type, flags, hlen, h->seq, h->pid);
 }
 
-/* Appends attribute type with len zeroed bytes, returned (NULL: full). */
-static void *
-xnl_attr(struct xnl *m, uint16_t type, size_t len)
+/* XFRMA_IF_ID and XFRMA_MARK (all bits) when set. */
+static void
+put_ifid_mark(struct nl_build *m, uint32_t if_id, uint32_t mark)
 {
-	struct nlattr a;
-	size_t tot = XNL_ALIGN(NLA_HDRLEN + len);
-	uint8_t *p;
+	uint32_t *id;
+	struct xfrm_mark *mk;
 
-	if (m->err != 0 || m->len + tot > m->cap) {
-		m->err = m->err ? m->err : -ENOSPC;
-		return NULL;
+	if (if_id != 0 && (id = nl_attr(m, XFRMA_IF_ID, sizeof(*id))) != NULL) {
+		*id = if_id;
 	}
-	p = m->buf + m->len;
-	memset(p, 0, tot);
-	a.nla_len = (uint16_t)(NLA_HDRLEN + len);
-	a.nla_type = type;
-	memcpy(p, &a, sizeof(a));
-	m->len += tot;
-	return p + NLA_HDRLEN;
-}
-
-/* Sets nlmsg_len; returns the length or the first error. */
-static int
-xnl_done(struct xnl *m)
-{
-	uint32_t l = (uint32_t)m->len;
-
-	if (m->err != 0) {
-		return m->err;
+	if (mark != 0 && (mk = nl_attr(m, XFRMA_MARK, sizeof(*mk))) != NULL) {
+		mk->v = mark;
+		mk->m = 0xffffffffu;
 	}
-	memcpy(m->buf + offsetof(struct nlmsghdr, nlmsg_len), &l, sizeof(l));
-	return (int)m->len;
 }
 
 static int
@@ -273,7 +231,7 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 {
 	struct xfrm_usersa_info *u;
 	const char *en, *an = NULL;
-	struct xnl m;
+	struct nl_build m;
 	int aead;
 
 	en = kbe_xfrm_alg_name(sa->encr);
@@ -303,7 +261,7 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 	u->lft.soft_add_expires_seconds = kbe_soft_limit(sa->soft_secs,
 	    sa->hard_secs, rnd >> 8);
 	if (aead) {
-		struct xfrm_algo_aead *a = xnl_attr(&m, XFRMA_ALG_AEAD,
+		struct xfrm_algo_aead *a = nl_attr(&m, XFRMA_ALG_AEAD,
 		    sizeof(*a) + sa->encr_key_len);
 
 		if (a != NULL) {
@@ -313,9 +271,9 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 			memcpy(a->alg_key, sa->encr_key, sa->encr_key_len);
 		}
 	} else {
-		struct xfrm_algo *c = xnl_attr(&m, XFRMA_ALG_CRYPT,
+		struct xfrm_algo *c = nl_attr(&m, XFRMA_ALG_CRYPT,
 		    sizeof(*c) + sa->encr_key_len);
-		struct xfrm_algo_auth *t = xnl_attr(&m, XFRMA_ALG_AUTH_TRUNC,
+		struct xfrm_algo_auth *t = nl_attr(&m, XFRMA_ALG_AUTH_TRUNC,
 		    sizeof(*t) + sa->integ_key_len);
 
 		if (c != NULL && t != NULL) {
@@ -338,7 +296,7 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 		uint32_t w = sa->replay_window > XFRMA_REPLAY_ESN_MAX ?
 		    XFRMA_REPLAY_ESN_MAX : sa->replay_window;
 		uint32_t words = (w + 31) / 32;
-		struct xfrm_replay_state_esn *r = xnl_attr(&m,
+		struct xfrm_replay_state_esn *r = nl_attr(&m,
 		    XFRMA_REPLAY_ESN_VAL, sizeof(*r) + words * 4u);
 
 		if (r != NULL) {
@@ -351,8 +309,9 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 	} else {
 		u->replay_window = (uint8_t)sa->replay_window;
 	}
+	put_ifid_mark(&m, sa->if_id, sa->mark);
 	if (sa->encap_sport != 0 || sa->encap_dport != 0) {
-		struct xfrm_encap_tmpl *e = xnl_attr(&m, XFRMA_ENCAP,
+		struct xfrm_encap_tmpl *e = nl_attr(&m, XFRMA_ENCAP,
 		    sizeof(*e));
 
 		if (e != NULL) {
@@ -361,7 +320,7 @@ kbe_xfrm_build_sa(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 			e->encap_dport = htons(sa->encap_dport);
 		}
 	}
-	return xnl_done(&m);
+	return nl_done(&m);
 }
 
 /* see kbe_xfrm.h */
@@ -370,7 +329,7 @@ kbe_xfrm_build_allocspi(uint8_t *buf, size_t cap, const struct kern_sa *sa,
     uint32_t min, uint32_t max, const struct xfrm_hdr_args *h)
 {
 	struct xfrm_userspi_info *s;
-	struct xnl m;
+	struct nl_build m;
 
 	s = xnl_init(&m, buf, cap, XFRM_MSG_ALLOCSPI, NLM_F_REQUEST,
 	    sizeof(*s), h);
@@ -388,7 +347,9 @@ kbe_xfrm_build_allocspi(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 	s->info.seq = h->seq;
 	s->min = min;
 	s->max = max;
-	return xnl_done(&m);
+	/* UPDSA finds the reserved state by its mark */
+	put_ifid_mark(&m, sa->if_id, sa->mark);
+	return nl_done(&m);
 }
 
 /* see kbe_xfrm.h */
@@ -398,7 +359,7 @@ kbe_xfrm_build_sa_id(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 {
 	struct xfrm_usersa_id *id;
 	xfrm_address_t *src;
-	struct xnl m;
+	struct nl_build m;
 	int fam = kfamily(&sa->dst);
 
 	id = xnl_init(&m, buf, cap, get ? XFRM_MSG_GETSA : XFRM_MSG_DELSA,
@@ -414,10 +375,11 @@ kbe_xfrm_build_sa_id(uint8_t *buf, size_t cap, const struct kern_sa *sa,
 	id->family = (uint16_t)fam;
 	id->proto = sa->proto ? sa->proto : IPPROTO_ESP;
 	if (kfamily(&sa->src) == fam &&
-	    (src = xnl_attr(&m, XFRMA_SRCADDR, sizeof(*src))) != NULL) {
+	    (src = nl_attr(&m, XFRMA_SRCADDR, sizeof(*src))) != NULL) {
 		xaddr_put(src, &sa->src);
 	}
-	return xnl_done(&m);
+	put_ifid_mark(&m, 0, sa->mark);	/* the kernel finds SAs by mark */
+	return nl_done(&m);
 }
 
 /* see kbe_xfrm.h */
@@ -451,7 +413,7 @@ int
 kbe_xfrm_build_policy(uint8_t *buf, size_t cap, const struct kern_policy *p,
     int del, uint32_t index, const struct xfrm_hdr_args *h)
 {
-	struct xnl m;
+	struct nl_build m;
 
 	if (p->dir < KERN_DIR_IN || p->dir > KERN_DIR_FWD) {
 		return -EINVAL;
@@ -470,7 +432,9 @@ kbe_xfrm_build_policy(uint8_t *buf, size_t cap, const struct kern_policy *p,
 		if (index == 0 && sel_fill(&id->sel, p) != 0) {
 			return -EINVAL;
 		}
-		return xnl_done(&m);
+		/* by selector or index, the kernel matches these too */
+		put_ifid_mark(&m, p->if_id, p->mark);
+		return nl_done(&m);
 	}
 
 	struct xfrm_userpolicy_info *pi;
@@ -493,7 +457,7 @@ kbe_xfrm_build_policy(uint8_t *buf, size_t cap, const struct kern_policy *p,
 	pi->lft.hard_byte_limit = XFRM_INF;
 	pi->lft.soft_packet_limit = XFRM_INF;
 	pi->lft.hard_packet_limit = XFRM_INF;
-	if ((t = xnl_attr(&m, XFRMA_TMPL, sizeof(*t))) != NULL) {
+	if ((t = nl_attr(&m, XFRMA_TMPL, sizeof(*t))) != NULL) {
 		xaddr_put(&t->id.daddr, &p->tun_dst);
 		xaddr_put(&t->saddr, &p->tun_src);
 		t->id.proto = IPPROTO_ESP;
@@ -502,7 +466,8 @@ kbe_xfrm_build_policy(uint8_t *buf, size_t cap, const struct kern_policy *p,
 		t->mode = XFRM_MODE_TUNNEL;
 		t->aalgos = t->ealgos = t->calgos = ~0u;
 	}
-	return xnl_done(&m);
+	put_ifid_mark(&m, p->if_id, p->mark);
+	return nl_done(&m);
 }
 
 /* see kbe_xfrm.h */
@@ -510,11 +475,11 @@ int
 kbe_xfrm_build_dump(uint8_t *buf, size_t cap, int sa,
     const struct xfrm_hdr_args *h)
 {
-	struct xnl m;
+	struct nl_build m;
 
 	(void)xnl_init(&m, buf, cap, sa ? XFRM_MSG_GETSA : XFRM_MSG_GETPOLICY,
 	    NLM_F_REQUEST | NLM_F_DUMP, 0, h);
-	return xnl_done(&m);
+	return nl_done(&m);
 }
 
 /* ---- parsing --------------------------------------------------------- */
@@ -540,8 +505,8 @@ kbe_xfrm_next(const uint8_t *buf, size_t n, size_t *off,
 	}
 	*msg = buf + *off;
 	*len = nh.nlmsg_len;
-	*off += XNL_ALIGN(nh.nlmsg_len) < n - *off ?
-	    XNL_ALIGN(nh.nlmsg_len) : n - *off;
+	*off += NL_ALIGN(nh.nlmsg_len) < n - *off ?
+	    NL_ALIGN(nh.nlmsg_len) : n - *off;
 	return 1;
 }
 
@@ -554,7 +519,7 @@ struct xattrs {
 static int
 attrs_parse(const uint8_t *msg, size_t n, size_t hlen, struct xattrs *x)
 {
-	size_t off = NLMSG_HDRLEN + XNL_ALIGN(hlen);
+	size_t off = NLMSG_HDRLEN + NL_ALIGN(hlen);
 
 	memset(x, 0, sizeof(*x));
 	if (n < NLMSG_HDRLEN + hlen) {
@@ -573,7 +538,7 @@ attrs_parse(const uint8_t *msg, size_t n, size_t hlen, struct xattrs *x)
 			x->off[t] = off + NLA_HDRLEN;
 			x->len[t] = a.nla_len - NLA_HDRLEN;
 		}
-		off += XNL_ALIGN(a.nla_len);
+		off += NL_ALIGN(a.nla_len);
 	}
 	return 0;
 }
@@ -648,6 +613,19 @@ usersa_get(const struct xfrm_usersa_info *u, struct kbe_xfrm_sa *out)
 	out->st.bytes = u->curlft.bytes;
 	out->st.packets = u->curlft.packets;
 	out->st.add_time = u->curlft.add_time;
+}
+
+/* XFRMA_IF_ID and XFRMA_MARK's value (0 when absent). */
+static void
+get_ifid_mark(const uint8_t *msg, const struct xattrs *x, uint32_t *if_id,
+    uint32_t *mark)
+{
+	struct xfrm_mark mk;
+
+	if (attr_get(msg, x, XFRMA_IF_ID, if_id, sizeof(*if_id)) != 0) {
+		*if_id = 0;
+	}
+	*mark = attr_get(msg, x, XFRMA_MARK, &mk, sizeof(mk)) == 0 ? mk.v : 0;
 }
 
 /* see kbe_xfrm.h */
@@ -733,6 +711,7 @@ kbe_xfrm_parse_sa(const uint8_t *msg, size_t n, struct kbe_xfrm_sa *out)
 			sa->encap_dport = ntohs(e.encap_dport);
 		}
 	}
+	get_ifid_mark(msg, &x, &sa->if_id, &sa->mark);
 	{
 		struct xfrm_lifetime_cur c;
 
@@ -820,6 +799,7 @@ kbe_xfrm_parse_policy(const uint8_t *msg, size_t n, struct kern_policy *p,
 	if (tmpl_get(msg, &x, p) != 0 && pi.action != XFRM_POLICY_BLOCK) {
 		*action = "bypass";
 	}
+	get_ifid_mark(msg, &x, &p->if_id, &p->mark);
 	return 0;
 }
 
@@ -918,7 +898,7 @@ kbe_xfrm_parse_error(const uint8_t *msg, size_t n, int *err, char *reason,
 		    orig.nlmsg_len - sizeof(orig) > n - off) {
 			return -EBADMSG;
 		}
-		off += XNL_ALIGN(orig.nlmsg_len - sizeof(orig));
+		off += NL_ALIGN(orig.nlmsg_len - sizeof(orig));
 	}
 	while (off + NLA_HDRLEN <= n) {
 		struct nlattr a;
@@ -935,7 +915,7 @@ kbe_xfrm_parse_error(const uint8_t *msg, size_t n, int *err, char *reason,
 			snprintf(reason, len, "%.*s", (int)sl,
 			    (const char *)msg + off + NLA_HDRLEN);
 		}
-		off += XNL_ALIGN(a.nla_len);
+		off += NL_ALIGN(a.nla_len);
 	}
 	return 0;
 }

@@ -1027,8 +1027,8 @@ T_CASE(cfg, psk_quotes_and_tap)
 		{ "empty quotes", "psk = \"\"\n", NULL, "psk: empty key",
 		  -EINVAL },
 		{ "tap", "psk = long-enough-secret\ntap = enc1\n",
-		  "long-enough-secret", "warning: tap is not supported by the "
-		  "pfkey and null backends yet: ignored ('enc1')", 0 },
+		  "long-enough-secret", "warning: tap needs backend xfrm "
+		  "(interface IDs or marks), not null: ignored ('enc1')", 0 },
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {

@@ -615,3 +615,80 @@ T_CASE(kbe_xfrm, errors)
 	T_EQ_INT(kbe_xfrm_parse_error(buf, n, &err, why, sizeof(why)),
 	    -EBADMSG);
 }
+
+/* `tap`: the interface ID or the VTI's mark on SAs and policies, in every
+ * message the kernel matches them by. */
+T_CASE(kbe_xfrm, if_id_and_mark)
+{
+	uint8_t buf[1024];
+	struct xfrm_mark mk;
+	struct kbe_xfrm_sa back;
+	struct kern_policy p, pback;
+	struct kern_sa sa;
+	const uint8_t *a;
+	const char *act;
+	uint32_t id, idx;
+	size_t len, hl = sizeof(struct xfrm_usersa_info);
+	int n;
+
+	T_ROW("none by default: no attribute");
+	mk_sa(&sa, "aes-128-gcm", NULL);
+	n = kbe_xfrm_build_sa(buf, sizeof(buf), &sa, 0, 0, &seq1);
+	T_ASSERT(find_attr(buf, (size_t)n, hl, XFRMA_IF_ID, &len) == NULL);
+	T_ASSERT(find_attr(buf, (size_t)n, hl, XFRMA_MARK, &len) == NULL);
+
+	T_ROW("an xfrm interface's ID on the SA");
+	sa.if_id = 0x4001;
+	n = kbe_xfrm_build_sa(buf, sizeof(buf), &sa, 0, 0, &seq1);
+	a = find_attr(buf, (size_t)n, hl, XFRMA_IF_ID, &len);
+	T_ASSERT(a != NULL && len == 4);
+	if (a != NULL) {
+		memcpy(&id, a, 4);
+		T_EQ_INT(id, 0x4001);
+	}
+	T_EQ_INT(kbe_xfrm_parse_sa(buf, (size_t)n, &back), 0);
+	T_EQ_INT(back.sa.if_id, 0x4001);
+
+	T_ROW("a VTI's mark, every bit compared, also when deleting");
+	sa.if_id = 0;
+	sa.mark = 0x2a;
+	n = kbe_xfrm_build_sa(buf, sizeof(buf), &sa, 0, 0, &seq1);
+	a = find_attr(buf, (size_t)n, hl, XFRMA_MARK, &len);
+	T_ASSERT(a != NULL && len == sizeof(mk));
+	if (a != NULL) {
+		memcpy(&mk, a, sizeof(mk));
+		T_EQ_INT(mk.v, 0x2a);
+		T_EQ_INT(mk.m, 0xffffffffu);
+	}
+	T_EQ_INT(kbe_xfrm_parse_sa(buf, (size_t)n, &back), 0);
+	T_EQ_INT(back.sa.mark, 0x2a);
+	n = kbe_xfrm_build_sa_id(buf, sizeof(buf), &sa, 0, &seq1);
+	T_ASSERT(find_attr(buf, (size_t)n, sizeof(struct xfrm_usersa_id),
+	    XFRMA_MARK, &len) != NULL);
+
+	T_ROW("policies: added, deleted by selector and by index");
+	memset(&p, 0, sizeof(p));
+	p.dir = KERN_DIR_OUT;
+	T_EQ_INT(kbe_prefix_parse(&p.src, "10.1.0.0/24"), 0);
+	T_EQ_INT(kbe_prefix_parse(&p.dst, "10.2.0.0/24"), 0);
+	T_EQ_INT(kbe_addr_parse(&p.tun_src, GW1), 0);
+	T_EQ_INT(kbe_addr_parse(&p.tun_dst, GW2), 0);
+	p.reqid = 0x2001;
+	p.mark = 0x2a;
+	p.if_id = 7;
+	n = kbe_xfrm_build_policy(buf, sizeof(buf), &p, 0, 0, &seq1);
+	T_ASSERT(find_attr(buf, (size_t)n, sizeof(struct xfrm_userpolicy_info),
+	    XFRMA_MARK, &len) != NULL);
+	T_EQ_INT(kbe_xfrm_parse_policy(buf, (size_t)n, &pback, &idx, &act), 0);
+	T_EQ_INT(pback.mark, 0x2a);
+	T_EQ_INT(pback.if_id, 7);
+	for (int byidx = 0; byidx < 2; byidx++) {
+		n = kbe_xfrm_build_policy(buf, sizeof(buf), &p, 1,
+		    byidx ? 99 : 0, &seq1);
+		T_ASSERT(find_attr(buf, (size_t)n,
+		    sizeof(struct xfrm_userpolicy_id), XFRMA_MARK, &len) != NULL);
+		a = find_attr(buf, (size_t)n, sizeof(struct xfrm_userpolicy_id),
+		    XFRMA_IF_ID, &len);
+		T_ASSERT(a != NULL);
+	}
+}

@@ -968,11 +968,6 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    CFG_IFNAME_MAX - 1, value);
 		} else {
 			snprintf(v->tap, sizeof(v->tap), "%s", value);
-			/* accepted for iked's configs, but nothing makes the
-			 * interface: say so rather than do nothing quietly */
-			WARN(ld, fc->path, fc->line, "tap is not supported by "
-			    "the pfkey and null backends yet: ignored ('%s')",
-			    value);
 		}
 		break;
 	case K_FLOW:
@@ -1539,6 +1534,14 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	finish_xforms(ld, v, a, 0);
 	finish_xforms(ld, v, a, 1);
 	finish_replay(ld, v, a);
+	if (v->tap[0] != '\0' && ld->cfg->backend != CFG_BACKEND_XFRM) {
+		/* accepted for iked's configs, but only XFRM can tie SAs to
+		 * an interface: say so rather than do nothing quietly */
+		WARN(ld, v->file, a->line[K_TAP], "tap needs backend xfrm "
+		    "(interface IDs or marks), not %s%s: ignored ('%s')",
+		    cfg_backend_name(ld->cfg->backend), ld->cfg->backend_auto ?
+		    " (chosen by auto)" : "", v->tap);
+	}
 	if (ka->enabled) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);

@@ -17,6 +17,11 @@
 #     kernel (its reqid range) is gone, a foreign SA and policy (reqid 5)
 #     stay, the new tunnel carries pings; then the same from xfrm back to
 #     pfkey; SIGTERM at the end leaves only the foreign entries.
+#  3. tap: two VPNs to two addresses of gw2, each with its interface (a
+#     VTI: the UML kernel has no xfrm interfaces), one made by ikd, one
+#     there before; pings to each move only its interface's counters, the
+#     kernel's SAs and policies carry each VPN's mark, and at exit ikd
+#     removes only the interface it made.
 # Prints "ok uml: ..." / "FAIL uml: ..." lines and "uml-xfrm: done" last.
 set -u
 H=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,12 +65,21 @@ spi_pkts() {
 	{ xfrm_spi_pkts "$1" "$GW1_PUB" "$GW2_PUB"; xfrm_spi_pkts "$1" "$GW2_PUB" "$GW1_PUB"; } |
 	    awk -v s="0x$2" '$1 == s { print $2; f = 1 } END { if (!f) print -1 }'
 }
-# sa_text NETNS SPI : `ip xfrm state` of the SA with SPI (either direction)
+# all_pkts NETNS : "SPI PACKETS" of every xfrm state of NETNS
+all_pkts() {
+	ip -n "$1" -s xfrm state list 2>/dev/null | awk '
+	    /proto esp spi/ { spi=$4; sub(/\(.*/, "", spi) }
+	    /lifetime current:/ { cur=1; next }
+	    cur && /\(packets\)/ { gsub(/[(),a-z]/," "); print spi, $2; cur=0 }'
+}
+# pkts_of FILE SPI : the packets of SPI in an all_pkts listing, -1 if none
+pkts_of() { awk -v s="0x$2" '$1 == s { print $2; f = 1 } END { if (!f) print -1 }' "$1"; }
+# sa_text FILE SPI : the SA with SPI from an `ip xfrm state` listing
 sa_text() {
-	ip -n "$1" xfrm state list 2>/dev/null | awk -v s="0x$2" '
+	awk -v s="0x$2" '
 	    /^src / { if (keep) printf "%s", blk; blk = ""; keep = 0 }
 	    { blk = blk $0 "\n" } /proto esp spi/ && $4 == s { keep = 1 }
-	    END { if (keep) printf "%s", blk }'
+	    END { if (keep) printf "%s", blk }' "$1"
 }
 # own_count NETNS state|policy : entries with a reqid in ikebox's range
 own_count() {
@@ -168,16 +182,17 @@ secrets {
 EOF
 }
 
-# child_spis JSON ADDR : "SPI_IN SPI_OUT" of ikd's CHILD SA whose remote
-# selector is ADDR/32
+# child_spis JSON : "ADDR SPI_IN SPI_OUT" for each INSTALLED CHILD SA of
+# ikd whose remote selector is one address (ADDR/32)
 child_spis() {
 	python3 -c '
 import json, sys
 for sa in json.load(open(sys.argv[1])):
     for c in sa["children"]:
-        if c["state"] == "INSTALLED" and sys.argv[2] + "/32" in json.dumps(c["remote_ts"]):
-            print(c["spi_in"], c["spi_out"], c["enc"], c["integ"])
-' "$1" "$2"
+        for ts in c["remote_ts"]:
+            if c["state"] == "INSTALLED" and ts.endswith("/32"):
+                print(ts[:-3], c["spi_in"], c["spi_out"])
+' "$1"
 }
 
 # ---- 1. every transform, both roles ---------------------------------------
@@ -185,7 +200,7 @@ for sa in json.load(open(sys.argv[1])):
 # case_all ROLE : the tunnels of every transform; checks each
 case_all() {
 	local role=$1 mode=active other=responder d n pairs="" flows="" i=0 line
-	local name esp esn kern addr spis si so b1 b2 a1 a2 w flag r1 r2
+	local name esp esn kern addr si so b1 b2 a1 a2 w flag r1 r2 pids
 	[ "$role" = responder ] && mode=passive other=initiator
 	CASE=xfrm-all-$role
 	d=$S/$CASE
@@ -225,22 +240,40 @@ case_all() {
 	grep -q 'ikd started: 1 vpn(s), backend xfrm, ' "$IKD_LOG" ||
 		fail "(xfrm) ikd's start line names backend xfrm" "$(head -3 "$IKD_LOG")"
 	ikectl show sa --json >"$d/ikd.json" 2>&1
+	child_spis "$d/ikd.json" >"$d/spis"
+	# every ping at once (each fork costs in UML), between two snapshots
+	# of gw1's counters, then one listing of its SAs
+	all_pkts "$NS_GW1" >"$d/before"
+	i=0 pids=
+	while IFS='|' read -r name esp esn kern; do
+		i=$((i + 1))
+		addr=203.0.113.20$i
+		grep -q "^$addr " "$d/spis" || continue
+		{ ip netns exec "$NS_HOST1" ping -n -q -c 3 -i 0.2 -W 2 "$addr" >/dev/null 2>&1
+		  echo $? >"$d/ping1-$i"; } &
+		pids="$pids $!"
+		{ ip netns exec "$NS_HOST2" ping -n -q -c 3 -i 0.2 -W 2 -I "$addr" "$HOST1" >/dev/null 2>&1
+		  echo $? >"$d/ping2-$i"; } &
+		pids="$pids $!"
+	done <<<"$TRANSFORMS"
+	# (not a bare wait: ikd is a child of this shell too)
+	wait $pids
+	all_pkts "$NS_GW1" >"$d/after"
+	ip -n "$NS_GW1" xfrm state list >"$d/states"
 	i=0
 	while IFS='|' read -r name esp esn kern; do
 		i=$((i + 1))
 		[ "$name" = chacha20-poly1305 ] && [ "$CHACHA" = 0 ] && continue
 		addr=203.0.113.20$i
-		read -r si so _ <<<"$(child_spis "$d/ikd.json" "$addr")"
-		if [ -z "${so:-}" ]; then
+		si= so=
+		read -r _ si so <<<"$(grep "^$addr " "$d/spis")"
+		if [ -z "$so" ]; then
 			fail "(xfrm) ikd $role, $name: a CHILD SA for $addr" "$(cat "$d/ikd.json")"
 			continue
 		fi
-		b1=$(spi_pkts "$NS_GW1" "$so") b2=$(spi_pkts "$NS_GW1" "$si")
-		ip netns exec "$NS_HOST1" ping -n -q -c 3 -i 0.2 -W 1 "$addr" >/dev/null 2>&1
-		r1=$?
-		ip netns exec "$NS_HOST2" ping -n -q -c 3 -i 0.2 -W 1 -I "$addr" "$HOST1" >/dev/null 2>&1
-		r2=$?
-		a1=$(spi_pkts "$NS_GW1" "$so") a2=$(spi_pkts "$NS_GW1" "$si")
+		b1=$(pkts_of "$d/before" "$so") b2=$(pkts_of "$d/before" "$si")
+		a1=$(pkts_of "$d/after" "$so") a2=$(pkts_of "$d/after" "$si")
+		r1=$(cat "$d/ping1-$i") r2=$(cat "$d/ping2-$i")
 		w="gw1 out 0x$so +$((a1 - b1)), gw1 in 0x$si +$((a2 - b2))"
 		if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ "$b1" -ge 0 ] && [ "$b2" -ge 0 ] &&
 		    [ $((a1 - b1)) -ge 6 ] && [ $((a2 - b2)) -ge 6 ]; then
@@ -252,16 +285,37 @@ case_all() {
 		fi
 		# what the kernel holds: algorithm, key and ICV lengths, ESN
 		flag=0
-		sa_text "$NS_GW1" "$so" | grep -q 'flag .*esn' && flag=1
-		if sa_text "$NS_GW1" "$so" | grep -Eq -- "$kern" &&
-		    sa_text "$NS_GW1" "$si" | grep -Eq -- "$kern" && [ "$flag" = "$esn" ] &&
-		    { [ "$esn" = 0 ] || sa_text "$NS_GW1" "$si" | grep -q 'flag .*esn'; }; then
+		sa_text "$d/states" "$so" | grep -q 'flag .*esn' && flag=1
+		if sa_text "$d/states" "$so" | grep -Eq -- "$kern" &&
+		    sa_text "$d/states" "$si" | grep -Eq -- "$kern" && [ "$flag" = "$esn" ] &&
+		    { [ "$esn" = 0 ] || sa_text "$d/states" "$si" | grep -q 'flag .*esn'; }; then
 			ok "(xfrm) ikd $role, $name: gw1's kernel SAs hold /$kern/, ESN $([ "$esn" = 1 ] && echo on || echo off) as negotiated ($esp)"
 		else
 			fail "(xfrm) ikd $role, $name: gw1's kernel SAs hold /$kern/ and ESN $esn" \
-			    "$(sa_text "$NS_GW1" "$so")" "$(sa_text "$NS_GW1" "$si")"
+			    "$(sa_text "$d/states" "$so")" "$(sa_text "$d/states" "$si")"
 		fi
 	done <<<"$TRANSFORMS"
+	# ipsecctl-sa -j -k reads the same SAs through the XFRM dump: every
+	# key it prints is the one the kernel holds (ip xfrm state)
+	if [ "$role" = initiator ]; then
+		ip netns exec "$NS_GW1" "$IKEBOX" ipsecctl-sa -j -k -f "$d/ikd.conf" >"$d/ipsecctl.json" 2>&1
+		if python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+st = open(sys.argv[2]).read()
+own = [s for s in j["sas"] if s["own"]]
+bad = [s["spi"] for s in own if "0x" + s["enckey"] not in st or
+       (s["authkey"] and "0x" + s["authkey"] not in st) or s["enc"] == "none"]
+flows = [f for f in j["flows"] if f["own"]]
+print(len(own), len(flows))
+sys.exit(1 if bad or len(own) != 2 * int(sys.argv[3]) or len(flows) != 3 * int(sys.argv[3]) else 0)
+' "$d/ipsecctl.json" "$d/states" "$n" >"$d/ipsecctl.check" 2>&1; then
+			ok "(xfrm) ipsecctl-sa -j -k lists gw1's $(cut -d" " -f1 "$d/ipsecctl.check") SAs and $(cut -d" " -f2 "$d/ipsecctl.check") flows from the XFRM dump, keys as the kernel holds them"
+		else
+			fail "(xfrm) ipsecctl-sa -j -k: gw1's SAs and flows with the kernel's keys" \
+			    "$(cat "$d/ipsecctl.check")" "$(head -c 3000 "$d/ipsecctl.json")"
+		fi
+	fi
 	# show sa's byte counters come from the kernel (XFRM_MSG_GETSA)
 	if ikectl show sa --json | python3 -c '
 import json, sys
@@ -355,6 +409,120 @@ case_switch() {
 	charon_sw --terminate --ike "$CASE" --force --timeout 5 >/dev/null 2>&1
 }
 
+# ---- 3. tap: route-based VPNs over VTIs ------------------------------------
+
+# link_pkts NETNS DEV : "RX TX" packets of DEV ("-1 -1" if it is not there)
+link_pkts() {
+	ip -n "$1" -s link show "$2" 2>/dev/null | awk '
+	    /^ *RX:/ { r = 1; next } r == 1 { rx = $2; r = 0 }
+	    /^ *TX:/ { t = 1; next } t == 1 { tx = $2; t = 0 }
+	    END { if (rx == "") print "-1 -1"; else print rx, tx }'
+}
+# vpn_file DIR NAME PEER TAP ADDR : a VPN of gw1 with tap TAP to PEER
+vpn_file() {
+	printf '[vpn]\nname = %s\nmode = active\nlocal = %s\npeer = %s\npsk = %s\ntap = %s\n[flows]\nflow = %s/32 %s/32\n[ikesa]\nenc = aes-128-gcm\nprf = hmac-sha2-256\ngroup = curve25519\n[childsa]\nenc = aes-128-gcm\n' \
+	    "$2" "$GW1_PUB" "$3" "$PSK" "$4" "$HOST1" "$5" >"$1/vpn.d/$2.conf"
+	chmod 600 "$1/vpn.d/$2.conf"
+}
+# tap_charon NAME LOCAL ADDR : one charon connection (for swanctl.conf)
+tap_charon() {
+	printf '\t%s {\n\t\tversion = 2\n\t\tlocal_addrs = %s\n\t\tremote_addrs = %s\n' "$1" "$2" "$GW1_PUB"
+	printf '\t\tproposals = aes128gcm16-prfsha256-x25519\n'
+	printf '\t\tlocal {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' "$2"
+	printf '\t\tremote {\n\t\t\tauth = psk\n\t\t\tid = %s\n\t\t}\n' "$GW1_PUB"
+	printf '\t\tchildren {\n\t\t\t%s {\n\t\t\t\tlocal_ts = %s/32\n\t\t\t\tremote_ts = %s/32\n' "$1" "$3" "$HOST1"
+	printf '\t\t\t\tesp_proposals = aes128gcm16\n\t\t\t}\n\t\t}\n\t}\n'
+}
+
+# case_tap : two VPNs, each with its interface: vtia made by ikd (the UML
+# kernel has no xfrm interfaces: a VTI), vtib there before (ikd uses it
+# and leaves it); pings to one VPN's host move only its interface's
+# counters; the SAs and policies carry each VPN's mark
+case_tap() {
+	local d=$S/tap peer2=198.51.100.253 a0 b0 a1 b1 a2 b2 w ma mb pa pb r r2
+	CASE=xfrm-tap
+	mkdir -p "$d/vpn.d"
+	printf '[global]\ninclude = vpn.d/*.conf\ndpd_check_interval = 0\nbackend = xfrm\n' >"$d/ikd.conf"
+	vpn_file "$d" ta "$GW2_PUB" vtia 203.0.113.201
+	vpn_file "$d" tb "$peer2" vtib 203.0.113.202
+	ip -n "$NS_GW2" addr add "$peer2/$GW2_PUB_PLEN" dev pub
+	{
+		echo "connections {"
+		tap_charon ta "$GW2_PUB" 203.0.113.201
+		tap_charon tb "$peer2" 203.0.113.202
+		printf '}\nsecrets {\n\tike-a {\n\t\tid-1 = %s\n\t\tid-2 = %s\n\t\tid-3 = %s\n\t\tsecret = "%s"\n\t}\n}\n' \
+		    "$GW2_PUB" "$peer2" "$GW1_PUB" "$PSK"
+	} >"$d/swanctl.conf"
+	cp "$d/swanctl.conf" "$HARNESS_OUT/swanctl-$CASE.conf"
+	echo "--- case $CASE" >>"$CHARON_LOG"
+	: >"$HARNESS_OUT/ikd-$CASE.log"
+	# someone's VTI, there before ikd: used, never removed
+	ip -n "$NS_GW1" link add vtib type vti local "$GW1_PUB" remote "$peer2" key 0x77
+	ip -n "$NS_GW1" link set vtib up
+	ip netns exec "$NS_GW1" sh -c 'echo 1 >/proc/sys/net/ipv4/conf/vtib/disable_policy'
+	if ! charon_load "$d/swanctl.conf" 2>"$d/load.err" || ! start_ikd "$d"; then
+		fail "(xfrm) tap: charon loads, ikd starts" "$(cat "$d/load.err")" "$(ikd_log)"
+		stop_ikd
+		return
+	fi
+	if ! wait_until 60 installed 2; then
+		fail "(xfrm) tap: both VPNs up within 60 s" "$(ikectl show sa)" "$(ikd_log)" "$(charon_log)"
+		stop_ikd
+		return
+	fi
+	if grep -q 'vpn ta: tap vtia: made VTI, mark (ikey/okey) 0x4000 (this kernel has no xfrm interfaces)' "$IKD_LOG" &&
+	    grep -q 'vpn tb: tap vtib: using VTI, mark (ikey/okey) 0x77' "$IKD_LOG"; then
+		ok "(xfrm) tap: ikd says it made vtia as a VTI (no xfrm interfaces in this kernel) and uses the existing vtib with its key"
+	else
+		fail "(xfrm) tap: ikd's log says which interfaces" "$(ikd_log)"
+	fi
+	ip -n "$NS_GW1" route add 203.0.113.201/32 dev vtia
+	ip -n "$NS_GW1" route add 203.0.113.202/32 dev vtib
+	read -r a0 _ <<<"$(link_pkts "$NS_GW1" vtia)"
+	read -r b0 _ <<<"$(link_pkts "$NS_GW1" vtib)"
+	ip netns exec "$NS_HOST1" ping -n -q -c 4 -i 0.2 -W 2 203.0.113.201 >/dev/null 2>&1
+	r=$?
+	read -r a1 _ <<<"$(link_pkts "$NS_GW1" vtia)"
+	read -r b1 _ <<<"$(link_pkts "$NS_GW1" vtib)"
+	ip netns exec "$NS_HOST1" ping -n -q -c 4 -i 0.2 -W 2 203.0.113.202 >/dev/null 2>&1
+	r2=$?
+	read -r a2 _ <<<"$(link_pkts "$NS_GW1" vtia)"
+	read -r b2 _ <<<"$(link_pkts "$NS_GW1" vtib)"
+	w="vtia RX $a0 -> $a1 -> $a2, vtib RX $b0 -> $b1 -> $b2"
+	if [ "$r" = 0 ] && [ "$r2" = 0 ] && [ "$a0" -ge 0 ] && [ "$b0" -ge 0 ] &&
+	    [ $((a1 - a0)) -ge 4 ] && [ "$b1" = "$b0" ] &&
+	    [ $((b2 - b1)) -ge 4 ] && [ "$a2" = "$a1" ]; then
+		ok "(xfrm) tap: pings through each VPN's VTI count on that interface only ($w)"
+	else
+		fail "(xfrm) tap: pings through each VPN's VTI count on that interface only" \
+		    "ping to .201: $r, to .202: $r2; $w" "$(ip -n "$NS_GW1" -s link)" \
+		    "$(ip -n "$NS_GW1" -s xfrm state)" "$(ikd_log)"
+	fi
+	ma=$(ip -n "$NS_GW1" xfrm state list | grep -c 'mark 0x4000/0xffffffff')
+	mb=$(ip -n "$NS_GW1" xfrm state list | grep -c 'mark 0x77/0xffffffff')
+	pa=$(ip -n "$NS_GW1" xfrm policy list | grep -c 'mark 0x4000/0xffffffff')
+	pb=$(ip -n "$NS_GW1" xfrm policy list | grep -c 'mark 0x77/0xffffffff')
+	if [ "$ma" = 2 ] && [ "$mb" = 2 ] && [ "$pa" = 3 ] && [ "$pb" = 3 ]; then
+		ok "(xfrm) tap: the kernel's dump shows each VPN's mark on its 2 SAs and 3 policies"
+	else
+		fail "(xfrm) tap: each VPN's mark on its SAs and policies" \
+		    "SAs $ma/$mb, policies $pa/$pb" "$(ip -n "$NS_GW1" xfrm state)" \
+		    "$(ip -n "$NS_GW1" xfrm policy)"
+	fi
+	stop_ikd
+	if ! ip -n "$NS_GW1" link show vtia >/dev/null 2>&1 &&
+	    ip -n "$NS_GW1" link show vtib >/dev/null 2>&1; then
+		ok "(xfrm) tap: at exit ikd removes the VTI it made and keeps the one it found"
+	else
+		fail "(xfrm) tap: at exit ikd removes only what it made" "$(ip -n "$NS_GW1" link)"
+	fi
+	ip -n "$NS_GW1" link del vtib 2>/dev/null
+	ip -n "$NS_GW1" link del vtia 2>/dev/null
+	charon_sw --terminate --ike ta --force --timeout 5 >/dev/null 2>&1
+	charon_sw --terminate --ike tb --force --timeout 5 >/dev/null 2>&1
+	ip -n "$NS_GW2" addr del "$peer2/$GW2_PUB_PLEN" dev pub
+}
+
 # ---- main -----------------------------------------------------------------
 
 if ! "$H/topo.sh" up >/dev/null 2>&1; then
@@ -393,6 +561,9 @@ for role in initiator responder; do
 	log "case $CASE done"
 done
 case_switch
+log "case $CASE done"
+/run/modprobe-uml ip_vti >>"$HARNESS_OUT/modprobe-xfrm.log" 2>&1
+case_tap
 log "case $CASE done"
 charon_stop
 autoload_on
