@@ -636,7 +636,12 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 		copy.n_children = CFG_FLOWS_MAX;
 	}
 	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
-	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	{
+		const struct tap *t = sa->vpn ? tap_of(a->d, sa->vpn) : NULL;
+
+		(void)kbe_child_counters(a->d->kbe, &copy, ch,
+		    t != NULL ? t->mark : 0);
+	}
 	copy.children = ch;
 	show_list_cb(&a->sl, &copy);
 }

@@ -223,7 +223,7 @@ kaddr_of(struct kern_addr *k, const struct ike_addr *a)
 /* see kbe.h */
 int
 kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
-    struct ike_child_info *children)
+    struct ike_child_info *children, uint32_t mark)
 {
 	int failed = 0;
 
@@ -243,6 +243,7 @@ kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
 			kaddr_of(&sa.src, dir ? &info->local : &info->peer);
 			kaddr_of(&sa.dst, dir ? &info->peer : &info->local);
 			sa.spi = dir ? c->spi_out : c->spi_in;
+			sa.mark = mark;
 			snprintf(sa.vpn, sizeof(sa.vpn), "%s",
 			    info->vpn ? info->vpn : "");
 			*bytes = 0;

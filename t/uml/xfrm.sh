@@ -1,6 +1,8 @@
 #!/bin/bash
 # xfrm.sh - runs INSIDE the UML guest: ikd in gw1 with the XFRM netlink
 # backend against strongSwan's charon in gw2.
+#  0. The kernel events ikd reacts to, from the XFRM multicast groups:
+#     ACQUIRE (with the policy's reqid), EXPIRE soft and hard.
 #  1. Every CHILD transform ikd offers, one CHILD SA each, in one IKE SA
 #     (so one charon load per role): aes-128-gcm-16, aes-256-gcm-16,
 #     aes-256-gcm-12, chacha20-poly1305 (when the kernel has rfc7539esp),
@@ -193,6 +195,41 @@ for sa in json.load(open(sys.argv[1])):
             if c["state"] == "INSTALLED" and ts.endswith("/32"):
                 print(ts[:-3], c["spi_in"], c["spi_out"])
 ' "$1"
+}
+
+# ---- 0. kernel events from the XFRM multicast groups ------------------------
+
+# case_events : through the backend as ikd uses it (t/uml/kbe-tool -b xfrm):
+# a packet hitting an out policy without an SA raises ACQUIRE with the
+# policy's reqid; an SA with a 3 s hard lifetime raises EXPIRE soft, then
+# hard
+case_events() {
+	local tool=$ROOT/t/uml/kbe-tool reqid=8193 ev k32 k20
+	k32=$(printf '55%.0s' $(seq 32)) k20=$(printf '66%.0s' $(seq 20))
+	ip netns exec "$NS_GW1" "$tool" -b xfrm events 20 3 >"$S/events.log" 2>&1 &
+	local ev_pid=$!
+	wait_until 5 grep -q listening "$S/events.log"
+	ip netns exec "$NS_GW1" "$tool" -b xfrm pol-add out "$LAN1" "$LAN2" \
+	    "$GW1_PUB" "$GW2_PUB" $reqid >/dev/null 2>&1
+	ip netns exec "$NS_HOST1" ping -n -q -c 1 -W 1 "$HOST2" >/dev/null 2>&1
+	ip netns exec "$NS_GW1" "$tool" -b xfrm sa-add "$GW1_PUB" "$GW2_PUB" \
+	    0xc0000777 $reqid aes-256 "$k32" hmac-sha1 "$k20" 3 >/dev/null 2>&1
+	wait_until 15 grep -q expire-hard "$S/events.log"
+	kill "$ev_pid" 2>/dev/null
+	wait "$ev_pid" 2>/dev/null
+	ev=$(cat "$S/events.log")
+	if printf '%s\n' "$ev" | grep -q "^event acquire src $GW1_PUB dst $GW2_PUB spi 0x00000000 reqid $reqid .* dir out$"; then
+		ok "(xfrm) a packet hitting the out policy without an SA raises XFRM_MSG_ACQUIRE with its reqid: $(grep -m1 acquire "$S/events.log")"
+	else
+		fail "(xfrm) XFRM_MSG_ACQUIRE event" "$ev"
+	fi
+	if printf '%s\n' "$ev" | grep -q "^event expire-soft src $GW1_PUB dst $GW2_PUB spi 0xc0000777 reqid $reqid" &&
+	    printf '%s\n' "$ev" | grep -q "^event expire-hard src $GW1_PUB dst $GW2_PUB spi 0xc0000777 reqid $reqid"; then
+		ok "(xfrm) an SA with a 3 s hard lifetime raises XFRM_MSG_EXPIRE soft, then hard"
+	else
+		fail "(xfrm) XFRM_MSG_EXPIRE soft and hard events" "$ev"
+	fi
+	ip netns exec "$NS_GW1" "$tool" -b xfrm flush-own >/dev/null 2>&1
 }
 
 # ---- 1. every transform, both roles ---------------------------------------
@@ -509,6 +546,14 @@ case_tap() {
 		    "SAs $ma/$mb, policies $pa/$pb" "$(ip -n "$NS_GW1" xfrm state)" \
 		    "$(ip -n "$NS_GW1" xfrm policy)"
 	fi
+	if ikectl show sa --json | python3 -c '
+import json, sys
+cs = [c for sa in json.load(sys.stdin) for c in sa["children"]]
+sys.exit(0 if len(cs) == 2 and all(c["bytes_in"] > 0 and c["bytes_out"] > 0 for c in cs) else 1)'; then
+		ok "(xfrm) tap: ikectl show sa reads the marked SAs' byte counters"
+	else
+		fail "(xfrm) tap: ikectl show sa reads the marked SAs' byte counters" "$(ikectl show sa --json)"
+	fi
 	stop_ikd
 	if ! ip -n "$NS_GW1" link show vtia >/dev/null 2>&1 &&
 	    ip -n "$NS_GW1" link show vtib >/dev/null 2>&1; then
@@ -556,6 +601,8 @@ ip -n "$NS_GW1" xfrm state add src 127.0.0.1 dst 127.0.0.2 proto esp spi 8 \
     auth-trunc 'hmac(sha256)' "0x${K36:0:64}" 128 2>/dev/null
 ip -n "$NS_GW1" xfrm state flush
 log "charon up"
+case_events
+log "case events done"
 for role in initiator responder; do
 	case_all "$role"
 	log "case $CASE done"
