@@ -639,7 +639,7 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	{
 		const struct tap *t = sa->vpn ? tap_of(a->d, sa->vpn) : NULL;
 
-		(void)kbe_child_counters(a->d->kbe, &copy, ch,
+		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
 		    t != NULL ? t->mark : 0);
 	}
 	copy.children = ch;

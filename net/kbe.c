@@ -222,7 +222,7 @@ kaddr_of(struct kern_addr *k, const struct ike_addr *a)
 
 /* see kbe.h */
 int
-kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+kbe_child_counters_mark(struct kbe *k, const struct ike_sa_info *info,
     struct ike_child_info *children, uint32_t mark)
 {
 	int failed = 0;
@@ -256,4 +256,12 @@ kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
 		}
 	}
 	return failed;
+}
+
+/* see kbe.h */
+int
+kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children)
+{
+	return kbe_child_counters_mark(k, info, children, 0);
 }

@@ -234,12 +234,17 @@ int kbe_null_charge(struct kbe *k, const struct kern_sa *sa, uint64_t bytes,
  * children[0..info->n_children) (the caller's copy of info->children)
  * from the kernel's counters of each CHILD SA's inbound SA (peer -> local,
  * spi_in) and outbound SA (local -> peer, spi_out), read with sa_stats().
- * A counter that cannot be read is set to 0.  mark: the VPN's XFRM mark
- * (`tap` over a VTI; the kernel finds such SAs only with it), 0 if none.
- * Returns how many SAs could not be read (kbe_error() says why for the
- * last one).
+ * A counter that cannot be read is set to 0.  Returns how many SAs could
+ * not be read (kbe_error() says why for the last one).
  */
 int kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children);
+
+/*
+ * The same for a VPN whose SAs carry an XFRM mark (`tap` over a VTI: the
+ * kernel finds them only with it); mark 0 is kbe_child_counters().
+ */
+int kbe_child_counters_mark(struct kbe *k, const struct ike_sa_info *info,
     struct ike_child_info *children, uint32_t mark);
 
 #endif

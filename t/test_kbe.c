@@ -95,7 +95,7 @@ T_CASE(kbe, show_sa_bytes_from_the_backend)
 	T_ROW("fresh SAs: 0 bytes; the SA the kernel lacks counts as unread");
 	memcpy(got, ch, sizeof(got));
 	got[0].bytes_in = got[1].bytes_out = 99;	/* overwritten */
-	T_EQ_INT(kbe_child_counters(k, &info, got, 0), 2);
+	T_EQ_INT(kbe_child_counters(k, &info, got), 2);
 	T_EQ_INT(got[0].bytes_in, 0);
 	T_EQ_INT(got[0].bytes_out, 0);
 	T_EQ_INT(got[1].bytes_out, 0);
@@ -106,7 +106,7 @@ T_CASE(kbe, show_sa_bytes_from_the_backend)
 	T_EQ_INT(kbe_null_charge(k, &out, 840, 10), 0);
 	T_EQ_INT(kbe_null_charge(k, &out, 84, 1), 0);
 	memcpy(got, ch, sizeof(got));
-	T_EQ_INT(kbe_child_counters(k, &info, got, 0), 2);
+	T_EQ_INT(kbe_child_counters(k, &info, got), 2);
 	T_EQ_INT(got[0].bytes_in, 1500);
 	T_EQ_INT(got[0].bytes_out, 924);
 	T_EQ_INT(got[1].bytes_in, 0);

@@ -692,3 +692,46 @@ T_CASE(kbe_xfrm, if_id_and_mark)
 		T_ASSERT(a != NULL);
 	}
 }
+
+/* IPv6 tunnels: 16-byte addresses everywhere, AF_INET6. */
+T_CASE(kbe_xfrm, ipv6)
+{
+	uint8_t buf[1024];
+	struct xfrm_usersa_info u;
+	struct kbe_xfrm_sa back;
+	struct kern_policy p, pb;
+	struct kern_sa sa;
+	const char *act;
+	uint32_t idx;
+	int n;
+
+	mk_sa(&sa, "aes-256-gcm", NULL);
+	T_EQ_INT(kbe_addr_parse(&sa.src, "2001:db8::1"), 0);
+	T_EQ_INT(kbe_addr_parse(&sa.dst, "2001:db8::2"), 0);
+	n = kbe_xfrm_build_sa(buf, sizeof(buf), &sa, 0, 0, &seq1);
+	T_ASSERT(n > 0);
+	memcpy(&u, buf + NLMSG_HDRLEN, sizeof(u));
+	T_EQ_INT(u.family, AF_INET6);
+	T_EQ_INT(u.id.daddr.a6[3], htonl(2));
+	T_EQ_INT(kbe_xfrm_parse_sa(buf, (size_t)n, &back), 0);
+	T_EQ_INT(back.sa.dst.family, KERN_AF_INET6);
+	T_EQ_INT(memcmp(back.sa.src.addr, sa.src.addr, 16), 0);
+
+	T_ROW("a policy between IPv6 prefixes; families must agree");
+	memset(&p, 0, sizeof(p));
+	p.dir = KERN_DIR_IN;
+	T_EQ_INT(kbe_prefix_parse(&p.src, "2001:db8:2::/48"), 0);
+	T_EQ_INT(kbe_prefix_parse(&p.dst, "2001:db8:1::/48"), 0);
+	T_EQ_INT(kbe_addr_parse(&p.tun_src, "2001:db8::2"), 0);
+	T_EQ_INT(kbe_addr_parse(&p.tun_dst, "2001:db8::1"), 0);
+	p.reqid = 0x2002;
+	n = kbe_xfrm_build_policy(buf, sizeof(buf), &p, 0, 0, &seq1);
+	T_ASSERT(n > 0);
+	T_EQ_INT(kbe_xfrm_parse_policy(buf, (size_t)n, &pb, &idx, &act), 0);
+	T_EQ_INT(pb.src.plen, 48);
+	T_EQ_INT(pb.tun_src.family, KERN_AF_INET6);
+	T_EQ_INT(memcmp(&pb.dst, &p.dst, sizeof(p.dst)), 0);
+	T_EQ_INT(kbe_addr_parse(&p.tun_dst, "192.0.2.1"), 0);
+	T_EQ_INT(kbe_xfrm_build_policy(buf, sizeof(buf), &p, 0, 0, &seq1),
+	    -EINVAL);
+}
