@@ -19,6 +19,8 @@
 #     kernel (its reqid range) is gone, a foreign SA and policy (reqid 5)
 #     stay, the new tunnel carries pings; then the same from xfrm back to
 #     pfkey; SIGTERM at the end leaves only the foreign entries.
+#  2b. lifetime_bytes reached: the kernel's soft EXPIRE makes ikd rekey the
+#     CHILD SA with charon; pings pass on the new SAs.
 #  3. tap: two VPNs to two addresses of gw2, each with its interface (a
 #     VTI: the UML kernel has no xfrm interfaces), one made by ikd, one
 #     there before; pings to each move only its interface's counters, the
@@ -446,6 +448,40 @@ case_switch() {
 	charon_sw --terminate --ike "$CASE" --force --timeout 5 >/dev/null 2>&1
 }
 
+# ---- 2b. a rekey driven by the kernel's soft expire -------------------------
+
+# case_expire : lifetime_bytes = 16K on ikd's side only; large pings use it
+# up, XFRM_MSG_EXPIRE (soft) reaches ikd, which rekeys the CHILD SA with
+# charon (CREATE_CHILD_SA); pings pass on the new SAs
+case_expire() {
+	local d=$S/expire old new
+	CASE=xfrm-expire
+	write_ikd "$d" active xfrm "flow = $LAN1 $LAN2" $'enc = aes-128-gcm'
+	sed -i 's/^psk = .*/&\nlifetime_bytes = 16K/' "$d/vpn.d/cx.conf"
+	swanctl_conf "$CASE" "$LAN2|aes128gcm16" "$LAN1" >"$d/swanctl.conf"
+	echo "--- case $CASE" >>"$CHARON_LOG"
+	: >"$HARNESS_OUT/ikd-$CASE.log"
+	if ! charon_load "$d/swanctl.conf" 2>"$d/load.err" || ! start_ikd "$d" ||
+	    ! wait_until 60 installed 1; then
+		fail "(xfrm) expire: tunnel up" "$(cat "$d/load.err")" "$(ikd_log)"
+		stop_ikd
+		return
+	fi
+	old=$(sed -n 's/.*"spi_in":"\([0-9a-f]*\)".*/\1/p' <<<"$(ikectl show sa --json)")
+	ip netns exec "$NS_HOST1" ping -n -q -c 15 -i 0.1 -s 1200 -W 1 "$HOST2" >/dev/null 2>&1
+	if wait_until 20 grep -q 'soft lifetime reached, rekeying' "$IKD_LOG" &&
+	    wait_until 20 sh -c "! ip -n $NS_GW1 xfrm state list | grep -q 'spi 0x$old '" &&
+	    wait_until 10 installed 1 && ping_ok; then
+		new=$(sed -n 's/.*"spi_in":"\([0-9a-f]*\)".*/\1/p' <<<"$(ikectl show sa --json)")
+		ok "(xfrm) lifetime_bytes: the kernel's soft expire (XFRM_MSG_EXPIRE) makes ikd rekey the CHILD SA with charon (spi in 0x$old -> 0x$new); pings pass"
+	else
+		fail "(xfrm) lifetime_bytes: soft expire, rekey, pings on the new SAs" \
+		    "$(ip -n "$NS_GW1" -s xfrm state)" "$(ikd_log)" "$(charon_log)"
+	fi
+	stop_ikd
+	charon_sw --terminate --ike "$CASE" --force --timeout 5 >/dev/null 2>&1
+}
+
 # ---- 3. tap: route-based VPNs over VTIs ------------------------------------
 
 # link_pkts NETNS DEV : "RX TX" packets of DEV ("-1 -1" if it is not there)
@@ -608,6 +644,8 @@ for role in initiator responder; do
 	log "case $CASE done"
 done
 case_switch
+log "case $CASE done"
+case_expire
 log "case $CASE done"
 /run/modprobe-uml ip_vti >>"$HARNESS_OUT/modprobe-xfrm.log" 2>&1
 case_tap
