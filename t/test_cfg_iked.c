@@ -226,8 +226,8 @@ T_CASE(cfg_iked, carried_over)
 	}
 	/* the psk files are mode 600: the one warning is tap's */
 	T_EQ_INT(d.n, 1);
-	T_CONTAINS(d.n ? d.msgs[0].text : "", "b.conf:14: warning: tap is "
-	    "not supported by the pfkey and null backends yet: ignored "
+	T_CONTAINS(d.n ? d.msgs[0].text : "", "b.conf:14: warning: tap needs "
+	    "backend xfrm (interface IDs or marks), not pfkey: ignored "
 	    "('enc2')");
 	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
 	T_EQ_INT(st.st_mode & 0777, 0600);

@@ -227,6 +227,15 @@ T_CASE(ike_show, stats)
 	    "\"frag_dropped\":0}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
+	T_ROW("the daemon names its kernel backend first");
+	st.backend = "xfrm (auto)";
+	RENDER(s, show_stats(out, &st, 0));
+	T_CONTAINS(s, "backend          xfrm (auto)\nike_sas          2\n");
+	free(s);
+	RENDER(s, show_stats(out, &st, 1));
+	T_CONTAINS(s, "{\"backend\":\"xfrm (auto)\",\"ike_sas\":2,");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
 }
 
 T_CASE(ike_show, durations_and_bytes)

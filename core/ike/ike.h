@@ -238,6 +238,9 @@ struct ike_stats {
 	 * fragments dropped (failed ICV, out of range, duplicate, stale
 	 * or over the limits; partial messages discarded count theirs) */
 	uint64_t frag_sent, frag_rx, frag_reassembled, frag_dropped;
+	const char *backend;	/* the daemon's kernel backend ("xfrm",
+				 * "pfkey (auto)"), set by the daemon; NULL:
+				 * not shown */
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

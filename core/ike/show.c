@@ -301,6 +301,11 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 	if (json) {
 		putc('{', out);
 	}
+	if (st->backend != NULL && json) {
+		fprintf(out, "\"backend\":\"%s\",", st->backend);
+	} else if (st->backend != NULL) {
+		fprintf(out, "%-16s %s\n", "backend", st->backend);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (json) {
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
