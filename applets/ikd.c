@@ -499,6 +499,51 @@ resolved(void *arg, const char *vpn, const char *host,
 	loop_rearm(&d->loop);
 }
 
+/* `local = any`: what a connected UDP socket is given as its source by
+ * the routing table (no packet is sent). */
+static int
+env_source(void *ctx, const struct ike_addr *peer, struct ike_addr *local)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, rc = 0;
+
+	(void)ctx;
+	memset(&ss, 0, sizeof(ss));
+	if (peer->af == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(peer->port ? peer->port : 500);
+		memcpy(&s6->sin6_addr, peer->ip, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(peer->port ? peer->port : 500);
+		memcpy(&s4->sin_addr, peer->ip, 4);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		rc = -errno;
+	}
+	close(fd);
+	if (rc == 0) {
+		local->af = peer->af == 6 ? 6 : 4;
+		memcpy(local->ip, peer->af == 6 ?
+		    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+		    peer->af == 6 ? 16 : 4);
+	}
+	return rc;
+}
+
 static void
 env_resolve(void *ctx, const char *vpn, const char *host, int af)
 {
@@ -1692,6 +1737,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		.policy_del = env_policy_del,
 		.log = env_log,
 		.resolve = env_resolve,
+		.source = env_source,
 	};
 	char err[KBE_ERR_MAX];
 	int rc, ready_fd = -1;

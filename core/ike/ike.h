@@ -77,6 +77,14 @@ struct ike_env {
 	 * through ike_vpn_resolved().  NULL: named peers cannot be used.
 	 */
 	void (*resolve)(void *ctx, const char *vpn, const char *host, int af);
+	/*
+	 * The address the kernel would send from to peer (`local = any`,
+	 * iked's egress): fills *local's address, returns 0, or a negative
+	 * errno (then the address is learnt from the peer's first answer).
+	 * NULL: always learnt.
+	 */
+	int (*source)(void *ctx, const struct ike_addr *peer,
+	    struct ike_addr *local);
 };
 
 struct ike_engine;
