@@ -773,9 +773,21 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
 	{
 		const struct tap *t = sa->vpn ? tap_of(a->d, sa->vpn) : NULL;
+		static char how[48];
 
 		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
 		    t != NULL ? t->mark : 0);
+		if (t != NULL) {
+			if (t->kind == TAP_VTI) {
+				snprintf(how, sizeof(how), "VTI, mark 0x%x",
+				    (unsigned)t->mark);
+			} else {
+				snprintf(how, sizeof(how), "xfrm interface, "
+				    "if_id %u", (unsigned)t->if_id);
+			}
+			copy.tap = t->name;
+			copy.tap_how = how;
+		}
 	}
 	copy.children = ch;
 	show_list_cb(&a->sl, &copy);

@@ -326,3 +326,23 @@ T_CASE(ike_show, vpn_text_and_json_exact)
 	    "  passive, CHILD SAs 0 of 3 flows\n");
 	free(s);
 }
+
+T_CASE(ike_show, sa_tap)
+{
+	struct ike_sa_info t = sa;
+	char *s = NULL;
+
+	t.tap = "vtia";
+	t.tap_how = "VTI, mark 0x4000";
+	RENDER(s, show_sa_text(out, &t, 0));
+	T_CONTAINS(s, "\n  tap vtia (VTI, mark 0x4000)\n  ike spi i ");
+	free(s);
+	RENDER(s, show_sa_json(out, &t, 0));
+	T_CONTAINS(s, "\"fragmentation\":false,\"tap\":\"vtia\",\"ispi\":");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+	T_ROW("without tap: no line, no key");
+	RENDER(s, show_sa_text(out, &sa, 0));
+	T_ASSERT(strstr(s, "tap") == NULL);
+	free(s);
+}

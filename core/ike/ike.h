@@ -188,6 +188,10 @@ struct ike_sa_info {
 				 * nat_traversal = force, "local" */
 	int encap;		/* ESP goes in UDP (RFC 3948) */
 	int frag;		/* both ends announced IKE fragmentation */
+	/* `tap = NAME`: the interface its traffic is routed into and how
+	 * the SAs are tied to it ("xfrm interface, if_id 7", "VTI, mark
+	 * 0x4000"); set by the daemon, NULL without tap */
+	const char *tap, *tap_how;
 	int n_children;
 	const struct ike_child_info *children;
 };

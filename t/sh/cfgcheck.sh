@@ -26,7 +26,7 @@ done
 # -v: the normalised form, defaults explicit, the key hidden.
 expect "-v prints the VPN normalised" 0 '^configuration OK$' \
 	$IKEBOX cfgcheck -v -f configs/two-subnets/gw2/ikd.conf
-for want in '^\[global\]$' '^backend = pfkey$' '^name = nom_vpn$' \
+for want in '^\[global\]$' '^backend = auto$' '^name = nom_vpn$' \
 	'^mode = passive$' '^srcid = 198\.51\.100\.254$' '^dstid = any$' \
 	'^psk = \(hidden\)$' '^lifetime_bytes = 4G$' \
 	'^flow = 203\.0\.113\.192/26 203\.0\.113\.0/25$' '^group = modp4096$'; do

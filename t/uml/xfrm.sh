@@ -590,6 +590,20 @@ sys.exit(0 if len(cs) == 2 and all(c["bytes_in"] > 0 and c["bytes_out"] > 0 for 
 	else
 		fail "(xfrm) tap: ikectl show sa reads the marked SAs' byte counters" "$(ikectl show sa --json)"
 	fi
+	if ikectl show sa ta | grep -qx '  tap vtia (VTI, mark 0x4000)' &&
+	    ikectl show sa --json | grep -q '"vpn":"tb".*"tap":"vtib"'; then
+		ok "(xfrm) tap: ikectl show sa names each VPN's interface and how its SAs are tied to it"
+	else
+		fail "(xfrm) tap: ikectl show sa names each VPN's interface" "$(ikectl show sa)"
+	fi
+	if ikectl show vpn ta --json | python3 -c '
+import json, sys
+v = json.load(sys.stdin)[0]
+sys.exit(0 if v["bytes_in"] > 0 and v["bytes_out"] > 0 else 1)'; then
+		ok "(xfrm) tap: ikectl show vpn counts the marked SAs' traffic"
+	else
+		fail "(xfrm) tap: ikectl show vpn counts the marked SAs' traffic" "$(ikectl show vpn)"
+	fi
 	stop_ikd
 	if ! ip -n "$NS_GW1" link show vtia >/dev/null 2>&1 &&
 	    ip -n "$NS_GW1" link show vtib >/dev/null 2>&1; then
