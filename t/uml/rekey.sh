@@ -17,6 +17,7 @@
 #   env: IKEBOX_REKEY_SECS   case 1's ping time (default 120 s; longer runs
 #                            welcome; uml-run.sh passes IKEBOX_* through)
 #        IKEBOX_REKEY_CASES  the cases to run (default "1 3 4 2")
+#        IKEBOX_REKEY_BACKEND  ikd's backend (default pfkey; xfrm)
 #        IKEBOX_REKEY_TRACE  1: ikd logs debug, and both kernels' SAs and
 #                            policies are dumped every second to xfrm-*.log
 # Prints "ok uml: ..." / "FAIL uml: ..." lines and "uml-rekey: done" last.
@@ -47,11 +48,11 @@ tail_log() { echo "$1:"; tail -n "${3:-20}" "$2"; }
 # ---- configurations --------------------------------------------------------
 
 # write_ikd DIR MODE LIFETIME IKELIFETIME DPD : ikd's configuration for gw1,
-# the how-to's proposals, PF_KEY
+# the how-to's proposals, PF_KEY (IKEBOX_REKEY_BACKEND=xfrm: XFRM)
 write_ikd() {
 	mkdir -p "$1/vpn.d"
-	printf '[global]\ninclude = vpn.d/*.conf\ndpd_check_interval = %s\nbackend = pfkey\n' \
-	    "$5" >"$1/ikd.conf"
+	printf '[global]\ninclude = vpn.d/*.conf\ndpd_check_interval = %s\nbackend = %s\n' \
+	    "$5" "${IKEBOX_REKEY_BACKEND:-pfkey}" >"$1/ikd.conf"
 	cat >"$1/vpn.d/charon.conf" <<EOF
 [vpn]
 name = charon
