@@ -325,3 +325,99 @@ bench_ikd(const char *ikebox)
 		fflush(stdout);
 	}
 }
+
+/* VmRSS of process pid in KiB; -1 when gone. */
+static long
+rss_of(pid_t pid)
+{
+	char path[64], line[128];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kib = strtol(line + 6, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
+/* Starts a passive ikd on side b's n VPNs in dir; its pid, or -1. */
+static pid_t
+start_b(const char *ikebox, const char *dir, int n, char *sock)
+{
+	char conf[600];
+	pid_t pid;
+	double t0;
+
+	if (write_side(dir, "b", 0, 0, n, "curve25519", conf, sock) != 0 ||
+	    (pid = spawn_ikd(ikebox, conf)) < 0) {
+		return -1;
+	}
+	for (t0 = bench_now(); stat_of(sock, "ike_sas") < 0; nap_ms(10)) {
+		if (bench_now() - t0 > 3 * WAIT_SECS ||
+		    waitpid(pid, NULL, WNOHANG) != 0) {
+			stop(pid);
+			return -1;
+		}
+	}
+	return pid;
+}
+
+/* see bench.h */
+void
+bench_ikd_reload(const char *ikebox)
+{
+	int n = getenv("BENCH_RELOAD_VPNS") ?
+	    atoi(getenv("BENCH_RELOAD_VPNS")) : 10000;
+	char dir[] = "/tmp/ikebox-ikd-reload.XXXXXX";
+	char sock[600], extra[700];
+	pid_t pid;
+
+	printf("\nikd (null backend), idle with one VPN\n");
+	if (mkdtemp(dir) == NULL || (pid = start_b(ikebox, dir, 1,
+	    sock)) < 0) {
+		printf("  could not start ikd\n");
+		return;
+	}
+	nap_ms(200);
+	printf("  %-34s %8ld KiB  (target <= 1024)\n", "RSS", rss_of(pid));
+	stop(pid);
+	rm_dir(dir, 1, 0);
+
+	printf("\nikd reload, %d VPN files, one changed each time "
+	    "(ikectl reload's round trip)\n", n);
+	if (mkdtemp(strcpy(dir, "/tmp/ikebox-ikd-reload.XXXXXX")) == NULL ||
+	    (pid = start_b(ikebox, dir, n, sock)) < 0) {
+		printf("  could not start ikd\n");
+		return;
+	}
+	snprintf(extra, sizeof(extra), "socket = %.600s\n", sock);
+	printf("  %-8s %12s %12s\n", "reload", "ms", "RSS KiB");
+	printf("  %-8s %12s %12ld\n", "start", "-", rss_of(pid));
+	for (int k = 1; k <= 12; k++) {
+		char *body = NULL;
+		size_t blen = 0;
+		int status = 0, rc;
+		double t0;
+
+		/* VPN 0 alternates between two groups: changed each time */
+		if (bench_write_cfg(dir, "b", 0, 0, 1, k % 2 ? "modp2048" :
+		    "curve25519", "127", IKD_B_ADDR, extra) != 0) {
+			printf("  cannot rewrite v0.conf\n");
+			break;
+		}
+		t0 = bench_now();
+		rc = ctl_call(sock, "reload", &status, &body, &blen);
+		printf("  %-8d %12.1f %12ld%s\n", k, (bench_now() - t0) * 1e3,
+		    rss_of(pid), rc != 0 || status != 0 ? "  (failed)" : "");
+		free(body);
+	}
+	stop(pid);
+	rm_dir(dir, n, 0);
+}

@@ -592,6 +592,16 @@ T_CASE(cfg, includes_and_several_vpns)
 			NULL }, -EINVAL, "vpn.d/b.conf:7: ",
 		    "flow overlaps a flow of VPN 'a' "
 		    "(t/out/cfg/inc/vpn.d/a.conf:7) with the same peer" },
+		{ "same peer, nested flows, one between", {
+			"ikd.conf", GLOBAL_NULL,
+			"vpn.d/a.conf", VPN_HEAD FLOWS,
+			"vpn.d/b.conf", VPN_HEAD "[flows]\n"
+			    "flow = 203.0.100.0/24 198.51.100.0/24\n",
+			"vpn.d/c.conf", VPN_HEAD "[flows]\n"
+			    "flow = 203.0.0.0/16 203.0.113.128/26\n",
+			NULL }, -EINVAL, "vpn.d/c.conf:7: ",
+		    "flow overlaps a flow of VPN 'a' "
+		    "(t/out/cfg/inc/vpn.d/a.conf:7) with the same peer" },
 		{ "other peer, overlapping flows", {
 			"ikd.conf", GLOBAL_NULL,
 			"vpn.d/a.conf", VPN_HEAD FLOWS,

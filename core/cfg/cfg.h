@@ -127,7 +127,9 @@ struct cfg_vpn {
 	uint32_t lifetime;		/* CHILD SA hard lifetime, s */
 	uint64_t lifetime_bytes;	/* CHILD SA hard lifetime, bytes */
 	char tap[CFG_IFNAME_MAX];	/* "" = none */
-	struct cfg_flow flows[CFG_FLOWS_MAX];
+	struct cfg_flow *flows;		/* n_flows of them, on the heap (a
+					 * hub's branches have one or two,
+					 * not CFG_FLOWS_MAX); cfg_free */
 	size_t n_flows;
 	struct cfg_xforms ikesa;
 	struct cfg_xforms childsa;

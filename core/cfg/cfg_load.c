@@ -121,6 +121,12 @@ struct ld {
 	const char **done_from;		/* included from (file, or NULL) */
 	int *done_line;
 	size_t n_done;
+	/* done[] by hash of the path: open addressing, 1 + index, 0 free,
+	 * at most half full (a hub's 100,000 files are each looked up) */
+	uint32_t *done_ix;
+	size_t done_ix_cap;
+	size_t cap_vpns;		/* room in cfg->vpns and aux */
+	size_t cap_files;		/* room in cfg->files */
 	int nomem;
 };
 
@@ -166,13 +172,17 @@ static const char *
 intern(struct ld *ld, const char *s)
 {
 	struct cfg *cfg = ld->cfg;
-	char **f = realloc(cfg->files, (cfg->n_files + 1) * sizeof(*f));
+	size_t cap = cfg->n_files < ld->cap_files ? ld->cap_files :
+	    ld->cap_files ? 2 * ld->cap_files : 8;
+	char **f = cap == ld->cap_files ? cfg->files :
+	    realloc(cfg->files, cap * sizeof(*f));
 
 	if (f == NULL) {
 		ld->nomem = 1;
 		return NULL;
 	}
 	cfg->files = f;
+	ld->cap_files = cap;
 	if ((f[cfg->n_files] = strdup(s)) == NULL) {
 		ld->nomem = 1;
 		return NULL;
@@ -199,7 +209,12 @@ vpn_new(struct file_ctx *fc)
 {
 	struct ld *ld = fc->ld;
 	struct cfg *cfg = ld->cfg;
-	struct cfg_vpn *v = realloc(cfg->vpns, (cfg->n_vpns + 1) * sizeof(*v));
+	/* room doubling: a hub's thousands of files are not copied
+	 * once per file */
+	size_t cap = cfg->n_vpns < ld->cap_vpns ? ld->cap_vpns :
+	    ld->cap_vpns ? 2 * ld->cap_vpns : 8;
+	struct cfg_vpn *v = cap == ld->cap_vpns ? cfg->vpns :
+	    realloc(cfg->vpns, cap * sizeof(*v));
 	struct vpn_aux *a;
 	char base[PATH_MAX], *b, *dot;
 
@@ -208,12 +223,13 @@ vpn_new(struct file_ctx *fc)
 		return -ENOMEM;
 	}
 	cfg->vpns = v;
-	a = realloc(ld->aux, (cfg->n_vpns + 1) * sizeof(*a));
+	a = cap == ld->cap_vpns ? ld->aux : realloc(ld->aux, cap * sizeof(*a));
 	if (a == NULL) {
 		ld->nomem = 1;
 		return -ENOMEM;
 	}
 	ld->aux = a;
+	ld->cap_vpns = cap;
 	v = &cfg->vpns[cfg->n_vpns];
 	a = &ld->aux[cfg->n_vpns];
 	memset(v, 0, sizeof(*v));
@@ -959,7 +975,14 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    CFG_FLOWS_MAX, value);
 			break;
 		}
+		f = realloc(v->flows, (v->n_flows + 1) * sizeof(*f));
+		if (f == NULL) {
+			ld->nomem = 1;
+			break;
+		}
+		v->flows = f;
 		f = &v->flows[v->n_flows];
+		memset(f, 0, sizeof(*f));
 		for (int side = 0; side < 2; side++) {
 			const char *p = side == 0 ? lp : rp;
 
@@ -1135,6 +1158,65 @@ ld_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+static size_t
+done_hash(const char *s, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	while (*s) {
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ h >> 29) & (cap - 1);
+}
+
+/* The index in ld->done of the file at realpath real, or -1. */
+static long
+done_find(const struct ld *ld, const char *real)
+{
+	size_t h;
+
+	if (ld->done_ix_cap == 0) {
+		return -1;
+	}
+	for (h = done_hash(real, ld->done_ix_cap); ld->done_ix[h];
+	    h = (h + 1) & (ld->done_ix_cap - 1)) {
+		if (strcmp(ld->done[ld->done_ix[h] - 1], real) == 0) {
+			return (long)ld->done_ix[h] - 1;
+		}
+	}
+	return -1;
+}
+
+/* Indexes ld->done[ld->n_done - 1]: 0 or -ENOMEM. */
+static int
+done_add(struct ld *ld)
+{
+	size_t h;
+
+	if (2 * ld->n_done > ld->done_ix_cap) {
+		size_t cap = ld->done_ix_cap ? 2 * ld->done_ix_cap : 64;
+		uint32_t *ix = calloc(cap, sizeof(*ix));
+
+		if (ix == NULL) {
+			return -ENOMEM;
+		}
+		free(ld->done_ix);
+		ld->done_ix = ix;
+		ld->done_ix_cap = cap;
+		for (size_t i = 0; i + 1 < ld->n_done; i++) {
+			for (h = done_hash(ld->done[i], cap); ix[h];
+			    h = (h + 1) & (cap - 1)) {
+			}
+			ix[h] = (uint32_t)i + 1;
+		}
+	}
+	for (h = done_hash(ld->done[ld->n_done - 1], ld->done_ix_cap);
+	    ld->done_ix[h]; h = (h + 1) & (ld->done_ix_cap - 1)) {
+	}
+	ld->done_ix[h] = (uint32_t)ld->n_done;
+	return 0;
+}
+
 static int
 ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 {
@@ -1160,8 +1242,10 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 			return -ELOOP;
 		}
 	}
-	for (size_t i = 0; i < ld->n_done; i++) {
-		if (strcmp(ld->done[i], real) == 0) {
+	{
+		long i = done_find(ld, real);
+
+		if (i >= 0) {
 			ERR(ld, from, from_line, "included twice (first from "
 			    "%s:%d) ('%s')", ld->done_from[i] ?
 			    ld->done_from[i] : "the command line",
@@ -1199,6 +1283,10 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		ld->done_from[ld->n_done] = from;
 		ld->done_line[ld->n_done] = from_line;
 		ld->n_done++;
+		if (done_add(ld) != 0) {
+			ld->nomem = 1;
+			return -ENOMEM;
+		}
 	}
 	memset(&fc, 0, sizeof(fc));
 	fc.ld = ld;
@@ -1493,44 +1581,240 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	    a->ss_family == AF_INET ? 4 : 16) == 0;
 }
 
+/* What ld_finish() compares pairs of VPNs by: only VPNs of one name, or
+ * of one peer address, are compared, each sorted run in load order. */
+static const struct cfg_vpn *sort_vpns;
+
+static int
+by_name(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = strcmp(sort_vpns[a].name, sort_vpns[b].name);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+static int
+by_peer(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct sockaddr_storage *x = &sort_vpns[a].peer;
+	const struct sockaddr_storage *y = &sort_vpns[b].peer;
+	int c = (int)x->ss_family - (int)y->ss_family;
+
+	if (c == 0 && x->ss_family != AF_UNSPEC) {
+		c = memcmp(sa_bytes(x), sa_bytes(y),
+		    x->ss_family == AF_INET ? 4 : 16);
+	}
+	return c ? c : (a > b) - (a < b);
+}
+
+/* Sorts the n VPN indexes of ix with cmp; pos[vpn] = its place in ix. */
+static void
+sort_ix(size_t *ix, size_t *pos, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 0; i < n; i++) {
+		ix[i] = i;
+	}
+	qsort(ix, n, sizeof(*ix), cmp);
+	for (size_t i = 0; i < n; i++) {
+		pos[ix[i]] = i;
+	}
+}
+
+/* VPN b (index i) against the earlier VPN a (index j): one name, or
+ * overlapping flows with one peer. */
+static void
+check_pair(struct ld *ld, size_t j, size_t i)
+{
+	struct cfg_vpn *a = &ld->cfg->vpns[j], *b = &ld->cfg->vpns[i];
+
+	if (strcmp(a->name, b->name) == 0) {
+		ERR(ld, b->file, b->line, "duplicate VPN name (also at %s:%d) "
+		    "('%s')", a->file, a->line, b->name);
+	}
+	if (!same_addr(&a->peer, &b->peer) || ld->aux[i].peer_any ||
+	    ld->aux[j].peer_any) {
+		return;
+	}
+	for (size_t fb = 0; fb < b->n_flows; fb++) {
+		for (size_t fa = 0; fa < a->n_flows; fa++) {
+			if (!flows_overlap(&a->flows[fa], &b->flows[fb])) {
+				continue;
+			}
+			ERR(ld, b->file, b->flows[fb].line, "flow overlaps a "
+			    "flow of VPN '%s' (%s:%d) with the same peer",
+			    a->name, a->file, a->flows[fa].line);
+		}
+	}
+}
+
+/* One flow of one VPN, for the sweep over a peer's flows. */
+struct flow_ref {
+	size_t vpn;
+	const struct cfg_prefix *local;
+};
+
+static int
+by_local(const void *pa, const void *pb)
+{
+	const struct flow_ref *a = pa, *b = pb;
+	int c = (int)a->local->family - (int)b->local->family;
+
+	if (c == 0) {
+		c = memcmp(a->local->addr, b->local->addr, 16);
+	}
+	return c ? c : (int)a->local->plen - (int)b->local->plen;
+}
+
+/* A pair of VPNs to compare: i after j (load order). */
+struct vpn_pair {
+	size_t i, j;
+};
+
+static int
+by_pair(const void *pa, const void *pb)
+{
+	const struct vpn_pair *a = pa, *b = pb;
+
+	if (a->i != b->i) {
+		return a->i < b->i ? -1 : 1;
+	}
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+struct pairs {
+	struct vpn_pair *p;
+	size_t n, cap;
+};
+
+static int
+pair_add(struct pairs *ps, size_t x, size_t y)
+{
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 64;
+		struct vpn_pair *p = realloc(ps->p, cap * sizeof(*p));
+
+		if (p == NULL) {
+			return -ENOMEM;
+		}
+		ps->p = p;
+		ps->cap = cap;
+	}
+	ps->p[ps->n].i = x > y ? x : y;
+	ps->p[ps->n].j = x > y ? y : x;
+	ps->n++;
+	return 0;
+}
+
+/*
+ * The pairs of VPNs of one peer (ix[0..n)) whose local prefixes overlap:
+ * sorted by address then length, the prefixes inside one follow it
+ * (the loader refuses host bits), so disjoint flows cost n log n.
+ */
+static int
+peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
+{
+	struct flow_ref *fr;
+	size_t nf = 0, k = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		nf += ld->aux[ix[i]].peer_any ? 0 : ld->cfg->vpns[ix[i]].n_flows;
+	}
+	if (nf < 2) {
+		return 0;
+	}
+	if ((fr = calloc(nf, sizeof(*fr))) == NULL) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_vpn *v = &ld->cfg->vpns[ix[i]];
+
+		for (size_t f = 0; !ld->aux[ix[i]].peer_any && f < v->n_flows;
+		    f++) {
+			fr[k].vpn = ix[i];
+			fr[k++].local = &v->flows[f].local;
+		}
+	}
+	qsort(fr, nf, sizeof(*fr), by_local);
+	for (size_t p = 0; p < nf && rc == 0; p++) {
+		for (size_t q = p + 1; q < nf && rc == 0 &&
+		    fr[q].local->family == fr[p].local->family &&
+		    in_prefix(fr[p].local, fr[q].local->family,
+		    fr[q].local->addr); q++) {
+			if (fr[q].vpn != fr[p].vpn) {
+				rc = pair_add(ps, fr[p].vpn, fr[q].vpn);
+			}
+		}
+	}
+	free(fr);
+	return rc;
+}
+
 static void
 ld_finish(struct ld *ld)
 {
 	struct cfg *cfg = ld->cfg;
+	size_t n = cfg->n_vpns;
+	size_t *nix = calloc(n + 1, sizeof(*nix));
+	size_t *npos = calloc(n + 1, sizeof(*npos));
+	size_t *pix = calloc(n + 1, sizeof(*pix));
+	size_t *ppos = calloc(n + 1, sizeof(*ppos));
+	struct pairs ps = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < cfg->n_vpns; i++) {
+	for (size_t i = 0; i < n; i++) {
 		finish_vpn(ld, &cfg->vpns[i], &ld->aux[i]);
 	}
-	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		struct cfg_vpn *b = &cfg->vpns[i];
-
-		for (size_t j = 0; j < i; j++) {
-			struct cfg_vpn *a = &cfg->vpns[j];
-
-			if (strcmp(a->name, b->name) == 0) {
-				ERR(ld, b->file, b->line, "duplicate VPN name "
-				    "(also at %s:%d) ('%s')", a->file, a->line,
-				    b->name);
-			}
-			if (!same_addr(&a->peer, &b->peer) ||
-			    ld->aux[i].peer_any || ld->aux[j].peer_any) {
-				continue;
-			}
-			for (size_t fb = 0; fb < b->n_flows; fb++) {
-				for (size_t fa = 0; fa < a->n_flows; fa++) {
-					if (!flows_overlap(&a->flows[fa],
-					    &b->flows[fb])) {
-						continue;
-					}
-					ERR(ld, b->file, b->flows[fb].line,
-					    "flow overlaps a flow of VPN '%s' "
-					    "(%s:%d) with the same peer",
-					    a->name, a->file,
-					    a->flows[fa].line);
-				}
+	if (nix == NULL || npos == NULL || pix == NULL || ppos == NULL) {
+		ld->nomem = 1;
+		goto out;
+	}
+	/*
+	 * Only VPNs of one name, or of one peer with overlapping local
+	 * prefixes, can clash: those pairs are found by sorting (a hub of n
+	 * branches costs n log n, not n^2), then compared in the order of
+	 * a walk over every pair (i rising, then j), which is the order of
+	 * the messages.
+	 */
+	sort_vpns = cfg->vpns;
+	sort_ix(nix, npos, n, by_name);
+	sort_ix(pix, ppos, n, by_peer);
+	for (size_t s = 0, e; s < n && rc == 0; s = e) {
+		for (e = s + 1; e < n && strcmp(cfg->vpns[nix[e]].name,
+		    cfg->vpns[nix[s]].name) == 0; e++) {
+			for (size_t k = s; k < e && rc == 0; k++) {
+				rc = pair_add(&ps, nix[e], nix[k]);
 			}
 		}
 	}
+	for (size_t s = 0, e; s < n && rc == 0; s = e) {
+		for (e = s + 1; e < n && same_addr(&cfg->vpns[pix[e]].peer,
+		    &cfg->vpns[pix[s]].peer); e++) {
+		}
+		if (e - s > 1) {
+			rc = peer_pairs(ld, pix + s, e - s, &ps);
+		}
+	}
+	if (rc != 0) {
+		ld->nomem = 1;
+		goto out;
+	}
+	qsort(ps.p, ps.n, sizeof(*ps.p), by_pair);
+	for (size_t k = 0; k < ps.n; k++) {
+		if (k == 0 || by_pair(&ps.p[k - 1], &ps.p[k]) != 0) {
+			check_pair(ld, ps.p[k].j, ps.p[k].i);
+		}
+	}
+out:
+	sort_vpns = NULL;
+	free(ps.p);
+	free(nix);
+	free(npos);
+	free(pix);
+	free(ppos);
 }
 
 /* see cfg.h */
@@ -1566,7 +1850,17 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	for (size_t i = 0; i < ld.n_done; i++) {
 		free(ld.done[i]);
 	}
+	if (ld.cap_vpns > cfg->n_vpns && cfg->n_vpns > 0) {
+		/* the room vpn_new() doubled, given back */
+		struct cfg_vpn *v = realloc(cfg->vpns,
+		    cfg->n_vpns * sizeof(*v));
+
+		if (v != NULL) {
+			cfg->vpns = v;
+		}
+	}
 	free(ld.done);
+	free(ld.done_ix);
 	free(ld.done_from);
 	free(ld.done_line);
 	free(ld.aux);

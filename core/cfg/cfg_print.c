@@ -283,6 +283,7 @@ cfg_free(struct cfg *cfg)
 	}
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
 		explicit_bzero(cfg->vpns[i].psk, sizeof(cfg->vpns[i].psk));
+		free(cfg->vpns[i].flows);
 	}
 	free(cfg->vpns);
 	for (size_t i = 0; i < cfg->n_files; i++) {
