@@ -326,11 +326,13 @@ bench_ikd(const char *ikebox)
 	}
 }
 
-/* VmRSS of process pid in KiB; -1 when gone. */
+/* A line of /proc/PID/status (VmRSS, RssAnon, RssFile) in KiB; -1 when
+ * the process is gone. */
 static long
-rss_of(pid_t pid)
+status_kib(pid_t pid, const char *key)
 {
 	char path[64], line[128];
+	size_t kl = strlen(key);
 	long kib = -1;
 	FILE *f;
 
@@ -339,12 +341,18 @@ rss_of(pid_t pid)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "VmRSS:", 6) == 0) {
-			kib = strtol(line + 6, NULL, 10);
+		if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
+			kib = strtol(line + kl + 1, NULL, 10);
 		}
 	}
 	fclose(f);
 	return kib;
+}
+
+static long
+rss_of(pid_t pid)
+{
+	return status_kib(pid, "VmRSS");
 }
 
 /* Starts a passive ikd on side b's n VPNs in dir; its pid, or -1. */
@@ -387,6 +395,10 @@ bench_ikd_reload(const char *ikebox)
 	}
 	nap_ms(200);
 	printf("  %-34s %8ld KiB  (target <= 1024)\n", "RSS", rss_of(pid));
+	printf("  %-34s %8ld KiB  (heap, stack, data: ikd's own)\n",
+	    "of which anonymous", status_kib(pid, "RssAnon"));
+	printf("  %-34s %8ld KiB  (pages of the binary it ran, shared "
+	    "page cache)\n", "of which file", status_kib(pid, "RssFile"));
 	stop(pid);
 	rm_dir(dir, 1, 0);
 

@@ -150,7 +150,7 @@ bench_write_cfg(const char *dir, const char *name, int active, int first,
 			return -errno;
 		}
 		fprintf(f, "[vpn]\nname = v%d\nmode = %s\nlocal = %s\n"
-		    "peer = %s\nsrcid = %s\ndstid = %s\npsk = bench-psk-%d\n"
+		    "peer = %s\nsrcid = %s\ndstid = %s\npsk = bench-psk-%d-long-enough\n"
 		    "[flows]\nflow = %s %s\n[ikesa]\nenc = aes-128\n"
 		    "auth = hmac-sha2-256\nprf = hmac-sha2-256\ngroup = %s\n"
 		    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n"
