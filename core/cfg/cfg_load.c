@@ -127,6 +127,8 @@ struct ld {
 	size_t done_ix_cap;
 	size_t cap_vpns;		/* room in cfg->vpns and aux */
 	size_t cap_files;		/* room in cfg->files */
+	char dir[PATH_MAX];		/* file_real()'s last folder, as */
+	char dir_real[PATH_MAX];	/* written and resolved */
 	int nomem;
 };
 
@@ -1217,6 +1219,48 @@ done_add(struct ld *ld)
 	return 0;
 }
 
+/*
+ * realpath() and stat() of path, with the folder's realpath kept from one
+ * file to the next: the files of one include glob share it, and
+ * realpath() costs a system call per component of every path (a hub's
+ * 10,000 files).  A file that is a symbolic link takes the long way.
+ * 0, or -1 with errno set.
+ */
+static int
+file_real(struct ld *ld, const char *path, char *real, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+	size_t rl, bl;
+
+	if (slash == NULL || dl == 0 || dl >= sizeof(ld->dir) ||
+	    strcmp(slash + 1, "..") == 0 || strcmp(slash + 1, ".") == 0 ||
+	    lstat(path, st) != 0 || S_ISLNK(st->st_mode)) {
+		if (realpath(path, real) == NULL) {
+			return -1;
+		}
+		return stat(real, st);
+	}
+	if (strncmp(ld->dir, path, dl) != 0 || ld->dir[dl] != '\0') {
+		memcpy(ld->dir, path, dl);
+		ld->dir[dl] = '\0';
+		if (realpath(ld->dir, ld->dir_real) == NULL) {
+			ld->dir[0] = '\0';
+			return -1;
+		}
+	}
+	rl = strcmp(ld->dir_real, "/") == 0 ? 0 : strlen(ld->dir_real);
+	bl = strlen(slash + 1);
+	if (rl + 1 + bl >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(real, ld->dir_real, rl);
+	real[rl] = '/';
+	memcpy(real + rl + 1, slash + 1, bl + 1);
+	return 0;
+}
+
 static int
 ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 {
@@ -1225,7 +1269,7 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 	struct stat st;
 	int rc;
 
-	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+	if (file_real(ld, path, real, &st) != 0) {
 		ERR(ld, from ? from : path, from_line, "cannot read: %s ('%s')",
 		    strerror(errno), path);
 		return -ENOENT;
@@ -1802,7 +1846,9 @@ ld_finish(struct ld *ld)
 		ld->nomem = 1;
 		goto out;
 	}
-	qsort(ps.p, ps.n, sizeof(*ps.p), by_pair);
+	if (ps.n > 1) {
+		qsort(ps.p, ps.n, sizeof(*ps.p), by_pair);
+	}
 	for (size_t k = 0; k < ps.n; k++) {
 		if (k == 0 || by_pair(&ps.p[k - 1], &ps.p[k]) != 0) {
 			check_pair(ld, ps.p[k].j, ps.p[k].i);
