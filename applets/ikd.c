@@ -828,18 +828,18 @@ wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
 struct hook_scan {
 	const struct cfg *cfg;
 	struct vpn_now *now;	/* one per cfg->vpns[] */
+	struct ike_map names;	/* cfg's VPNs by name (names_index()) */
 };
 
 static void
 hook_scan_cb(void *arg, const struct ike_sa_info *sa)
 {
 	struct hook_scan *h = arg;
+	const struct cfg_vpn *v = sa->vpn ? names_find(&h->names, sa->vpn) :
+	    NULL;
 
-	for (size_t i = 0; sa->vpn != NULL && i < h->cfg->n_vpns; i++) {
-		if (strcmp(h->cfg->vpns[i].name, sa->vpn) == 0) {
-			vpn_now_add(&h->now[i], sa);
-			return;
-		}
+	if (v != NULL) {
+		vpn_now_add(&h->now[v - h->cfg->vpns], sa);
 	}
 }
 
@@ -898,34 +898,46 @@ hooks_scan(struct ikd *d)
 	size_t n = cfg ? cfg->n_vpns : 0;
 	struct vpn_now *now = calloc(n + 1, sizeof(*now));
 	struct hook_vpn *nhv = calloc(n + 1, sizeof(*nhv));
-	struct hook_scan hs = { cfg, now };
+	struct hook_scan hs = { cfg, now, { 0 } };
+	struct ike_map old_names;	/* d->hv by name */
 
-	if (now == NULL || nhv == NULL) {
+	/* By name through hash maps: this runs after every change of
+	 * state, and a hub has thousands of VPNs and SAs. */
+	ike_map_init(&old_names, 0);
+	if (now == NULL || nhv == NULL || (cfg != NULL &&
+	    names_index(&hs.names, cfg) != 0)) {
 		goto out;
+	}
+	for (size_t k = 0; k < d->n_hv; k++) {
+		const char *nm = d->hv[k].name;
+
+		if (ike_map_put(&old_names, ike_map_key(nm, strlen(nm), 0),
+		    &d->hv[k]) != 0) {
+			goto out;
+		}
 	}
 	if (n > 0) {
 		ike_foreach_sa(d->eng, hook_scan_cb, &hs);
 	}
 	for (size_t k = 0; k < d->n_hv; k++) {	/* removed while up */
-		int kept = 0;
+		int kept = names_find(&hs.names, d->hv[k].name) != NULL;
 
-		for (size_t i = 0; i < n && !kept; i++) {
-			kept = strcmp(cfg->vpns[i].name, d->hv[k].name) == 0;
-		}
 		if (!kept && d->hv[k].up) {
 			hook_tell(d, "down", d->hv[k].name, NULL,
 			    d->hv[k].local, d->hv[k].peer);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct hook_vpn *old = NULL;
+		const struct hook_vpn *old = NULL, *o;
+		uint64_t key;
+		uint32_t it;
 
 		snprintf(nhv[i].name, sizeof(nhv[i].name), "%s",
 		    cfg->vpns[i].name);
-		for (size_t k = 0; k < d->n_hv && old == NULL; k++) {
-			if (strcmp(d->hv[k].name, nhv[i].name) == 0) {
-				old = &d->hv[k];
-			}
+		key = ike_map_key(nhv[i].name, strlen(nhv[i].name), 0);
+		for (o = ike_map_first(&old_names, key, &it); o && !old;
+		    o = ike_map_next(&old_names, key, &it)) {
+			old = strcmp(o->name, nhv[i].name) == 0 ? o : NULL;
 		}
 		nhv[i].up = vpn_now_up(&now[i], &cfg->vpns[i]);
 		if (nhv[i].up) {
@@ -947,6 +959,8 @@ hooks_scan(struct ikd *d)
 	d->n_hv = n;
 	nhv = NULL;
 out:
+	ike_map_free(&hs.names);
+	ike_map_free(&old_names);
 	free(now);
 	free(nhv);
 }
