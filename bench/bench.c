@@ -163,7 +163,7 @@ int
 main(int argc, char **argv)
 {
 	double ours4096 = 0, naive4096;
-	/* crypto, ike, ikd; scale (not in the default run) */
+	/* crypto, ike, ikd; scale, ikd-scale (not in the default run) */
 	const char *only = getenv("BENCH_ONLY");
 	const char *ikebox = argc > 1 ? argv[1] : "./ikebox";
 	struct stat st;
@@ -285,8 +285,14 @@ main(int argc, char **argv)
 	}
 engine:
 	fflush(stdout);
+	if (only != NULL && strcmp(only, "ikd-scale") == 0) {
+		bench_ikd_scale(ikebox);
+		return 0;
+	}
 	if (only != NULL && strcmp(only, "scale") == 0) {
 		bench_scale();
+		fflush(stdout);
+		bench_ikd_scale(ikebox);
 		fflush(stdout);
 		bench_ikd_reload(ikebox);
 		return 0;

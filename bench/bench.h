@@ -24,6 +24,9 @@ void bench_ike(void);
 /* 100,000 IKE SAs in one engine: memory, set-up and tear-down times. */
 void bench_scale(void);
 
+/* 100,000 IKE SAs held by one ikd, initiated from this process. */
+void bench_ikd_scale(const char *ikebox);
+
 /* Idle RSS of ikd with one VPN; reloads of 10,000 VPN files. */
 void bench_ikd_reload(const char *ikebox);
 
