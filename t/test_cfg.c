@@ -811,9 +811,12 @@ T_CASE(cfg, print_round_trip_and_equal)
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 		b->vpns[0].flows[0].remote.plen = 25;
 		/* [keepalive] is keepalive-pinger's: no tunnel restart. */
-		b->vpns[0].keepalive.interval++;
-		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
-		b->vpns[0].keepalive.interval--;
+		T_ASSERT(b->vpns[0].keepalive != NULL);
+		if (b->vpns[0].keepalive != NULL) {
+			b->vpns[0].keepalive->interval++;
+			T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
+			b->vpns[0].keepalive->interval--;
+		}
 		b->vpns[0].childsa.n_enc--;
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 	}

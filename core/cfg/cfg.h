@@ -102,7 +102,8 @@ struct cfg_xforms {
 };
 
 struct cfg_keepalive {
-	int enabled;		/* a [keepalive] section was given */
+	int enabled;		/* a [keepalive] section was given (always
+				 * 1 when cfg_vpn.keepalive is set) */
 	struct sockaddr_storage source;	/* inside a flow's local prefix */
 	struct sockaddr_storage target;	/* inside the same flow's remote one */
 	uint32_t interval;	/* seconds between pings */
@@ -122,7 +123,8 @@ struct cfg_vpn {
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
 	uint8_t psk[CFG_PSK_MAX];	/* wiped by cfg_free */
 	size_t psk_len;
-	char psk_file[CFG_PATH_MAX];	/* where psk came from, or "" */
+	const char *psk_file;		/* where psk came from, or "" (owned
+					 * by struct cfg, as file) */
 	uint32_t ikelifetime;		/* IKE SA rekey, s; 0 = never */
 	uint32_t lifetime;		/* CHILD SA hard lifetime, s */
 	uint64_t lifetime_bytes;	/* CHILD SA hard lifetime, bytes */
@@ -133,7 +135,9 @@ struct cfg_vpn {
 	size_t n_flows;
 	struct cfg_xforms ikesa;
 	struct cfg_xforms childsa;
-	struct cfg_keepalive keepalive;
+	struct cfg_keepalive *keepalive;	/* NULL without a [keepalive]
+						 * section (most VPNs); heap,
+						 * cfg_free */
 	const char *file;		/* where [vpn] is (owned by struct cfg) */
 	int line;
 };

@@ -244,6 +244,7 @@ vpn_new(struct file_ctx *fc)
 	snprintf(v->name, sizeof(v->name), "%s", b);
 	v->mode = CFG_MODE_PASSIVE;
 	v->protocol = IPPROTO_ESP;
+	v->psk_file = "";
 	v->file = fc->path;
 	v->line = fc->line;
 	a->first_line = fc->line;
@@ -286,8 +287,16 @@ fc_section(struct file_ctx *fc, const char *name)
 	if (s == S_VPN) {
 		fc_aux(fc)->vpn_line = fc->line;
 		fc_vpn(fc)->line = fc->line;
-	} else if (s == S_KEEPALIVE) {
-		fc_vpn(fc)->keepalive.enabled = 1;
+	} else if (s == S_KEEPALIVE && fc_vpn(fc)->keepalive == NULL) {
+		struct cfg_keepalive *ka = calloc(1, sizeof(*ka));
+
+		if (ka == NULL) {
+			fc->ld->nomem = 1;
+			fc->skip_rest = 1;
+			return;
+		}
+		ka->enabled = 1;
+		fc_vpn(fc)->keepalive = ka;
 	}
 }
 
@@ -679,12 +688,15 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	int more;
 
 	rel_path(path, sizeof(path), fc->path, value);
-	if (strlen(path) >= sizeof(v->psk_file)) {
+	if (strlen(path) >= CFG_PATH_MAX) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: path too long "
 		    "('%s')", value);
 		return;
 	}
-	snprintf(v->psk_file, sizeof(v->psk_file), "%s", path);
+	if ((v->psk_file = intern(fc->ld, path)) == NULL) {
+		v->psk_file = "";
+		return;
+	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: %s ('%s')",
 		    strerror(errno), value);
@@ -1041,21 +1053,21 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_KA_SOURCE:
 	case K_KA_TARGET:
 		if (cfg_parse_addr(value, k == K_KA_SOURCE ?
-		    &v->keepalive.source : &v->keepalive.target) != 0) {
+		    &v->keepalive->source : &v->keepalive->target) != 0) {
 			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
 			    "IPv6 address ('%s')", keys[k].name, value);
 		}
 		break;
 	case K_KA_INTERVAL:
-		if (cfg_parse_seconds(value, &v->keepalive.interval) != 0 ||
-		    v->keepalive.interval == 0) {
+		if (cfg_parse_seconds(value, &v->keepalive->interval) != 0 ||
+		    v->keepalive->interval == 0) {
 			ERR(ld, fc->path, fc->line, "interval: expected a "
 			    "duration above 0 ('%s')", value);
 		}
 		break;
 	case K_KA_FAIL_AFTER:
-		if (cfg_parse_seconds(value, &v->keepalive.fail_after) != 0 ||
-		    v->keepalive.fail_after == 0 ||
+		if (cfg_parse_seconds(value, &v->keepalive->fail_after) != 0 ||
+		    v->keepalive->fail_after == 0 ||
 		    strspn(value, "0123456789") != strlen(value)) {
 			ERR(ld, fc->path, fc->line, "fail_after: expected a "
 			    "count above 0 ('%s')", value);
@@ -1502,7 +1514,7 @@ flows_overlap(const struct cfg_flow *a, const struct cfg_flow *b)
 static void
 finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 {
-	struct cfg_keepalive *ka = &v->keepalive;
+	struct cfg_keepalive *ka = v->keepalive;
 	int lf = sa_family(&v->local), pf = sa_family(&v->peer);
 
 	if (a->line[K_PEER] == 0) {
@@ -1579,7 +1591,7 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	finish_xforms(ld, v, a, 0);
 	finish_xforms(ld, v, a, 1);
-	if (ka->enabled) {
+	if (ka != NULL) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);
 

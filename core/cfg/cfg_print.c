@@ -123,7 +123,7 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 void
 cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 {
-	const struct cfg_keepalive *ka = &v->keepalive;
+	const struct cfg_keepalive *ka = v->keepalive;
 
 	fprintf(out, "[vpn]\n");
 	fprintf(out, "name = %s\n", v->name);
@@ -161,7 +161,7 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 	print_list(out, "enc", v->childsa.enc, v->childsa.n_enc, NULL);
 	print_list(out, "auth", v->childsa.integ, v->childsa.n_integ, NULL);
 	print_list(out, "group", v->childsa.dh, v->childsa.n_dh, "none");
-	if (ka->enabled) {
+	if (ka != NULL) {
 		fprintf(out, "\n[keepalive]\n");
 		print_sockaddr(out, "source", &ka->source);
 		print_sockaddr(out, "target", &ka->target);
@@ -284,6 +284,7 @@ cfg_free(struct cfg *cfg)
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
 		explicit_bzero(cfg->vpns[i].psk, sizeof(cfg->vpns[i].psk));
 		free(cfg->vpns[i].flows);
+		free(cfg->vpns[i].keepalive);
 	}
 	free(cfg->vpns);
 	for (size_t i = 0; i < cfg->n_files; i++) {
