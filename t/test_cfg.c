@@ -143,7 +143,8 @@ T_CASE(cfg, parse_values)
 	}
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		struct cfg_id id;
-		int rc = cfg_parse_id(ids[i].s, &id);
+		uint8_t buf[CFG_ID_MAX];
+		int rc = cfg_parse_id(ids[i].s, &id, buf);
 
 		T_ROW("id '%s'", ids[i].s);
 		if (ids[i].type < 0) {

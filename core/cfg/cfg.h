@@ -67,8 +67,11 @@ enum cfg_backend {
 
 struct cfg_id {
 	uint8_t type;		/* CFG_ID_* */
-	uint8_t len;		/* bytes used in data */
-	uint8_t data[CFG_ID_MAX]; /* address in network order, or the name */
+	uint8_t len;		/* bytes at data */
+	/* Address in network order, or the name; NULL when type is
+	 * CFG_ID_NONE.  A VPN's are on the heap (cfg_free), not CFG_ID_MAX
+	 * bytes in every VPN whatever their length. */
+	const uint8_t *data;
 };
 
 /* An address prefix: family AF_INET or AF_INET6, address in network order
@@ -248,7 +251,8 @@ int cfg_iked_import(const char *iked_conf, const char *outdir,
 /* Value parsers shared by the loader and the importer; 0 or -EINVAL. */
 int cfg_parse_prefix(const char *s, struct cfg_prefix *p);
 int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
-int cfg_parse_id(const char *s, struct cfg_id *id);
+/* cfg_parse_id: id->data points into buf (CFG_ID_MAX bytes) after it. */
+int cfg_parse_id(const char *s, struct cfg_id *id, uint8_t *buf);
 int cfg_parse_seconds(const char *s, uint32_t *out);
 int cfg_parse_bytes(const char *s, uint64_t *out);
 

@@ -867,6 +867,26 @@ set_addr(struct file_ctx *fc, const char *key, const char *value,
 	}
 }
 
+/* A VPN's identity: its bytes copied to the heap (cfg_free). */
+static void
+id_set(struct ld *ld, struct cfg_id *id, uint8_t type, const uint8_t *data,
+    size_t len)
+{
+	uint8_t *p = NULL;
+
+	if (len > 0 && (p = malloc(len)) == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	if (len > 0) {
+		memcpy(p, data, len);
+	}
+	free((void *)(uintptr_t)id->data);
+	id->type = type;
+	id->len = (uint8_t)len;
+	id->data = p;
+}
+
 static void
 set_vpn(struct file_ctx *fc, int k, const char *value)
 {
@@ -875,6 +895,8 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	struct vpn_aux *a = fc_aux(fc);
 	char lp[64], rp[64];
 	struct cfg_flow *f;
+	struct cfg_id id;
+	uint8_t idbuf[CFG_ID_MAX];
 	int rc;
 
 	switch (k) {
@@ -912,16 +934,18 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_SRCID:
 	case K_DSTID:
 		if (k == K_DSTID && strcmp(value, "any") == 0) {
-			memset(&v->dstid, 0, sizeof(v->dstid));
+			id_set(ld, &v->dstid, CFG_ID_NONE, NULL, 0);
 		} else if (value[0] == '/') {
 			ERR(ld, fc->path, fc->line, "%s: ASN.1 DN identities "
 			    "need certificates, which ikebox does not do "
 			    "('%s')", keys[k].name, value);
-		} else if (cfg_parse_id(value, k == K_SRCID ? &v->srcid :
-		    &v->dstid) != 0) {
+		} else if (cfg_parse_id(value, &id, idbuf) != 0) {
 			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
 			    "IPv6 address, an FQDN or user@FQDN ('%s')",
 			    keys[k].name, value);
+		} else {
+			id_set(ld, k == K_SRCID ? &v->srcid : &v->dstid,
+			    id.type, id.data, id.len);
 		}
 		break;
 	case K_PSK:
@@ -1536,13 +1560,11 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	if (v->srcid.type == CFG_ID_NONE) {
 		if (lf == AF_INET) {
-			v->srcid.type = CFG_ID_IPV4_ADDR;
-			v->srcid.len = 4;
-			memcpy(v->srcid.data, sa_bytes(&v->local), 4);
+			id_set(ld, &v->srcid, CFG_ID_IPV4_ADDR,
+			    sa_bytes(&v->local), 4);
 		} else if (lf == AF_INET6) {
-			v->srcid.type = CFG_ID_IPV6_ADDR;
-			v->srcid.len = 16;
-			memcpy(v->srcid.data, sa_bytes(&v->local), 16);
+			id_set(ld, &v->srcid, CFG_ID_IPV6_ADDR,
+			    sa_bytes(&v->local), 16);
 		} else {
 			ERR(ld, v->file, v->line, "no srcid: it defaults to "
 			    "the local address, which is not set ('%s')",

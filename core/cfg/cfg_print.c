@@ -197,7 +197,7 @@ static int
 id_equal(const struct cfg_id *a, const struct cfg_id *b)
 {
 	return a->type == b->type && a->len == b->len &&
-	    memcmp(a->data, b->data, a->len) == 0;
+	    (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 static int
@@ -285,6 +285,8 @@ cfg_free(struct cfg *cfg)
 		explicit_bzero(cfg->vpns[i].psk, sizeof(cfg->vpns[i].psk));
 		free(cfg->vpns[i].flows);
 		free(cfg->vpns[i].keepalive);
+		free((void *)(uintptr_t)cfg->vpns[i].srcid.data);
+		free((void *)(uintptr_t)cfg->vpns[i].dstid.data);
 	}
 	free(cfg->vpns);
 	for (size_t i = 0; i < cfg->n_files; i++) {
