@@ -97,10 +97,13 @@ struct cfg_flow {
  * for a CHILD SA without PFS ("group = none").
  */
 struct cfg_xforms {
-	const struct cr_alg *enc[CFG_XF_MAX];
-	const struct cr_alg *integ[CFG_XF_MAX];
-	const struct cr_alg *prf[CFG_XF_MAX];
-	const struct cr_alg *dh[CFG_XF_MAX];
+	/* n_* long each (at most CFG_XF_MAX), in one heap block per list
+	 * set that enc points to (cfg_free): not CFG_XF_MAX slots of each
+	 * type in every VPN. */
+	const struct cr_alg *const *enc;
+	const struct cr_alg *const *integ;
+	const struct cr_alg *const *prf;
+	const struct cr_alg *const *dh;
 	uint8_t n_enc, n_integ, n_prf, n_dh;
 };
 

@@ -101,8 +101,17 @@ static const struct key_def {
 };
 
 /* What the handler saw for one VPN; lines are in the VPN's file. */
+/* The transform lists of one [ikesa] or [childsa] while it is read. */
+struct xf_buf {
+	const struct cr_alg *enc[CFG_XF_MAX];
+	const struct cr_alg *integ[CFG_XF_MAX];
+	const struct cr_alg *prf[CFG_XF_MAX];
+	const struct cr_alg *dh[CFG_XF_MAX];
+};
+
 struct vpn_aux {
 	int line[K_N];			/* where each key was set, 0 = not */
+	struct xf_buf ike, child;	/* lists until finish_vpn() */
 	int first_line;			/* first VPN section of the file */
 	int vpn_line;			/* the [vpn] header, 0 = none */
 	int dh_none;			/* childsa group = none */
@@ -1047,31 +1056,31 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		v->n_flows++;
 		break;
 	case K_IKE_ENC:
-		do_xforms(fc, "ikesa", "enc", CR_ENCR, value, v->ikesa.enc,
+		do_xforms(fc, "ikesa", "enc", CR_ENCR, value, a->ike.enc,
 		    &v->ikesa.n_enc, NULL);
 		break;
 	case K_IKE_AUTH:
-		do_xforms(fc, "ikesa", "auth", CR_INTEG, value, v->ikesa.integ,
+		do_xforms(fc, "ikesa", "auth", CR_INTEG, value, a->ike.integ,
 		    &v->ikesa.n_integ, NULL);
 		break;
 	case K_IKE_PRF:
-		do_xforms(fc, "ikesa", "prf", CR_PRF, value, v->ikesa.prf,
+		do_xforms(fc, "ikesa", "prf", CR_PRF, value, a->ike.prf,
 		    &v->ikesa.n_prf, NULL);
 		break;
 	case K_IKE_GROUP:
-		do_xforms(fc, "ikesa", "group", CR_DH, value, v->ikesa.dh,
+		do_xforms(fc, "ikesa", "group", CR_DH, value, a->ike.dh,
 		    &v->ikesa.n_dh, NULL);
 		break;
 	case K_CHILD_ENC:
-		do_xforms(fc, "childsa", "enc", CR_ENCR, value, v->childsa.enc,
+		do_xforms(fc, "childsa", "enc", CR_ENCR, value, a->child.enc,
 		    &v->childsa.n_enc, NULL);
 		break;
 	case K_CHILD_AUTH:
 		do_xforms(fc, "childsa", "auth", CR_INTEG, value,
-		    v->childsa.integ, &v->childsa.n_integ, NULL);
+		    a->child.integ, &v->childsa.n_integ, NULL);
 		break;
 	case K_CHILD_GROUP:
-		do_xforms(fc, "childsa", "group", CR_DH, value, v->childsa.dh,
+		do_xforms(fc, "childsa", "group", CR_DH, value, a->child.dh,
 		    &v->childsa.n_dh, &a->dh_none);
 		break;
 	case K_KA_SOURCE:
@@ -1434,20 +1443,27 @@ static void
 finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 {
 	struct cfg_xforms *x = child ? &v->childsa : &v->ikesa;
+	struct xf_buf *b = child ? &a->child : &a->ike;
 	int pfkey = child && ld->cfg->backend == CFG_BACKEND_PFKEY;
+
+	/* read from the lists being built until xforms_keep() */
+	x->enc = b->enc;
+	x->integ = b->integ;
+	x->prf = b->prf;
+	x->dh = b->dh;
 	int k_enc = child ? K_CHILD_ENC : K_IKE_ENC;
 	int k_auth = child ? K_CHILD_AUTH : K_IKE_AUTH;
 	const char *sec = child ? "childsa" : "ikesa";
 
 	if (x->n_enc == 0 && a->line[k_enc] == 0) {
-		fill(x->enc, &x->n_enc, CR_ENCR,
+		fill(b->enc, &x->n_enc, CR_ENCR,
 		    pfkey ? def_esp_enc_pfkey : def_ike_enc);
 	}
 	if (!child && x->n_prf == 0 && a->line[K_IKE_PRF] == 0) {
-		fill(x->prf, &x->n_prf, CR_PRF, def_integ);
+		fill(b->prf, &x->n_prf, CR_PRF, def_integ);
 	}
 	if (!child && x->n_dh == 0 && a->line[K_IKE_GROUP] == 0) {
-		fill(x->dh, &x->n_dh, CR_DH, def_groups);
+		fill(b->dh, &x->n_dh, CR_DH, def_groups);
 	}
 	if (!any_aead(x, 0)) {
 		/* Only AEAD ciphers: no integrity transform (RFC 7296
@@ -1458,7 +1474,7 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 		}
 		x->n_integ = 0;
 	} else if (x->n_integ == 0 && a->line[k_auth] == 0) {
-		fill(x->integ, &x->n_integ, CR_INTEG,
+		fill(b->integ, &x->n_integ, CR_INTEG,
 		    pfkey ? def_integ_pfkey : def_integ);
 	}
 	if (!pfkey) {
@@ -1486,6 +1502,31 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 			    x->integ[i]->name);
 		}
 	}
+}
+
+/* x's lists (in the loader's buffers) copied to one heap block of their
+ * size, which x->enc points to (cfg_free). */
+static void
+xforms_keep(struct ld *ld, struct cfg_xforms *x)
+{
+	size_t n = (size_t)x->n_enc + x->n_integ + x->n_prf + x->n_dh;
+	const struct cr_alg **p = calloc(n ? n : 1, sizeof(*p));
+
+	if (p == NULL) {
+		ld->nomem = 1;
+		x->enc = x->integ = x->prf = x->dh = NULL;
+		x->n_enc = x->n_integ = x->n_prf = x->n_dh = 0;
+		return;
+	}
+	memcpy(p, x->enc, x->n_enc * sizeof(*p));
+	memcpy(p + x->n_enc, x->integ, x->n_integ * sizeof(*p));
+	memcpy(p + x->n_enc + x->n_integ, x->prf, x->n_prf * sizeof(*p));
+	memcpy(p + x->n_enc + x->n_integ + x->n_prf, x->dh,
+	    x->n_dh * sizeof(*p));
+	x->enc = p;
+	x->integ = p + x->n_enc;
+	x->prf = x->integ + x->n_integ;
+	x->dh = x->prf + x->n_prf;
 }
 
 static int
@@ -1613,6 +1654,8 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	finish_xforms(ld, v, a, 0);
 	finish_xforms(ld, v, a, 1);
+	xforms_keep(ld, &v->ikesa);
+	xforms_keep(ld, &v->childsa);
 	if (ka != NULL) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);

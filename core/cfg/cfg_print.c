@@ -286,6 +286,8 @@ cfg_free(struct cfg *cfg)
 		free(cfg->vpns[i].flows);
 		free(cfg->vpns[i].keepalive);
 		free((void *)(uintptr_t)cfg->vpns[i].srcid.data);
+		free((void *)(uintptr_t)cfg->vpns[i].ikesa.enc);
+		free((void *)(uintptr_t)cfg->vpns[i].childsa.enc);
 		free((void *)(uintptr_t)cfg->vpns[i].dstid.data);
 	}
 	free(cfg->vpns);
