@@ -270,13 +270,22 @@ run(const char *group, int n, struct bres *r)
 		ike_set_log_level(side[i].eng, IKE_LOG_ERR);
 	}
 	ike_set_config(side[1].eng, cb, now);
-	/* side a's VPNs are due at once; the first tick starts them */
+	/* Side a's VPNs are made passive so that nothing starts before the
+	 * configuration is measured (ike_set_config() would initiate every
+	 * active VPN at once: the figure once counted those half-open SAs
+	 * and their packets); they are brought up by name below, all at
+	 * once, as the first tick did. */
+	for (size_t i = 0; i < ca->n_vpns; i++) {
+		ca->vpns[i].mode = CFG_MODE_PASSIVE;
+	}
 	ike_set_config(side[0].eng, ca, now);
 	malloc_trim(0);
 	rss1 = rss_kib();
 
 	t0 = bench_now();
-	ike_tick(side[0].eng, now);
+	for (size_t i = 0; i < ca->n_vpns; i++) {
+		(void)ike_vpn_up(side[0].eng, ca->vpns[i].name, now);
+	}
 	while (stack != NULL) {
 		struct bpkt *p = stack;
 
@@ -286,6 +295,7 @@ run(const char *group, int n, struct bres *r)
 		free(p);
 	}
 	t1 = bench_now();
+	malloc_trim(0);	/* as before rss1: the datagrams' freed memory */
 	rss2 = rss_kib();
 	r->setup_s = t1 - t0;
 
