@@ -804,7 +804,12 @@ T_CASE(cfg, print_round_trip_and_equal)
 		T_EQ_STR(t2, t1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 		/* Same text, different key: a reload must rekey. */
-		memcpy(b->vpns[0].psk, "long-enough-secret", 18);
+		free(b->vpns[0].psk);
+		b->vpns[0].psk = malloc(18);
+		T_ASSERT(b->vpns[0].psk != NULL);
+		if (b->vpns[0].psk != NULL) {
+			memcpy(b->vpns[0].psk, "long-enough-secret", 18);
+		}
 		b->vpns[0].psk_len = 18;
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &a->vpns[0]), 1);

@@ -127,7 +127,9 @@ struct cfg_vpn {
 	struct sockaddr_storage peer;
 	struct cfg_id srcid;		/* always set (default: local address) */
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
-	uint8_t psk[CFG_PSK_MAX];	/* wiped by cfg_free */
+	uint8_t *psk;			/* psk_len bytes on the heap (at
+					 * most CFG_PSK_MAX), wiped and
+					 * freed by cfg_free; NULL: none */
 	size_t psk_len;
 	const char *psk_file;		/* where psk came from, or "" (owned
 					 * by struct cfg, as file) */

@@ -610,10 +610,31 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
  * Matching double quotes around the key are taken off (docs/config.md);
  * one quote alone is kept, with a warning.
  */
+/* The key of v becomes key[0..len), on the heap; the old one is wiped. */
+static void
+psk_keep(struct file_ctx *fc, struct cfg_vpn *v, const uint8_t *key,
+    size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (p == NULL) {
+		fc->ld->nomem = 1;
+		return;
+	}
+	memcpy(p, key, len);
+	if (v->psk != NULL) {
+		explicit_bzero(v->psk, v->psk_len);
+		free(v->psk);
+	}
+	v->psk = p;
+	v->psk_len = len;
+}
+
 static void
 set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 {
-	size_t len = strlen(value);
+	uint8_t key[CFG_PSK_MAX];
+	size_t len = strlen(value), klen = 0;
 
 	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
 		value++;
@@ -628,12 +649,14 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 		return;
 	}
 	if (strncmp(value, "0x", 2) == 0) {
-		if (parse_hex(value + 2, v->psk, sizeof(v->psk),
-		    &v->psk_len) != 0) {
+		if (parse_hex(value + 2, key, sizeof(key), &klen) != 0) {
 			ERR(fc->ld, fc->path, fc->line, "psk: 0x must be "
 			    "followed by pairs of hex digits, at most %d bytes "
 			    "('%.20s...')", CFG_PSK_MAX, value);
+		} else {
+			psk_keep(fc, v, key, klen);
 		}
+		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	if (len > CFG_PSK_MAX) {
@@ -641,8 +664,7 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 		    CFG_PSK_MAX);
 		return;
 	}
-	memcpy(v->psk, value, len);
-	v->psk_len = len;
+	psk_keep(fc, v, (const uint8_t *)value, len);
 }
 
 /* Optimal string alignment distance (edits and swaps of neighbours). */

@@ -245,7 +245,7 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 	    !addr_equal(&a->peer, &b->peer) ||
 	    !id_equal(&a->srcid, &b->srcid) ||
 	    !id_equal(&a->dstid, &b->dstid) || a->psk_len != b->psk_len ||
-	    memcmp(a->psk, b->psk, a->psk_len) != 0 ||
+	    (a->psk_len > 0 && memcmp(a->psk, b->psk, a->psk_len) != 0) ||
 	    a->ikelifetime != b->ikelifetime || a->lifetime != b->lifetime ||
 	    a->lifetime_bytes != b->lifetime_bytes ||
 	    strcmp(a->tap, b->tap) != 0 || a->n_flows != b->n_flows ||
@@ -282,7 +282,10 @@ cfg_free(struct cfg *cfg)
 		return;
 	}
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		explicit_bzero(cfg->vpns[i].psk, sizeof(cfg->vpns[i].psk));
+		if (cfg->vpns[i].psk != NULL) {
+			explicit_bzero(cfg->vpns[i].psk, cfg->vpns[i].psk_len);
+			free(cfg->vpns[i].psk);
+		}
 		free(cfg->vpns[i].flows);
 		free(cfg->vpns[i].keepalive);
 		free((void *)(uintptr_t)cfg->vpns[i].srcid.data);
