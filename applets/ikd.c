@@ -137,8 +137,7 @@ now_ms(struct ikd *d)
 }
 
 static void
-cfg_addr(const struct sockaddr_storage *ss, uint16_t port,
-    struct ike_addr *a)
+cfg_addr(const union cfg_addr *ss, uint16_t port, struct ike_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {

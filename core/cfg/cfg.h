@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -116,6 +117,18 @@ struct cfg_keepalive {
 	uint32_t fail_after;	/* consecutive lost pings that mean "down" */
 };
 
+/*
+ * A VPN's own address (local, peer): a sockaddr_in or sockaddr_in6 by
+ * ss_family, AF_UNSPEC for "any"; 28 bytes, not a sockaddr_storage's 128
+ * twice in every VPN.  Its first member is the family, as in every
+ * sockaddr, so a pointer to it reads as a struct sockaddr.
+ */
+union cfg_addr {
+	sa_family_t ss_family;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct cfg_vpn {
 	char name[CFG_NAME_MAX];
 	int mode;			/* enum cfg_mode */
@@ -123,8 +136,8 @@ struct cfg_vpn {
 	int family;			/* AF_INET or AF_INET6: the tunnel's */
 	/* Port 0 in both: the engine uses 500/4500.  ss_family AF_UNSPEC
 	 * means "any" (local: the kernel picks; peer: passive VPNs only). */
-	struct sockaddr_storage local;
-	struct sockaddr_storage peer;
+	union cfg_addr local;
+	union cfg_addr peer;
 	struct cfg_id srcid;		/* always set (default: local address) */
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
 	uint8_t *psk;			/* psk_len bytes on the heap (at

@@ -887,14 +887,20 @@ name_ok(const char *s, size_t max)
 
 static void
 set_addr(struct file_ctx *fc, const char *key, const char *value,
-    struct sockaddr_storage *ss, int *any)
+    union cfg_addr *out, int *any)
 {
+	struct sockaddr_storage ss;
+
 	if (strcmp(value, "any") == 0) {
-		memset(ss, 0, sizeof(*ss));
+		memset(out, 0, sizeof(*out));
 		*any = 1;
-	} else if (cfg_parse_addr(value, ss) != 0) {
+	} else if (cfg_parse_addr(value, &ss) != 0) {
 		ERR(fc->ld, fc->path, fc->line, "%s: expected an IPv4 or IPv6 "
 		    "address or 'any' ('%s')", key, value);
+	} else {
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &ss, ss.ss_family == AF_INET ?
+		    sizeof(out->in) : sizeof(out->in6));
 	}
 }
 
@@ -1551,20 +1557,22 @@ xforms_keep(struct ld *ld, struct cfg_xforms *x)
 	x->dh = x->prf + x->n_prf;
 }
 
+/* Of a VPN's union cfg_addr or a keepalive's sockaddr_storage: both
+ * begin as a struct sockaddr. */
 static int
-sa_family(const struct sockaddr_storage *ss)
+sa_family(const void *sa)
 {
-	return ss->ss_family;
+	return ((const struct sockaddr *)sa)->sa_family;
 }
 
 static const uint8_t *
-sa_bytes(const struct sockaddr_storage *ss)
+sa_bytes(const void *sa)
 {
-	if (ss->ss_family == AF_INET) {
+	if (sa_family(sa) == AF_INET) {
 		return (const uint8_t *)
-		    &((const struct sockaddr_in *)ss)->sin_addr;
+		    &((const struct sockaddr_in *)sa)->sin_addr;
 	}
-	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
 }
 
 /* 1 if the address (family, bytes) lies in prefix p. */
@@ -1712,7 +1720,7 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 }
 
 static int
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+same_addr(const union cfg_addr *a, const union cfg_addr *b)
 {
 	if (a->ss_family != b->ss_family) {
 		return 0;
@@ -1741,8 +1749,8 @@ static int
 by_peer(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const struct sockaddr_storage *x = &sort_vpns[a].peer;
-	const struct sockaddr_storage *y = &sort_vpns[b].peer;
+	const union cfg_addr *x = &sort_vpns[a].peer;
+	const union cfg_addr *y = &sort_vpns[b].peer;
 	int c = (int)x->ss_family - (int)y->ss_family;
 
 	if (c == 0 && x->ss_family != AF_UNSPEC) {

@@ -13,14 +13,15 @@
 #include "core/cfg/cfg.h"
 
 static void
-print_sockaddr(FILE *out, const char *key, const struct sockaddr_storage *ss)
+print_sockaddr(FILE *out, const char *key, const void *sa)
 {
+	const struct sockaddr *ss = sa;	/* union cfg_addr, or storage */
 	char buf[INET6_ADDRSTRLEN];
 
-	if (ss->ss_family == AF_INET) {
+	if (ss->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    buf, sizeof(buf));
-	} else if (ss->ss_family == AF_INET6) {
+	} else if (ss->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
 		    sizeof(buf));
@@ -171,7 +172,7 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 }
 
 static int
-addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+addr_equal(const union cfg_addr *a, const union cfg_addr *b)
 {
 	if (a->ss_family != b->ss_family) {
 		return 0;

@@ -531,7 +531,7 @@ struct ike_vpn *ike_vpn_auth_next(struct ike_engine *eng,
 
 /* ---- core/ike/exchange.c ---- */
 
-void xchg_addr_from_ss(struct ike_addr *a, const struct sockaddr_storage *ss);
+void xchg_addr_from_ss(struct ike_addr *a, const union cfg_addr *ss);
 int xchg_same_ip(const struct ike_addr *a, const struct ike_addr *b);
 void xchg_flow_ts(const struct cfg_prefix *p, struct ts_range *ts);
 int xchg_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
