@@ -46,13 +46,14 @@
 #include "net/ctl.h"
 #include "net/kbe.h"
 #include "net/loop.h"
+#include "net/resolve.h"
 #include "net/notify.h"
 #include "net/hooks.h"
 #include "net/privs.h"
 #include "net/sock.h"
 
 #define IKD_PORT 500
-#define IKD_NATT_PORT 4500	/* RFC 3948 */
+#define IKD_NATT_PORT IKE_NATT_PORT	/* RFC 3948 */
 
 /* A client of `up|down NAME -w SECONDS` waiting for its reply. */
 struct ikd_waiter {
@@ -93,6 +94,17 @@ struct ikd {
 	uv_poll_t hooks_poll;
 	uv_timer_t hooks_timer;
 	int hooks_on;
+	char **updown;		/* the runner's `updown` scripts, in its order */
+	size_t n_updown;
+	/* Name lookups asked before the privilege drop, started after it:
+	 * libuv's pool threads must not be born with root's capabilities
+	 * and outside the system call filter. */
+	struct held_lookup {
+		struct held_lookup *next;
+		char *vpn, *host;
+		int af;
+	} *held;
+	int lookups_ok;
 	struct hook_vpn {
 		char name[CFG_NAME_MAX];
 		int up;
@@ -183,7 +195,7 @@ listen_one(struct ikd *d, const struct ike_addr *a, int must)
 
 /*
  * One socket per distinct local address (and port 4500 beside it for
- * NAT-T, not used yet).  A VPN without `local` needs the wildcard of its
+ * NAT traversal, RFC 3948).  A VPN without `local` needs the wildcard of its
  * family; then that family gets only the wildcard, since a wildcard and a
  * specific bind on one port conflict without SO_REUSEADDR.
  */
@@ -290,6 +302,15 @@ env_sa_add(void *ctx, const struct kern_sa *sa)
 }
 
 static int
+env_sa_update(void *ctx, const struct kern_sa *sa)
+{
+	struct ikd *d = ctx;
+
+	/* an installed SA's new encapsulation ports (the peer's NAT) */
+	return kbe_result(d, d->kbe->ops->sa_update(d->kbe, sa));
+}
+
+static int
 env_sa_del(void *ctx, const struct kern_sa *sa)
 {
 	struct ikd *d = ctx;
@@ -317,6 +338,70 @@ static void
 env_log(void *ctx, int level, const char *line)
 {
 	loop_log_line(level, line);
+}
+
+static void
+resolved(void *arg, const char *vpn, const char *host,
+    const struct ike_addr *addr, const char *err)
+{
+	struct ikd *d = arg;
+
+	if (d->eng == NULL) {
+		return;
+	}
+	(void)ike_vpn_resolved(d->eng, vpn, host, addr, err, now_ms(d));
+	loop_rearm(&d->loop);
+}
+
+static void
+env_resolve(void *ctx, const char *vpn, const char *host, int af)
+{
+	struct ikd *d = ctx;
+	struct held_lookup *h, **tail;
+	int rc;
+
+	if (d->lookups_ok) {
+		rc = resolve_start(&d->uv, vpn, host, af, resolved, d);
+		if (rc < 0) {
+			/* answered on the loop, never from inside this call */
+			loop_logf(IKE_LOG_ERR, "%s: looking up %s: %s", vpn,
+			    host, strerror(-rc));
+		}
+		return;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->vpn = strdup(vpn)) == NULL || (h->host = strdup(host)) == NULL) {
+		loop_logf(IKE_LOG_ERR, "%s: looking up %s: %s", vpn, host,
+		    strerror(ENOMEM));
+		if (h != NULL) {
+			free(h->vpn);
+		}
+		free(h);
+		return;
+	}
+	h->af = af;
+	for (tail = &d->held; *tail; tail = &(*tail)->next) {
+		;
+	}
+	*tail = h;
+}
+
+/* Privileges dropped: the held lookups start (or are dropped: close). */
+static void
+lookups_release(struct ikd *d, int start)
+{
+	d->lookups_ok = start;
+	while (d->held != NULL) {
+		struct held_lookup *h = d->held;
+
+		d->held = h->next;
+		if (start) {
+			env_resolve(d, h->vpn, h->host, h->af);
+		}
+		free(h->vpn);
+		free(h->host);
+		free(h);
+	}
 }
 
 /*
@@ -549,6 +634,110 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 	show_list_cb(&a->sl, &copy);
 }
 
+static const char *addr_text(const struct ike_addr *a, char *buf,
+    size_t len);
+
+/* `show vpn`: the engine's view of each configured VPN, with its peer as
+ * configured and its CHILD SAs' bytes from the kernel. */
+struct show_vpn_arg {
+	struct ikd *d;
+	FILE *out;
+	const char *name;	/* NULL: all */
+	int json, n;
+	uint64_t now;
+	uint64_t (*bytes)[2];	/* per d->cfg->vpns[], in and out */
+};
+
+static void
+vpn_bytes_cb(void *arg, const struct ike_sa_info *sa)
+{
+	struct show_vpn_arg *a = arg;
+	static struct ike_child_info ch[CFG_FLOWS_MAX];
+	struct ike_sa_info copy = *sa;
+	const struct cfg_vpn *v = sa->vpn ? cfg_vpn_find(a->d->cfg, sa->vpn) :
+	    NULL;
+	size_t i;
+
+	if (v == NULL || (a->name != NULL && strcmp(a->name, sa->vpn) != 0)) {
+		return;
+	}
+	i = (size_t)(v - a->d->cfg->vpns);
+	if (copy.n_children > CFG_FLOWS_MAX) {
+		copy.n_children = CFG_FLOWS_MAX;
+	}
+	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
+	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	for (int k = 0; k < copy.n_children; k++) {
+		a->bytes[i][0] += ch[k].bytes_in;
+		a->bytes[i][1] += ch[k].bytes_out;
+	}
+}
+
+static void
+show_vpn_cb(void *arg, const struct ike_vpn_info *in)
+{
+	struct show_vpn_arg *a = arg;
+	const struct cfg_vpn *v = cfg_vpn_find(a->d->cfg, in->name);
+	char peer[64];
+	struct show_vpn sv = { .in = in };
+	size_t i;
+
+	if (v == NULL || (a->name != NULL && strcmp(a->name, in->name) != 0)) {
+		return;
+	}
+	i = (size_t)(v - a->d->cfg->vpns);
+	if (v->peer_host != NULL) {
+		sv.peer_cfg = v->peer_host;
+	} else if (v->peer.ss_family == AF_UNSPEC) {
+		sv.peer_cfg = "any";
+	} else {
+		struct ike_addr pa;
+
+		cfg_addr(&v->peer, 0, &pa);
+		sv.peer_cfg = addr_text(&pa, peer, sizeof(peer));
+	}
+	sv.bytes_in = a->bytes[i][0];
+	sv.bytes_out = a->bytes[i][1];
+	if (a->json) {
+		fputs(a->n > 0 ? ",\n" : "\n", a->out);
+		show_vpn_json(a->out, &sv, a->now);
+	} else {
+		if (a->n > 0) {
+			putc('\n', a->out);
+		}
+		show_vpn_text(a->out, &sv, a->now);
+	}
+	a->n++;
+}
+
+static int
+show_vpns(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
+{
+	struct show_vpn_arg a = { .d = d, .out = out, .json = cmd->json,
+	    .name = cmd->name[0] ? cmd->name : NULL, .now = now_ms(d) };
+
+	if (a.name != NULL && !vpn_known(d, a.name, out)) {
+		return -ENOENT;
+	}
+	a.bytes = calloc(d->cfg->n_vpns + 1, sizeof(*a.bytes));
+	if (a.bytes == NULL) {
+		fprintf(out, "out of memory\n");
+		return -ENOMEM;
+	}
+	ike_foreach_sa(d->eng, vpn_bytes_cb, &a);
+	if (a.json) {
+		putc('[', out);
+	}
+	ike_foreach_vpn(d->eng, show_vpn_cb, &a);
+	if (a.json) {
+		fputs(a.n > 0 ? "\n]\n" : "]\n", out);
+	} else if (a.n == 0) {
+		fputs("no VPN configured\n", out);
+	}
+	free(a.bytes);
+	return 0;
+}
+
 static int wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out);
 
 /* The control commands (net/ctl.h). */
@@ -570,6 +759,8 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		ike_foreach_sa(d->eng, show_sa_cb, &sa);
 		show_list_end(&sa.sl);
 		return 0;
+	case CTL_SHOW_VPN:
+		return show_vpns(d, cmd, out);
 	case CTL_SHOW_STATS:
 		ike_get_stats(d->eng, &st);
 		show_stats(out, &st, cmd->json);
@@ -874,12 +1065,23 @@ hook_tell(struct ikd *d, const char *action, const char *vpn,
     const struct cfg_vpn *v, const char *local, const char *peer)
 {
 	char ln[512] = "", rn[512] = "";
+	size_t own = 0;
 
 	if (v != NULL) {
 		nets_str(v, 0, ln, sizeof(ln));
 		nets_str(v, 1, rn, sizeof(rn));
 	}
-	if (hooks_event(&d->hooks, action, vpn, local, peer, ln, rn) != 0) {
+	for (size_t i = 0; v != NULL && v->updown != NULL &&
+	    i < d->n_updown && own == 0; i++) {
+		own = strcmp(d->updown[i], v->updown) == 0 ? i + 1 : 0;
+	}
+	if (v != NULL && v->updown != NULL && own == 0) {
+		loop_logf(IKE_LOG_WARN, "%s: updown %s not run: named after "
+		    "ikd started, it runs from the next start", vpn,
+		    v->updown);
+	}
+	if (hooks_event(&d->hooks, action, vpn, local, peer, ln, rn,
+	    own) != 0) {
 		loop_logf(IKE_LOG_WARN, "%s: %s hook not run: the hook "
 		    "runner is behind", vpn, action);
 	}
@@ -991,7 +1193,25 @@ hooks_poll_cb(uv_poll_t *p, int status, int events)
 static void
 hooks_begin(struct ikd *d, const struct cfg *cfg)
 {
-	int rc = hooks_start(&d->hooks, cfg->hooks);
+	int rc;
+
+	/* each VPN's own script, once: the runner runs no other path */
+	d->updown = calloc(cfg->n_vpns + 1, sizeof(*d->updown));
+	for (size_t i = 0; d->updown != NULL && i < cfg->n_vpns; i++) {
+		const char *u = cfg->vpns[i].updown;
+		size_t k = 0;
+
+		while (u != NULL && k < d->n_updown &&
+		    strcmp(d->updown[k], u) != 0) {
+			k++;
+		}
+		if (u != NULL && k == d->n_updown &&
+		    (d->updown[k] = strdup(u)) != NULL) {
+			d->n_updown++;
+		}
+	}
+	rc = hooks_start(&d->hooks, cfg->hooks,
+	    (const char *const *)d->updown, d->n_updown);
 
 	if (rc != 0) {
 		loop_logf(IKE_LOG_WARN, "hooks: cannot start the runner: %s",
@@ -1006,8 +1226,63 @@ hooks_begin(struct ikd *d, const struct cfg *cfg)
 	d->hooks_poll.data = d->hooks_timer.data = d;
 	uv_poll_start(&d->hooks_poll, UV_READABLE, hooks_poll_cb);
 	d->hooks_on = 1;
-	loop_logf(IKE_LOG_INFO, "hooks: scripts in %s run on tunnel up and "
-	    "down", cfg->hooks);
+	loop_logf(IKE_LOG_INFO, "hooks: scripts in %s and %zu updown "
+	    "script(s) run on tunnel up and down", cfg->hooks, d->n_updown);
+}
+
+/*
+ * One log line as `ikectl monitor --json` shows it:
+ *   {"time":"2026-12-05 11:45:21.981","level":"notice","vpn":"tun",
+ *    "spi":"101c2a1776578c69","message":"established IKE SA ..."}
+ * vpn (a configured VPN's name the line starts with) and spi are null
+ * when the line has none; message is the text after them.  Returns a
+ * static buffer.
+ */
+static const char *
+monitor_json(struct ikd *d, int level, const char *line, const char *text)
+{
+	static const char *lvl[] = { "err", "warning", "notice", "info",
+	    "debug" };
+	static char buf[2048];
+	char vpn[CFG_NAME_MAX] = "", spi[17] = "", when[32];
+	const char *msg = text, *colon = strstr(text, ": ");
+	FILE *f;
+
+	if (colon != NULL && (size_t)(colon - text) < sizeof(vpn)) {
+		memcpy(vpn, text, (size_t)(colon - text));
+		vpn[colon - text] = '\0';
+		if (d->cfg != NULL && cfg_vpn_find(d->cfg, vpn) != NULL) {
+			msg = colon + 2;
+		} else {
+			vpn[0] = '\0';
+		}
+	}
+	if (vpn[0] != '\0' && strncmp(msg, "spi=0x", 6) == 0 &&
+	    strlen(msg) >= 24 && strncmp(msg + 22, ": ", 2) == 0) {
+		memcpy(spi, msg + 6, 16);
+		spi[16] = '\0';
+		msg += 24;
+	}
+	snprintf(when, sizeof(when), "%.23s", line);
+	if ((f = fmemopen(buf, sizeof(buf), "w")) == NULL) {
+		return NULL;
+	}
+	fputs("{\"time\":", f);
+	show_json_str(f, when);
+	fprintf(f, ",\"level\":\"%s\",\"vpn\":",
+	    level >= 0 && level <= IKE_LOG_DEBUG ? lvl[level] : "debug");
+	show_json_str(f, vpn[0] ? vpn : NULL);
+	fputs(",\"spi\":", f);
+	show_json_str(f, spi[0] ? spi : NULL);
+	fputs(",\"message\":", f);
+	show_json_str(f, msg);
+	putc('}', f);
+	if (ferror(f) || ftell(f) >= (long)sizeof(buf) - 1) {
+		fclose(f);
+		return NULL;	/* cut: not valid JSON */
+	}
+	fclose(f);
+	return buf;
 }
 
 static void
@@ -1020,7 +1295,8 @@ log_tap(void *ctx, int level, const char *line, const char *text)
 		uv_timer_start(&d->hooks_timer, hooks_timer_cb, 0, 0);
 	}
 
-	ctl_server_broadcast(&d->ctl, line);
+	ctl_server_broadcast(&d->ctl, line, d->ctl.n_json_monitors > 0 ?
+	    monitor_json(d, level, line, text) : NULL);
 	for (int i = 0; i < CTL_MAX_CONNS; i++) {
 		struct ikd_waiter *w = &d->waiters[i];
 		size_t n = strlen(w->vpn);
@@ -1119,6 +1395,8 @@ close_all(struct ikd *d)
 		uv_close((uv_handle_t *)&d->hooks_timer, NULL);
 	}
 	ctl_server_close(&d->ctl);
+	resolve_cancel_all();	/* answers still to come are dropped */
+	lookups_release(d, 0);
 	loop_close(&d->loop);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
@@ -1316,9 +1594,11 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		.spi_alloc = env_spi_alloc,
 		.sa_add = env_sa_add,
 		.sa_del = env_sa_del,
+		.sa_update = env_sa_update,
 		.policy_add = env_policy_add,
 		.policy_del = env_policy_del,
 		.log = env_log,
+		.resolve = env_resolve,
 	};
 	char err[KBE_ERR_MAX];
 	int rc, ready_fd = -1;
@@ -1405,6 +1685,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		cfg = NULL;	/* the engine owns it */
 		goto fail_uv;
 	}
+	lookups_release(d, 1);
 	loop_rearm(&d->loop);
 	ready(ready_fd);
 	{
@@ -1423,6 +1704,10 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 
 	hooks_stop(&d->hooks);	/* the runner finishes what it was told */
 	free(d->hv);
+	for (size_t i = 0; i < d->n_updown; i++) {
+		free(d->updown[i]);
+	}
+	free(d->updown);
 	ike_free(d->eng);
 	uv_loop_close(&d->uv);
 	d->kbe->ops->close(d->kbe);

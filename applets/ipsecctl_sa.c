@@ -138,9 +138,15 @@ show_sa(struct show *s, const struct kbe_dump_ent *e)
 	kbe_addr_str(&sa->dst, dst, sizeof(dst));
 	switch (s->fmt) {
 	case IPSECCTL_SA_PRETTY:
-		fprintf(f, "%s %s from %s to %s spi 0x%08x auth %s enc %s\n",
+		fprintf(f, "%s %s from %s to %s spi 0x%08x auth %s enc %s",
 		    proto, mode, src, dst, sa->spi, e->integ_name,
 		    e->encr_name);
+		if (sa->encap_sport || sa->encap_dport) {
+			/* RFC 3948, as ip-xfrm says it */
+			fprintf(f, " encap espinudp %u %u", sa->encap_sport,
+			    sa->encap_dport);
+		}
+		fprintf(f, "\n");
 		if (s->keys) {
 			fprintf(f, "\tauthkey 0x");
 			hex(f, sa->integ_key, sa->integ_key_len);
@@ -161,6 +167,11 @@ show_sa(struct show *s, const struct kbe_dump_ent *e)
 			fprintf(f, "\", \"authkey\": \"");
 			hex(f, sa->integ_key, sa->integ_key_len);
 			fprintf(f, "\", ");
+		}
+		if (sa->encap_sport || sa->encap_dport) {
+			fprintf(f, "\"encap\": {\"type\": \"espinudp\", "
+			    "\"sport\": %u, \"dport\": %u}, ",
+			    sa->encap_sport, sa->encap_dport);
 		}
 		fprintf(f, "\"replay\": %u, \"bytes\": %llu, \"packets\": %llu, "
 		    "\"own\": %s}", sa->replay_window,

@@ -139,6 +139,16 @@ int cr_child_keys(const struct cr_alg *prf, const uint8_t *sk_d,
 void cr_ike_keys_wipe(struct cr_ike_keys *keys);
 void cr_child_keys_wipe(struct cr_child_keys *keys);
 
+/* ---- plain hash ---- */
+
+/*
+ * out = SHA-1(parts[0] | ... | parts[nparts-1]), 20 bytes: the hash of
+ * RFC 7296 2.23's NAT detection notifies, nothing secret.  Returns 0.
+ */
+#define CR_SHA1_LEN 20
+int cr_sha1(const struct cr_iov *parts, size_t nparts,
+    uint8_t out[CR_SHA1_LEN]);
+
 /* ---- integrity (RFC 2404, RFC 4868) ---- */
 
 /*

@@ -35,6 +35,20 @@ cr_hmac(const br_hash_class *h, const uint8_t *key, size_t klen,
 
 /* see cr.h */
 int
+cr_sha1(const struct cr_iov *parts, size_t nparts, uint8_t out[CR_SHA1_LEN])
+{
+	br_sha1_context c;
+
+	br_sha1_init(&c);
+	for (size_t i = 0; i < nparts; i++) {
+		br_sha1_update(&c, parts[i].p, parts[i].len);
+	}
+	br_sha1_out(&c, out);
+	return 0;
+}
+
+/* see cr.h */
+int
 cr_prf(const struct cr_alg *prf, const uint8_t *key, size_t klen,
     const struct cr_iov *parts, size_t nparts, uint8_t *out)
 {

@@ -181,22 +181,34 @@ fe_seal(const struct ike_sa *sa, const uint8_t *hdr, const uint8_t *plain,
     size_t plen, uint8_t *out, size_t cap, size_t *olen)
 {
 	int fi = (hdr[19] & IKEV2_FLAG_I) != 0;
-	size_t aad = IKEV2_HDR_LEN + 4, body;
+	int skf = hdr[16] == IKEV2_PL_SKF;
+	size_t aad = IKEV2_HDR_LEN + (skf ? 8 : 4), body;
+	uint8_t first = hdr[16];
 	int rc;
 
 	if (sa->enc == NULL || sa->prf == NULL) {
 		return -1;	/* no keys yet */
+	}
+	if (skf) {
+		/* RFC 7383 2.5: number, total, then the SK part */
+		if (plen < 5) {
+			return -1;
+		}
+		memcpy(out + IKEV2_HDR_LEN + 4, plain, 4);
+		first = plain[4];
+		plain += 5;
+		plen -= 5;
 	}
 	body = cr_sk_body_len(sa->enc, sa->integ, plen);
 	if (body == 0 || aad + body > cap) {
 		return -1;
 	}
 	memcpy(out, hdr, IKEV2_HDR_LEN);
-	out[16] = IKEV2_PL_SK;
+	out[16] = skf ? IKEV2_PL_SKF : IKEV2_PL_SK;
 	put32(out + 24, (uint32_t)(aad + body));
-	out[28] = hdr[16];
+	out[28] = first;
 	out[29] = 0;
-	put16(out + 30, (uint16_t)(4 + body));
+	put16(out + 30, (uint16_t)(aad - IKEV2_HDR_LEN + body));
 	memcpy(out + aad + sa->enc->iv_len, plain, plen);
 	*olen = aad + body;
 	fuzz_rand_use(2);	/* the IV: not from the engine's stream */
@@ -240,6 +252,12 @@ fe_record(struct fe *f, uint8_t ctl, const uint8_t *data, size_t len)
 	case FE_NATT:
 		local.port = 4500;
 		peer.port = 4500;
+		if (len + 4 <= sizeof(buf)) {
+			memset(buf, 0, 4);	/* the non-ESP marker */
+			memcpy(buf + 4, data, len);
+			dgram = buf;
+			dlen = len + 4;
+		}
 		break;
 	case FE_STRANGER:
 		inet_pton(AF_INET, "203.0.113.77", peer.ip);

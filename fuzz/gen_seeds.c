@@ -144,6 +144,8 @@ i_log(void *ctx, int level, const char *line)
 	}
 }
 
+static int frag_mode;
+
 static int
 ini_new(uint64_t now)
 {
@@ -156,7 +158,11 @@ ini_new(uint64_t now)
 	    "[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n"
 	    "prf = hmac-sha2-256\ngroup = curve25519\n"
 	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\ngroup = curve25519\n";
-	static const char global[] =
+	/* frag_mode: IKE_AUTH and later messages in RFC 7383 fragments */
+	const char *global = frag_mode ?
+	    "[global]\ninclude = gi-vpn.conf\nbackend = null\n"
+	    "dpd_check_interval = 0\nnat_traversal = yes\n"
+	    "fragment_size = 256\n" :
 	    "[global]\ninclude = gi-vpn.conf\nbackend = null\n"
 	    "dpd_check_interval = 0\nnat_traversal = yes\n";
 	struct ike_env env = {
@@ -169,7 +175,7 @@ ini_new(uint64_t now)
 	const char *p;
 
 	fuzz_write("gi-vpn.conf", vpn, sizeof(vpn) - 1);
-	p = fuzz_write("gi.conf", global, sizeof(global) - 1);
+	p = fuzz_write("gi.conf", global, strlen(global));
 	if (p == NULL || cfg_load(p, &cfg, &diag) != 0) {
 		cfg_diag_print(stderr, &diag);
 		return -1;
@@ -218,6 +224,27 @@ deliver(struct fe *f, uint8_t *d, size_t len)
 	snprintf(name, sizeof(name), "%s-%02d", sealed_mode ? "s" : "r",
 	    n_msg++);
 	put("msg", name, d, len);
+	if (len > IKEV2_HDR_LEN + 8 && d[16] == IKEV2_PL_SKF &&
+	    (sa = ike_sa_by_spi(ini, d)) != NULL) {
+		uint8_t copy[4096];
+
+		/* a fragment: number, total, first inner, plaintext (the
+		 * SKF form of fuzz/engine.h's sealed records) */
+		memcpy(copy, d, len);
+		if (cr_sk_open(sa->enc, sa->integ, sa->keys.sk_ei,
+		    sa->keys.a_len ? sa->keys.sk_ai : NULL, copy,
+		    IKEV2_HDR_LEN + 8, len, &plain, &plen) == 0) {
+			memcpy(plain_rec, d, IKEV2_HDR_LEN);
+			memcpy(plain_rec + IKEV2_HDR_LEN, copy + 32, 4);
+			plain_rec[IKEV2_HDR_LEN + 4] = copy[28];
+			memcpy(plain_rec + IKEV2_HDR_LEN + 5, plain, plen);
+			rec_add(FE_SEALED, plain_rec,
+			    IKEV2_HDR_LEN + 5 + plen);
+			fe_record(f, FE_SEALED, plain_rec,
+			    IKEV2_HDR_LEN + 5 + plen);
+			return;
+		}
+	}
 	if (len > IKEV2_HDR_LEN + 4 && d[16] == IKEV2_PL_SK &&
 	    (sa = ike_sa_by_spi(ini, d)) != NULL) {
 		uint8_t copy[4096];
@@ -297,7 +324,8 @@ engine_seeds(int sealed)
 		    (unsigned long long)st.child_sas);
 		exit(1);
 	}
-	put("engine", sealed ? "sealed-auth" : "raw-auth", rec.b, rec.n);
+	put("engine", frag_mode ? "frag-auth" : sealed ? "sealed-auth" :
+	    "raw-auth", rec.b, rec.n);
 	fuzz_rand_use(1);
 	ike_vpn_rekey(ini, "fz", 0, f.now);
 	fuzz_rand_use(0);
@@ -306,12 +334,14 @@ engine_seeds(int sealed)
 	ike_vpn_rekey(ini, "fz", 1, f.now);
 	fuzz_rand_use(0);
 	pump(&f);
-	put("engine", sealed ? "sealed-rekey" : "raw-rekey", rec.b, rec.n);
+	put("engine", frag_mode ? "frag-rekey" : sealed ? "sealed-rekey" :
+	    "raw-rekey", rec.b, rec.n);
 	fuzz_rand_use(1);
 	ike_vpn_down(ini, "fz", f.now);
 	fuzz_rand_use(0);
 	pump(&f);
-	put("engine", sealed ? "sealed-down" : "raw-down", rec.b, rec.n);
+	put("engine", frag_mode ? "frag-down" : sealed ? "sealed-down" :
+	    "raw-down", rec.b, rec.n);
 	ike_get_stats(f.eng, &st);
 	printf("gen_seeds: engine (%s): %d records; responder made %llu "
 	    "IKE SAs by rekey, %llu CHILD SAs\n", sealed ? "sealed" : "raw",
@@ -485,6 +515,9 @@ main(int argc, char **argv)
 	engine_seeds(0);
 	n_msg = n_pld = 0;
 	engine_seeds(1);
+	frag_mode = 1;
+	engine_seeds(1);
+	frag_mode = 0;
 	ctl_seeds();
 	pfkey_seeds();
 	printf("gen_seeds: %d files under %s\n", n_written, outdir);

@@ -33,7 +33,8 @@ struct ctl_conn {
 	int open_handles;
 	int closing;
 	int denied;		/* peer is neither root nor our uid */
-	int monitor;		/* streams events until the peer leaves */
+	int monitor;		/* streams events until the peer leaves: 1
+				 * log lines, 2 JSON objects */
 	int deferred;		/* the daemon answers later (CTL_DEFER) */
 	uint64_t id;		/* for ctl_server_reply() */
 	struct ctl_conn *next;
@@ -110,6 +111,11 @@ load_parse(const char *p, size_t len, struct ctl_cmd *cmd, char *err,
 
 /* see ctl.h */
 const struct ctl_verb ctl_verbs[] = {
+	{ "show vpn", CTL_ARG_OPT_NAME, CTL_OPT_JSON, CTL_SHOW_VPN, 0,
+	  "show [vpn [NAME]] [--json]",
+	  "every configured VPN: state, peer, last handshake, last error, "
+	  "traffic" },
+	{ "show", CTL_ARG_NONE, CTL_OPT_JSON, CTL_SHOW_VPN, 0, NULL, NULL },
 	{ "show sa", CTL_ARG_OPT_NAME, CTL_OPT_JSON, CTL_SHOW_SA, 0,
 	  "show sa [NAME] [--json]", "IKE and CHILD SAs (all or one VPN's)" },
 	{ "show stats", CTL_ARG_NONE, CTL_OPT_JSON, CTL_SHOW_STATS, 0,
@@ -134,8 +140,9 @@ const struct ctl_verb ctl_verbs[] = {
 	  "delete every SA, restart active VPNs" },
 	{ "reset vpn", CTL_ARG_NAME, 0, CTL_RESET_VPN, 0, "reset vpn NAME",
 	  "down, then up" },
-	{ "monitor", CTL_ARG_NONE, 0, CTL_MONITOR, 0, "monitor",
-	  "print events as they happen (until ^C)" },
+	{ "monitor", CTL_ARG_NONE, CTL_OPT_JSON, CTL_MONITOR, 0,
+	  "monitor [--json]",
+	  "print events as they happen (until ^C); --json: one object a line" },
 };
 const size_t ctl_n_verbs = sizeof(ctl_verbs) / sizeof(ctl_verbs[0]);
 
@@ -297,7 +304,7 @@ ctl_cmd_parse(const char *text, size_t len, struct ctl_cmd *cmd, char *err,
 		return -EBADMSG;
 	}
 	if (json && !(v->opts & CTL_OPT_JSON)) {
-		snprintf(err, errlen, "--json only applies to show");
+		snprintf(err, errlen, "--json only applies to show and monitor");
 		return -EBADMSG;
 	}
 	if ((dump && !(v->opts & CTL_OPT_DUMP)) ||
@@ -683,6 +690,7 @@ conn_handle_closed(uv_handle_t *h)
 	c->srv->n_conns--;
 	if (c->monitor) {
 		c->srv->n_monitors--;
+		c->srv->n_json_monitors -= c->monitor == 2;
 	}
 	free(c->buf);
 	free(c);
@@ -780,8 +788,9 @@ conn_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 	}
 	if (cmd->op == CTL_MONITOR) {
 		/* Served here: the daemon only feeds ctl_server_broadcast. */
-		c->monitor = 1;
+		c->monitor = cmd->json ? 2 : 1;
 		c->srv->n_monitors++;
+		c->srv->n_json_monitors += cmd->json;
 		return 0;
 	}
 	cc = *cmd;
@@ -995,21 +1004,28 @@ ctl_server_close(struct ctl_server *s)
 
 /* see ctl.h */
 void
-ctl_server_broadcast(struct ctl_server *s, const char *line)
+ctl_server_broadcast(struct ctl_server *s, const char *line,
+    const char *json)
 {
-	size_t n = strlen(line);
 	struct ctl_conn *c;
 	uint8_t *f;
 
 	if (s->fd < 0 || s->n_monitors == 0) {
 		return;
 	}
-	if (n > CTL_MAX_REPLY - 2) {
-		n = CTL_MAX_REPLY - 2;
-	}
 	for (c = s->conns; c; c = c->next) {
-		if (!c->monitor || c->closing) {
+		const char *ev = c->monitor == 2 ? json : line;
+		size_t n;
+
+		if (!c->monitor || c->closing || ev == NULL) {
 			continue;
+		}
+		n = strlen(ev);
+		if (n > CTL_MAX_REPLY - 2) {
+			n = CTL_MAX_REPLY - 2;	/* JSON cut: not valid */
+			if (c->monitor == 2) {
+				continue;
+			}
 		}
 		if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
 		    CTL_MONITOR_QUEUE_MAX) {
@@ -1022,7 +1038,7 @@ ctl_server_broadcast(struct ctl_server *s, const char *line)
 		}
 		put_be32(f, (uint32_t)(n + 2));
 		f[4] = CTL_EVENT;
-		memcpy(f + 5, line, n);
+		memcpy(f + 5, ev, n);
 		f[5 + n] = '\n';
 		conn_send(c, f, n + 6, 0);
 	}

@@ -52,6 +52,7 @@ enum ctl_op {
 	CTL_LOAD,
 	CTL_MONITOR,
 	CTL_SHOW_KERNEL,
+	CTL_SHOW_VPN,
 };
 
 /* What follows a command's fixed words. */
@@ -183,6 +184,7 @@ struct ctl_server {
 	void *ctx;
 	int n_conns;
 	int n_monitors;		/* connections streaming events */
+	int n_json_monitors;	/* ... of them with --json */
 	uint64_t next_id;	/* connection ids, from 1 */
 	struct ctl_conn *conns;
 };
@@ -199,12 +201,14 @@ int ctl_server_open(struct ctl_server *s, uv_loop_t *loop, const char *path,
 void ctl_server_close(struct ctl_server *s);
 
 /*
- * Sends line (one log line, no newline) to every `monitor` client.  A
- * client that lets more than CTL_MONITOR_QUEUE_MAX bytes pile up is cut
- * rather than let the daemon's memory grow.  Never logs (it is called from
- * the log path).
+ * Sends one event to every `monitor` client: line (a log line, no newline)
+ * to those that asked for text, json (one JSON object, no newline) to those
+ * that asked with --json.  A client that lets more than
+ * CTL_MONITOR_QUEUE_MAX bytes pile up is cut rather than let the daemon's
+ * memory grow.  Never logs (it is called from the log path).
  */
-void ctl_server_broadcast(struct ctl_server *s, const char *line);
+void ctl_server_broadcast(struct ctl_server *s, const char *line,
+    const char *json);
 
 /*
  * Answers a deferred command (CTL_DEFER) on connection conn: CTL_OK when

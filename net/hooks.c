@@ -64,26 +64,41 @@ run_one(int out, char *const argv[], char *const env[])
 	(void)!write(out, msg, strlen(msg));
 }
 
-/* One event line: ACTION VPN LOCAL PEER LOCAL_NETS REMOTE_NETS, tabs. */
+/* The runner's fixed view: the folder (NULL: none) and the scripts. */
+struct runner_cfg {
+	const char *dir;
+	char **scripts;
+	size_t n;
+};
+
+/* One event line: ACTION VPN LOCAL PEER LOCAL_NETS REMOTE_NETS SCRIPT,
+ * tabs; SCRIPT is 1 + an index in rc->scripts, or 0. */
 static void
-run_event(int out, const char *dir, char *line)
+run_event(int out, const struct runner_cfg *rc, char *line)
 {
+	const char *dir = rc->dir;
 	static const char *const names[] = {
 		"ACTION", "VPN", "LOCAL", "PEER", "LOCAL_NETS", "REMOTE_NETS",
 	};
 	char envbuf[6][HOOK_LINE_MAX];
-	char *env[9], *f[6], *save = NULL, pattern[4096];
+	char *env[9], *f[7], pattern[4096];
 	char **paths = NULL;
-	size_t n = 0;
+	size_t n = 0, own;
 	int k = 0;
 
-	for (char *t = strtok_r(line, "\t", &save); t != NULL && k < 6;
-	    t = strtok_r(NULL, "\t", &save)) {
-		f[k++] = t;
+	/* split by hand: strtok_r would merge the tabs around an empty
+	 * field (a VPN without flows on one side) */
+	for (char *t = line; k < 7; k++) {
+		f[k] = t;
+		if ((t = strchr(t, '\t')) == NULL) {
+			break;
+		}
+		*t++ = '\0';
 	}
-	while (k < 6) {
-		f[k++] = "";
+	for (k++; k < 7; k++) {
+		f[k] = "";
 	}
+	own = (size_t)strtoul(f[6], NULL, 10);
 	for (k = 0; k < 6; k++) {
 		snprintf(envbuf[k], sizeof(envbuf[k]), "%s=%s", names[k],
 		    f[k]);
@@ -92,31 +107,44 @@ run_event(int out, const char *dir, char *line)
 	env[6] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	env[7] = "SUBSYSTEM=ikebox";
 	env[8] = NULL;
-	if (strcmp(dir, HOOKS_DEFAULT_DIR) == 0 &&
+	if (dir != NULL && strcmp(dir, HOOKS_DEFAULT_DIR) == 0 &&
 	    access(HOOKS_HOTPLUG_CALL, X_OK) == 0) {
 		char *argv[] = { HOOKS_HOTPLUG_CALL, "ikebox", NULL };
 
 		run_one(out, argv, env);
-		return;
-	}
-	snprintf(pattern, sizeof(pattern), "%s/*", dir);
-	if (glob_paths(pattern, &paths, &n) != 0) {
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		char *argv[] = { paths[i], NULL };
+	} else if (dir != NULL) {
+		snprintf(pattern, sizeof(pattern), "%s/*", dir);
+		if (glob_paths(pattern, &paths, &n) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct stat st;
+				char *argv[] = { paths[i], NULL };
 
-		if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(paths[i], X_OK) == 0) {
-			run_one(out, argv, env);
+				if (stat(paths[i], &st) == 0 &&
+				    S_ISREG(st.st_mode) &&
+				    access(paths[i], X_OK) == 0) {
+					run_one(out, argv, env);
+				}
+			}
+			glob_paths_free(paths, n);
 		}
 	}
-	glob_paths_free(paths, n);
+	if (own >= 1 && own <= rc->n) {
+		char *argv[] = { rc->scripts[own - 1], NULL };
+
+		if (access(argv[0], X_OK) == 0) {
+			run_one(out, argv, env);
+		} else {
+			char msg[HOOK_LINE_MAX];
+
+			snprintf(msg, sizeof(msg), "hook %s: not run: %s\n",
+			    argv[0], strerror(errno));
+			(void)!write(out, msg, strlen(msg));
+		}
+	}
 }
 
 static void
-runner(int in, int out, const char *dir)
+runner(int in, int out, const struct runner_cfg *rc)
 {
 	char buf[HOOK_LINE_MAX];
 	size_t have = 0;
@@ -140,7 +168,7 @@ runner(int in, int out, const char *dir)
 			size_t used = (size_t)(nl - buf) + 1;
 
 			*nl = '\0';
-			run_event(out, dir, buf);
+			run_event(out, rc, buf);
 			memmove(buf, buf + used, have - used + 1);
 			have -= used;
 		}
@@ -152,23 +180,28 @@ runner(int in, int out, const char *dir)
 
 /* see hooks.h */
 int
-hooks_start(struct hooks *h, const char *dir)
+hooks_start(struct hooks *h, const char *dir, const char *const *scripts,
+    size_t n_scripts)
 {
+	struct runner_cfg run = { .dir = dir, .n = 0 };
 	int ev[2], res[2];
 	struct stat st;
 	pid_t pid;
 
 	h->to_runner = h->from_runner = -1;
 	h->pid = 0;
-	if (dir == NULL || dir[0] == '\0' || strcmp(dir, "none") == 0) {
-		return 0;
+	if (dir != NULL && (dir[0] == '\0' || strcmp(dir, "none") == 0)) {
+		run.dir = NULL;
 	}
-	/* Nothing to run: no runner, and ikd does not watch for changes
-	 * (most machines have neither the folder nor hotplug-call). */
-	if (!(stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) &&
+	/* A folder that is not there (most machines have neither it nor
+	 * hotplug-call) counts as none; ikd does not watch for it. */
+	if (run.dir != NULL && !(stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) &&
 	    !(strcmp(dir, HOOKS_DEFAULT_DIR) == 0 &&
 	    access(HOOKS_HOTPLUG_CALL, X_OK) == 0)) {
-		return 0;
+		run.dir = NULL;
+	}
+	if (run.dir == NULL && n_scripts == 0) {
+		return 0;	/* nothing to run: no runner */
 	}
 	if (pipe2(ev, O_CLOEXEC) != 0) {
 		return -errno;
@@ -196,7 +229,14 @@ hooks_start(struct hooks *h, const char *dir)
 				close(fd);
 			}
 		}
-		runner(ev[0], res[1], dir);
+		/* the scripts it may run, in its own memory from now on */
+		run.scripts = calloc(n_scripts + 1, sizeof(*run.scripts));
+		for (size_t i = 0; run.scripts != NULL && i < n_scripts; i++) {
+			if ((run.scripts[run.n] = strdup(scripts[i])) != NULL) {
+				run.n++;
+			}
+		}
+		runner(ev[0], res[1], &run);
 	}
 	close(ev[0]);
 	close(res[1]);
@@ -212,7 +252,7 @@ hooks_start(struct hooks *h, const char *dir)
 int
 hooks_event(struct hooks *h, const char *action, const char *vpn,
     const char *local, const char *peer, const char *local_nets,
-    const char *remote_nets)
+    const char *remote_nets, size_t script)
 {
 	char line[HOOK_LINE_MAX];
 	int n;
@@ -220,8 +260,8 @@ hooks_event(struct hooks *h, const char *action, const char *vpn,
 	if (h->to_runner < 0) {
 		return 0;
 	}
-	n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s\t%s\n", action,
-	    vpn, local, peer, local_nets, remote_nets);
+	n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s\t%s\t%zu\n",
+	    action, vpn, local, peer, local_nets, remote_nets, script);
 	if (n < 0 || (size_t)n >= sizeof(line) ||
 	    write(h->to_runner, line, (size_t)n) != n) {
 		return -EAGAIN;

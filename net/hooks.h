@@ -15,7 +15,11 @@
  *   LOCAL_NETS="203.0.113.0/25 ..."  REMOTE_NETS="203.0.113.128/25 ..."
  *
  * each with HOOKS_TIMEOUT_S seconds before it is killed; what each exited
- * with comes back to ikd's log.  On OpenWrt, where /sbin/hotplug-call
+ * with comes back to ikd's log.  A VPN's own script (`updown = PATH`, in
+ * [vpn] or as every VPN's default in [global], strongSwan's updown) runs
+ * after the folder's, with the same environment.  The runner takes the
+ * list of those scripts when it is forked and runs no other path: a
+ * script named only after a reload runs from the next start.  On OpenWrt, where /sbin/hotplug-call
  * exists and the folder is the default one, `hotplug-call ikebox` runs
  * instead (OpenWrt's hotplug scripts are sourced by it, not executed).
  */
@@ -40,13 +44,15 @@ struct hooks {
  * forked; a folder made later counts from the next start).  Returns 0 or -errno; h->from_runner is then to be watched
  * (hooks_result()) and h->to_runner written (hooks_event()).
  */
-int hooks_start(struct hooks *h, const char *dir);
+int hooks_start(struct hooks *h, const char *dir,
+    const char *const *scripts, size_t n_scripts);
 
-/* One event for the runner; dropped (returns -EAGAIN) if it lags far
- * behind.  Values must hold no tab or newline. */
+/* One event for the runner; script: 1 + the index of the VPN's own script
+ * in hooks_start()'s list, 0 for none.  Dropped (returns -EAGAIN) if the
+ * runner lags far behind.  Values must hold no tab or newline. */
 int hooks_event(struct hooks *h, const char *action, const char *vpn,
     const char *local, const char *peer, const char *local_nets,
-    const char *remote_nets);
+    const char *remote_nets, size_t script);
 
 /* Reads one result line from the runner into buf (no newline).  Returns
  * its length, 0 at end (runner gone), -EAGAIN when none is waiting. */

@@ -25,6 +25,7 @@
 #include <linux/ipsec.h>
 #include <linux/pfkeyv2.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,28 @@ ext_key(struct pfk_msg *m, uint16_t type, const uint8_t *key, size_t len)
 	}
 	e->sadb_key_bits = (uint16_t)(len * 8);
 	memcpy(e + 1, key, len);
+	return 0;
+}
+
+/* UDP encapsulation of ESP (RFC 3948): Linux's NAT-T extensions. */
+static int
+ext_nat_t(struct pfk_msg *m, uint16_t sport, uint16_t dport)
+{
+	struct sadb_x_nat_t_type *t;
+	struct sadb_x_nat_t_port *p;
+
+	if ((t = msg_ext(m, sizeof(*t), SADB_X_EXT_NAT_T_TYPE)) == NULL) {
+		return -EINVAL;
+	}
+	t->sadb_x_nat_t_type_type = UDP_ENCAP_ESPINUDP;
+	if ((p = msg_ext(m, sizeof(*p), SADB_X_EXT_NAT_T_SPORT)) == NULL) {
+		return -EINVAL;
+	}
+	p->sadb_x_nat_t_port_port = htons(sport);
+	if ((p = msg_ext(m, sizeof(*p), SADB_X_EXT_NAT_T_DPORT)) == NULL) {
+		return -EINVAL;
+	}
+	p->sadb_x_nat_t_port_port = htons(dport);
 	return 0;
 }
 
@@ -602,6 +625,8 @@ parse_sa(const uint8_t *msg, size_t n, struct pfk_sa_ent *out)
 	struct sadb_x_sa2 sa2;
 	struct sadb_lifetime lt;
 	struct sadb_key key;
+	struct sadb_x_nat_t_type nt;
+	struct sadb_x_nat_t_port np;
 	struct kern_prefix p;
 	unsigned ebits = 0;
 	const char *nm;
@@ -641,6 +666,17 @@ parse_sa(const uint8_t *msg, size_t n, struct pfk_sa_ent *out)
 		out->soft = 1;
 		out->sa.soft_bytes = lt.sadb_lifetime_bytes;
 		out->sa.soft_secs = lt.sadb_lifetime_addtime;
+	}
+	if (ext_get(msg, &x, SADB_X_EXT_NAT_T_TYPE, &nt, sizeof(nt)) == 0 &&
+	    nt.sadb_x_nat_t_type_type == UDP_ENCAP_ESPINUDP) {
+		if (ext_get(msg, &x, SADB_X_EXT_NAT_T_SPORT, &np,
+		    sizeof(np)) == 0) {
+			out->sa.encap_sport = ntohs(np.sadb_x_nat_t_port_port);
+		}
+		if (ext_get(msg, &x, SADB_X_EXT_NAT_T_DPORT, &np,
+		    sizeof(np)) == 0) {
+			out->sa.encap_dport = ntohs(np.sadb_x_nat_t_port_port);
+		}
 	}
 	if (ext_get(msg, &x, SADB_EXT_KEY_ENCRYPT, &key, sizeof(key)) == 0) {
 		size_t kl = key.sadb_key_bits / 8u;
@@ -977,6 +1013,9 @@ pfk_sa_put(struct kbe *k, const struct kern_sa *sa, uint8_t type,
 	rc |= ext_key(&m, SADB_EXT_KEY_AUTH, sa->integ_key, sa->integ_key_len);
 	rc |= ext_key(&m, SADB_EXT_KEY_ENCRYPT, sa->encr_key,
 	    sa->encr_key_len);
+	if (sa->encap_sport != 0 || sa->encap_dport != 0) {
+		rc |= ext_nat_t(&m, sa->encap_sport, sa->encap_dport);
+	}
 	if (rc != 0) {
 		memset(&m, 0, sizeof(m));
 		kbe_set_error(k, sa->vpn, "%s: bad addresses", what);

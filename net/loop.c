@@ -282,6 +282,13 @@ loop_listen(struct loop *l, const struct ike_addr *local)
 		return fd;
 	}
 	buf_check(l, fd, local);
+	if (local->port == IKE_NATT_PORT && (rc = sock_espinudp(fd)) < 0) {
+		char a[SHOW_ADDR_MAX];
+
+		loop_logf(IKE_LOG_WARN, "%s: no UDP-encapsulated ESP (%s): "
+		    "tunnels through a NAT will not carry traffic",
+		    show_addr(a, sizeof(a), local), strerror(-rc));
+	}
 	s = &l->socks[l->n_socks];
 	s->l = l;
 	s->fd = fd;

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -131,6 +132,18 @@ sock_open(const struct ike_addr *local)
 	(void)sock_set_buf(fd, SO_RCVBUF, SOCK_RCVBUF);
 	(void)sock_set_buf(fd, SO_SNDBUF, SOCK_SNDBUF);
 	return fd;
+}
+
+/* see sock.h */
+int
+sock_espinudp(int fd)
+{
+	int type = UDP_ENCAP_ESPINUDP;
+
+	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) != 0) {
+		return -errno;
+	}
+	return 0;
 }
 
 /* see sock.h */

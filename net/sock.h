@@ -61,6 +61,14 @@ int sock_open(const struct ike_addr *local);
  */
 int sock_set_buf(int fd, int which, int bytes);
 
+/*
+ * Makes fd (bound to UDP 4500) the kernel's ESP-in-UDP socket (RFC 3948):
+ * datagrams that start with an SPI go to the IPsec stack, those with the
+ * non-ESP marker (IKE) and keepalives stay for us.  0 or -errno (a kernel
+ * without XFRM).
+ */
+int sock_espinudp(int fd);
+
 /* fd's SO_RCVBUF or SO_SNDBUF size as asked (the kernel's figure halved:
  * it doubles requests for its bookkeeping), or a negative errno. */
 int sock_get_buf(int fd, int which);

@@ -9,8 +9,9 @@ TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; i
 # --no-install-recommends leaves them out: the standard plugins have openssl
 # (ECP groups, X25519) and gcm (AES-GCM), the extra plugins curve25519 and
 # chapoly.  The interop suite needs them (t/uml/charon-check.sh checks).
+# iptables (iptables-legacy) and conntrack: the nat suite's router
 UML_PKGS="user-mode-linux kmod iproute2 iputils-ping procps strongswan-charon strongswan-swanctl
-	libstrongswan-standard-plugins libstrongswan-extra-plugins"
+	libstrongswan-standard-plugins libstrongswan-extra-plugins iptables conntrack"
 FUZZ_PKGS="clang-14 libclang-rt-14-dev"	# libFuzzer, ASan/UBSan runtimes (make fuzz)
 
 want=$BUILD_PKGS

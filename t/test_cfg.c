@@ -180,7 +180,8 @@ T_CASE(cfg, model_of_howto_basic)
 {
 	const char *const files[] = {
 		"ikd.conf", "[global]\ninclude = vpn.d/*.conf\n"
-		    "dpd_check_interval = 0\nnat_traversal = no\n",
+		    "dpd_check_interval = 0\nnat_traversal = no\n"
+		    "nat_keepalive = 30s\nfragment_size = 576\n",
 		"vpn.d/nom_vpn.conf", "[vpn]\nmode = active\n"
 		    "local = 192.0.2.254\npeer = 198.51.100.254\n"
 		    "srcid = 192.0.2.254\ndstid = gw2.example.com\n"
@@ -209,6 +210,8 @@ T_CASE(cfg, model_of_howto_basic)
 	}
 	T_EQ_INT(cfg->dpd_check_interval, 0);
 	T_EQ_INT(cfg->nat_traversal, 0);
+	T_EQ_INT(cfg->nat_keepalive, 30);
+	T_EQ_INT(cfg->fragment_size, 576);
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_STR(cfg->socket, CFG_DEFAULT_SOCKET);
 	T_EQ_INT(cfg->n_vpns, 1);
@@ -286,7 +289,9 @@ T_CASE(cfg, defaults)
 			continue;
 		}
 		T_EQ_INT(cfg->dpd_check_interval, 60);
-		T_EQ_INT(cfg->nat_traversal, 1);
+		T_EQ_INT(cfg->nat_traversal, CFG_NATT_YES);
+		T_EQ_INT(cfg->nat_keepalive, 20);
+		T_EQ_INT(cfg->fragment_size, 1280);
 		v = &cfg->vpns[0];
 		T_EQ_STR(v->name, "d");
 		T_EQ_INT(v->mode, CFG_MODE_PASSIVE);
@@ -413,9 +418,13 @@ T_CASE(cfg, bad_vpn_file)
 		{ "local and peer families differ", 0, "[vpn]\n"
 		    "local = 2001:db8::1\npeer = 198.51.100.254\npsk = long-enough-key-1\n"
 		    FLOWS, 3, "peer: not in the same address family" },
-		{ "no srcid with local any", 0, "[vpn]\nlocal = any\n"
-		    "peer = 198.51.100.254\npsk = long-enough-key-1\n" FLOWS, 1,
-		    "no srcid: it defaults to the local address" },
+		{ "peer neither address nor name", 0, "[vpn]\nlocal = any\n"
+		    "peer = gw_2.example.org\npsk = long-enough-key-1\n" FLOWS,
+		    3, "peer: expected an IPv4 or IPv6 address, a host name or "
+		    "'any' ('gw_2.example.org')" },
+		{ "local any, passive peer any", 0, "[vpn]\nlocal = any\n"
+		    "peer = any\npsk = long-enough-key-1\n" FLOWS, 1,
+		    "local and peer are both 'any'" },
 		{ "bad srcid", 0, VPN_HEAD "srcid = bad..name\n" FLOWS, 6,
 		    "srcid: expected an IPv4 or IPv6 address, an FQDN or "
 		    "user@FQDN ('bad..name')" },
@@ -648,6 +657,28 @@ T_CASE(cfg, includes_and_several_vpns)
 			    "socket = relative.sock\n",
 			NULL }, -EINVAL, "ikd.conf:4: ",
 		    "backend: expected pfkey or null ('xfrm')" },
+		{ "nat_traversal neither yes, no nor force", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "nat_traversal = maybe\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "nat_traversal: expected yes, no or force ('maybe')" },
+		{ "nat_keepalive not a duration", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "nat_keepalive = -5\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "nat_keepalive: expected seconds, 0 = off ('-5')" },
+		{ "fragment_size too small", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "fragment_size = 200\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "fragment_size: expected bytes from 256 to 65535, or 0 = "
+		    "no IKE fragmentation ('200')" },
+		{ "fragment_size with a unit", {
+			"ikd.conf", "[global]\nbackend = null\n"
+			    "fragment_size = 1k\n",
+			NULL }, -EINVAL, "ikd.conf:3: ",
+		    "fragment_size: expected bytes from 256 to 65535, or 0 = "
+		    "no IKE fragmentation ('1k')" },
 		{ "VPN in the global file, named after it", {
 			"ikd.conf", "[global]\nbackend = null\n" VPN_HEAD FLOWS,
 			NULL }, 0, NULL, NULL },
@@ -1044,4 +1075,90 @@ T_CASE(cfg, psk_quotes_and_tap)
 		cfg_diag_free(&d);
 		cfg_free(cfg);
 	}
+}
+
+T_CASE(cfg, host_names)
+{
+	static const struct {
+		const char *s;
+		int ok;
+	} names[] = {
+		{ "vpn.example.org", 1 }, { "gw2", 1 }, { "a-b.c0.example", 1 },
+		{ "xn--bcher-kva.example", 1 }, { "1.example.org", 1 },
+		{ "", 0 }, { "192.0.2.1", 0 }, { "10.1", 0 }, { "-a.example", 0 },
+		{ "a-.example", 0 }, { "a..b", 0 }, { "a.b.", 0 }, { ".a", 0 },
+		{ "gw_2.example", 0 }, { "gw 2", 0 }, { "a/b", 0 }, { "gw.10", 0 }, { "192.0.2.300", 0 },
+		{ "0123456789012345678901234567890123456789012345678901234567890"
+		  "12a.example", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		T_ROW("'%s'", names[i].s);
+		T_EQ_INT(cfg_host_name_ok(names[i].s), names[i].ok);
+	}
+}
+
+/* `peer = HOST` and `local = any` (iked's "peer NAME" and "local egress"):
+ * what the model holds, the printer shows and a reload compares. */
+T_CASE(cfg, named_peer_and_local_any)
+{
+	const char *files[] = { "ikd.conf", GLOBAL_NULL,
+	    "vpn.d/a.conf", "[vpn]\nname = a\nmode = active\nlocal = any\n"
+	    "peer = VPN.example.org\npsk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/24 10.2.0.0/24\n",
+	    "vpn.d/b.conf", "[vpn]\nname = b\nmode = passive\n"
+	    "local = 192.0.2.254\npeer = other.example.org\n"
+	    "psk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/24 10.2.0.0/24\n",
+	    "vpn.d/c.conf", "[vpn]\nname = c\nmode = passive\n"
+	    "local = any\npeer = vpn.example.ORG\n"
+	    "psk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/25 10.2.0.0/24\n", NULL };
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	char buf[4096];
+	FILE *f;
+
+	/* c's flow overlaps a's, and both name one host (case aside) */
+	T_EQ_INT(load_dir(setup("named", files), &cfg, &d), -EINVAL);
+	T_ASSERT(diag_has(&d, "vpn.d/c.conf:8:", "flow overlaps a flow of VPN "
+	    "'a'"));
+	T_EQ_INT((int)d.n_errors, 1);
+	if (d.n_errors != 1) {
+		dump_diag(&d);
+	}
+	cfg_diag_free(&d);
+	files[7] = "[vpn]\nname = c\nmode = passive\nlocal = any\n"
+	    "peer = third.example.org\npsk = long-enough-secret\n"
+	    "[flows]\nflow = 10.1.0.0/25 10.2.0.0/24\n";
+	T_EQ_INT(load_dir(setup("named", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_EQ_INT((int)d.n, 0);
+	if (cfg == NULL) {
+		cfg_diag_free(&d);
+		return;
+	}
+	T_EQ_STR(cfg->vpns[0].peer_host, "VPN.example.org");
+	T_EQ_INT(cfg->vpns[0].peer.ss_family, AF_UNSPEC);
+	T_EQ_INT(cfg->vpns[0].local.ss_family, AF_UNSPEC);
+	T_EQ_INT(cfg->vpns[0].family, AF_INET);	/* from the flows */
+	T_EQ_INT(cfg->vpns[0].srcid.type, CFG_ID_NONE);
+	T_EQ_INT(cfg->vpns[1].srcid.type, CFG_ID_IPV4_ADDR);
+	f = fmemopen(buf, sizeof(buf), "w");
+	cfg_vpn_print(f, &cfg->vpns[0]);
+	fclose(f);
+	T_CONTAINS(buf, "local = any\npeer = VPN.example.org\n"
+	    "# srcid: the local address the kernel picks\n");
+	T_ASSERT(cfg_vpn_equal(&cfg->vpns[0], &cfg->vpns[0]));
+	T_ASSERT(!cfg_vpn_equal(&cfg->vpns[1], &cfg->vpns[2]));
+	{
+		struct cfg_vpn other = cfg->vpns[0];
+
+		other.peer_host = "vpn2.example.org";
+		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
+		other.peer_host = NULL;
+		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
+	}
+	cfg_diag_free(&d);
+	cfg_free(cfg);
 }

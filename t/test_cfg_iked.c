@@ -86,24 +86,58 @@ T_CASE(cfg_iked, refused)
 		    "peer 192.0.2.2\n", 1, "('esn')" },
 		{ "port", "ikev2 t from 10.1.0.0/16 port 22 to 10.2.0.0/16\n",
 		    1, "flows are whole prefixes, without ports ('port')" },
-		{ "address list", "ikev2 t from { 10.1.0.0/16, 10.3.0.0/16 } "
-		    "to 10.2.0.0/16\n", 1, "unsupported address spec" },
-		{ "host name peer", "ikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
-		    "peer gw2.example.com\n", 1,
-		    "peer: expected an address; host names and prefixes are "
-		    "not imported ('gw2.example.com')" },
+		{ "negation in a list", "ikev2 t from { 10.1.0.0/16, "
+		    "!10.3.0.0/16 } to 10.2.0.0/16\n", 1,
+		    "unsupported address spec (tables, negation and nested "
+		    "lists are not imported) ('!')" },
+		{ "list without its brace", "ikev2 t from 10.1.0.0/16 to \\\n"
+		    " { 10.2.0.0/16 10.3.0.0/16 peer 192.0.2.2\n", 1,
+		    "'to' list: '{' without '}' ('peer')" },
+		{ "empty list", "ikev2 t from { } to 10.2.0.0/16\n", 1,
+		    "'from' list: empty ('}')" },
+		{ "comma before the brace", "ikev2 t from 10.1.0.0/16 to \\\n"
+		    "  { 10.2.0.0/16, }\n", 2,
+		    "'to' list: a ',' before the closing brace ('}')" },
+		{ "bad prefix in a list", "\nikev2 t from { 10.1.0.0/16 "
+		    "10.3.0.1/16 } to 10.2.0.0/16\n", 2,
+		    "host bits set past the prefix length ('10.3.0.1/16')" },
+		{ "lists past the flow maximum", "ikev2 t \\\n"
+		    "  from 10.9.0.0/16 to 10.8.0.0/16 \\\n"
+		    "  from { 10.1.0.0/24 10.1.1.0/24 10.1.2.0/24 10.1.3.0/24 "
+		    "10.1.4.0/24 10.1.5.0/24 } \\\n"
+		    "  to { 10.2.0.0/24, 10.2.1.0/24, 10.2.2.0/24, 10.2.3.0/24, "
+		    "10.2.4.0/24, 10.2.5.0/24 }\n", 3,
+		    "policy 't' would have 37 flows, more than 32 (one CHILD SA "
+		    "each): split it into several policies ('37')" },
+		{ "no pair of one family", "ikev2 t from 2001:db8::/32 to "
+		    "{ 10.2.0.0/16 10.3.0.0/16 }\n", 1, "'from' and 'to' have "
+		    "no pair of one address family ('2001:db8::/32', "
+		    "'10.2.0.0/16')" },
+		{ "peer not a host name", "ikev2 t from 10.1.0.0/16 to "
+		    "10.2.0.0/16 peer gw_2.example.com\n", 1,
+		    "peer: expected an address, 'any' or a host name "
+		    "('gw_2.example.com')" },
+		{ "peer a mistyped address", "ikev2 t from 10.1.0.0/16 to "
+		    "10.2.0.0/16 peer 192.0.2.300\n", 1,
+		    "peer: expected an address, 'any' or a host name "
+		    "('192.0.2.300')" },
+		{ "local a host name", "ikev2 t from 10.1.0.0/16 to "
+		    "10.2.0.0/16 local gw1.example.com\n", 1,
+		    "local: expected an address, 'any' or 'egress'; host names, "
+		    "interfaces and prefixes are not imported "
+		    "('gw1.example.com')" },
 		{ "DN identity", "ikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
 		    "dstid \"/C=FR/CN=gw2\"\n", 1, "dstid: ASN.1 DN identities" },
 		{ "set decouple", "set decouple\n" POLICY "\n", 1,
 		    "unsupported iked option ('set decouple')" },
-		{ "set fragmentation", "\n\nset fragmentation\n" POLICY "\n", 3,
-		    "unsupported iked option ('set fragmentation')" },
+		{ "set mobike", "\n\nset mobike\n" POLICY "\n", 3,
+		    "unsupported iked option ('set mobike')" },
 		{ "undefined macro", "# comment\nikev2 t from $lan to "
 		    "10.2.0.0/16\n", 2, "undefined macro ('$lan')" },
 		{ "a macro's value is not expanded again", "gw = \"192.0.2.1\"\n"
 		    "word = \"$gw\"\nikev2 t from 10.1.0.0/16 to 10.2.0.0/16 "
-		    "peer $word\n", 3, "peer: expected an address; host names "
-		    "and prefixes are not imported ('$gw')" },
+		    "peer $word\n", 3, "peer: expected an address, 'any' or a "
+		    "host name ('$gw')" },
 		{ "keyword twice", POLICY " \\\n peer 192.0.2.3\n", 2,
 		    "'peer' given twice in one policy" },
 		{ "other statement", "ikev1 t from 10.1.0.0/16 to "
@@ -161,6 +195,7 @@ T_CASE(cfg_iked, carried_over)
 
 	    "set dpd_check_interval 0\n"
 	    "set couple\n"
+	    "set nofragmentation\n"
 	    "include \"more.conf\"\n"
 	    "ikev2 from 10.1.0.0/16 to 10.2.0.0/16 , \\\n"
 	    "    from 10.1.0.0/16 to 10.3.0.0/16 \\\n"
@@ -197,6 +232,7 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
 	T_EQ_INT(st.st_mode & 0777, 0600);
 	T_EQ_INT(cfg->dpd_check_interval, 0);
+	T_EQ_INT(cfg->fragment_size, 0);	/* set nofragmentation */
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_INT(cfg->n_vpns, 2);
 	p = cfg_vpn_find(cfg, "policy1");
@@ -227,6 +263,137 @@ T_CASE(cfg_iked, carried_over)
 	T_EQ_INT(b->psk_len, 16);
 	T_EQ_STR(b->tap, "enc2");
 out:
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+}
+
+/* The whole text of a written file (static), or "" when unreadable. */
+static const char *
+written(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The idioms of a branch behind a dynamic address: `local egress`, a peer
+ * by name, address lists in braces, `set fragmentation`.  Checked on the
+ * written text: the loader's side of `local = any` without srcid and of
+ * `peer = NAME` belongs to the daemon's DNS work.
+ */
+T_CASE(cfg_iked, branch_idioms)
+{
+	const char *text =
+	    "# a branch office\n"
+	    "set fragmentation\n"
+	    "lan = \"10.0.0.0/24\"\n"
+	    "ikev2 \"branch\" active esp \\\n"
+	    "  from { $lan, 10.1.0.0/24 } to { 192.168.1.0/24 "
+	    "192.168.2.0/24 } \\\n"
+	    "  from 10.9.0.0/16 to { 2001:db8::/32, 172.16.0.0/12 } \\\n"
+	    "  local egress peer vpn.example.org \\\n"
+	    "  psk \"a branch key, long enough\"\n"
+	    "set nofragmentation\n";
+	const char *want =
+	    "; imported from " OUT "/in/t.conf:4 by cfgcheck --import-iked\n"
+	    "[vpn]\n"
+	    "name = branch\n"
+	    "mode = active\n"
+	    "protocol = esp\n"
+	    "local = any\n"
+	    "peer = vpn.example.org\n"
+	    "psk = a branch key, long enough\n"
+	    "ikelifetime = 0                 ; iked's default: the IKE SA is "
+	    "never rekeyed\n"
+	    "\n"
+	    "[flows]\n"
+	    "flow = 10.0.0.0/24 192.168.1.0/24\n"
+	    "flow = 10.0.0.0/24 192.168.2.0/24\n"
+	    "flow = 10.1.0.0/24 192.168.1.0/24\n"
+	    "flow = 10.1.0.0/24 192.168.2.0/24\n"
+	    "flow = 10.9.0.0/16 172.16.0.0/12\n";
+	struct cfg_diag d = { 0 };
+
+	clean_out();
+	T_EQ_INT(cfg_iked_import(put("t.conf", text), OUT "/dir", &d), 0);
+	T_EQ_STR(written(OUT "/dir/vpn.d/branch.conf"), want);
+	/* No srcid is written: iked's default (the host name) has no
+	 * ikebox counterpart; with local = any, ikd's own default ID is
+	 * left to apply. */
+	T_ASSERT(strstr(written(OUT "/dir/vpn.d/branch.conf"), "srcid") ==
+	    NULL);
+	/* set fragmentation, then set nofragmentation: the last one holds
+	 * (fragment_size in ikd.conf), nothing refused or warned */
+	T_EQ_INT(d.n_errors, 0);
+	T_EQ_INT(d.n_warnings, 0);
+	T_CONTAINS(written(OUT "/dir/ikd.conf"), "fragment_size = 0");
+	dump(&d);
+	cfg_diag_free(&d);
+	/* ... and ikd takes it: the peer by name, the ID its address */
+	{
+		struct cfg *cfg = NULL;
+		const struct cfg_vpn *v;
+
+		memset(&d, 0, sizeof(d));
+		T_EQ_INT(cfg_load(OUT "/dir/ikd.conf", &cfg, &d), 0);
+		dump(&d);
+		v = cfg != NULL ? cfg_vpn_find(cfg, "branch") : NULL;
+		T_ASSERT(v != NULL);
+		if (v != NULL) {
+			T_EQ_STR(v->peer_host, "vpn.example.org");
+			T_EQ_INT(v->local.ss_family, AF_UNSPEC);
+			T_EQ_INT(v->srcid.type, CFG_ID_NONE);
+			T_EQ_INT(v->family, AF_INET);
+			T_EQ_INT(v->n_flows, 5);
+		}
+		cfg_diag_free(&d);
+		cfg_free(cfg);
+	}
+}
+
+/* Flows from lists load as the loader reads them, in list order, up to
+ * the VPN's maximum. */
+T_CASE(cfg_iked, lists_loaded)
+{
+	char text[2048];
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	const struct cfg_vpn *v;
+	size_t n;
+
+	/* 4 x 8 = 32 flows: exactly the maximum. */
+	n = (size_t)snprintf(text, sizeof(text), "ikev2 full active "
+	    "from { 10.1.0.0/24 10.1.1.0/24, 10.1.2.0/24 10.1.3.0/24 } to {");
+	for (int i = 0; i < 8; i++) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    " 10.2.%d.0/24%s", i, i < 7 ? "," : "");
+	}
+	snprintf(text + n, sizeof(text) - n, " } local 192.0.2.1 peer "
+	    "192.0.2.2 psk \"sixteen bytes at least\"\n");
+	clean_out();
+	T_EQ_INT(cfg_iked_import(put("t.conf", text), OUT "/dir", &d), 0);
+	T_EQ_INT(cfg_load(OUT "/dir/ikd.conf", &cfg, &d), 0);
+	dump(&d);
+	v = cfg != NULL ? cfg_vpn_find(cfg, "full") : NULL;
+	T_ASSERT(v != NULL);
+	if (v != NULL) {
+		T_EQ_INT(v->n_flows, CFG_FLOWS_MAX);
+		/* from-major order: 10.1.0.0 with each 10.2.x, then ... */
+		T_EQ_INT(v->flows[0].local.addr[2], 0);
+		T_EQ_INT(v->flows[0].remote.addr[2], 0);
+		T_EQ_INT(v->flows[7].remote.addr[2], 7);
+		T_EQ_INT(v->flows[8].local.addr[2], 1);
+		T_EQ_INT(v->flows[31].local.addr[2], 3);
+		T_EQ_INT(v->flows[31].remote.addr[2], 7);
+	}
 	cfg_diag_free(&d);
 	cfg_free(cfg);
 }

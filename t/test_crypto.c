@@ -563,3 +563,29 @@ T_CASE(crypto, impl_pick_cached_and_forced)
 	}
 	cr_force_portable(0);
 }
+
+/* SHA-1 for NAT detection (RFC 7296 2.23): FIPS 180-2 appendix A.1 and
+ * A.2, the message given in pieces as the engine gives SPIs|IP|port. */
+T_CASE(crypto, sha1_fips180)
+{
+	static const struct {
+		const char *msg, *hex;
+	} v[] = {
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint8_t want[CR_SHA1_LEN], out[CR_SHA1_LEN];
+		size_t n = strlen(v[i].msg);
+		struct cr_iov iov[3] = { { v[i].msg, 1 },
+		    { v[i].msg + 1, n / 2 }, { v[i].msg + 1 + n / 2,
+		    n - 1 - n / 2 } };
+
+		T_ROW("%s", v[i].msg);
+		hex(want, v[i].hex);
+		T_EQ_INT(cr_sha1(iov, 3, out), 0);
+		T_EQ_MEM(out, want, CR_SHA1_LEN);
+	}
+}

@@ -29,10 +29,11 @@ echo_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 {
 	handler_calls++;
 	if (ctx != NULL && cmd->op == CTL_UP && strcmp(cmd->name, "flood")) {
-		char line[200];
+		char line[200], json[200];
 
 		snprintf(line, sizeof(line), "event %s", cmd->name);
-		ctl_server_broadcast(ctx, line);
+		snprintf(json, sizeof(json), "{\"event\":\"%s\"}", cmd->name);
+		ctl_server_broadcast(ctx, line, json);
 	}
 	if (ctx != NULL && cmd->op == CTL_UP && !strcmp(cmd->name, "flood")) {
 		char line[1000];
@@ -41,7 +42,7 @@ echo_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		memset(line, 'x', sizeof(line) - 1);
 		line[sizeof(line) - 1] = '\0';
 		for (int i = 0; i < 8000; i++) {
-			ctl_server_broadcast(ctx, line);
+			ctl_server_broadcast(ctx, line, line);
 		}
 	}
 	if (cmd->op == CTL_DOWN) {
@@ -77,7 +78,8 @@ T_CASE(ctl, cmd_grammar)
 		{ "show kernel", 0, CTL_SHOW_KERNEL, 0, 0, "" },
 		{ "show kernel --json", 0, CTL_SHOW_KERNEL, 1, 0, "" },
 		{ "monitor now", -EBADMSG, 0, 0, 0, "" },
-		{ "monitor --json", -EBADMSG, 0, 0, 0, "" },
+		{ "monitor --json", 0, CTL_MONITOR, 1, 0, "" },
+		{ "monitor --dump", -EBADMSG, 0, 0, 0, "" },
 		{ "show stats --dump", -EBADMSG, 0, 0, 0, "" },
 		{ "show sa --keys", -EBADMSG, 0, 0, 0, "" },
 		{ "show kernel --json --dump", -EBADMSG, 0, 0, 0, "" },
@@ -88,7 +90,12 @@ T_CASE(ctl, cmd_grammar)
 		{ "loader /x", -EBADMSG, 0, 0, 0, "" },
 		{ "", -EBADMSG, 0, 0, 0, "" },
 		{ "   ", -EBADMSG, 0, 0, 0, "" },
-		{ "show", -EBADMSG, 0, 0, 0, "" },
+		{ "show", 0, CTL_SHOW_VPN, 0, 0, "" },
+		{ "show --json", 0, CTL_SHOW_VPN, 1, 0, "" },
+		{ "show vpn", 0, CTL_SHOW_VPN, 0, 0, "" },
+		{ "show vpn branch --json", 0, CTL_SHOW_VPN, 1, 0, "branch" },
+		{ "show vpn a b", -EBADMSG, 0, 0, 0, "" },
+		{ "show branch", -EBADMSG, 0, 0, 0, "" },
 		{ "show sa a b", -EBADMSG, 0, 0, 0, "" },
 		{ "up", -EBADMSG, 0, 0, 0, "" },
 		{ "up a b", -EBADMSG, 0, 0, 0, "" },
@@ -401,7 +408,7 @@ srv_main(void *arg)
 
 /* A `monitor` client in its own thread: collects two events, then stops. */
 struct mon {
-	const char *path;
+	const char *path, *cmd;
 	int ready, n_ok, n_failed, n_ev, rc;
 	char got[256];
 };
@@ -431,7 +438,7 @@ mon_main(void *arg)
 {
 	struct mon *m = arg;
 
-	m->rc = ctl_stream(m->path, "monitor", mon_cb, m);
+	m->rc = ctl_stream(m->path, m->cmd ? m->cmd : "monitor", mon_cb, m);
 	return NULL;
 }
 
@@ -492,26 +499,34 @@ T_CASE(ctl, socket_round_trip)
 	T_EQ_STR(body, "no such vpn: zz\n");
 	free(body);
 
-	T_ROW("monitor: OK, then the events broadcast while it listens");
+	T_ROW("monitor: OK, then the events broadcast while it listens; "
+	    "--json gets the JSON form");
 	{
 		struct mon m = { .path = t.path };
-		pthread_t mt;
+		struct mon mj = { .path = t.path, .cmd = "monitor --json" };
+		pthread_t mt, mjt;
 		int i;
 
 		pthread_create(&mt, NULL, mon_main, &m);
-		for (i = 0; i < 500 && !__atomic_load_n(&m.ready,
-		    __ATOMIC_SEQ_CST); i++) {
+		pthread_create(&mjt, NULL, mon_main, &mj);
+		for (i = 0; i < 500 && !(__atomic_load_n(&m.ready,
+		    __ATOMIC_SEQ_CST) && __atomic_load_n(&mj.ready,
+		    __ATOMIC_SEQ_CST)); i++) {
 			usleep(10000);
 		}
 		T_ASSERT(i < 500);
+		T_EQ_INT(t.srv.n_json_monitors, 1);
 		T_EQ_INT(ctl_call(t.path, "up vpn7", &st, &body, &blen), 0);
 		free(body);
 		T_EQ_INT(ctl_call(t.path, "up vpn8", &st, &body, &blen), 0);
 		free(body);
 		pthread_join(mt, NULL);
+		pthread_join(mjt, NULL);
 		T_EQ_INT(m.rc, 2);	/* its callback stopped it */
 		T_EQ_STR(m.got, "event vpn7\nevent vpn8\n");
 		T_EQ_INT(m.n_ok, 1);
+		T_EQ_INT(mj.rc, 2);
+		T_EQ_STR(mj.got, "{\"event\":\"vpn7\"}\n{\"event\":\"vpn8\"}\n");
 	}
 
 	T_ROW("monitor: an ended client is dropped from the server");
@@ -519,6 +534,7 @@ T_CASE(ctl, socket_round_trip)
 		usleep(10000);
 	}
 	T_EQ_INT(t.srv.n_monitors, 0);
+	T_EQ_INT(t.srv.n_json_monitors, 0);
 
 	T_ROW("monitor: a client that stops reading is cut, not buffered");
 	{

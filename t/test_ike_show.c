@@ -47,6 +47,8 @@ static struct ike_sa_info sa = {
 	.prf = "hmac-sha2-256",
 	.group = "modp4096",
 	.established_ms = 1000,
+	.nat = "remote",	/* the peer behind a NAT: its port 4500 */
+	.encap = 1,
 	.n_children = 1,
 	.children = &child,
 };
@@ -54,6 +56,7 @@ static struct ike_sa_info sa = {
 static const char sa_json[] =
     "{\"vpn\":\"nom_vpn\",\"state\":\"ESTABLISHED\",\"initiator\":true,"
     "\"local\":\"192.0.2.254:500\",\"peer\":\"198.51.100.254:4500\","
+    "\"nat\":\"remote\",\"encap\":true,\"fragmentation\":false,"
     "\"ispi\":\"0123456789abcdef\",\"rspi\":\"fedcba9876543210\","
     "\"ike\":{\"enc\":\"aes-256\",\"integ\":\"hmac-sha2-256\","
     "\"prf\":\"hmac-sha2-256\",\"group\":\"modp4096\"},"
@@ -66,6 +69,7 @@ static const char sa_json[] =
 static const char sa_text[] =
     "nom_vpn: ESTABLISHED, initiator\n"
     "  local 192.0.2.254:500 peer 198.51.100.254:4500\n"
+    "  nat: remote, esp in udp\n"
     "  ike spi i 0123456789abcdef r fedcba9876543210\n"
     "  ike enc aes-256 integ hmac-sha2-256 prf hmac-sha2-256 group modp4096\n"
     "  up 61s\n"
@@ -218,7 +222,98 @@ T_CASE(ike_show, stats)
 	RENDER(s, show_stats(out, &st, 1));
 	T_CONTAINS(s, "{\"ike_sas\":2,\"child_sas\":3,");
 	T_CONTAINS(s, "\"dropped\":7,\"cookies_sent\":4,\"init_refused\":0,"
-	    "\"log_suppressed\":9}");
+	    "\"log_suppressed\":9,\"nat_keepalives\":0,\"nat_updates\":0,"
+	    "\"frag_sent\":0,\"frag_received\":0,\"frag_reassembled\":0,"
+	    "\"frag_dropped\":0}");
 	T_EQ_INT(json_valid(s), 0);
+	free(s);
+}
+
+T_CASE(ike_show, durations_and_bytes)
+{
+	static const struct {
+		uint64_t ms;
+		const char *want;
+	} d[] = {
+		{ 0, "0s" }, { 999, "0s" }, { 45000, "45s" }, { 60000, "1m" },
+		{ 725000, "12m5s" }, { 3600000, "1h" }, { 11520000, "3h12m" },
+		{ 11559000, "3h12m" }, { 86400000, "1d" },
+		{ 187200000, "2d4h" }, { 8640000000ULL, "100d" },
+	};
+	static const struct {
+		uint64_t n;
+		const char *want;
+	} b[] = {
+		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" },
+		{ 1536, "1.5 KiB" }, { 1048575, "1023.9 KiB" },
+		{ 12582912, "12.0 MiB" }, { 3435973837ULL, "3.2 GiB" },
+		{ 1ULL << 50, "1.0 PiB" }, { UINT64_MAX, "16383.9 PiB" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		T_ROW("%llu ms", (unsigned long long)d[i].ms);
+		T_EQ_STR(show_duration(buf, sizeof(buf), d[i].ms), d[i].want);
+	}
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		T_ROW("%llu bytes", (unsigned long long)b[i].n);
+		T_EQ_STR(show_bytes(buf, sizeof(buf), b[i].n), b[i].want);
+	}
+}
+
+T_CASE(ike_show, vpn_text_and_json_exact)
+{
+	struct ike_vpn_info up = { .name = "branch", .state = IKE_VPN_UP,
+	    .active = 1, .peer = { .af = 4, .ip = { 192, 0, 2, 2 } },
+	    .up_ms = 1000, .handshake_ms = 7000000, .rekey_ms = 12000000,
+	    .children = 2, .flows = 2,
+	    .error = "IKE_AUTH failed: peer answered AUTHENTICATION_FAILED",
+	    .error_ms = 500 };
+	struct ike_vpn_info retry = { .name = "lte", .state =
+	    IKE_VPN_RETRYING, .active = 1, .retry_ms = 11520500,
+	    .flows = 1 };
+	struct ike_vpn_info pas = { .name = "hub", .state = IKE_VPN_PASSIVE,
+	    .flows = 3 };
+	struct show_vpn v = { .in = &up, .peer_cfg = "gw2.example.org",
+	    .bytes_in = 1536, .bytes_out = 12582912 };
+	char *s = NULL;
+
+	RENDER(s, show_vpn_text(out, &v, 11521000));
+	T_EQ_STR(s, "branch: up 3h12m\n"
+	    "  peer gw2.example.org (192.0.2.2)\n"
+	    "  active, CHILD SAs 2 of 2 flows\n"
+	    "  last handshake 1h15m ago\n"
+	    "  next rekey in 7m59s\n"
+	    "  traffic 1.5 KiB in, 12.0 MiB out\n"
+	    "  last error 3h12m ago: IKE_AUTH failed: peer answered "
+	    "AUTHENTICATION_FAILED\n");
+	free(s);
+	RENDER(s, show_vpn_json(out, &v, 11521000));
+	T_EQ_STR(s, "{\"vpn\":\"branch\",\"state\":\"up\",\"mode\":\"active\","
+	    "\"peer\":\"gw2.example.org\",\"peer_ip\":\"192.0.2.2\","
+	    "\"children\":2,\"flows\":2,\"up_s\":11520,"
+	    "\"handshake_ago_s\":4521,\"rekey_in_s\":479,\"bytes_in\":1536,"
+	    "\"bytes_out\":12582912,\"error\":\"IKE_AUTH failed: peer "
+	    "answered AUTHENTICATION_FAILED\",\"error_ago_s\":11520}");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+	v.in = &retry;
+	v.peer_cfg = "198.51.100.1";
+	v.bytes_in = v.bytes_out = 0;
+	RENDER(s, show_vpn_text(out, &v, 11521000));
+	T_EQ_STR(s, "lte: retrying in 0s\n  peer 198.51.100.1\n"
+	    "  active, CHILD SAs 0 of 1 flow\n");
+	free(s);
+	retry.retry_ms = 11530000;
+	RENDER(s, show_vpn_json(out, &v, 11521000));
+	T_CONTAINS(s, "\"state\":\"retrying\",\"mode\":\"active\","
+	    "\"peer\":\"198.51.100.1\",\"peer_ip\":null,\"children\":0,"
+	    "\"flows\":1,\"retry_in_s\":9,");
+	free(s);
+	v.in = &pas;
+	v.peer_cfg = "any";
+	RENDER(s, show_vpn_text(out, &v, 5));
+	T_EQ_STR(s, "hub: passive, waiting for the peer\n  peer any\n"
+	    "  passive, CHILD SAs 0 of 3 flows\n");
 	free(s);
 }

@@ -54,6 +54,21 @@ enum cfg_log {
 	CFG_LOG_BOTH = 3,	/* the two bits */
 };
 
+/* nat_traversal (RFC 7296 2.23, RFC 3948). */
+enum cfg_natt {
+	CFG_NATT_NO = 0,	/* no NAT detection, ESP never encapsulated */
+	CFG_NATT_YES = 1,	/* UDP 4500 and encapsulation when a NAT is seen */
+	CFG_NATT_FORCE = 2,	/* encapsulate even without a NAT (networks
+				 * that drop ESP) */
+};
+#define CFG_NAT_KEEPALIVE_DEF 20	/* iked, strongSwan: 20 s */
+#define CFG_FRAGMENT_SIZE_DEF 1280	/* RFC 7383 2.5.1 leaves it to us;
+					 * fits a 1280-byte IPv6 path too */
+#define CFG_FRAGMENT_SIZE_MIN 256	/* below RFC 791's 576 for links that
+					 * are smaller still (the count of
+					 * fragments stays bounded) */
+#define CFG_FRAGMENT_SIZE_MAX 65535
+
 enum cfg_backend {
 	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
 	CFG_BACKEND_NULL = 1,	/* SAs in memory only: tests, dry runs */
@@ -138,7 +153,13 @@ struct cfg_vpn {
 	 * means "any" (local: the kernel picks; peer: passive VPNs only). */
 	union cfg_addr local;
 	union cfg_addr peer;
-	struct cfg_id srcid;		/* always set (default: local address) */
+	/* `peer = HOST`: the name (interned in cfg->files), resolved by the
+	 * daemon before each initiation; peer is then AF_UNSPEC.  NULL when
+	 * peer is an address or 'any'. */
+	const char *peer_host;
+	/* CFG_ID_NONE only with `local = any`: the engine uses the address
+	 * the kernel picked for the IKE SA. */
+	struct cfg_id srcid;
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
 	uint8_t *psk;			/* psk_len bytes on the heap (at
 					 * most CFG_PSK_MAX), wiped and
@@ -159,6 +180,10 @@ struct cfg_vpn {
 	struct cfg_keepalive *keepalive;	/* NULL without a [keepalive]
 						 * section (most VPNs); heap,
 						 * cfg_free */
+	/* Its up/down script (`updown`, or [global]'s), interned; NULL:
+	 * none.  Not part of cfg_vpn_equal(): changing it restarts
+	 * nothing (and the script runs from ikd's next start). */
+	const char *updown;
 	const char *file;		/* where [vpn] is (owned by struct cfg) */
 	int line;
 };
@@ -166,7 +191,12 @@ struct cfg_vpn {
 struct cfg {
 	const char *file;		/* the file given to cfg_load */
 	uint32_t dpd_check_interval;	/* seconds, 0 = off */
-	int nat_traversal;		/* 1 = yes */
+	int nat_traversal;		/* enum cfg_natt */
+	uint32_t nat_keepalive;		/* seconds between NAT keepalives
+					 * when behind a NAT, 0 = off */
+	uint32_t fragment_size;		/* IKE fragmentation (RFC 7383):
+					 * largest IKE datagram sent as
+					 * IP packet, bytes; 0 = off */
 	int backend;			/* enum cfg_backend */
 	int log;			/* enum cfg_log, with -d */
 	char socket[CFG_PATH_MAX];	/* control socket path */
@@ -174,9 +204,12 @@ struct cfg {
 					 * default (ikebox when it exists) */
 	int seccomp;			/* 1: ikd filters system calls */
 	char hooks[CFG_PATH_MAX];	/* up/down scripts' folder; "none" */
+	const char *updown;		/* every VPN's own up/down script by
+					 * default (interned); NULL none */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
-	char **files;			/* every file read (interned names) */
+	char **files;			/* interned strings: every file read,
+					 * peer host names */
 	size_t n_files;
 };
 
@@ -269,6 +302,11 @@ int cfg_iked_import(const char *iked_conf, const char *outdir,
 /* Value parsers shared by the loader and the importer; 0 or -EINVAL. */
 int cfg_parse_prefix(const char *s, struct cfg_prefix *p);
 int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
+/* 1 if s is a DNS host name (RFC 1123 2.1: dot-separated labels of
+ * letters, digits and inner hyphens, 1-63 bytes each, 253 in all; the last
+ * label not all digits, RFC 3696 2, so that a mistyped address such as
+ * 192.0.2.300 is not taken for a name); 0 otherwise. */
+int cfg_host_name_ok(const char *s);
 /* cfg_parse_id: id->data points into buf (CFG_ID_MAX bytes) after it. */
 int cfg_parse_id(const char *s, struct cfg_id *id, uint8_t *buf);
 int cfg_parse_seconds(const char *s, uint32_t *out);

@@ -75,6 +75,7 @@ struct im {
 	size_t n_pols;
 	int dpd_line;
 	char dpd[IM_WORD];
+	int frag;			/* set [no]fragmentation: 1, -1; 0 */
 	int nomem;
 	int unnamed;
 };
@@ -296,6 +297,13 @@ do_set(struct im *im, struct tok *t, size_t n)
 		im->dpd_line = t[0].line;
 		return;
 	}
+	/* RFC 7383: iked's fixed fragment sizes become ikebox's default
+	 * fragment_size; "nofragmentation" turns it off. */
+	if (n == 2 && (is_word(&t[1], "fragmentation") ||
+	    is_word(&t[1], "nofragmentation"))) {
+		im->frag = is_word(&t[1], "fragmentation") ? 1 : -1;
+		return;
+	}
 	/* What ikebox does anyway: iked's coupled flows, no MOBIKE. */
 	if (n == 2 && (is_word(&t[1], "couple") ||
 	    is_word(&t[1], "nomobike"))) {
@@ -314,8 +322,8 @@ take_prefix(struct im *im, const struct tok *t, char *out)
 
 	if (!is_value(t)) {
 		im_err(im, t->file, t->line, "unsupported address spec "
-		    "(lists, tables and negation are not imported) ('%s')",
-		    t->s);
+		    "(tables, negation and nested lists are not imported) "
+		    "('%s')", t->s);
 		return -EINVAL;
 	}
 	if (strcmp(t->s, "any") == 0) {
@@ -360,28 +368,154 @@ name_ok(const char *s)
 	return 1;
 }
 
+static int is_ikev2_word(const struct tok *t);
+
+static int
+is_sym(const struct tok *t, char c)
+{
+	return t->kind == T_SYM && t->s[0] == c;
+}
+
 /*
- * One side of "from A to B" at t[*i] (the word "from" or "to"): A's prefix
- * into out, *i moved past it.  iked's "port" after it is refused (ikebox
- * flows are whole prefixes).  Returns 0, or -1 with the error reported.
+ * One side of "from A to B" at t[*i] (the word "from" or "to"): A's
+ * prefixes into out[] (*nout of them), *i moved past it.  A is a prefix,
+ * `any`, or a list in braces, `{ 10.1.0.0/24 10.2.0.0/24 }`, elements
+ * apart by blanks or commas: ipsec.conf(5)'s host_list.  iked.conf(5)
+ * says "certain parameters can be expressed as lists" but iked's parse.y
+ * takes lists for `proto` only; admins coming from ipsec.conf write them
+ * for addresses, and the meaning is plain.
+ * iked's "port" after it is refused (ikebox flows are whole prefixes).
+ * Returns 0, or -1 with the error reported.
  */
 static int
 take_side(struct im *im, const struct tok *t, size_t n, size_t *i,
-    char *out)
+    char (*out)[IM_WORD], size_t *nout)
 {
-	if (*i + 1 >= n) {
-		im_err(im, t[*i].file, t[*i].line, "'%s' needs a value",
-		    t[*i].s);
+	const struct tok *k = &t[*i];
+	size_t j = *i + 1;
+
+	*nout = 0;
+	if (j >= n) {
+		im_err(im, k->file, k->line, "'%s' needs a value", k->s);
 		return -1;
 	}
-	if (take_prefix(im, &t[*i + 1], out) != 0) {
-		return -1;
+	if (!is_sym(&t[j], '{')) {
+		if (take_prefix(im, &t[j], out[0]) != 0) {
+			return -1;
+		}
+		*nout = 1;
+		j++;
+	} else {
+		int comma_ok = 0;
+
+		for (j++; j < n && !is_sym(&t[j], '}'); j++) {
+			if (is_sym(&t[j], ',') && comma_ok) {
+				comma_ok = 0;
+				continue;
+			}
+			if (is_word(&t[j], "to") || is_ikev2_word(&t[j])) {
+				break;		/* the '}' is missing */
+			}
+			if (*nout == CFG_FLOWS_MAX) {
+				im_err(im, t[j].file, t[j].line, "'%s' list: "
+				    "more than %d addresses ('%s')", k->s,
+				    CFG_FLOWS_MAX, t[j].s);
+				return -1;
+			}
+			if (take_prefix(im, &t[j], out[*nout]) != 0) {
+				return -1;
+			}
+			(*nout)++;
+			comma_ok = 1;
+		}
+		if (j >= n || !is_sym(&t[j], '}')) {
+			im_err(im, k->file, k->line, "'%s' list: '{' without "
+			    "'}' ('%s')", k->s, j < n ? t[j].s : "{");
+			return -1;
+		}
+		if (*nout == 0 || !comma_ok) {
+			im_err(im, t[j].file, t[j].line, "'%s' list: %s "
+			    "('}')", k->s, *nout == 0 ? "empty" :
+			    "a ',' before the closing brace");
+			return -1;
+		}
+		j++;
 	}
-	*i += 2;
+	*i = j;
 	if (*i < n && is_word(&t[*i], "port")) {
 		im_err(im, t[*i].file, t[*i].line, "unsupported iked keyword: "
 		    "flows are whole prefixes, without ports ('port')");
 		return -1;
+	}
+	return 0;
+}
+
+/* AF_INET6, AF_INET, or AF_UNSPEC for `any`, of a checked prefix. */
+static int
+prefix_family(const char *s)
+{
+	if (strcmp(s, "any") == 0) {
+		return AF_UNSPEC;
+	}
+	return strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+}
+
+/*
+ * "from A to B" at t[*i]: one flow per pair of A's and B's prefixes, as
+ * ipsecctl expands lists (a pair of two address families is skipped, and
+ * none left is an error).  Bounded by the VPN's flow maximum: each flow is
+ * a CHILD SA of its own.  Returns 0, or -1 with the error reported.
+ */
+static int
+take_flows(struct im *im, struct pol *p, const struct tok *t, size_t n,
+    size_t *i)
+{
+	char src[CFG_FLOWS_MAX][IM_WORD], dst[CFG_FLOWS_MAX][IM_WORD];
+	const struct tok *k = &t[*i];
+	size_t ns, nd, pairs = 0;
+
+	if (take_side(im, t, n, i, src, &ns) != 0) {
+		return -1;
+	}
+	if (*i >= n || !is_word(&t[*i], "to")) {
+		im_err(im, k->file, k->line, "'from' without 'to'");
+		return -1;
+	}
+	if (take_side(im, t, n, i, dst, &nd) != 0) {
+		return -1;
+	}
+	for (size_t a = 0; a < ns; a++) {
+		for (size_t b = 0; b < nd; b++) {
+			int fa = prefix_family(src[a]);
+			int fb = prefix_family(dst[b]);
+
+			pairs += fa == AF_UNSPEC || fb == AF_UNSPEC || fa == fb;
+		}
+	}
+	if (pairs == 0) {
+		im_err(im, k->file, k->line, "'from' and 'to' have no pair "
+		    "of one address family ('%s', '%s')", src[0], dst[0]);
+		return -1;
+	}
+	if (p->n_flows + pairs > CFG_FLOWS_MAX) {
+		im_err(im, k->file, k->line, "policy '%s' would have %zu "
+		    "flows, more than %d (one CHILD SA each): split it into "
+		    "several policies ('%zu')", p->name, p->n_flows + pairs,
+		    CFG_FLOWS_MAX, p->n_flows + pairs);
+		return -1;
+	}
+	for (size_t a = 0; a < ns; a++) {
+		for (size_t b = 0; b < nd; b++) {
+			int fa = prefix_family(src[a]);
+			int fb = prefix_family(dst[b]);
+
+			if (fa != AF_UNSPEC && fb != AF_UNSPEC && fa != fb) {
+				continue;
+			}
+			memcpy(p->flows[p->n_flows][0], src[a], IM_WORD);
+			memcpy(p->flows[p->n_flows][1], dst[b], IM_WORD);
+			p->n_flows++;
+		}
 	}
 	return 0;
 }
@@ -470,48 +604,43 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			 * follows from the addresses. */
 			i++;
 		} else if (is_word(k, "from")) {
-			char (*f)[IM_WORD];
-
-			if (p->n_flows >= CFG_FLOWS_MAX) {
-				im_err(im, k->file, k->line, "more than %d "
-				    "flows", CFG_FLOWS_MAX);
+			if (take_flows(im, p, t, n, &i) != 0) {
 				bad = 1;
 				goto out;
 			}
-			f = p->flows[p->n_flows];
-			if (take_side(im, t, n, &i, f[0]) != 0) {
-				bad = 1;
-				goto out;
-			}
-			if (i >= n || !is_word(&t[i], "to")) {
-				im_err(im, k->file, k->line, "'from' without "
-				    "'to'");
-				bad = 1;
-				goto out;
-			}
-			if (take_side(im, t, n, &i, f[1]) != 0) {
-				bad = 1;
-				goto out;
-			}
-			p->n_flows++;
-			if (i < n && t[i].kind == T_SYM && t[i].s[0] == ',') {
+			if (i < n && is_sym(&t[i], ',')) {
 				i++;
 			}
 		} else if (is_word(k, "local") || is_word(k, "peer")) {
 			struct sockaddr_storage ss;
-			char *dst = is_word(k, "local") ? p->local : p->peer;
+			int local = is_word(k, "local");
+			char *dst = local ? p->local : p->peer;
+			const char *v;
 
 			NEED(1);
 			ONCE(dst);
-			if (strcmp(t[i + 1].s, "any") != 0 &&
-			    cfg_parse_addr(t[i + 1].s, &ss) != 0) {
-				im_err(im, t[i + 1].file, t[i + 1].line, "%s: "
-				    "expected an address; host names and "
-				    "prefixes are not imported ('%s')", k->s,
-				    t[i + 1].s);
+			v = t[i + 1].s;
+			if (local && strcmp(v, "egress") == 0) {
+				/* iked: the addresses of the interfaces that
+				 * hold the default route.  ikebox's "any":
+				 * the source of the route to the peer. */
+				v = "any";
+			} else if (strcmp(v, "any") == 0 ||
+			    cfg_parse_addr(v, &ss) == 0) {
+				/* as written */
+			} else if (local) {
+				im_err(im, t[i + 1].file, t[i + 1].line,
+				    "local: expected an address, 'any' or "
+				    "'egress'; host names, interfaces and "
+				    "prefixes are not imported ('%s')", v);
+				bad = 1;
+			} else if (!cfg_host_name_ok(v)) {
+				im_err(im, t[i + 1].file, t[i + 1].line,
+				    "peer: expected an address, 'any' or a "
+				    "host name ('%s')", v);
 				bad = 1;
 			}
-			snprintf(dst, IM_WORD, "%s", t[i + 1].s);
+			snprintf(dst, IM_WORD, "%s", v);
 			i += 2;
 		} else if (is_word(k, "ikesa") || is_word(k, "childsa")) {
 			int child = is_word(k, "childsa");
@@ -940,6 +1069,10 @@ cfg_iked_import(const char *iked_conf, const char *outdir,
 	    "[global]\ninclude = vpn.d/*.conf\n", iked_conf);
 	if (im.dpd[0]) {
 		fprintf(fp, "dpd_check_interval = %s\n", im.dpd);
+	}
+	if (im.frag) {
+		fprintf(fp, "fragment_size = %d\n", im.frag > 0 ?
+		    CFG_FRAGMENT_SIZE_DEF : 0);
 	}
 	fprintf(fp, "backend = pfkey\n");
 	if (finish(&im, fp, path) != 0) {

@@ -23,8 +23,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "core/cfg/cfg.h"
 #include "libc/glob.h"
@@ -49,9 +51,10 @@ static const char *const sec_names[S_N] = {
 
 enum key {
 	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
-	K_SECCOMP, K_HOOKS,
+	K_SECCOMP, K_HOOKS, K_UPDOWN_G, K_NAT_KEEPALIVE, K_FRAGMENT_SIZE,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
+	K_UPDOWN,
 	K_FLOW,
 	K_IKE_ENC, K_IKE_AUTH, K_IKE_PRF, K_IKE_GROUP,
 	K_CHILD_ENC, K_CHILD_AUTH, K_CHILD_GROUP,
@@ -73,6 +76,9 @@ static const struct key_def {
 	[K_USER] = { S_GLOBAL, "user", 0 },
 	[K_SECCOMP] = { S_GLOBAL, "seccomp", 0 },
 	[K_HOOKS] = { S_GLOBAL, "hooks", 0 },
+	[K_UPDOWN_G] = { S_GLOBAL, "updown", 0 },
+	[K_NAT_KEEPALIVE] = { S_GLOBAL, "nat_keepalive", 0 },
+	[K_FRAGMENT_SIZE] = { S_GLOBAL, "fragment_size", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -86,6 +92,7 @@ static const struct key_def {
 	[K_LIFETIME] = { S_VPN, "lifetime", 0 },
 	[K_LIFETIME_BYTES] = { S_VPN, "lifetime_bytes", 0 },
 	[K_TAP] = { S_VPN, "tap", 0 },
+	[K_UPDOWN] = { S_VPN, "updown", 0 },
 	[K_FLOW] = { S_FLOWS, "flow", 1 },
 	[K_IKE_ENC] = { S_IKESA, "enc", 0 },
 	[K_IKE_AUTH] = { S_IKESA, "auth", 0 },
@@ -775,6 +782,30 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	warn_readable(fc, path, "psk_file is");
 }
 
+/*
+ * `updown = PATH|none`: an absolute path (interned) or NULL for none.  A
+ * path that is not an executable file yet is a warning: cfgcheck may run
+ * before the script is installed.
+ */
+static const char *
+updown_value(struct file_ctx *fc, const char *value)
+{
+	if (strcmp(value, "none") == 0) {
+		return NULL;
+	}
+	if (value[0] != '/' || strlen(value) >= CFG_PATH_MAX) {
+		ERR(fc->ld, fc->path, fc->line, "updown: expected an absolute "
+		    "path or none ('%s')", value);
+		return NULL;
+	}
+	if (access(value, X_OK) != 0) {
+		WARN(fc->ld, fc->path, fc->line, "updown: %s: %s; it runs "
+		    "only if it is an executable file when ikd starts ('%s')",
+		    value, strerror(errno), value);
+	}
+	return intern(fc->ld, value);
+}
+
 static void
 set_global(struct file_ctx *fc, int k, const char *value)
 {
@@ -795,9 +826,33 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_NATT:
-		if (parse_yesno(value, &cfg->nat_traversal) != 0) {
-			ERR(ld, fc->path, fc->line,
-			    "nat_traversal: expected yes or no ('%s')", value);
+		if (strcmp(value, "force") == 0) {
+			cfg->nat_traversal = CFG_NATT_FORCE;
+		} else if (parse_yesno(value, &cfg->nat_traversal) != 0) {
+			ERR(ld, fc->path, fc->line, "nat_traversal: expected "
+			    "yes, no or force ('%s')", value);
+		}
+		break;
+	case K_NAT_KEEPALIVE:
+		if (cfg_parse_seconds(value, &s) != 0) {
+			ERR(ld, fc->path, fc->line, "nat_keepalive: "
+			    "expected seconds, 0 = off ('%s')", value);
+		} else {
+			cfg->nat_keepalive = s;
+		}
+		break;
+	case K_FRAGMENT_SIZE:
+		if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0) {
+			cfg->fragment_size = 0;
+		} else if (cfg_parse_seconds(value, &s) != 0 ||
+		    strspn(value, "0123456789") != strlen(value) ||
+		    s < CFG_FRAGMENT_SIZE_MIN || s > CFG_FRAGMENT_SIZE_MAX) {
+			ERR(ld, fc->path, fc->line, "fragment_size: expected "
+			    "bytes from %d to %d, or 0 = no IKE fragmentation "
+			    "('%s')", CFG_FRAGMENT_SIZE_MIN,
+			    CFG_FRAGMENT_SIZE_MAX, value);
+		} else {
+			cfg->fragment_size = s;
 		}
 		break;
 	case K_BACKEND:
@@ -855,6 +910,9 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			snprintf(cfg->hooks, sizeof(cfg->hooks), "%s", value);
 		}
 		break;
+	case K_UPDOWN_G:
+		cfg->updown = updown_value(fc, value);
+		break;
 	case K_SECCOMP:
 		if (strcmp(value, "yes") == 0) {
 			cfg->seccomp = 1;
@@ -896,7 +954,8 @@ set_addr(struct file_ctx *fc, const char *key, const char *value,
 		*any = 1;
 	} else if (cfg_parse_addr(value, &ss) != 0) {
 		ERR(fc->ld, fc->path, fc->line, "%s: expected an IPv4 or IPv6 "
-		    "address or 'any' ('%s')", key, value);
+		    "address%s or 'any' ('%s')", key,
+		    strcmp(key, "peer") == 0 ? ", a host name" : "", value);
 	} else {
 		memset(out, 0, sizeof(*out));
 		memcpy(out, &ss, ss.ss_family == AF_INET ?
@@ -934,6 +993,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	struct cfg_flow *f;
 	struct cfg_id id;
 	uint8_t idbuf[CFG_ID_MAX];
+	struct sockaddr_storage ss;
 	int rc;
 
 	switch (k) {
@@ -966,6 +1026,14 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		set_addr(fc, "local", value, &v->local, &a->local_any);
 		break;
 	case K_PEER:
+		v->peer_host = NULL;
+		if (strcmp(value, "any") != 0 &&
+		    cfg_parse_addr(value, &ss) != 0 &&
+		    cfg_host_name_ok(value)) {
+			memset(&v->peer, 0, sizeof(v->peer));
+			v->peer_host = intern(ld, value);
+			break;
+		}
 		set_addr(fc, "peer", value, &v->peer, &a->peer_any);
 		break;
 	case K_SRCID:
@@ -1022,6 +1090,9 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    "byte count above 0 and at most 1024T (with K, M, G, "
 			    "T) ('%s')", value);
 		}
+		break;
+	case K_UPDOWN:
+		v->updown = updown_value(fc, value);
 		break;
 	case K_TAP:
 		if (strcmp(value, "none") == 0) {
@@ -1617,7 +1688,12 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		    "for a passive VPN) ('%s')", v->name);
 	} else if (a->peer_any && v->mode == CFG_MODE_ACTIVE) {
 		ERR(ld, v->file, a->line[K_PEER], "peer: an active VPN needs "
-		    "the peer's address ('any')");
+		    "the peer's address or host name ('any')");
+	}
+	/* A named peer's family: local's, else the flows' (the tunnel's
+	 * outer and inner families are the same, see the flow check). */
+	if (v->peer_host != NULL && lf == AF_UNSPEC && v->n_flows > 0) {
+		pf = v->flows[0].local.family;
 	}
 	if (lf != AF_UNSPEC && pf != AF_UNSPEC && lf != pf) {
 		ERR(ld, v->file, a->line[K_PEER], "peer: not in the same "
@@ -1636,11 +1712,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		} else if (lf == AF_INET6) {
 			id_set(ld, &v->srcid, CFG_ID_IPV6_ADDR,
 			    sa_bytes(&v->local), 16);
-		} else {
-			ERR(ld, v->file, v->line, "no srcid: it defaults to "
-			    "the local address, which is not set ('%s')",
-			    v->name);
 		}
+		/* local = any: the address the kernel picks for the IKE SA
+		 * (iked's "local egress"), decided by the engine. */
 	}
 	if (a->line[K_PSK] == 0 && a->line[K_PSK_FILE] == 0) {
 		ERR(ld, v->file, v->line, "no psk or psk_file (ikebox "
@@ -1653,6 +1727,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		    "(RFC 7296 2.15); use %d or more random characters ('%s')",
 		    k == K_PSK ? "psk" : "psk_file", v->psk_len,
 		    CFG_PSK_WARN, v->name);
+	}
+	if (a->line[K_UPDOWN] == 0) {
+		v->updown = ld->cfg->updown;	/* [global]'s, or none */
 	}
 	if (a->line[K_IKELIFETIME] == 0) {
 		v->ikelifetime = DEF_IKELIFETIME;
@@ -1732,6 +1809,13 @@ same_addr(const union cfg_addr *a, const union cfg_addr *b)
 	    a->ss_family == AF_INET ? 4 : 16) == 0;
 }
 
+/* Two peer host names (NULL: the peer is an address) name the same peer. */
+static int
+same_host(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcasecmp(a, b) == 0;
+}
+
 /* What ld_finish() compares pairs of VPNs by: only VPNs of one name, or
  * of one peer address, are compared, each sorted run in load order. */
 static const struct cfg_vpn *sort_vpns;
@@ -1753,9 +1837,15 @@ by_peer(const void *pa, const void *pb)
 	const union cfg_addr *y = &sort_vpns[b].peer;
 	int c = (int)x->ss_family - (int)y->ss_family;
 
+	const char *hx = sort_vpns[a].peer_host, *hy = sort_vpns[b].peer_host;
+
 	if (c == 0 && x->ss_family != AF_UNSPEC) {
 		c = memcmp(sa_bytes(x), sa_bytes(y),
 		    x->ss_family == AF_INET ? 4 : 16);
+	}
+	if (c == 0 && (hx != NULL || hy != NULL)) {
+		/* peer = HOST: one group per name, as same_host() */
+		c = hx == NULL ? -1 : hy == NULL ? 1 : strcasecmp(hx, hy);
 	}
 	return c ? c : (a > b) - (a < b);
 }
@@ -1786,7 +1876,7 @@ check_pair(struct ld *ld, size_t j, size_t i)
 		    "('%s')", a->file, a->line, b->name);
 	}
 	if (!same_addr(&a->peer, &b->peer) || ld->aux[i].peer_any ||
-	    ld->aux[j].peer_any) {
+	    ld->aux[j].peer_any || !same_host(a->peer_host, b->peer_host)) {
 		return;
 	}
 	for (size_t fb = 0; fb < b->n_flows; fb++) {
@@ -1943,7 +2033,8 @@ ld_finish(struct ld *ld)
 	}
 	for (size_t s = 0, e; s < n && rc == 0; s = e) {
 		for (e = s + 1; e < n && same_addr(&cfg->vpns[pix[e]].peer,
-		    &cfg->vpns[pix[s]].peer); e++) {
+		    &cfg->vpns[pix[s]].peer) && same_host(cfg->vpns[pix[e]].
+		    peer_host, cfg->vpns[pix[s]].peer_host); e++) {
 		}
 		if (e - s > 1) {
 			rc = peer_pairs(ld, pix + s, e - s, &ps);
@@ -1987,7 +2078,9 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	ld.cfg = cfg;
 	ld.diag = diag;
 	cfg->dpd_check_interval = DEF_DPD;
-	cfg->nat_traversal = 1;
+	cfg->nat_traversal = CFG_NATT_YES;
+	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
+	cfg->fragment_size = CFG_FRAGMENT_SIZE_DEF;
 	cfg->backend = CFG_BACKEND_PFKEY;
 	cfg->log = CFG_LOG_STDERR;
 	cfg->seccomp = 1;

@@ -105,7 +105,10 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 {
 	fprintf(out, "[global]\n");
 	fprintf(out, "dpd_check_interval = %u\n", cfg->dpd_check_interval);
-	fprintf(out, "nat_traversal = %s\n", cfg->nat_traversal ? "yes" : "no");
+	fprintf(out, "nat_traversal = %s\n", cfg->nat_traversal ==
+	    CFG_NATT_FORCE ? "force" : cfg->nat_traversal ? "yes" : "no");
+	fprintf(out, "nat_keepalive = %u\n", cfg->nat_keepalive);
+	fprintf(out, "fragment_size = %u\n", cfg->fragment_size);
 	fprintf(out, "backend = %s\n",
 	    cfg->backend == CFG_BACKEND_NULL ? "null" : "pfkey");
 	fprintf(out, "socket = %s\n", cfg->socket);
@@ -132,9 +135,18 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 	    v->mode == CFG_MODE_ACTIVE ? "active" : "passive");
 	fprintf(out, "protocol = esp\n");
 	print_sockaddr(out, "local", &v->local);
-	print_sockaddr(out, "peer", &v->peer);
-	print_id(out, "srcid", &v->srcid);
+	if (v->peer_host != NULL) {
+		fprintf(out, "peer = %s\n", v->peer_host);
+	} else {
+		print_sockaddr(out, "peer", &v->peer);
+	}
+	if (v->srcid.type == CFG_ID_NONE) {
+		fprintf(out, "# srcid: the local address the kernel picks\n");
+	} else {
+		print_id(out, "srcid", &v->srcid);
+	}
 	print_id(out, "dstid", &v->dstid);
+	fprintf(out, "updown = %s\n", v->updown ? v->updown : "none");
 	if (v->psk_file[0] != '\0') {
 		fprintf(out, "psk_file = %s\n", v->psk_file);
 	} else {
@@ -244,6 +256,8 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 	    a->protocol != b->protocol || a->family != b->family ||
 	    !addr_equal(&a->local, &b->local) ||
 	    !addr_equal(&a->peer, &b->peer) ||
+	    (a->peer_host == NULL) != (b->peer_host == NULL) ||
+	    (a->peer_host && strcmp(a->peer_host, b->peer_host) != 0) ||
 	    !id_equal(&a->srcid, &b->srcid) ||
 	    !id_equal(&a->dstid, &b->dstid) || a->psk_len != b->psk_len ||
 	    (a->psk_len > 0 && memcmp(a->psk, b->psk, a->psk_len) != 0) ||

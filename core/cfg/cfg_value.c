@@ -80,6 +80,36 @@ cfg_diag_free(struct cfg_diag *diag)
 
 /* see cfg.h */
 int
+cfg_host_name_ok(const char *s)
+{
+	size_t len = 0, total = strlen(s);
+	int digits = 1;
+
+	if (total == 0 || total > 253) {
+		return 0;
+	}
+	for (const char *c = s;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (len == 0 || len > 63 || c[-1] == '-') {
+				return 0;
+			}
+			if (*c == '\0') {
+				return !digits;
+			}
+			len = 0;
+			digits = 1;
+			continue;
+		}
+		if (!isalnum((unsigned char)*c) && !(*c == '-' && len > 0)) {
+			return 0;
+		}
+		digits &= isdigit((unsigned char)*c) != 0;
+		len++;
+	}
+}
+
+/* see cfg.h */
+int
 cfg_parse_addr(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;

@@ -99,6 +99,19 @@ xchg_count_failure(struct ike_engine *eng, uint16_t n)
 }
 
 /* Our ID payload body (RFC 7296 3.5): type | 3 reserved | data. */
+void
+xchg_own_id(const struct ike_sa *sa, struct cfg_id *id)
+{
+	*id = sa->vpn->cfg->srcid;
+	if (id->type != CFG_ID_NONE) {
+		return;
+	}
+	/* `local = any` without srcid: the address in use, as iked does */
+	id->type = sa->local.af == 6 ? CFG_ID_IPV6_ADDR : CFG_ID_IPV4_ADDR;
+	id->len = sa->local.af == 6 ? 16 : 4;
+	id->data = sa->local.ip;	/* valid while sa is */
+}
+
 size_t
 xchg_id_body(const struct cfg_id *id, uint8_t *out)
 {
@@ -163,6 +176,14 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 	struct rd r;
 	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
 
+	if (eng->rx_opened) {
+		/* reassembled from fragments, each checked (ike_frag.c) */
+		eng->rx_opened = 0;
+		if (eng->rx_open_rc == 0) {
+			nat_follow(sa);
+		}
+		return eng->rx_open_rc;
+	}
 	memset(&eng->in_set, 0, sizeof(eng->in_set));
 	if (!PLD_HAS(&m->pl, IKEV2_PL_SK) || sa->enc == NULL) {
 		return -EACCES;
@@ -178,8 +199,33 @@ xchg_open_sk(struct ike_sa *sa, const struct msg *m)
 		eng->st.dropped++;
 		return -EACCES;
 	}
+	/* RFC 7296 2.23: an authentic message may move the peer */
+	nat_follow(sa);
 	rd_init(&r, plain, plain_len);
 	return pld_parse_inner(&eng->in_set, &r, m->pl.sk.inner);
+}
+
+/* see ike_int.h */
+int
+xchg_authentic(struct ike_sa *sa, const struct msg *m)
+{
+	int from_init = (m->hdr.flags & IKEV2_FLAG_I) != 0;
+	const uint8_t *plain;
+	size_t plain_len;
+
+	if ((!PLD_HAS(&m->pl, IKEV2_PL_SK) && !PLD_HAS(&m->pl,
+	    IKEV2_PL_SKF)) || sa->enc == NULL) {
+		return -EACCES;
+	}
+	/* SK or one SKF fragment: body_off is past either header */
+	if (cr_sk_open(sa->enc, sa->integ,
+	    from_init ? sa->keys.sk_ei : sa->keys.sk_er,
+	    sa->keys.a_len ? (from_init ? sa->keys.sk_ai : sa->keys.sk_ar) :
+	    NULL, (uint8_t *)m->buf, m->pl.sk.body_off, m->len, &plain,
+	    &plain_len) != 0) {
+		return -EACCES;
+	}
+	return 0;
 }
 
 /* Answers a request with an encrypted message holding one notify. */
@@ -198,6 +244,18 @@ xchg_respond_notify(struct ike_sa *sa, const struct msg *m, uint16_t type,
 	sa->msgid_in = m->hdr.msgid + 1;
 }
 
+/* see ike_int.h */
+void
+xchg_vpn_peer(const struct ike_vpn *v, struct ike_addr *p)
+{
+	if (v->cfg->peer_host != NULL) {
+		*p = v->peer_ip;
+		p->port = 500;
+	} else {
+		xchg_addr_from_ss(p, &v->cfg->peer);
+	}
+}
+
 /* 0: v does not answer local/peer; 1: it does with "peer any"; 2: it
  * names this peer. */
 int
@@ -207,7 +265,10 @@ xchg_vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
 	struct ike_addr l, p;
 
 	xchg_addr_from_ss(&l, &v->cfg->local);
-	xchg_addr_from_ss(&p, &v->cfg->peer);
+	xchg_vpn_peer(v, &p);
+	if (v->cfg->peer_host != NULL && p.af == 0) {
+		return 0;	/* named, not resolved yet: nobody */
+	}
 	if ((p.af != 0 && !xchg_same_ip(&p, peer)) ||
 	    (l.af != 0 && !xchg_same_ip(&l, local))) {
 		return 0;

@@ -320,6 +320,8 @@ ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
 		t = min64(t, sa->expire_at);
 	}
 	t = min64(t, dpd_due(eng, sa));
+	t = min64(t, nat_keepalive_due(sa));
+	t = min64(t, frag_due(sa));
 	t = min64(t, stray_due(sa));
 	t = min64(t, child_expiry_due(sa));
 	if (sa->state == SA_ESTABLISHED && sa->req == NULL) {
@@ -331,8 +333,9 @@ ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
 uint64_t
 ike_vpn_due(const struct ike_vpn *v)
 {
-	if (v->active && v->sa == NULL && v->retry_at != 0) {
-		return v->retry_at;
+	if ((v->active || v->cfg->peer_host != NULL) && v->sa == NULL &&
+	    v->retry_at != 0 && !v->resolving) {
+		return v->retry_at;	/* passive: look the name up again */
 	}
 	return UINT64_MAX;
 }
@@ -418,10 +421,18 @@ sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
 		    "retransmit %d %s req %u %s", sa->retries,
 		    ikev2_exchange_name(sa->req_exch), sa->msgid_out,
 		    ike_sa_peer_str(sa, where, sizeof(where)));
-		ike_send_raw(sa, sa->req, sa->req_len);
+		frag_send_list(sa, sa->req, sa->req_len, sa->req_nfrag);
 		sa->retx_at = now +
 		    ((uint64_t)IKD_RETRANSMIT_MS << sa->retries);
 		return;
+	}
+	if (frag_due(sa) <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa, "incomplete fragmented "
+		    "message discarded after %u s", IKD_FRAG_TIMEOUT_MS / 1000);
+		frag_discard(sa);
+	}
+	if (nat_keepalive_due(sa) <= now) {
+		nat_keepalive_send(sa);	/* nothing else waits on it */
 	}
 	if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
 		ike_log(eng, IKE_LOG_INFO, sa,
@@ -587,10 +598,15 @@ ike_tick(struct ike_engine *eng, uint64_t now)
 		struct ike_vpn *v = eng->tick_vpns[i];
 
 		ike_touch(eng, v);
-		if (v->active && v->sa == NULL && v->retry_at != 0 &&
-		    v->retry_at <= now) {
+		if (v->sa != NULL || v->retry_at == 0 || v->retry_at > now) {
+			continue;
+		}
+		if (v->active) {
 			v->retry_at = 0;
 			ike_xchg_initiate(eng, v);
+		} else if (v->cfg->peer_host != NULL) {
+			v->retry_at = 0;
+			ike_vpn_resolve(eng, v);
 		}
 	}
 	timers_flush(eng);
@@ -617,8 +633,53 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
     uint64_t now)
 {
 	eng->now = now;
+	eng->rx_local = *local;
+	eng->rx_peer = *peer;
+	eng->rx_opened = 0;
+	if (local->port == IKE_NATT_PORT) {
+		/* RFC 3948 2.2, 2.3: a keepalive, or IKE after the non-ESP
+		 * marker; anything else is ESP, the kernel's business */
+		if (len == 1 && buf[0] == 0xff) {
+			eng->st.nat_keepalives_rx++;
+			return;
+		}
+		if (len < IKD_NON_ESP_MARKER || memcmp(buf, "\0\0\0\0",
+		    IKD_NON_ESP_MARKER) != 0) {
+			eng->st.dropped++;
+			return;
+		}
+		buf += IKD_NON_ESP_MARKER;
+		len -= IKD_NON_ESP_MARKER;
+	}
 	input(eng, local, peer, buf, len);
+	eng->rx_opened = 0;
+	memset(&eng->rx_peer, 0, sizeof(eng->rx_peer));
 	timers_flush(eng);
+}
+
+/*
+ * A retransmitted request from an address or port the IKE SA does not
+ * have (a NAT that forgot its mapping while our answer was on its way):
+ * RFC 7296 2.11 sends the answer where the request came from.  Only for
+ * an authentic request (a forged one must not make us reflect answers at
+ * anyone), and without moving the IKE SA there: a replay could be sent
+ * from anywhere (2.23); the peer's next request moves it.
+ */
+static void
+resend_elsewhere(struct ike_sa *sa, const struct msg *m,
+    const struct ike_addr *local, const struct ike_addr *peer)
+{
+	struct ike_addr ol = sa->local, op = sa->peer;
+
+	if (xchg_authentic(sa, m) != 0) {
+		sa->eng->st.dropped++;
+		return;
+	}
+	sa->local = *local;
+	sa->peer = *peer;
+	frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
+	sa->local = ol;
+	sa->peer = op;
 }
 
 static void
@@ -669,17 +730,39 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 			eng->st.dropped++;
 			return;	/* late or unexpected: nothing waits for it */
 		}
+		if (sa->state == SA_INIT_SENT && sa->local.af == 0) {
+			/* `local = any`: the source the kernel picked for our
+			 * request is where the peer answers (iked's egress) */
+			sa->local = *local;
+		}
+		if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && frag_input(sa, &m) == 0) {
+			return;	/* RFC 7383: more to come, or dropped */
+		}
 		answer_dispatch(sa, &m);
 		return;
 	}
 	if (sa->have_resp && m.hdr.msgid == sa->resp_msgid &&
 	    m.hdr.msgid + 1 == sa->msgid_in) {
-		/* A retransmitted request: the same answer, byte for byte. */
-		ike_send_raw(sa, sa->resp, sa->resp_len);
+		/* A retransmitted request: the same answer, byte for byte
+		 * (fragmented: once, for its first fragment, RFC 7383
+		 * 2.6.1). */
+		if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && m.pl.sk.frag_num != 1) {
+			return;
+		}
+		if (!xchg_same_ip(peer, &sa->peer) ||
+		    peer->port != sa->peer.port ||
+		    local->port != sa->local.port) {
+			resend_elsewhere(sa, &m, local, peer);
+			return;
+		}
+		frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
 		return;
 	}
 	if (m.hdr.msgid != sa->msgid_in) {
 		eng->st.dropped++;
+		return;
+	}
+	if (PLD_HAS(&m.pl, IKEV2_PL_SKF) && frag_input(sa, &m) == 0) {
 		return;
 	}
 	request_dispatch(sa, &m);
@@ -806,6 +889,13 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].sa = old->sa;
 			nv[i].retry_at = old->retry_at;
 			nv[i].retry_ms = old->retry_ms;
+			nv[i].peer_ip = old->peer_ip;
+			nv[i].resolving = old->resolving;
+			nv[i].fresh = old->fresh;
+			nv[i].admin_down = old->admin_down;
+			nv[i].handshake_ms = old->handshake_ms;
+			nv[i].error_ms = old->error_ms;
+			memcpy(nv[i].error, old->error, sizeof(nv[i].error));
 			for (sa = old->sas; sa; sa = sa->vnext) {
 				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
@@ -818,7 +908,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 				vpn_close(eng, old);
 				old->cfg = NULL;
 			}
-			if (nv[i].active) {
+			if (nv[i].active || nv[i].cfg->peer_host != NULL) {
+				/* initiate, or look the passive peer up */
 				nv[i].retry_at = now ? now : 1;
 			}
 		}
@@ -857,6 +948,7 @@ ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 	eng->now = now;
 	ike_touch(eng, v);
 	v->active = 1;
+	v->admin_down = 0;
 	v->retry_ms = 0;
 	if (v->sa == NULL) {
 		v->retry_at = 0;
@@ -878,10 +970,139 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 	eng->now = now;
 	ike_touch(eng, v);
 	v->active = 0;
+	v->admin_down = 1;
 	v->retry_at = 0;
 	vpn_close(eng, v);
 	timers_flush(eng);
 	return 0;
+}
+
+/* see ike.h */
+int
+ike_vpn_resolved(struct ike_engine *eng, const char *name, const char *host,
+    const struct ike_addr *addr, const char *err, uint64_t now)
+{
+	struct ike_vpn *v = ike_vpn_by_name(eng, name);
+	char was[80], is[80];
+
+	if (v == NULL || v->cfg->peer_host == NULL || !v->resolving ||
+	    strcmp(v->cfg->peer_host, host) != 0) {
+		return -ENOENT;	/* stale: a reload came in between */
+	}
+	eng->now = now;
+	ike_touch(eng, v);
+	v->resolving = 0;
+	if (addr == NULL || (addr->af != 4 && addr->af != 6)) {
+		v->fresh = 0;
+		if (!v->admin_down) {
+			ike_vpn_schedule_retry(eng, v);
+		}
+		ike_log_vpn(eng, IKE_LOG_WARN, v, "cannot resolve peer %s: "
+		    "%s; trying again in %llu s", host, err ? err :
+		    "no address", (unsigned long long)(v->retry_at > now ?
+		    (v->retry_at - now + 999) / 1000 : 0));
+		timers_flush(eng);
+		return 0;
+	}
+	if (!xchg_same_ip(addr, &v->peer_ip)) {
+		ts_addr_format(addr->af, addr->ip, is, sizeof(is));
+		if (v->peer_ip.af != 0) {
+			ts_addr_format(v->peer_ip.af, v->peer_ip.ip, was,
+			    sizeof(was));
+			ike_log(eng, IKE_LOG_NOTICE, NULL, "%s: peer %s is now "
+			    "%s (was %s)", v->cfg->name, host, is, was);
+		} else {
+			ike_log(eng, IKE_LOG_NOTICE, NULL, "%s: peer %s is %s",
+			    v->cfg->name, host, is);
+		}
+	}
+	v->peer_ip = *addr;
+	v->peer_ip.port = 500;
+	v->retry_ms = 0;
+	if (v->sa == NULL && v->active) {
+		v->retry_at = 0;
+		v->fresh = 1;
+		ike_xchg_initiate(eng, v);
+	} else if (v->sa == NULL && !v->admin_down) {
+		v->retry_at = now + IKD_RESOLVE_PASSIVE_MS;
+	}
+	timers_flush(eng);
+	return 0;
+}
+
+/* An established IKE SA of v (the one carrying it first), or NULL. */
+static const struct ike_sa *
+vpn_up_sa(const struct ike_vpn *v)
+{
+	if (v->sa != NULL && v->sa->state == SA_ESTABLISHED) {
+		return v->sa;
+	}
+	for (const struct ike_sa *sa = v->sas; sa; sa = sa->vnext) {
+		if (sa->state == SA_ESTABLISHED) {
+			return sa;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (b == 0 || b == UINT64_MAX) {
+		return a;
+	}
+	return a == 0 || b < a ? b : a;
+}
+
+/* see ike.h */
+void
+ike_foreach_vpn(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_vpn_info *info), void *arg)
+{
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		const struct ike_vpn *v = &eng->vpns[i];
+		const struct ike_sa *sa = vpn_up_sa(v);
+		struct ike_vpn_info in;
+
+		memset(&in, 0, sizeof(in));
+		in.name = v->cfg->name;
+		in.active = v->active;
+		in.flows = (int)v->cfg->n_flows;
+		xchg_vpn_peer(v, &in.peer);
+		if (sa != NULL) {
+			in.state = IKE_VPN_UP;
+			in.peer = sa->peer;
+			in.up_ms = sa->established_ms;
+			in.rekey_ms = earliest(0, sa->rekey_at);
+			for (int c = 0; c < sa->n_slots; c++) {
+				if (sa->child[c].state != CHILD_INSTALLED) {
+					continue;
+				}
+				in.children++;
+				in.rekey_ms = earliest(in.rekey_ms,
+				    sa->child[c].rekey_at);
+			}
+		} else if (v->sa != NULL || v->resolving ||
+		    (v->active && v->retry_at == 0)) {
+			in.state = IKE_VPN_CONNECTING;
+			if (v->sa != NULL) {
+				in.peer = v->sa->peer;
+			}
+		} else if (v->admin_down) {
+			in.state = IKE_VPN_DOWN;
+		} else if (v->active) {
+			in.state = IKE_VPN_RETRYING;
+			in.retry_ms = v->retry_at;
+		} else {
+			in.state = IKE_VPN_PASSIVE;
+		}
+		in.handshake_ms = v->handshake_ms;
+		if (v->error_ms != 0) {
+			in.error = v->error;
+			in.error_ms = v->error_ms;
+		}
+		cb(arg, &in);
+	}
 }
 
 /* see ike.h */
@@ -1099,6 +1320,9 @@ ike_foreach_sa(struct ike_engine *eng,
 		in.prf = sa->prf ? sa->prf->name : "none";
 		in.group = sa->dh ? sa->dh->name : "none";
 		in.established_ms = sa->established_ms;
+		in.nat = nat_name(sa->nat);
+		in.encap = nat_encap(sa);
+		in.frag = sa->frag;
 		for (int i = 0; i < sa->n_slots; i++) {
 			const struct child_sa *ch = &sa->child[i];
 			struct ike_child_info *ci = &eng->info_children[n];

@@ -27,6 +27,16 @@ struct ike_addr {
 	uint16_t port;		/* host order */
 };
 
+/*
+ * UDP ports (RFC 7296 2.23, RFC 3948).  Datagrams that arrive on a local
+ * IKE_NATT_PORT, or are sent from one, carry the 4-byte non-ESP marker
+ * before the IKE header: the engine adds and removes it itself, so that
+ * env->send and ike_input() move whole UDP payloads.  A 1-byte 0xFF
+ * there is a NAT keepalive.
+ */
+#define IKE_PORT 500
+#define IKE_NATT_PORT 4500
+
 enum ike_log_level {
 	IKE_LOG_ERR = 0,
 	IKE_LOG_WARN = 1,
@@ -50,10 +60,23 @@ struct ike_env {
 	int (*spi_alloc)(void *ctx, const struct kern_sa *sa, uint32_t *spi);
 	int (*sa_add)(void *ctx, const struct kern_sa *sa);
 	int (*sa_del)(void *ctx, const struct kern_sa *sa);
+	/*
+	 * Changes an installed SA's UDP encapsulation ports (and keeps its
+	 * sequence numbers and counters): the peer's NAT gave it a new
+	 * port (RFC 7296 2.23).  The full SA is given, keys included.
+	 * NULL: the engine deletes and adds the SA instead.
+	 */
+	int (*sa_update)(void *ctx, const struct kern_sa *sa);
 	int (*policy_add)(void *ctx, const struct kern_policy *pol);
 	int (*policy_del)(void *ctx, const struct kern_policy *pol);
 	/* One log line, no trailing newline. */
 	void (*log)(void *ctx, int level, const char *line);
+	/*
+	 * Looks up host (a VPN's `peer = HOST`) for an address of family af
+	 * (4 or 6).  The answer comes later, never from inside this call,
+	 * through ike_vpn_resolved().  NULL: named peers cannot be used.
+	 */
+	void (*resolve)(void *ctx, const char *vpn, const char *host, int af);
 };
 
 struct ike_engine;
@@ -115,6 +138,17 @@ int ike_child_expired(struct ike_engine *eng, uint32_t spi,
 int ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
     const struct ike_addr *peer, uint64_t now);
 
+/*
+ * The answer to env->resolve(vpn, host): addr (port ignored) or, when it is
+ * NULL, the reason err.  An answer for a host the VPN no longer names (a
+ * reload came in between) is ignored.  An active VPN without an IKE SA
+ * initiates to the address; a failure is logged and retried with back-off.
+ * Returns 0 or -ENOENT.
+ */
+int ike_vpn_resolved(struct ike_engine *eng, const char *vpn,
+    const char *host, const struct ike_addr *addr, const char *err,
+    uint64_t now);
+
 /* Deletes every SA (DELETE sent to each peer, kernel state removed). */
 void ike_shutdown(struct ike_engine *eng, uint64_t now);
 
@@ -141,6 +175,11 @@ struct ike_sa_info {
 	uint8_t ispi[8], rspi[8];
 	const char *enc, *integ, *prf, *group;
 	uint64_t established_ms;	/* engine time it came up; 0 if not */
+	const char *nat;	/* "none", "local" (we are behind a NAT),
+				 * "remote", "both" (RFC 7296 2.23); with
+				 * nat_traversal = force, "local" */
+	int encap;		/* ESP goes in UDP (RFC 3948) */
+	int frag;		/* both ends announced IKE fragmentation */
 	int n_children;
 	const struct ike_child_info *children;
 };
@@ -148,6 +187,34 @@ struct ike_sa_info {
 /* Calls cb for every IKE SA (half-open ones too). */
 void ike_foreach_sa(struct ike_engine *eng,
     void (*cb)(void *arg, const struct ike_sa_info *info), void *arg);
+
+/* What `ikectl show vpn` shows: one configured VPN. */
+enum ike_vpn_state {
+	IKE_VPN_UP,		/* an ESTABLISHED IKE SA */
+	IKE_VPN_CONNECTING,	/* resolving the peer, or an IKE SA on its way */
+	IKE_VPN_RETRYING,	/* active, initiating again at retry_ms */
+	IKE_VPN_DOWN,		/* taken down with ike_vpn_down() */
+	IKE_VPN_PASSIVE,	/* waiting for the peer to initiate */
+};
+
+struct ike_vpn_info {
+	const char *name;
+	int state;			/* enum ike_vpn_state */
+	int active;			/* mode active (or brought up) */
+	struct ike_addr peer;		/* the peer's address in use or last
+					 * resolved; af 0: not known */
+	uint64_t retry_ms;		/* IKE_VPN_RETRYING: when */
+	uint64_t up_ms;			/* its IKE SA came up; 0: not up */
+	uint64_t handshake_ms;		/* last IKE SA set up or rekeyed */
+	uint64_t rekey_ms;		/* next rekey due (IKE or CHILD); 0 */
+	int children, flows;		/* CHILD SAs installed, flows */
+	const char *error;		/* last warning or error; NULL */
+	uint64_t error_ms;		/* when */
+};
+
+/* Calls cb for every configured VPN, in configuration order. */
+void ike_foreach_vpn(struct ike_engine *eng,
+    void (*cb)(void *arg, const struct ike_vpn_info *info), void *arg);
 
 /* Counters for `ikectl show stats`. */
 struct ike_stats {
@@ -164,6 +231,13 @@ struct ike_stats {
 				 * of the engine or of their source */
 	uint64_t log_suppressed;	/* warnings caused by remote packets
 					 * beyond the rate limit */
+	uint64_t nat_keepalives_sent, nat_keepalives_rx;
+	uint64_t nat_updates;	/* peers followed to a new address/port */
+	/* IKE fragmentation (RFC 7383): fragments sent (retransmissions
+	 * too) and received with a valid ICV, messages reassembled, and
+	 * fragments dropped (failed ICV, out of range, duplicate, stale
+	 * or over the limits; partial messages discarded count theirs) */
+	uint64_t frag_sent, frag_rx, frag_reassembled, frag_dropped;
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

@@ -45,12 +45,14 @@ auth_send(struct ike_sa *sa)
 	struct ike_engine *eng = sa->eng;
 	const struct cfg_vpn *c = sa->vpn->cfg;
 	uint8_t idb[4 + CFG_ID_MAX], auth[CR_PRF_MAX];
-	size_t idl = xchg_id_body(&c->srcid, idb), len;
+	struct cfg_id me;
+	size_t idl, len;
 	struct pld_wr pw;
 
+	xchg_own_id(sa, &me);
+	idl = xchg_id_body(&me, idb);
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
-	pld_put_id(&pw, IKEV2_PL_IDI, c->srcid.type, c->srcid.data,
-	    c->srcid.len);
+	pld_put_id(&pw, IKEV2_PL_IDI, me.type, me.data, me.len);
 	if (!vpn_has_other_sa(sa)) {
 		/* RFC 7296 2.4: this IKE SA is to be the only one with
 		 * the peer (first since start, or the old one was lost) */
@@ -227,6 +229,9 @@ established(struct ike_sa *sa)
 	ike_half_open_leave(sa);
 	sa->state = SA_ESTABLISHED;
 	sa->established_ms = eng->now;
+	if (sa->vpn) {
+		sa->vpn->handshake_ms = eng->now;
+	}
 	sa->builder = sa->initiator;
 	sa->rekey_at = ike_rekey_time(sa);
 	sa->up = 1;
@@ -248,6 +253,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	const struct cfg_vpn *c = sa->vpn->cfg;
 	struct pld_set *in = &eng->in_set;
 	uint8_t idb[4 + CFG_ID_MAX], auth[CR_PRF_MAX];
+	struct cfg_id me;
 	size_t idl, len;
 	struct pld_wr pw;
 	struct ike_vpn *v;
@@ -290,7 +296,8 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 		return;
 	}
 	ic = pld_find_notify(in, IKEV2_N_INITIAL_CONTACT) != NULL;
-	idl = xchg_id_body(&c->srcid, idb);
+	xchg_own_id(sa, &me);
+	idl = xchg_id_body(&me, idb);
 	if (xchg_psk_auth(sa, 0, idb, idl, auth) != 0) {
 		ike_sa_free(sa);
 		return;
@@ -300,8 +307,7 @@ auth_request(struct ike_sa *sa, const struct msg *m)
 	established(sa);
 	claimed = claim_vpn(sa, ic);
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
-	pld_put_id(&pw, IKEV2_PL_IDR, c->srcid.type, c->srcid.data,
-	    c->srcid.len);
+	pld_put_id(&pw, IKEV2_PL_IDR, me.type, me.data, me.len);
 	pld_put_auth(&pw, IKEV2_AUTH_SHARED_KEY_MIC, auth, sa->prf->out_len);
 	if (claimed) {
 		(void)child_respond(sa, in, &pw, 0, NULL, 0);

@@ -24,13 +24,40 @@ addr_str(const struct ike_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A warning or error about v becomes its "last error" for `ikectl show
+ * vpn`, kept even when the log level hides it.  Not for ike_log_remote():
+ * what an unauthenticated packet causes must not change what the admin
+ * is shown.
+ */
+static void
+note_error(struct ike_engine *eng, struct ike_vpn *v, int level,
+    const char *text)
+{
+	if (v == NULL || level > IKE_LOG_WARN) {
+		return;
+	}
+	size_t n = strlen(text);
+
+	if (n >= sizeof(v->error)) {
+		n = sizeof(v->error) - 1;
+	}
+	memcpy(v->error, text, n);
+	v->error[n] = '\0';
+	v->error_ms = eng->now ? eng->now : 1;
+}
+
 static void
 log_v(struct ike_engine *eng, int level, const struct ike_sa *sa,
-    const char *fmt, va_list ap)
+    struct ike_vpn *v, int record, const char *fmt, va_list ap)
 {
 	char line[512];
-	size_t n = 0;
+	size_t n = 0, head;
+	va_list cp;
 
+	if (sa == NULL && v != NULL) {
+		n = (size_t)snprintf(line, sizeof(line), "%s: ", v->cfg->name);
+	}
 	if (sa) {
 		uint64_t spi = 0;
 
@@ -41,8 +68,16 @@ log_v(struct ike_engine *eng, int level, const struct ike_sa *sa,
 		    sa->vpn ? sa->vpn->cfg->name : "-",
 		    (unsigned long long)spi);
 	}
-	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	eng->env.log(eng->env.ctx, level, line);
+	head = n < sizeof(line) ? n : sizeof(line) - 1;
+	va_copy(cp, ap);
+	vsnprintf(line + head, sizeof(line) - head, fmt, cp);
+	va_end(cp);
+	if (record) {
+		note_error(eng, sa ? sa->vpn : v, level, line + head);
+	}
+	if (level <= eng->log_level && eng->env.log != NULL) {
+		eng->env.log(eng->env.ctx, level, line);
+	}
 }
 
 /* see ike_int.h */
@@ -52,11 +87,26 @@ ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
 {
 	va_list ap;
 
-	if (level > eng->log_level || eng->env.log == NULL) {
+	if (level > eng->log_level && (sa == NULL || level > IKE_LOG_WARN)) {
 		return;
 	}
 	va_start(ap, fmt);
-	log_v(eng, level, sa, fmt, ap);
+	log_v(eng, level, sa, NULL, 1, fmt, ap);
+	va_end(ap);
+}
+
+/* see ike_int.h */
+void
+ike_log_vpn(struct ike_engine *eng, int level, struct ike_vpn *v,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > eng->log_level && level > IKE_LOG_WARN) {
+		return;
+	}
+	va_start(ap, fmt);
+	log_v(eng, level, NULL, v, 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,7 +138,7 @@ ike_log_remote(struct ike_engine *eng, int level, const struct ike_sa *sa,
 	}
 	eng->rlog_count++;
 	va_start(ap, fmt);
-	log_v(eng, level, sa, fmt, ap);
+	log_v(eng, level, sa, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -111,4 +161,27 @@ ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct)
 
 	(void)cr_rand(&r, sizeof(r));
 	return ms * (lo_pct + r % (hi_pct - lo_pct + 1)) / 100;
+}
+
+/* see ike_int.h */
+void
+ike_env_send(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len)
+{
+	if (eng->env.send == NULL) {
+		return;
+	}
+	if (local->port != IKE_NATT_PORT) {
+		eng->env.send(eng->env.ctx, local, peer, buf, len);
+		return;
+	}
+	/* RFC 3948 2.2: four zero bytes where ESP has its SPI, so that the
+	 * kernel's UDP-encapsulation socket hands the datagram to us. */
+	if (len > sizeof(eng->frame) - IKD_NON_ESP_MARKER) {
+		return;
+	}
+	memset(eng->frame, 0, IKD_NON_ESP_MARKER);
+	memcpy(eng->frame + IKD_NON_ESP_MARKER, buf, len);
+	eng->env.send(eng->env.ctx, local, peer, eng->frame,
+	    len + IKD_NON_ESP_MARKER);
 }

@@ -30,6 +30,8 @@
 #define IKD_RETRANSMIT_TRIES 5		/* then "retransmit limit reached" */
 #define IKD_RETRY_MIN_MS 2000		/* active VPN: first retry */
 #define IKD_RETRY_MAX_MS 60000		/* ... backing off to this */
+#define IKD_RESOLVE_PASSIVE_MS 300000	/* a passive VPN's `peer = HOST`
+					 * is looked up again this often */
 #define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
 #define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
 /* One source address: from this many of its half-open SAs on, it must
@@ -88,6 +90,30 @@
 #define IKD_INVALID_SPI_MS 1000
 #define IKD_INVALID_SPI_PEERS 16
 #define IKD_INVALID_SPI_MAX 10
+/* NAT traversal (RFC 7296 2.23, RFC 3948): what NAT detection found. */
+#define IKD_NAT_LOCAL 1		/* we are behind a NAT (or force) */
+#define IKD_NAT_REMOTE 2	/* the peer is */
+#define IKD_NON_ESP_MARKER 4	/* zero bytes before IKE on port 4500 */
+/* IKE fragmentation (RFC 7383).  Received: at most IKD_FRAG_MAX
+ * fragments of one message, IKD_MSG_MAX bytes of it in all, kept at most
+ * IKD_FRAG_TIMEOUT_MS; one message at a time per IKE SA.  Sent: the
+ * overhead of the IP and UDP headers over fragment_size. */
+#define IKD_FRAG_MAX 64
+#define IKD_FRAG_TIMEOUT_MS 30000
+#define IKD_IPUDP4 28
+#define IKD_IPUDP6 48
+
+/* One message being put back together (RFC 7383 2.6.2). */
+struct ike_frag {
+	uint32_t msgid;
+	uint8_t resp;		/* a response (R flag) */
+	uint8_t inner;		/* fragment 1's Next Payload */
+	uint16_t total, got;
+	size_t bytes;		/* plaintext kept */
+	uint64_t started;
+	uint8_t *piece[IKD_FRAG_MAX];	/* plaintext of each, or NULL */
+	uint16_t len[IKD_FRAG_MAX];
+};
 
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
@@ -146,6 +172,11 @@ struct child_sa {
 	uint8_t lo[IKD_NONCE_LEN];
 	uint8_t lo_len;
 	uint64_t rekey_at, expire_at;	/* soft and hard lifetime */
+	/* Keys kept while ESP goes in UDP, so that the SAs can be given
+	 * the peer's new address or port (RFC 7296 2.23): in then out,
+	 * encryption then integrity, as long as enc's and integ's keys;
+	 * NULL otherwise. */
+	uint8_t *nat_keys;
 	struct kern_sa *out_k;	/* outbound SA held back (responder of a
 				 * rekey, until the old SA is deleted) */
 };
@@ -178,6 +209,15 @@ struct ike_vpn {
 	struct ike_vpn *dnext;	/* engine's list of touched VPNs */
 	uint8_t dirty;		/* on that list */
 	struct ike_timer tm;	/* retry_at when it is due */
+	/* `peer = HOST`: its last address (af 0: none yet); resolving: a
+	 * lookup is out; fresh: peer_ip was just resolved for the next
+	 * initiation.  A passive VPN uses retry_at to look up again. */
+	struct ike_addr peer_ip;
+	uint8_t resolving, fresh;
+	uint8_t admin_down;	/* ike_vpn_down(), until ike_vpn_up() */
+	uint64_t handshake_ms;	/* last IKE SA established (or rekeyed) */
+	uint64_t error_ms;	/* last warning or error logged about it */
+	char error[128];
 };
 
 /* The VPN table's indexes (core/ike/ike_vpns.c), values struct ike_vpn. */
@@ -253,12 +293,22 @@ struct ike_sa {
 	uint8_t lo_len;
 	uint8_t msgid_noted;	/* message-ID rekey already asked for */
 	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
+	uint64_t keepalive_at;	/* last NAT keepalive sent; 0: none yet */
+	struct ike_frag *fr;	/* a message being reassembled, or NULL */
 	/* Our inbound SPIs of CHILD SAs whose answer we refused: the peer
 	 * installed them, our next request DELETEs them (RFC 7296 1.4.1).
 	 * One exchange refuses at most one, and the DELETE follows at once,
 	 * so a few slots are plenty. */
 	uint32_t refused[IKD_REFUSED_MAX];
 	uint8_t n_refused;
+	/* NAT traversal (ike_nat.c): IKD_NAT_* bits found by IKE_SA_INIT,
+	 * natt: both ends sent NAT detection (so both speak RFC 3948) and
+	 * ours is on.  IKE fragmentation (ike_frag.c): frag, both ends
+	 * announced it; the kept request and response are lists of
+	 * req_nfrag / resp_nfrag fragments ([u16 length][datagram]...), 0:
+	 * one plain datagram.  (Bytes together, where the struct had a
+	 * hole.) */
+	uint8_t nat, natt, frag, req_nfrag, resp_nfrag;
 	int n_children;
 	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
 	struct child_sa child[];	/* n_slots, in the same allocation */
@@ -315,6 +365,17 @@ struct ike_engine {
 	/* scratch, so that deep stacks are not needed per packet */
 	uint8_t rx[IKD_MSG_MAX];
 	uint8_t tx[IKD_MSG_MAX];
+	uint8_t tx_nfrag;	/* ike_build() wrote that many fragments */
+	uint8_t frame[IKD_NON_ESP_MARKER + IKD_MSG_MAX];	/* a datagram
+				 * with its non-ESP marker */
+	/* The datagram being handled came from/to these (RFC 7296 2.23:
+	 * an authenticated one may move the peer); and a reassembled
+	 * message's inner payloads are in in_set already. */
+	struct ike_addr rx_local, rx_peer;
+	uint8_t rx_opened;
+	int rx_open_rc;		/* what xchg_open_sk() then returns */
+	uint8_t reasm[IKD_MSG_MAX];	/* a reassembled message's inner
+					 * payloads (RFC 7383) */
 	uint8_t inner[IKD_MSG_MAX];
 	struct pld_set in_set;
 	struct ike_child_info *info_children;	/* ike_foreach_sa()'s */
@@ -375,6 +436,8 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *   exchange.c       what exchanges share
  *   ike_prop.c       proposals
  *   ike_sa.c         IKE SA table, timer heaps, sending
+ *   ike_frag.c       IKE fragmentation: fragments out, reassembly in
+ *   ike_nat.c        NAT detection, port 4500, keepalives, peer moves
  *   ike_kern.c       CHILD SAs in the kernel
  *   ike_base.c       logging, jitter
  *   ike_map.c        hash multimap of the indexes (ike_map.h)
@@ -382,6 +445,14 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *                    (show.h): beside the engine, calls none of it
  * t/sh/layers.sh checks this order on the objects (nm).
  */
+
+/* 1 when sa's ESP goes in UDP (RFC 3948): a NAT was found (or faked,
+ * nat_traversal = force) and IKE moved to port 4500. */
+static inline int
+nat_encap(const struct ike_sa *sa)
+{
+	return sa->natt && sa->nat && sa->local.port == IKE_NATT_PORT;
+}
 
 /* Big-endian 32-bit values inside payloads (SPIs of Delete, REKEY_SA). */
 static inline uint32_t
@@ -409,6 +480,10 @@ put_be32(uint8_t *p, uint32_t v)
 void ike_log(struct ike_engine *eng, int level, const struct ike_sa *sa,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *ike_sa_peer_str(const struct ike_sa *sa, char *buf, size_t len);
+/* ike_log() about a VPN without an SA: "NAME: ..." (a warning or error
+ * also becomes the VPN's last error, as with ike_log() and an SA). */
+void ike_log_vpn(struct ike_engine *eng, int level, struct ike_vpn *v,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* ike_log() for a line that a remote packet can cause: at most
  * IKD_REMOTE_LOG_PER_S of them a second (a flood must not fill a router's
  * flash with syslog), then one line saying how many were left out. */
@@ -416,6 +491,10 @@ void ike_log_remote(struct ike_engine *eng, int level, const struct ike_sa *sa,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A random lo_pct..hi_pct percent of ms. */
 uint64_t ike_jitter(uint64_t ms, unsigned lo_pct, unsigned hi_pct);
+/* env.send, with the non-ESP marker before buf when local's port is
+ * IKE_NATT_PORT (RFC 3948 2.2). */
+void ike_env_send(struct ike_engine *eng, const struct ike_addr *local,
+    const struct ike_addr *peer, const uint8_t *buf, size_t len);
 
 /* ---- core/ike/ike_kern.c ---- */
 
@@ -447,6 +526,64 @@ int ike_child_by_spi(const struct ike_sa *sa, uint32_t spi, int out);
 /* Removes a CHILD SA (kernel SAs, and the flow's policies when no other
  * SA carries it); a rekey's successor starts sending on its own SA. */
 void ike_child_remove(struct ike_sa *sa, int idx);
+
+/* Gives the kernel SAs of an installed CHILD SA the IKE SA's current
+ * addresses and UDP ports; ip_changed: the peer's address moved, which
+ * needs new SAs and policies (the ports alone are updated in place). */
+void ike_child_readdress(struct ike_sa *sa, int idx,
+    const struct ike_addr *old_peer, int ip_changed);
+
+/* ---- core/ike/ike_nat.c ---- */
+
+/* Writes our NAT detection notifies (RFC 7296 2.23) for a message with
+ * these SPIs (rspi NULL: zero) sent from local to peer. */
+void nat_put_detection(struct ike_engine *eng, struct pld_wr *pw,
+    const uint8_t *ispi, const uint8_t *rspi, const struct ike_addr *local,
+    const struct ike_addr *peer);
+/* Reads the peer's NAT detection in m (received by local from peer) into
+ * sa->nat and sa->natt, and logs what was found. */
+void nat_detect(struct ike_sa *sa, const struct msg *m,
+    const struct ike_addr *local, const struct ike_addr *peer);
+/* IKE_SA_INIT is done (initiator): to port 4500 if a NAT was found. */
+void nat_float(struct ike_sa *sa);
+/* sa's peer sent an authenticated message from eng->rx_peer to
+ * eng->rx_local: the port float, or a NAT's new mapping, is followed. */
+void nat_follow(struct ike_sa *sa);
+/* A rekey's new IKE SA goes on as the old one did (RFC 7296 2.23 is
+ * about the IKE SA's addresses, which it takes over; RFC 7383 2.3: the
+ * fragmentation support too). */
+void nat_inherit(struct ike_sa *nsa, const struct ike_sa *old);
+/* "none", "local", "remote", "both" for IKD_NAT_* bits. */
+const char *nat_name(unsigned nat);
+/* When sa's next NAT keepalive is due (UINT64_MAX: none), and sends it. */
+uint64_t nat_keepalive_due(const struct ike_sa *sa);
+void nat_keepalive_send(struct ike_sa *sa);
+
+/* ---- core/ike/ike_frag.c ---- */
+
+/* Splits the message about to be sealed (header fields as ike_build()'s,
+ * inner chain pw) into SKF fragments in eng->tx when sa fragments and it
+ * is larger than fragment_size; returns 1 (eng->tx holds the list,
+ * *len its length, eng->tx_nfrag the count), 0 when it goes whole, or
+ * -errno. */
+int frag_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
+    const struct pld_wr *inner, size_t *len);
+/* A received SKF fragment of the message sa expects: checked and kept.
+ * Returns 1 when the message is complete (its inner payloads parsed in
+ * eng->in_set, eng->rx_opened set), 0 when more are needed or it was
+ * dropped, -EBADMSG authentic but malformed (eng->in_set.err). */
+int frag_input(struct ike_sa *sa, const struct msg *m);
+/* Writes IKEV2_FRAGMENTATION_SUPPORTED when fragment_size is not 0. */
+void frag_announce(struct ike_engine *eng, struct pld_wr *pw);
+/* 1 when we fragment and the peer's IKE_SA_INIT announced it too. */
+int frag_supported(const struct ike_engine *eng, const struct pld_set *pl);
+/* Frees a partial message (timeout, SA freed); drops count its pieces. */
+void frag_discard(struct ike_sa *sa);
+/* When sa's partial message times out (UINT64_MAX: none). */
+uint64_t frag_due(const struct ike_sa *sa);
+/* Sends a kept list of n fragments (n 0: buf is one datagram). */
+void frag_send_list(struct ike_sa *sa, const uint8_t *buf, size_t len,
+    unsigned n);
 
 /* ---- core/ike/ike_sa.c ---- */
 
@@ -484,7 +621,6 @@ unsigned ike_src_half_open(const struct ike_engine *eng,
     const struct ike_addr *a);
 void ike_sa_free(struct ike_sa *sa);
 void ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v);
-void ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len);
 /* *dst (realloc'd) becomes a copy of src[0..len).  0 or -ENOMEM. */
 int ike_keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *src,
     size_t len);
@@ -546,11 +682,19 @@ int xchg_psk_auth(const struct ike_sa *sa, int of_init, const uint8_t *idb,
  * drop, change nothing) or -EBADMSG (authentic, malformed: answer the
  * notify in eng->in_set.err). */
 int xchg_open_sk(struct ike_sa *sa, const struct msg *m);
+/* 0 when m's SK payload (or its one SKF fragment) passes its ICV, else
+ * -EACCES; nothing is parsed or kept. */
+int xchg_authentic(struct ike_sa *sa, const struct msg *m);
 /* Answers the request m with an encrypted message holding one notify. */
 void xchg_respond_notify(struct ike_sa *sa, const struct msg *m,
     uint16_t type, const void *data, size_t len);
+/* The peer v initiates to and answers: its address, or for `peer = HOST`
+ * the last one resolved (af 0: none yet, as for `peer = any`). */
+void xchg_vpn_peer(const struct ike_vpn *v, struct ike_addr *p);
 int xchg_vpn_addr_match(const struct ike_vpn *v, const struct ike_addr *local,
     const struct ike_addr *peer);
+/* The ID sa sends: the VPN's srcid, or the SA's local address. */
+void xchg_own_id(const struct ike_sa *sa, struct cfg_id *id);
 int xchg_id_matches(const struct cfg_id *want, const struct pld_id *got);
 /* When sa (just established) rekeys: its VPN's ikelifetime, jittered. */
 uint64_t ike_rekey_time(const struct ike_sa *sa);
@@ -559,7 +703,11 @@ uint64_t ike_rekey_time(const struct ike_sa *sa);
 
 void ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const struct msg *m, size_t len);
+/* Starts an IKE SA for v; for `peer = HOST`, looks the name up first
+ * (env->resolve) and starts when ike_vpn_resolved() brings the answer. */
 void ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v);
+/* Asks env->resolve for v's peer name unless a lookup is out. */
+void ike_vpn_resolve(struct ike_engine *eng, struct ike_vpn *v);
 void ike_xchg_init_request(struct ike_engine *eng,
     const struct ike_addr *local, const struct ike_addr *peer,
     const struct msg *m);

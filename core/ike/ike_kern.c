@@ -23,6 +23,20 @@ kaddr(struct kern_addr *k, const struct ike_addr *a)
 	memcpy(k->addr, a->ip, 16);
 }
 
+/* Lengths of the keys kept in ch->nat_keys: its transforms' (the AEAD
+ * salt is part of enc's key, crypto/alg.h). */
+static size_t
+nat_elen(const struct child_sa *ch)
+{
+	return ch->enc ? ch->enc->key_len : 0;
+}
+
+static size_t
+nat_alen(const struct child_sa *ch)
+{
+	return ch->integ ? ch->integ->key_len : 0;
+}
+
 static void
 kprefix(struct kern_prefix *k, const struct ts_range *ts)
 {
@@ -60,6 +74,14 @@ ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
 	k->encr = ch->enc;
 	k->integ = ch->integ;
 	k->replay_window = 32;
+	if (nat_encap(sa)) {
+		/* RFC 3948: ESP in UDP between the IKE SA's ports, which
+		 * are 4500 here and the NAT's mapping there */
+		k->encap_sport = dir == KERN_DIR_IN ? sa->peer.port :
+		    sa->local.port;
+		k->encap_dport = dir == KERN_DIR_IN ? sa->local.port :
+		    sa->peer.port;
+	}
 	snprintf(k->vpn, sizeof(k->vpn), "%s",
 	    sa->vpn ? sa->vpn->cfg->name : "-");
 }
@@ -179,6 +201,18 @@ child_sas_add(struct ike_sa *sa, struct child_sa *ch,
 			    strerror(-err));
 			rc = err;
 		}
+	}
+	if (nat_encap(sa) && ch->nat_keys == NULL &&
+	    keys->e_len == nat_elen(ch) && keys->a_len == nat_alen(ch) &&
+	    (ch->nat_keys = malloc(2u * (keys->e_len + keys->a_len) +
+	    1)) != NULL) {
+		/* for ike_child_readdress(), when the peer's NAT moves */
+		uint8_t *p = ch->nat_keys;
+
+		memcpy(p, ek_in, keys->e_len);
+		memcpy(p += keys->e_len, ak_in, keys->a_len);
+		memcpy(p += keys->a_len, ek_out, keys->e_len);
+		memcpy(p += keys->e_len, ak_out, keys->a_len);
 	}
 	return rc;
 }
@@ -381,8 +415,96 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		cr_wipe(ch->out_k, sizeof(*ch->out_k));
 		free(ch->out_k);
 	}
+	if (ch->nat_keys) {
+		cr_wipe(ch->nat_keys, 2u * (nat_elen(ch) + nat_alen(ch)));
+		free(ch->nat_keys);
+	}
 	if (idx == sa->xchg_child && sa->state == SA_ESTABLISHED) {
 		cr_dh_wipe(&sa->dhc);	/* its PFS exchange, if out */
 	}
 	memset(ch, 0, sizeof(*ch));
+}
+
+/* see ike_int.h */
+void
+ike_child_readdress(struct ike_sa *sa, int idx,
+    const struct ike_addr *old_peer, int ip_changed)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct ike_addr now = sa->peer;
+	struct child_life lt;
+	struct kern_sa k;
+	struct kern_policy p;
+	size_t ne = nat_elen(ch), na = nat_alen(ch);
+	int err = 0;
+
+	if (ch->state != CHILD_INSTALLED || ch->nat_keys == NULL) {
+		return;
+	}
+	child_lifetimes(sa->vpn ? sa->vpn->cfg : NULL, &lt);
+	for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+		const uint8_t *kp = ch->nat_keys + (dir == KERN_DIR_IN ? 0 :
+		    ne + na);
+		int e;
+
+		if (dir == KERN_DIR_OUT && ch->out_k != NULL) {
+			continue;	/* added later, with the new ports */
+		}
+		if (ip_changed || eng->env.sa_update == NULL) {
+			/* the kernel knows an SA by its destination: a
+			 * new address is a new SA */
+			sa->peer = *old_peer;
+			ike_kern_sa(sa, ch, dir, &k);
+			sa->peer = now;
+			if (eng->env.sa_del) {
+				(void)eng->env.sa_del(eng->env.ctx, &k);
+			}
+		}
+		ike_kern_sa(sa, ch, dir, &k);
+		k.hard_secs = lt.hard_secs;
+		k.soft_secs = lt.soft_secs;
+		k.hard_bytes = lt.hard_bytes;
+		k.soft_bytes = lt.soft_bytes;
+		memcpy(k.encr_key, kp, ne);
+		k.encr_key_len = (uint16_t)ne;
+		memcpy(k.integ_key, kp + ne, na);
+		k.integ_key_len = (uint16_t)na;
+		if (!ip_changed && eng->env.sa_update != NULL) {
+			/* ports only: updated in place, its sequence
+			 * numbers and counters kept */
+			e = eng->env.sa_update(eng->env.ctx, &k);
+		} else {
+			e = eng->env.sa_add ? eng->env.sa_add(eng->env.ctx,
+			    &k) : 0;
+		}
+		cr_wipe(&k, sizeof(k));
+		err = err ? err : e;
+	}
+	if (ip_changed) {
+		for (int i = 0; i < 3; i++) {
+			sa->peer = *old_peer;
+			kern_policy(sa, ch, policy_dirs[i], &p);
+			sa->peer = now;
+			if (eng->env.policy_del) {
+				(void)eng->env.policy_del(eng->env.ctx, &p);
+			}
+			kern_policy(sa, ch, policy_dirs[i], &p);
+			if (eng->env.policy_add) {
+				int e = eng->env.policy_add(eng->env.ctx, &p);
+
+				err = err ? err : e;
+			}
+		}
+		/* a re-added outbound SA counts from 1 again, below the
+		 * peer's replay window: new SAs at once */
+		if (!ch->rekeyed && !ch->del) {
+			ch->rekey_at = eng->now;
+		}
+	}
+	if (err != 0) {
+		ike_log(eng, IKE_LOG_ERR, sa, "kernel refused the new "
+		    "address of CHILD SA spi 0x%08x: %s", ch->spi_in,
+		    strerror(-err));
+	}
 }

@@ -50,6 +50,9 @@ rekey_established(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->parent = old;
 	nsa->state = SA_ESTABLISHED;
 	nsa->established_ms = eng->now;
+	if (nsa->vpn) {
+		nsa->vpn->handshake_ms = eng->now;
+	}
 	nsa->last_rx_ms = eng->now;
 	nsa->builder = old->builder;
 	nsa->rekey_at = ike_rekey_time(nsa);
@@ -79,6 +82,7 @@ ike_rekey_start(struct ike_sa *sa)
 	}
 	nsa->state = SA_REKEYING;
 	nsa->parent = sa;
+	nat_inherit(nsa, sa);
 	sa->rekey_new = nsa;
 	nsa->dh = sa->rekey_dh ? sa->rekey_dh : sa->dh;
 	nsa->ni_len = IKD_NONCE_LEN;
@@ -256,6 +260,7 @@ rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
 		return;
 	}
 	ike_sa_set_ispi(nsa, pc.spi);
+	nat_inherit(nsa, sa);
 	nsa->enc = pc.enc;
 	nsa->integ = pc.integ;
 	nsa->prf = pc.prf;

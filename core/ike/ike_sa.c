@@ -595,6 +595,7 @@ ike_sa_free(struct ike_sa *sa)
 		ike_child_remove(sa, i);
 	}
 	ike_half_open_leave(sa);
+	frag_discard(sa);
 	if (sa->up && eng->st.ike_sas > 0) {
 		eng->st.ike_sas--;
 	}
@@ -636,6 +637,11 @@ ike_sa_free(struct ike_sa *sa)
 			    "initiating again in %llu s", sa->vpn->cfg->name,
 			    (unsigned long long)(sa->vpn->retry_at -
 			    eng->now + 999) / 1000);
+		} else if (sa->vpn->cfg->peer_host != NULL &&
+		    !sa->vpn->active && !sa->vpn->admin_down &&
+		    sa->vpn->retry_at == 0) {
+			/* a passive named peer may have moved: look again */
+			sa->vpn->retry_at = eng->now ? eng->now : 1;
 		}
 	}
 	cr_ike_keys_wipe(&sa->keys);
@@ -666,17 +672,6 @@ ike_vpn_schedule_retry(struct ike_engine *eng, struct ike_vpn *v)
 /* ---- sending ---- */
 
 /* see ike_int.h */
-void
-ike_send_raw(struct ike_sa *sa, const uint8_t *buf, size_t len)
-{
-	struct ike_engine *eng = sa->eng;
-
-	if (eng->env.send) {
-		eng->env.send(eng->env.ctx, &sa->local, &sa->peer, buf, len);
-	}
-}
-
-/* see ike_int.h */
 int
 ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
     const struct pld_wr *inner, size_t *len)
@@ -688,8 +683,15 @@ ike_build(struct ike_sa *sa, uint8_t exch, int response, uint32_t msgid,
 	uint8_t first = inner && inner->n ? inner->first : IKEV2_PL_NONE;
 	const uint8_t *ek, *ak;
 
+	int rc;
+
+	eng->tx_nfrag = 0;
 	if (inner && pld_wr_err(inner) != 0) {
 		return -ENOSPC;
+	}
+	/* RFC 7383: as fragments when it would not fit the path. */
+	if ((rc = frag_build(sa, exch, response, msgid, inner, len)) != 0) {
+		return rc < 0 ? rc : 0;
 	}
 	msg_hdr_set(&h, sa->spi_i, sa->spi_r, exch,
 	    (uint8_t)((sa->initiator ? IKEV2_FLAG_I : 0) |
@@ -737,11 +739,13 @@ ike_send_request(struct ike_sa *sa, uint8_t exch, int xchg, size_t len)
 	if (ike_keep_copy(&sa->req, &sa->req_len, eng->tx, len) != 0) {
 		return -ENOMEM;
 	}
+	sa->req_nfrag = eng->tx_nfrag;
+	eng->tx_nfrag = 0;
 	sa->req_xchg = (uint8_t)xchg;
 	sa->req_exch = exch;
 	sa->retries = 0;
 	sa->retx_at = eng->now + IKD_RETRANSMIT_MS;
-	ike_send_raw(sa, sa->req, sa->req_len);
+	frag_send_list(sa, sa->req, sa->req_len, sa->req_nfrag);
 	ike_log(eng, IKE_LOG_DEBUG, sa, "sent %s req %u",
 	    ikev2_exchange_name(exch), sa->msgid_out);
 	return 0;
@@ -756,9 +760,11 @@ ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len)
 	if (ike_keep_copy(&sa->resp, &sa->resp_len, eng->tx, len) != 0) {
 		return -ENOMEM;
 	}
+	sa->resp_nfrag = eng->tx_nfrag;
+	eng->tx_nfrag = 0;
 	sa->resp_msgid = msgid;
 	sa->have_resp = 1;
-	ike_send_raw(sa, sa->resp, sa->resp_len);
+	frag_send_list(sa, sa->resp, sa->resp_len, sa->resp_nfrag);
 	return 0;
 }
 
@@ -769,6 +775,7 @@ ike_request_done(struct ike_sa *sa)
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
+	sa->req_nfrag = 0;
 	sa->req_xchg = X_NONE;
 	sa->retx_at = 0;
 	sa->msgid_out++;

@@ -57,8 +57,8 @@ init_notify(struct ike_engine *eng, const struct ike_addr *local,
 	    0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
 	pld_put_notify(&pw, 0, NULL, 0, type, data, len);
-	if (msg_wr_finish(&pw, &mlen) == 0 && eng->env.send) {
-		eng->env.send(eng->env.ctx, local, peer, eng->tx, mlen);
+	if (msg_wr_finish(&pw, &mlen) == 0) {
+		ike_env_send(eng, local, peer, eng->tx, mlen);
 	}
 }
 
@@ -121,6 +121,8 @@ send_init(struct ike_sa *sa)
 	prop_put_offer(&pw, &c->ikesa, IKEV2_PROTO_IKE, NULL, 0, 1, sa->dh);
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->ni, sa->ni_len);
+	nat_put_detection(eng, &pw, sa->spi_i, NULL, &sa->local, &sa->peer);
+	frag_announce(eng, &pw);
 	if (msg_wr_finish(&pw, &len) != 0 ||
 	    ike_keep_copy(&sa->init_req, &sa->init_req_len, eng->tx,
 	    len) != 0) {
@@ -139,8 +141,13 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 	struct ike_sa *sa;
 	char where[200];
 
+	if (c->peer_host != NULL && !v->fresh) {
+		ike_vpn_resolve(eng, v);	/* initiates with the answer */
+		return;
+	}
+	v->fresh = 0;
 	xchg_addr_from_ss(&local, &c->local);
-	xchg_addr_from_ss(&peer, &c->peer);
+	xchg_vpn_peer(v, &peer);
 	if (peer.af == 0 || c->ikesa.n_dh == 0) {
 		return;	/* "peer any" can only answer */
 	}
@@ -158,6 +165,25 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 	}
 	ike_log(eng, IKE_LOG_INFO, sa, "initiating IKE SA, %s",
 	    ike_sa_peer_str(sa, where, sizeof(where)));
+}
+
+/* see ike_int.h */
+void
+ike_vpn_resolve(struct ike_engine *eng, struct ike_vpn *v)
+{
+	if (v->resolving) {
+		return;
+	}
+	if (eng->env.resolve == NULL) {
+		ike_log_vpn(eng, IKE_LOG_ERR, v, "peer %s: this program cannot "
+		    "look up host names", v->cfg->peer_host);
+		return;
+	}
+	v->resolving = 1;
+	ike_log(eng, IKE_LOG_INFO, NULL, "%s: looking up peer %s",
+	    v->cfg->name, v->cfg->peer_host);
+	eng->env.resolve(eng->env.ctx, v->cfg->name, v->cfg->peer_host,
+	    v->cfg->family == AF_INET6 ? 6 : 4);
 }
 
 static void
@@ -234,7 +260,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	if (sa) {
 		if (sa->state == SA_INIT_DONE && sa->have_resp &&
 		    sa->resp_msgid == 0) {
-			ike_send_raw(sa, sa->resp, sa->resp_len);
+			frag_send_list(sa, sa->resp, sa->resp_len, 0);
 		}
 		return;	/* a retransmission, answered the same way */
 	}
@@ -333,6 +359,16 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	prop_put_choice(&pw, IKEV2_PROTO_IKE, &pc);
 	pld_put_ke(&pw, sa->dh->id, pub, plen);
 	pld_put_nonce(&pw, sa->nr, sa->nr_len);
+	nat_detect(sa, m, local, peer);
+	if (sa->natt) {
+		/* RFC 7296 2.23: only to a peer that sent its own */
+		nat_put_detection(eng, &pw, sa->spi_i, sa->spi_r, local,
+		    peer);
+	}
+	sa->frag = frag_supported(eng, &m->pl);
+	if (sa->frag) {
+		frag_announce(eng, &pw);
+	}
 	if (msg_wr_finish(&pw, &len) != 0 ||
 	    ike_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len) ||
 	    ike_keep_copy(&sa->init_resp, &sa->init_resp_len, eng->tx, len)) {
@@ -441,6 +477,9 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 		init_wait(sa, IKD_INIT_BAD_KE);
 		return;
 	}
+	nat_detect(sa, m, &eng->rx_local, &eng->rx_peer);
+	sa->frag = frag_supported(eng, &m->pl);
+	nat_float(sa);
 	ike_request_done(sa);
 	auth_send(sa);
 }

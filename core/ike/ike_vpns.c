@@ -60,8 +60,11 @@ init_redundant(struct ike_map *classes, uint64_t key, struct ike_vpn *v)
 		xchg_addr_from_ss(&bl, &b->local);
 		xchg_addr_from_ss(&ap, &a->peer);
 		xchg_addr_from_ss(&bp, &b->peer);
+		/* a peer named by host is its own class: the address it
+		 * resolves to is only known later (ike_vpn_resolve) */
 		if (al.af == bl.af && xchg_same_ip(&al, &bl) &&
 		    ap.af == bp.af && xchg_same_ip(&ap, &bp) &&
+		    a->peer_host == NULL && b->peer_host == NULL &&
 		    xf_same(&a->ikesa, &b->ikesa)) {
 			return 1;
 		}
@@ -151,14 +154,25 @@ ike_vpn_by_peer(struct ike_engine *eng, const struct ike_addr *peer)
 	uint32_t it;
 
 	/* The first of each class is in inits: the first VPN of this peer
-	 * is one. */
-	for (v = ike_map_first(&eng->vx.inits, key, &it); v;
-	    v = ike_map_next(&eng->vx.inits, key, &it)) {
-		struct ike_addr p;
+	 * is one.  VPNs whose peer is a host name are filed under "any"
+	 * (their address comes later): those are looked at too, one by
+	 * one, by the address they resolved to. */
+	for (int k = 0; k < 2; k++) {
+		const struct ike_addr any = { 0 };
+		uint64_t kk = k == 0 ? key : peer_key(&any);
 
-		xchg_addr_from_ss(&p, &v->cfg->peer);
-		if (xchg_same_ip(&p, peer) && (best == NULL || v < best)) {
-			best = v;
+		for (v = ike_map_first(&eng->vx.inits, kk, &it); v;
+		    v = ike_map_next(&eng->vx.inits, kk, &it)) {
+			struct ike_addr p;
+
+			if (k == 1 && v->cfg->peer_host == NULL) {
+				continue;
+			}
+			xchg_vpn_peer(v, &p);
+			if (p.af != 0 && xchg_same_ip(&p, peer) &&
+			    (best == NULL || v < best)) {
+				best = v;
+			}
 		}
 	}
 	return best;

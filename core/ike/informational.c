@@ -63,7 +63,7 @@ ike_xchg_invalid_spi(struct ike_engine *eng, const struct ike_addr *local,
 	if (msg_wr_finish(&pw, &len) != 0 || eng->env.send == NULL) {
 		return 0;
 	}
-	eng->env.send(eng->env.ctx, local, peer, eng->tx, len);
+	ike_env_send(eng, local, peer, eng->tx, len);
 	ike_log(eng, IKE_LOG_DEBUG, NULL, "%s request for an unknown IKE SA: "
 	    "answered INVALID_IKE_SPI", ikev2_exchange_name(m->hdr.exchange));
 	return 1;
@@ -192,7 +192,7 @@ ike_xchg_delete_now(struct ike_sa *sa)
 	pld_put_delete(&pw, IKEV2_PROTO_IKE, 0, NULL, 0);
 	if (ike_build(sa, IKEV2_EXCH_INFORMATIONAL, 0, sa->msgid_out, &pw,
 	    &len) == 0) {
-		ike_send_raw(sa, eng->tx, len);
+		frag_send_list(sa, eng->tx, len, eng->tx_nfrag);
 		ike_log(eng, IKE_LOG_NOTICE, sa, "sent DELETE for the IKE SA");
 	}
 	sa->state = SA_DELETING;

@@ -112,6 +112,11 @@ show_sa_text(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	fprintf(out, "  local %s peer %s\n",
 	    show_addr(l, sizeof(l), &sa->local),
 	    show_addr(p, sizeof(p), &sa->peer));
+	/* RFC 7296 2.23: who is behind a NAT; ESP in UDP (RFC 3948)
+	 * between the ports of the line above; IKE fragmentation */
+	fprintf(out, "  nat: %s%s%s\n", str_or(sa->nat, "none"),
+	    sa->encap ? ", esp in udp" : "",
+	    sa->frag ? ", ike fragmentation" : "");
 	fprintf(out, "  ike spi i %s r %s\n", is, rs);
 	fprintf(out, "  ike enc %s integ %s prf %s group %s\n",
 	    str_or(sa->enc, "-"), str_or(sa->integ, "-"),
@@ -173,6 +178,9 @@ show_sa_json(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	fprintf(out, ",\"initiator\":%s", sa->initiator ? "true" : "false");
 	json_key(out, "local", show_addr(buf, sizeof(buf), &sa->local), 1);
 	json_key(out, "peer", show_addr(buf, sizeof(buf), &sa->peer), 1);
+	json_key(out, "nat", str_or(sa->nat, "none"), 1);
+	fprintf(out, ",\"encap\":%s,\"fragmentation\":%s",
+	    sa->encap ? "true" : "false", sa->frag ? "true" : "false");
 	spi8_hex(buf, sa->ispi);
 	json_key(out, "ispi", buf, 1);
 	spi8_hex(buf, sa->rspi);
@@ -281,6 +289,12 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 		{ "cookies_sent", st->cookies_sent },
 		{ "init_refused", st->init_refused },
 		{ "log_suppressed", st->log_suppressed },
+		{ "nat_keepalives", st->nat_keepalives_sent },
+		{ "nat_updates", st->nat_updates },
+		{ "frag_sent", st->frag_sent },
+		{ "frag_received", st->frag_rx },
+		{ "frag_reassembled", st->frag_reassembled },
+		{ "frag_dropped", st->frag_dropped },
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 
@@ -298,4 +312,191 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 	if (json) {
 		fputs("}\n", out);
 	}
+}
+
+/* see show.h */
+char *
+show_duration(char *buf, size_t len, uint64_t ms)
+{
+	static const struct {
+		char unit;
+		uint64_t s;
+	} u[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+	uint64_t s = ms / 1000;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (s >= u[i].s) {
+			uint64_t hi = s / u[i].s, lo = s % u[i].s / u[i + 1].s;
+
+			if (lo == 0) {
+				snprintf(buf, len, "%" PRIu64 "%c", hi,
+				    u[i].unit);
+			} else {
+				snprintf(buf, len, "%" PRIu64 "%c%" PRIu64
+				    "%c", hi, u[i].unit, lo, u[i + 1].unit);
+			}
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64 "s", s);
+	return buf;
+}
+
+/* see show.h */
+char *
+show_bytes(char *buf, size_t len, uint64_t n)
+{
+	static const char *unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	uint64_t div = 1024;
+	size_t i = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", n);
+		return buf;
+	}
+	while (i + 1 < sizeof(unit) / sizeof(unit[0]) && n / div >= 1024) {
+		div *= 1024;
+		i++;
+	}
+	/* one decimal, rounded down: integers only */
+	snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " %s", n / div,
+	    n % div * 10 / div, unit[i]);
+	return buf;
+}
+
+static const char *const vpn_state_name[] = {
+	[IKE_VPN_UP] = "up",
+	[IKE_VPN_CONNECTING] = "connecting",
+	[IKE_VPN_RETRYING] = "retrying",
+	[IKE_VPN_DOWN] = "down",
+	[IKE_VPN_PASSIVE] = "passive",
+};
+
+static const char *
+state_name(int st)
+{
+	if (st < 0 || (size_t)st >= sizeof(vpn_state_name) /
+	    sizeof(vpn_state_name[0])) {
+		return "?";
+	}
+	return vpn_state_name[st];
+}
+
+/* ms from then to now, 0 when then is in the future */
+static uint64_t
+since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+static uint64_t
+until(uint64_t now, uint64_t then)
+{
+	return then > now ? then - now : 0;
+}
+
+static void
+ip_text(char *buf, size_t len, const struct ike_addr *a)
+{
+	if (a->af == 0 || inet_ntop(a->af == 6 ? AF_INET6 : AF_INET, a->ip,
+	    buf, (socklen_t)len) == NULL) {
+		snprintf(buf, len, "-");
+	}
+}
+
+/* see show.h */
+void
+show_vpn_text(FILE *out, const struct show_vpn *v, uint64_t now_ms)
+{
+	const struct ike_vpn_info *in = v->in;
+	char a[64], b[32], c[32];
+
+	fprintf(out, "%s: ", in->name);
+	switch (in->state) {
+	case IKE_VPN_UP:
+		fprintf(out, "up %s\n", show_duration(b, sizeof(b),
+		    since(now_ms, in->up_ms)));
+		break;
+	case IKE_VPN_RETRYING:
+		fprintf(out, "retrying in %s\n", show_duration(b, sizeof(b),
+		    until(now_ms, in->retry_ms) + 999));
+		break;
+	case IKE_VPN_DOWN:
+		fputs("down (ikectl down)\n", out);
+		break;
+	case IKE_VPN_PASSIVE:
+		fputs("passive, waiting for the peer\n", out);
+		break;
+	default:
+		fprintf(out, "%s\n", state_name(in->state));
+	}
+	ip_text(a, sizeof(a), &in->peer);
+	if (v->peer_cfg != NULL && strcmp(v->peer_cfg, a) != 0 &&
+	    in->peer.af != 0) {
+		fprintf(out, "  peer %s (%s)\n", v->peer_cfg, a);
+	} else {
+		fprintf(out, "  peer %s\n", v->peer_cfg ? v->peer_cfg : a);
+	}
+	fprintf(out, "  %s, CHILD SAs %d of %d flow%s\n", in->active ?
+	    "active" : "passive", in->children, in->flows,
+	    in->flows == 1 ? "" : "s");
+	if (in->handshake_ms != 0) {
+		fprintf(out, "  last handshake %s ago\n", show_duration(b,
+		    sizeof(b), since(now_ms, in->handshake_ms)));
+	}
+	if (in->rekey_ms != 0) {
+		fprintf(out, "  next rekey in %s\n", show_duration(b,
+		    sizeof(b), until(now_ms, in->rekey_ms)));
+	}
+	if (in->state == IKE_VPN_UP || v->bytes_in || v->bytes_out) {
+		fprintf(out, "  traffic %s in, %s out\n", show_bytes(b,
+		    sizeof(b), v->bytes_in), show_bytes(c, sizeof(c),
+		    v->bytes_out));
+	}
+	if (in->error != NULL) {
+		fprintf(out, "  last error %s ago: %s\n", show_duration(b,
+		    sizeof(b), since(now_ms, in->error_ms)), in->error);
+	}
+}
+
+/* see show.h */
+void
+show_vpn_json(FILE *out, const struct show_vpn *v, uint64_t now_ms)
+{
+	const struct ike_vpn_info *in = v->in;
+	char a[64];
+
+	putc('{', out);
+	json_key(out, "vpn", in->name, 0);
+	json_key(out, "state", state_name(in->state), 1);
+	json_key(out, "mode", in->active ? "active" : "passive", 1);
+	json_key(out, "peer", v->peer_cfg, 1);
+	ip_text(a, sizeof(a), &in->peer);
+	json_key(out, "peer_ip", in->peer.af ? a : NULL, 1);
+	fprintf(out, ",\"children\":%d,\"flows\":%d", in->children,
+	    in->flows);
+	if (in->state == IKE_VPN_UP) {
+		fprintf(out, ",\"up_s\":%" PRIu64,
+		    since(now_ms, in->up_ms) / 1000);
+	}
+	if (in->state == IKE_VPN_RETRYING) {
+		fprintf(out, ",\"retry_in_s\":%" PRIu64,
+		    (until(now_ms, in->retry_ms) + 999) / 1000);
+	}
+	if (in->handshake_ms != 0) {
+		fprintf(out, ",\"handshake_ago_s\":%" PRIu64,
+		    since(now_ms, in->handshake_ms) / 1000);
+	}
+	if (in->rekey_ms != 0) {
+		fprintf(out, ",\"rekey_in_s\":%" PRIu64,
+		    until(now_ms, in->rekey_ms) / 1000);
+	}
+	fprintf(out, ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64,
+	    v->bytes_in, v->bytes_out);
+	if (in->error != NULL) {
+		json_key(out, "error", in->error, 1);
+		fprintf(out, ",\"error_ago_s\":%" PRIu64,
+		    since(now_ms, in->error_ms) / 1000);
+	}
+	putc('}', out);
 }

@@ -57,6 +57,32 @@ void show_list_begin(struct show_list *l, FILE *out, const char *vpn,
 void show_list_cb(void *arg, const struct ike_sa_info *sa);
 void show_list_end(struct show_list *l);
 
+/*
+ * `show vpn`: one configured VPN, what the engine knows (ike_foreach_vpn)
+ * with what only the daemon knows: how the peer is configured (address,
+ * host name or "any") and the bytes its CHILD SAs carried (the kernel's).
+ */
+struct show_vpn {
+	const struct ike_vpn_info *in;
+	const char *peer_cfg;
+	uint64_t bytes_in, bytes_out;
+};
+
+/* A duration for people: "45s", "12m5s", "3h12m", "2d4h" (two units at
+ * most, rounded down).  Returns buf. */
+char *show_duration(char *buf, size_t len, uint64_t ms);
+
+/* A byte count for people: "512 B", "1.5 KiB", "12.0 MiB", "3.2 GiB". */
+char *show_bytes(char *buf, size_t len, uint64_t n);
+
+/*
+ * One VPN as a text block: "NAME: STATE" then indented facts (peer,
+ * CHILD SAs, last handshake, next rekey, traffic, last error), times
+ * relative to now_ms; or as one JSON object (keys in docs/ikectl.md).
+ */
+void show_vpn_text(FILE *out, const struct show_vpn *v, uint64_t now_ms);
+void show_vpn_json(FILE *out, const struct show_vpn *v, uint64_t now_ms);
+
 /* `show stats`: "name value" lines, or one JSON object. */
 void show_stats(FILE *out, const struct ike_stats *st, int json);
 

@@ -808,3 +808,24 @@ pld_put_sk(struct pld_wr *pw, uint8_t inner, size_t body_len)
 	pw->closed = 1;
 	return body;
 }
+
+/* see pld.h */
+size_t
+pld_put_skf(struct pld_wr *pw, uint8_t inner, uint16_t num, uint16_t total,
+    size_t body_len)
+{
+	size_t start = pld_begin(pw, IKEV2_PL_SKF, 0);
+	size_t body;
+
+	/* RFC 7383 2.5: Next Payload is the first inner payload's type in
+	 * fragment 1, zero in the others; then Fragment Number and Total
+	 * Fragments, then what SK carries. */
+	wr_patch_u8(&pw->w, start, num == 1 ? inner : IKEV2_PL_NONE);
+	wr_u16(&pw->w, num);
+	wr_u16(&pw->w, total);
+	body = wr_reserve(&pw->w, body_len);
+	pld_end(pw, start);
+	pw->has_np = 0;
+	pw->closed = 1;
+	return body;
+}

@@ -276,4 +276,13 @@ void pld_put_vendor(struct pld_wr *pw, const void *data, size_t len);
  */
 size_t pld_put_sk(struct pld_wr *pw, uint8_t inner, size_t body_len);
 
+/*
+ * The same for one SKF fragment (RFC 7383 2.5) num of total (1-based):
+ * the generic header, Fragment Number, Total Fragments, then body_len
+ * reserved bytes.  inner is written in fragment 1 only.  Returns the
+ * body's offset; everything before it is the AEAD associated data.
+ */
+size_t pld_put_skf(struct pld_wr *pw, uint8_t inner, uint16_t num,
+    uint16_t total, size_t body_len);
+
 #endif

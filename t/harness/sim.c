@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/cfg/cfg.h"
 #include "core/ike/ike_int.h"
@@ -41,18 +42,94 @@ push(struct sim *s, int to, const struct ike_addr *src,
 	memcpy(p->buf, buf, len);
 }
 
+/* The NAT's public port for priv (a new one unless mapped; 0: full). */
+static uint16_t
+nat_out(struct sim_nat *nat, uint16_t priv)
+{
+	for (int i = 0; i < nat->n_map; i++) {
+		if (nat->map[i].priv == priv) {
+			return nat->map[i].pub;
+		}
+	}
+	if (nat->n_map == SIM_NAT_MAP) {
+		return 0;
+	}
+	nat->map[nat->n_map].priv = priv;
+	nat->map[nat->n_map].pub = nat->next_port++;
+	nat->map[nat->n_map].fixed = 0;
+	return nat->map[nat->n_map++].pub;
+}
+
+static int
+nat_in(const struct sim_nat *nat, uint16_t pub, uint16_t *priv)
+{
+	for (int i = 0; i < nat->n_map; i++) {
+		if (nat->map[i].pub == pub) {
+			*priv = nat->map[i].priv;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+same_ip(const struct ike_addr *a, const struct ike_addr *b)
+{
+	return a->af == b->af && memcmp(a->ip, b->ip, 16) == 0;
+}
+
 static void
-env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
-    const uint8_t *buf, size_t len)
+env_send(void *ctx, const struct ike_addr *local_in,
+    const struct ike_addr *peer_in, const uint8_t *buf, size_t len)
 {
 	struct sim_node *n = ctx;
 	struct sim *s = n->sim;
 	int to = 1 - n->idx;
 	uint64_t at = s->now + 5;
+	struct ike_addr l = *local_in, p = *peer_in;
+	const struct ike_addr *local = &l, *peer = &p;
 
 	s->sent++;
+	if (local->af == 0) {
+		/* `local = any`: the kernel picks the node's address */
+		struct ike_addr src = n->addr;
+
+		src.port = local->port ? local->port : 500;
+		env_send(ctx, &src, peer, buf, len);
+		return;
+	}
+	if (s->strict && memcmp(peer->ip, s->n[to].addr.ip, 16) != 0) {
+		s->misrouted++;
+		return;
+	}
 	if (s->tap) {
 		s->tap(s->hook_arg, n->idx, buf, len);
+	}
+	if (len == 1 && buf[0] == 0xff) {
+		if (n->keepalives < 16) {
+			n->keepalive_at[n->keepalives] = s->now;
+		}
+		n->keepalives++;
+	}
+	if (s->mtu && len + 28 > (size_t)s->mtu) {
+		s->too_big++;
+		return;
+	}
+	/* The sender's NAT rewrites the source; the receiver's takes what
+	 * is addressed to it at a mapped port, and drops the rest. */
+	if (n->nat.on) {
+		memcpy(l.ip, n->nat.pub.ip, 16);
+		l.af = n->nat.pub.af;
+		if ((l.port = nat_out(&n->nat, local_in->port)) == 0) {
+			return;
+		}
+	}
+	if (s->n[to].nat.on) {
+		if (!same_ip(&p, &s->n[to].nat.pub) ||
+		    nat_in(&s->n[to].nat, p.port, &p.port) != 0) {
+			return;
+		}
+		memcpy(p.ip, s->n[to].addr.ip, 16);
 	}
 	if (s->blackhole[to] || (int)(rnd(s) % 100) < s->loss_pct) {
 		return;
@@ -64,6 +141,49 @@ env_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
 	if ((int)(rnd(s) % 100) < s->dup_pct) {
 		push(s, to, local, peer, buf, len, at + 1 + rnd(s) % 20);
 	}
+}
+
+static void
+env_resolve(void *ctx, const char *vpn, const char *host, int af)
+{
+	struct sim_node *n = ctx;
+	struct sim *s = n->sim;
+	struct sim_lookup *l;
+
+	n->sim->n_resolves[n->idx]++;
+	if (s->n_lookups >= (int)(sizeof(s->lookups) / sizeof(s->lookups[0]))) {
+		abort();	/* the engine asks more than a test expects */
+	}
+	l = &s->lookups[s->n_lookups++];
+	l->node = n->idx;
+	l->at = s->now + s->resolve_ms;
+	snprintf(l->vpn, sizeof(l->vpn), "%s", vpn);
+	snprintf(l->host, sizeof(l->host), "%s", host);
+}
+
+static void check_timers(struct sim *s, int node);
+
+/* Answers the oldest lookup that is due. */
+static void
+lookup_answer(struct sim *s)
+{
+	struct sim_lookup l = s->lookups[0];
+	struct ike_addr a = { .af = 4 };
+	const char *ip = NULL;
+
+	memmove(s->lookups, s->lookups + 1,
+	    (size_t)--s->n_lookups * sizeof(s->lookups[0]));
+	for (int i = 0; i < 4 && s->hosts[i][0]; i++) {
+		if (strcasecmp(s->hosts[i][0], l.host) == 0) {
+			ip = s->hosts[i][1];
+		}
+	}
+	if (ip != NULL) {
+		inet_pton(AF_INET, ip, a.ip);
+	}
+	(void)ike_vpn_resolved(s->n[l.node].eng, l.vpn, l.host,
+	    ip ? &a : NULL, "no such host", s->now);
+	check_timers(s, l.node);
 }
 
 static int
@@ -105,6 +225,22 @@ env_sa_add(void *ctx, const struct kern_sa *sa)
 		}
 	}
 	return -ENOSPC;
+}
+
+static int
+env_sa_update(void *ctx, const struct kern_sa *sa)
+{
+	struct sim_node *n = ctx;
+
+	n->sa_update_calls++;
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		if (n->ksa[i].used && n->ksa[i].sa.spi == sa->spi &&
+		    n->ksa[i].sa.dir == sa->dir) {
+			n->ksa[i].sa = *sa;	/* seq kept, as the kernel's */
+			return 0;
+		}
+	}
+	return -ESRCH;
 }
 
 static int
@@ -199,9 +335,11 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 		.spi_alloc = env_spi_alloc,
 		.sa_add = env_sa_add,
 		.sa_del = env_sa_del,
+		.sa_update = env_sa_update,
 		.policy_add = env_policy_add,
 		.policy_del = env_policy_del,
 		.log = env_log,
+		.resolve = env_resolve,
 	};
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;
@@ -237,6 +375,7 @@ sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
 	memset(s, 0, sizeof(*s));
 	s->rng = seed ? seed : 1;
 	s->now = 1000;
+	s->resolve_ms = 20;
 	s->q = calloc(SIM_PKT_MAX, sizeof(*s->q));
 	if (s->q == NULL) {
 		return -1;
@@ -355,6 +494,13 @@ sim_run(struct sim *s, uint64_t until)
 				pi = -1;
 			}
 		}
+		if (s->n_lookups > 0 && s->lookups[0].at <= t) {
+			if (s->lookups[0].at > s->now) {
+				s->now = s->lookups[0].at;
+			}
+			lookup_answer(s);
+			continue;
+		}
 		if (t > s->now) {
 			s->now = t;
 		}
@@ -389,7 +535,11 @@ sim_deliver(struct sim *s, int to, int response, int drop)
 
 	for (int i = 0; i < s->nq; i++) {
 		const struct sim_pkt *p = &s->q[i];
-		int r = p->len > 19 && (p->buf[19] & 0x20) != 0;
+		/* after a non-ESP marker (port 4500), the header is 4
+		 * bytes on: an IKE SPI is never zero */
+		size_t o = p->len > 4 && memcmp(p->buf, "\0\0\0\0", 4) ==
+		    0 ? 4 : 0;
+		int r = p->len > 19 + o && (p->buf[19 + o] & 0x20) != 0;
 
 		if (p->to == to && r == response &&
 		    (best < 0 || p->at < s->q[best].at)) {
@@ -635,21 +785,25 @@ sim_kernel_sas(struct sim *s, int node)
 const char *
 sim_vpn_text(const struct sim_vpn *v)
 {
-	static char buf[8][1024];
+	static char buf[8][2048];
 	static int next;
 	char *b = buf[next++ % 8];
-	char group[64] = "";
+	char group[64] = "", srcid[300] = "";
 
 	if (v->child_group != NULL) {
 		snprintf(group, sizeof(group), "group = %s\n", v->child_group);
 	}
+	if (v->srcid != NULL || strcmp(v->local, "any") != 0) {
+		snprintf(srcid, sizeof(srcid), "srcid = %s\n",
+		    v->srcid ? v->srcid : v->local);
+	}
 	snprintf(b, sizeof(buf[0]),
 	    "[vpn]\nname = %s\nmode = %s\nlocal = %s\npeer = %s\n"
-	    "srcid = %s\ndstid = %s\npsk = %s\n[flows]\n%s%s\n"
+	    "%sdstid = %s\npsk = %s\n[flows]\n%s%s\n"
 	    "[ikesa]\nenc = aes-128\nauth = hmac-sha2-256\n"
 	    "prf = hmac-sha2-256\ngroup = curve25519\n"
 	    "[childsa]\nenc = aes-128\nauth = hmac-sha1\n%s", v->name,
-	    v->mode, v->local, v->peer, v->srcid ? v->srcid : v->local,
+	    v->mode, v->local, v->peer, srcid,
 	    v->dstid ? v->dstid : v->peer,
 	    v->psk ? v->psk : "sim-psk-0123456789abcdef",
 	    strncmp(v->flows, "flow", 4) == 0 ? "" : "flow = ", v->flows,
@@ -698,4 +852,80 @@ sim_sk_seal(const struct ike_sa *sa, const uint8_t *hdr, uint8_t first,
 	    fi ? sa->keys.sk_ei : sa->keys.sk_er,
 	    sa->keys.a_len ? (fi ? sa->keys.sk_ai : sa->keys.sk_ar) : NULL,
 	    out, aad, plen);
+}
+
+/* see sim.h */
+void
+sim_nat(struct sim *s, int node, const char *pub, uint16_t first_port)
+{
+	struct sim_nat *nat = &s->n[node].nat;
+
+	memset(nat, 0, sizeof(*nat));
+	nat->on = 1;
+	nat->pub.af = 4;
+	inet_pton(AF_INET, pub, nat->pub.ip);
+	nat->next_port = first_port;
+}
+
+/* see sim.h */
+void
+sim_nat_forward(struct sim *s, int node, uint16_t priv_port,
+    uint16_t pub_port)
+{
+	struct sim_nat *nat = &s->n[node].nat;
+
+	if (nat->n_map < SIM_NAT_MAP) {
+		nat->map[nat->n_map].priv = priv_port;
+		nat->map[nat->n_map].pub = pub_port;
+		nat->map[nat->n_map++].fixed = 1;
+	}
+}
+
+/* see sim.h */
+void
+sim_nat_flush(struct sim *s, int node, const char *new_pub)
+{
+	struct sim_nat *nat = &s->n[node].nat;
+	int j = 0;
+
+	for (int i = 0; i < nat->n_map; i++) {
+		if (nat->map[i].fixed) {
+			nat->map[j++] = nat->map[i];
+		}
+	}
+	nat->n_map = j;
+	if (new_pub != NULL) {
+		inet_pton(AF_INET, new_pub, nat->pub.ip);
+	}
+}
+
+/* see sim.h */
+uint16_t
+sim_nat_port(const struct sim *s, int node, uint16_t priv_port)
+{
+	const struct sim_nat *nat = &s->n[node].nat;
+
+	for (int i = 0; i < nat->n_map; i++) {
+		if (nat->map[i].priv == priv_port) {
+			return nat->map[i].pub;
+		}
+	}
+	return 0;
+}
+
+/* see sim.h */
+const struct kern_sa *
+sim_ksa_first(struct sim *s, int node, int dir)
+{
+	const struct sim_ksa *best = NULL;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct sim_ksa *k = &s->n[node].ksa[i];
+
+		if (k->used && k->sa.dir == dir &&
+		    (best == NULL || k->seq < best->seq)) {
+			best = k;
+		}
+	}
+	return best ? &best->sa : NULL;
 }

@@ -22,6 +22,26 @@ struct sim_ksa {
 	struct kern_sa sa;
 };
 
+/*
+ * A NAT in front of a node (RFC 7296 2.23's world): what the node sends
+ * leaves from pub with a public port per private port, handed out from
+ * next_port on (a masquerading router); what arrives at pub on a mapped
+ * port reaches the node, the rest is dropped (nothing was sent out that
+ * way).  Static mappings (sim_nat_forward) stand for port forwarding;
+ * sim_nat_flush forgets the others, as `conntrack -F` does.
+ */
+#define SIM_NAT_MAP 8
+struct sim_nat {
+	int on;
+	struct ike_addr pub;	/* port unused */
+	uint16_t next_port;
+	int n_map;
+	struct {
+		uint16_t priv, pub;
+		int fixed;
+	} map[SIM_NAT_MAP];
+};
+
 struct sim_node {
 	struct sim *sim;
 	int idx;
@@ -29,7 +49,10 @@ struct sim_node {
 	struct ike_addr addr;
 	struct sim_ksa ksa[SIM_KSA_MAX];
 	int n_policies;
-	int policy_add_calls, sa_add_calls;
+	int policy_add_calls, sa_add_calls, sa_update_calls;
+	struct sim_nat nat;
+	int keepalives;		/* 1-byte 0xFF datagrams it sent */
+	uint64_t keepalive_at[16];	/* when the first ones went */
 	char log[64 * 1024];
 	size_t log_len;
 	char cfgpath[64];	/* for sim_restart */
@@ -51,6 +74,9 @@ struct sim {
 	uint32_t rng;
 	int loss_pct, dup_pct, reorder_pct;
 	int blackhole[2];	/* drop everything sent to node i */
+	int mtu;		/* IP packets larger are lost (0: no limit;
+				 * IPv4 and UDP headers counted, 28 bytes) */
+	unsigned too_big;	/* datagrams lost to mtu */
 	struct sim_pkt *q;
 	int nq;
 	unsigned sent;
@@ -64,6 +90,23 @@ struct sim {
 	uint64_t ksa_seq;
 	char watch[64];		/* counted in sim_node.n_watch when set */
 	int timers_bad;		/* engine timer heaps found wrong */
+	/*
+	 * Name lookups (env->resolve): answered resolve_ms (20) later from hosts
+	 * ({name, IPv4 address} pairs; a name not there: "no such host").
+	 * strict: a datagram to an address other than the other node's is
+	 * lost (counted in misrouted), as on a real network.
+	 */
+	const char *hosts[4][2];
+	uint64_t resolve_ms;
+	struct sim_lookup {
+		int node;
+		uint64_t at;
+		char vpn[64], host[256];
+	} lookups[8];
+	int n_lookups;
+	int n_resolves[2];
+	int strict;
+	int misrouted;
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as
@@ -90,6 +133,21 @@ int sim_restart(struct sim *s, int node);
  * reqids.
  */
 int sim_traffic_ok(struct sim *s, int flows);
+
+/* Puts node behind a NAT whose public address is pub (text); the
+ * first dynamic port handed out is first_port. */
+void sim_nat(struct sim *s, int node, const char *pub, uint16_t first_port);
+/* A fixed mapping: pub_port on the NAT reaches node's priv_port. */
+void sim_nat_forward(struct sim *s, int node, uint16_t priv_port,
+    uint16_t pub_port);
+/* Forgets the dynamic mappings (conntrack flush); new_pub (text, NULL:
+ * keep) gives the NAT a new public address too. */
+void sim_nat_flush(struct sim *s, int node, const char *new_pub);
+/* The public port the NAT of node maps priv_port to; 0: none yet. */
+uint16_t sim_nat_port(const struct sim *s, int node, uint16_t priv_port);
+/* node's kernel SA of that direction with the lowest seq (first added),
+ * or NULL. */
+const struct kern_sa *sim_ksa_first(struct sim *s, int node, int dir);
 
 /* Facts about a node, as ikectl would show them. */
 int sim_count_ike(struct sim *s, int node, const char *state);

@@ -52,7 +52,7 @@ group = modp8192
 lifetime = 1h
 INI
 chmod 600 "$TMP/bad/vpn.d/v.conf"
-expect "a bad file exits 1" 1 "v.conf:3: peer: expected an IPv4 or IPv6 address or 'any' \('198.51.100.999'\)" \
+expect "a bad file exits 1" 1 "v.conf:3: peer: expected an IPv4 or IPv6 address, a host name or 'any' \('198.51.100.999'\)" \
 	$IKEBOX cfgcheck -f "$TMP/bad/ikd.conf"
 for want in "v.conf:8: \[childsa\] enc: backend pfkey cannot install AEAD" \
 	"v.conf:9: \[childsa\] group: modp8192 is not supported \(BearSSL" \
@@ -113,6 +113,35 @@ printf '%s\n' "$OUT" | grep -q "unsup.conf:1: unsupported iked option ('set deco
 	ok "unsupported set option reported" || fail "unsupported set option reported" "$OUT"
 [ ! -e "$TMP/imp-unsup" ] && ok "nothing written after import errors" ||
 	fail "nothing written after import errors" "$(ls -R "$TMP/imp-unsup")"
+
+# iked idioms: lists in braces make one flow per pair; set fragmentation
+# becomes fragment_size; past 32 flows, FILE:LINE.
+cat > "$TMP/lists.conf" <<'IKED'
+set fragmentation
+ikev2 "lists" active esp \
+    from { 10.0.0.0/24, 10.1.0.0/24 } to { 192.168.1.0/24 192.168.2.0/24 } \
+    local 192.0.2.1 peer 192.0.2.2 psk "a key of sixteen bytes"
+IKED
+rm -rf "$TMP/imp-lists"
+expect "an iked list and set fragmentation import with exit 0" 0 '^configuration OK$' \
+	$IKEBOX cfgcheck --import-iked "$TMP/lists.conf" -o "$TMP/imp-lists"
+grep -qx 'fragment_size = 1280' "$TMP/imp-lists/ikd.conf" &&
+	ok "set fragmentation: fragment_size = 1280" ||
+	fail "set fragmentation: fragment_size = 1280" "$(cat "$TMP/imp-lists/ikd.conf")"
+n=$(grep -c '^flow = ' "$TMP/imp-lists/vpn.d/lists.conf" 2>/dev/null)
+[ "$n" = 4 ] && ok "two by two addresses make four flows" ||
+	fail "two by two addresses make four flows" "$(cat "$TMP/imp-lists/vpn.d/lists.conf")"
+{
+	printf 'ikev2 "big" from {'
+	for i in 0 1 2 3 4 5; do printf ' 10.1.%s.0/24' $i; done
+	printf ' } \\\n  to {'
+	for i in 0 1 2 3 4 5; do printf ' 10.2.%s.0/24,' $i; done
+	printf ' 10.2.9.0/24 } peer 192.0.2.2\n'
+} > "$TMP/big.conf"
+rm -rf "$TMP/imp-big"
+expect "lists past 32 flows are refused with FILE:LINE and the count" 1 \
+	"big.conf:1: policy 'big' would have 42 flows, more than 32 .*\('42'\)" \
+	$IKEBOX cfgcheck --import-iked "$TMP/big.conf" -o "$TMP/imp-big"
 
 # log = stderr|syslog|both in [global]; anything else is FILE:LINE.
 mkdir -p "$TMP/log"

@@ -43,10 +43,11 @@ check() {
 check "applets after ikebox" "--help --install --list --selftest --version cfgcheck ikd ikectl ipsecctl-sa keepalive-pinger" ikebox ''
 check "a prefix: ike" "ikectl" ikebox ike
 check "long options of ikebox" "--help --install --list --selftest --version" ikebox --
-check "show's words" "kernel sa stats" ikectl show ''
+check "show's words" "--json kernel sa stats vpn" ikectl show ''
 check "VPN names from -f FILE" "alpha beta" ikectl -f "$ROOT/conf/ikd.conf" up ''
 check "VPN names through ikebox ikectl" "alpha beta" ikebox ikectl -f "$ROOT/conf/ikd.conf" down ''
 check "show sa: names and --json" "--json alpha beta" ikectl -f "$ROOT/conf/ikd.conf" show sa ''
+check "show vpn: names and --json" "--json alpha beta" ikectl -f "$ROOT/conf/ikd.conf" show vpn ''
 check "reset vpn: names" "alpha" ikectl -f "$ROOT/conf/ikd.conf" reset vpn al
 check "up NAME: -w" "-w" ikectl -f "$ROOT/conf/ikd.conf" up alpha ''
 check "log's words" "brief verbose" ikectl log ''

@@ -6,7 +6,8 @@
 # that is not executable is not run; ikd itself runs nothing (its seccomp
 # filter forbids execve) - the runner forked before the drop does.  Null
 # backend, loopback 127.N.M.1/2 from our PID, as root; only processes
-# started here are ended, by PID.
+# started here are ended, by PID.  `updown = PATH` ([vpn], or every VPN's
+# default in [global]) runs after the folder's scripts, same environment.
 SUITE=hooks
 . t/lib.sh
 
@@ -20,8 +21,10 @@ mkdir -p "$H"
 for g in gw1 gw2; do ikd_global "$ROOT/$g" 0; done
 echo "hooks = $H" >> "$ROOT/gw1/ikd.conf"
 echo "hooks = none" >> "$ROOT/gw2/ikd.conf"
+# updown: every VPN's default in [global]; gw1's VPN names its own
+for g in gw1 gw2; do echo "updown = $ROOT/ud-global" >> "$ROOT/$g/ikd.conf"; done
 K=hooks-suite-psk-0123456789
-lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "" \
+lo_vpn "$ROOT/gw1/vpn.d/v.conf" v active $A $B $K "" "updown = $ROOT/ud-v" \
     "10.1.0.0/24 10.2.0.0/24" "10.1.1.0/24 10.2.1.0/24"
 lo_vpn "$ROOT/gw2/vpn.d/v.conf" v passive $B $A $K "" "" \
     "10.2.0.0/24 10.1.0.0/24" "10.2.1.0/24 10.1.1.0/24"
@@ -34,7 +37,11 @@ cat > "$H/20-fail" <<'EOF2'
 exit 3
 EOF2
 printf '#!/bin/sh\necho ran >> "%s/not-exec"\n' "$ROOT" > "$H/30-not-executable"
-chmod 755 "$H/10-record" "$H/20-fail"
+for u in global v; do
+	printf '#!/bin/sh\necho "%s|$ACTION|$VPN|$LOCAL|$REMOTE_NETS" >> "%s/events-ud"\n' \
+	    "$u" "$ROOT" > "$ROOT/ud-$u"
+done
+chmod 755 "$H/10-record" "$H/20-fail" "$ROOT/ud-global" "$ROOT/ud-v"
 CTL1="$IKEBOX ikectl -s $ROOT/gw1/ikd.sock"
 CTL2="$IKEBOX ikectl -s $ROOT/gw2/ikd.sock"
 has() { grep -qxF "$1" "$ROOT/events" 2>/dev/null; }
@@ -57,6 +64,16 @@ if until_ok 5 grep -q "hook $H/20-fail: exit 3" "$TMP/gw1.log"; then
 else
 	fail "a failing script's exit status is logged" "$(tail -5 "$TMP/gw1.log")"
 fi
+# updown: the VPN's own script on gw1, the global default on gw2 (whose
+# hooks folder is none), never the default where a VPN names its own
+if until_ok 5 grep -qxF "v|up|v|$A|10.2.0.0/24 10.2.1.0/24" "$ROOT/events-ud" &&
+	until_ok 5 grep -qxF "global|up|v|$B|10.1.0.0/24 10.1.1.0/24" "$ROOT/events-ud" &&
+	! grep -q "^global|up|v|$A|" "$ROOT/events-ud"; then
+	ok "updown: a VPN's own script, else [global]'s, with the same environment"
+else
+	fail "updown: a VPN's own script, else [global]'s" "$(cat "$ROOT/events-ud" 2>/dev/null)" \
+	    "$(tail -5 "$TMP/gw1.log")"
+fi
 $CTL1 down v >/dev/null
 if until_ok 10 has "$DOWN"; then
 	ok "ikectl down: the down script ran"
@@ -78,3 +95,19 @@ else
 	    "$(cat "$ROOT/events")"
 fi
 kill $P2; wait $P2
+if until_ok 5 grep -qxF "v|down|v|$A|10.2.0.0/24 10.2.1.0/24" "$ROOT/events-ud"; then
+	ok "updown: the down event too"
+else
+	fail "updown: the down event too" "$(cat "$ROOT/events-ud")"
+fi
+
+# cfgcheck: a relative path is an error, a missing script a warning
+ikd_global "$ROOT/chk" 0
+lo_vpn "$ROOT/chk/vpn.d/r.conf" r active $A $B $K "" "updown = ud.sh" "10.1.0.0/24 10.2.0.0/24"
+expect "updown: a relative path is refused with FILE:LINE" 1 \
+	"r.conf:7: updown: expected an absolute path or none \('ud.sh'\)" \
+	$IKEBOX cfgcheck -f "$ROOT/chk/ikd.conf"
+lo_vpn "$ROOT/chk/vpn.d/r.conf" r active $A $B $K "" "updown = $ROOT/nosuch" "10.1.0.0/24 10.2.0.0/24"
+expect "updown: a script not there yet is a warning" 0 \
+	"r.conf:7: warning: updown: $ROOT/nosuch: No such file or directory; it runs only if" \
+	$IKEBOX cfgcheck -f "$ROOT/chk/ikd.conf"

@@ -7,6 +7,7 @@
 #   charon_sw --CMD [OPTS...]   any swanctl command against this instance
 #   charon_stop                 SIGTERM, SIGKILL after 5 s
 #   charon_swanctl_conf ...     print a net-to-net PSK swanctl.conf
+# CHARON_CONF_EXTRA: more lines of the charon { } section (charon_start)
 # Why it looks like this (charon in a netns of a UML guest):
 # - No file under /etc is read: STRONGSWAN_CONF points at our own
 #   strongswan.conf, and SWANCTL_DIR at our own swanctl folder.
@@ -57,6 +58,7 @@ charon {
 	retransmit_tries = 4
 	retransmit_timeout = 1.0
 	retransmit_base = 1.4
+	${CHARON_CONF_EXTRA:-}
 	syslog {
 		identifier = charon-ikebox
 	}

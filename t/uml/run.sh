@@ -30,7 +30,7 @@ if ! make --no-print-directory ikebox t/uml/kbe-tool >t/out/uml-build.log 2>&1; 
 fi
 
 # the suites, in the order they run (their "boot" lines below)
-SUITES="cases tunnel keepalive reload interop subnets rekey"
+SUITES="cases tunnel keepalive reload interop subnets rekey nat"
 want=$(printf '%s' "${IKEBOX_UML_SUITE:-}" | tr ',' ' ')
 for s in $want; do
 	case " $SUITES " in *" $s "*) ;; *)
@@ -84,4 +84,5 @@ boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 boot interop.sh interop 'uml-interop: done'	# ikd against strongSwan charon
 boot subnets.sh subnets 'uml-subnets: done'	# configs/two-subnets, ikd and charon
 boot rekey.sh rekey 'uml-rekey: done' 600	# rekeys, restarts, a bad link
+boot nat.sh nat 'uml-nat: done' 420	# gw1 behind a NAT: NAT-T, ikd and charon
 exit 0
