@@ -1162,3 +1162,52 @@ T_CASE(cfg, named_peer_and_local_any)
 	cfg_diag_free(&d);
 	cfg_free(cfg);
 }
+
+/*
+ * cfg_vpn_find() on a loaded configuration of 300 VPNs (its hash index,
+ * which ikd uses for every log line): each found by its name, in any
+ * order, and names that differ by a letter, a prefix or a case are not.
+ */
+T_CASE(cfg, find_among_many)
+{
+	enum { N = 300 };
+	static char body[N][200];
+	static char name[N][32];
+	const char *files[2 * (N + 1) + 1];
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	int bad = 0;
+
+	files[0] = "ikd.conf";
+	files[1] = GLOBAL_NULL;
+	for (int i = 0; i < N; i++) {
+		snprintf(name[i], sizeof(name[i]), "vpn.d/b%d.conf", i);
+		snprintf(body[i], sizeof(body[i]), "[vpn]\nmode = active\n"
+		    "local = 192.0.2.254\npeer = 198.51.%d.%d\n"
+		    "psk = long-enough-secret\n[flows]\n"
+		    "flow = 10.%d.%d.0/24 10.200.0.0/16\n", i / 200, i % 200 + 1,
+		    i / 200, i % 200);
+		files[2 + 2 * i] = name[i];
+		files[3 + 2 * i] = body[i];
+	}
+	files[2 + 2 * N] = NULL;
+	T_EQ_INT(load_dir(setup("many", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_ASSERT(cfg != NULL && cfg->name_ix != NULL);
+	for (int i = N - 1; cfg != NULL && i >= 0; i--) {
+		char n[32];
+		const struct cfg_vpn *v;
+
+		snprintf(n, sizeof(n), "b%d", i);
+		v = cfg_vpn_find(cfg, n);
+		bad += v == NULL || strcmp(v->name, n) != 0;
+		snprintf(n, sizeof(n), "B%d", i);
+		bad += cfg_vpn_find(cfg, n) != NULL;
+		snprintf(n, sizeof(n), "b%dx", i);
+		bad += cfg_vpn_find(cfg, n) != NULL;
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(cfg == NULL || cfg_vpn_find(cfg, "b") == NULL);
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+}

@@ -208,6 +208,11 @@ struct cfg {
 					 * default (interned); NULL none */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
+	/* vpns by name for cfg_vpn_find() (open addressing, 1 + index, 0
+	 * free; name_ix_cap a power of two, twice n_vpns or more), made by
+	 * cfg_load(); NULL: cfg_vpn_find() walks vpns. */
+	uint32_t *name_ix;
+	size_t name_ix_cap;
 	char **files;			/* interned strings: every file read,
 					 * peer host names */
 	size_t n_files;
@@ -240,7 +245,11 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
 /* Frees a configuration and wipes its keys; NULL is fine. */
 void cfg_free(struct cfg *cfg);
 
-/* Finds a VPN by name; NULL if there is none. */
+/* The hash of a VPN name that cfg->name_ix is ordered by (FNV-1a). */
+uint64_t cfg_name_hash(const char *name);
+
+/* Finds a VPN by name; NULL if there is none.  O(1) on a loaded cfg:
+ * ikd looks VPNs up by name for every log line and control command. */
 const struct cfg_vpn *cfg_vpn_find(const struct cfg *cfg, const char *name);
 
 /*

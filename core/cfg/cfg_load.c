@@ -158,6 +158,7 @@ struct file_ctx {
 	int vpn;			/* index in cfg->vpns, -1 = none yet */
 	int skip_section;		/* unknown section: its keys are noise */
 	int skip_rest;			/* a second [vpn]: stop reading */
+	mode_t mode;			/* path's, from ld_file()'s stat */
 };
 
 static int ld_file(struct ld *ld, const char *path, const char *from,
@@ -543,7 +544,13 @@ warn_readable(struct file_ctx *fc, const char *path, const char *what)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+	/* the file being read was stat()ed already: a hub has thousands */
+	if (path == fc->path) {
+		st.st_mode = fc->mode;
+	} else if (stat(path, &st) != 0) {
+		return;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		WARN(fc->ld, fc->path, fc->line, "%s readable by group or "
 		    "others (chmod 600 it) ('%s')", what, path);
 	}
@@ -1477,6 +1484,7 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		}
 	}
 	memset(&fc, 0, sizeof(fc));
+	fc.mode = st.st_mode;
 	fc.ld = ld;
 	fc.vpn = -1;
 	if ((fc.path = intern(ld, path)) == NULL) {
@@ -2096,6 +2104,17 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	for (size_t i = 0; i < ld.n_done; i++) {
 		free(ld.done[i]);
 	}
+	if (!ld.nomem && diag->n_errors == errors && cfg->n_vpns > 0) {
+		/* cfg_vpn_find()'s index; without it, a walk (still right) */
+		size_t cap = 16;
+
+		while (cap < 2 * cfg->n_vpns) {
+			cap *= 2;
+		}
+		if ((cfg->name_ix = calloc(cap, sizeof(uint32_t))) != NULL) {
+			cfg->name_ix_cap = cap;
+		}
+	}
 	if (ld.cap_vpns > cfg->n_vpns && cfg->n_vpns > 0) {
 		/* the room vpn_new() doubled, given back */
 		struct cfg_vpn *v = realloc(cfg->vpns,
@@ -2104,6 +2123,15 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 		if (v != NULL) {
 			cfg->vpns = v;
 		}
+	}
+	for (size_t i = 0; cfg->name_ix != NULL && i < cfg->n_vpns; i++) {
+		size_t h = cfg_name_hash(cfg->vpns[i].name) &
+		    (cfg->name_ix_cap - 1);
+
+		while (cfg->name_ix[h] != 0) {
+			h = (h + 1) & (cfg->name_ix_cap - 1);
+		}
+		cfg->name_ix[h] = (uint32_t)i + 1;
 	}
 	free(ld.done);
 	free(ld.done_ix);

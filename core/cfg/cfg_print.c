@@ -278,9 +278,34 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 }
 
 /* see cfg.h */
+uint64_t
+cfg_name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*name) {
+		h = (h ^ (uint8_t)*name++) * 0x100000001b3ULL;
+	}
+	return h ^ h >> 31;
+}
+
+/* see cfg.h */
 const struct cfg_vpn *
 cfg_vpn_find(const struct cfg *cfg, const char *name)
 {
+	if (cfg->name_ix != NULL) {
+		size_t h = cfg_name_hash(name) & (cfg->name_ix_cap - 1);
+
+		for (; cfg->name_ix[h] != 0; h = (h + 1) &
+		    (cfg->name_ix_cap - 1)) {
+			const struct cfg_vpn *v = &cfg->vpns[cfg->name_ix[h] - 1];
+
+			if (strcmp(v->name, name) == 0) {
+				return v;
+			}
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
 		if (strcmp(cfg->vpns[i].name, name) == 0) {
 			return &cfg->vpns[i];
@@ -309,6 +334,7 @@ cfg_free(struct cfg *cfg)
 		free((void *)(uintptr_t)cfg->vpns[i].dstid.data);
 	}
 	free(cfg->vpns);
+	free(cfg->name_ix);
 	for (size_t i = 0; i < cfg->n_files; i++) {
 		free(cfg->files[i]);
 	}
