@@ -1187,6 +1187,9 @@ T_CASE(cfg, find_among_many)
 		    "psk = long-enough-secret\n[flows]\n"
 		    "flow = 10.%d.%d.0/24 10.200.0.0/16\n", i / 200, i % 200 + 1,
 		    i / 200, i % 200);
+		if (i == 150) {	/* transforms of its own, amid shared ones */
+			strcat(body[i], "[ikesa]\nenc = aes-256\n");
+		}
 		files[2 + 2 * i] = name[i];
 		files[3 + 2 * i] = body[i];
 	}
@@ -1208,6 +1211,22 @@ T_CASE(cfg, find_among_many)
 	}
 	T_EQ_INT(bad, 0);
 	T_ASSERT(cfg == NULL || cfg_vpn_find(cfg, "b") == NULL);
+	if (cfg != NULL) {
+		/* equal transform lists share a block; b150's are its own */
+		const struct cfg_vpn *a = cfg_vpn_find(cfg, "b150");
+		const struct cfg_vpn *b = cfg_vpn_find(cfg, "b151");
+		int blocks = 1;
+
+		for (size_t i = 1; i < cfg->n_vpns; i++) {
+			blocks += cfg->vpns[i].ikesa.enc !=
+			    cfg->vpns[i - 1].ikesa.enc;
+		}
+		T_EQ_INT(blocks, 3);	/* before b150, b150, after */
+		T_ASSERT(a != NULL && a->ikesa.n_enc == 1 &&
+		    strcmp(a->ikesa.enc[0]->name, "aes-256") == 0);
+		T_ASSERT(b != NULL && b->ikesa.n_enc > 0 &&
+		    strcmp(b->ikesa.enc[0]->name, "aes-256") != 0);
+	}
 	cfg_diag_free(&d);
 	cfg_free(cfg);
 }

@@ -1611,13 +1611,36 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 	}
 }
 
-/* x's lists (in the loader's buffers) copied to one heap block of their
- * size, which x->enc points to (cfg_free). */
+static int
+xf_list_eq(const struct cr_alg *const *a, const struct cr_alg *const *b,
+    uint8_t n)
+{
+	return n == 0 || memcmp(a, b, n * sizeof(*a)) == 0;
+}
+
+/*
+ * x's lists (in the loader's buffers) copied to one heap block of their
+ * size, which x->enc points to; or the block of the VPN before (prev),
+ * when it holds the same lists: a hub's VPNs share their transforms, and
+ * cfg_free() frees a block once, where a run of VPNs sharing it starts.
+ */
 static void
-xforms_keep(struct ld *ld, struct cfg_xforms *x)
+xforms_keep(struct ld *ld, struct cfg_xforms *x, const struct cfg_xforms *prev)
 {
 	size_t n = (size_t)x->n_enc + x->n_integ + x->n_prf + x->n_dh;
-	const struct cr_alg **p = calloc(n ? n : 1, sizeof(*p));
+	const struct cr_alg **p;
+
+	if (prev != NULL && prev->enc != NULL && prev->n_enc == x->n_enc &&
+	    prev->n_integ == x->n_integ && prev->n_prf == x->n_prf &&
+	    prev->n_dh == x->n_dh &&
+	    xf_list_eq(prev->enc, x->enc, x->n_enc) &&
+	    xf_list_eq(prev->integ, x->integ, x->n_integ) &&
+	    xf_list_eq(prev->prf, x->prf, x->n_prf) &&
+	    xf_list_eq(prev->dh, x->dh, x->n_dh)) {
+		*x = *prev;
+		return;
+	}
+	p = calloc(n ? n : 1, sizeof(*p));
 
 	if (p == NULL) {
 		ld->nomem = 1;
@@ -1769,8 +1792,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	finish_xforms(ld, v, a, 0);
 	finish_xforms(ld, v, a, 1);
-	xforms_keep(ld, &v->ikesa);
-	xforms_keep(ld, &v->childsa);
+	xforms_keep(ld, &v->ikesa, v > ld->cfg->vpns ? &v[-1].ikesa : NULL);
+	xforms_keep(ld, &v->childsa, v > ld->cfg->vpns ? &v[-1].childsa :
+	    NULL);
 	if (ka != NULL) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);

@@ -329,8 +329,15 @@ cfg_free(struct cfg *cfg)
 		free(cfg->vpns[i].flows);
 		free(cfg->vpns[i].keepalive);
 		free((void *)(uintptr_t)cfg->vpns[i].srcid.data);
-		free((void *)(uintptr_t)cfg->vpns[i].ikesa.enc);
-		free((void *)(uintptr_t)cfg->vpns[i].childsa.enc);
+		/* a run of VPNs shares one block (xforms_keep()) */
+		if (i == 0 ||
+		    cfg->vpns[i].ikesa.enc != cfg->vpns[i - 1].ikesa.enc) {
+			free((void *)(uintptr_t)cfg->vpns[i].ikesa.enc);
+		}
+		if (i == 0 ||
+		    cfg->vpns[i].childsa.enc != cfg->vpns[i - 1].childsa.enc) {
+			free((void *)(uintptr_t)cfg->vpns[i].childsa.enc);
+		}
 		free((void *)(uintptr_t)cfg->vpns[i].dstid.data);
 	}
 	free(cfg->vpns);

@@ -813,6 +813,9 @@ ike_free(struct ike_engine *eng)
 	while (eng->sas) {
 		ike_sa_free(eng->sas);
 	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		free(eng->vpns[i].error);
+	}
 	free(eng->vpns);
 	ike_vpn_index_free(&eng->vx);
 	ike_map_free(&eng->kids);
@@ -895,7 +898,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].admin_down = old->admin_down;
 			nv[i].handshake_ms = old->handshake_ms;
 			nv[i].error_ms = old->error_ms;
-			memcpy(nv[i].error, old->error, sizeof(nv[i].error));
+			nv[i].error = old->error;	/* moved */
+			old->error = NULL;
 			for (sa = old->sas; sa; sa = sa->vnext) {
 				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
@@ -922,6 +926,9 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			    eng->vpns[i].cfg->name);
 			vpn_close(eng, &eng->vpns[i]);
 		}
+	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		free(eng->vpns[i].error);	/* NULL if moved */
 	}
 	free(eng->vpns);
 	cfg_free(eng->cfg);

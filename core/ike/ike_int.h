@@ -57,6 +57,7 @@
 #define IKD_HASH_MIN 64		/* SPI hash buckets at first; they double
 					 * when IKE SAs outnumber them */
 #define IKD_MSG_MAX 8192		/* largest message built or received */
+#define IKD_VPN_ERROR_MAX 128		/* a VPN's last error, with its NUL */
 #define IKD_NONCE_LEN 32
 /* reqids the engine hands out, in turn: ikebox's range (core/ike/kern.h),
  * the one the backends flush by. */
@@ -217,7 +218,10 @@ struct ike_vpn {
 	uint8_t admin_down;	/* ike_vpn_down(), until ike_vpn_up() */
 	uint64_t handshake_ms;	/* last IKE SA established (or rekeyed) */
 	uint64_t error_ms;	/* last warning or error logged about it */
-	char error[128];
+	char *error;		/* its text, IKD_VPN_ERROR_MAX bytes on the
+				 * heap from the first one (most VPNs never
+				 * have one: not 128 bytes in each of a
+				 * hub's thousands); NULL: none yet */
 };
 
 /* The VPN table's indexes (core/ike/ike_vpns.c), values struct ike_vpn. */
