@@ -14,6 +14,7 @@
 #include "applets/applets.h"
 #include "applets/cfgcheck.h"
 #include "core/cfg/cfg.h"
+#include "net/kbe.h"
 
 /* see applets.h */
 void
@@ -42,7 +43,11 @@ cfgcheck_file(const char *path, int verbose)
 {
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;
-	int rc = cfg_load(path, &cfg, &diag);
+	int rc;
+
+	/* What the daemon would run with on this kernel. */
+	cfg_set_auto_backend(kbe_auto_backend());
+	rc = cfg_load(path, &cfg, &diag);
 
 	fflush(stdout);
 	cfg_diag_print(stderr, &diag);

@@ -51,6 +51,7 @@
 #include "net/hooks.h"
 #include "net/privs.h"
 #include "net/sock.h"
+#include "net/tap.h"
 
 #define IKD_PORT 500
 #define IKD_NATT_PORT IKE_NATT_PORT	/* RFC 3948 */
@@ -74,6 +75,12 @@ struct ikd {
 	uv_poll_t kev;		/* kernel events (expire, acquire) */
 	int kev_on;
 	struct kbe *kbe;
+	char backend[24];	/* "xfrm", "pfkey (auto)": logs, show stats */
+	struct ikd_tap {	/* `tap = NAME` of the VPNs (backend xfrm) */
+		char vpn[CFG_NAME_MAX];
+		struct tap t;
+	} *taps;
+	size_t n_taps;
 	struct ike_engine *eng;
 	struct cfg *cfg;	/* the engine's current one (engine-owned) */
 	char conf[CTL_PATH_MAX];	/* -f FILE, or the last `load FILE` */
@@ -273,18 +280,143 @@ kbe_result(struct ikd *d, int rc)
 	return rc;
 }
 
+/* ---- `tap = NAME`: the VPN's interface, its ID or mark on every SA ---- */
+
+static const struct tap *
+tap_of(const struct ikd *d, const char *vpn)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		if (strcmp(d->taps[i].vpn, vpn) == 0) {
+			return &d->taps[i].t;
+		}
+	}
+	return NULL;
+}
+
+static void
+kaddr_of_ss(struct kern_addr *k, const union cfg_addr *ss)
+{
+	memset(k, 0, sizeof(*k));
+	if (ss->ss_family == AF_INET) {
+		k->family = KERN_AF_INET;
+		memcpy(k->addr, &ss->in.sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		k->family = KERN_AF_INET6;
+		memcpy(k->addr, &ss->in6.sin6_addr, 16);
+	}
+}
+
+/*
+ * Opens the interface of every VPN of cfg that names one and has none yet
+ * (only the xfrm backend can tie SAs to it).  Each VPN's ID (an xfrm
+ * interface's if_id, or a VTI's key, used as mark) is 0x4000 plus its
+ * place in the configuration, unless the interface exists and says.
+ */
+static void
+taps_open(struct ikd *d, const struct cfg *cfg)
+{
+	if (cfg->backend != CFG_BACKEND_XFRM) {
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		const struct cfg_vpn *v = &cfg->vpns[i];
+		struct ikd_tap *nt;
+		struct kern_addr l, p;
+		char err[256];
+
+		if (v->tap[0] == '\0' || tap_of(d, v->name) != NULL) {
+			continue;
+		}
+		nt = reallocarray(d->taps, d->n_taps + 1, sizeof(*nt));
+		if (nt == NULL) {
+			loop_logf(IKE_LOG_ERR, "vpn %s: tap %s: out of memory",
+			    v->name, v->tap);
+			return;
+		}
+		d->taps = nt;
+		nt = &d->taps[d->n_taps];
+		kaddr_of_ss(&l, &v->local);
+		kaddr_of_ss(&p, &v->peer);
+		if (tap_open(&nt->t, v->tap, &l, &p, 0x4000 + (uint32_t)i, err,
+		    sizeof(err)) != 0) {
+			loop_logf(IKE_LOG_ERR, "vpn %s: %s: its SAs are not tied "
+			    "to an interface", v->name, err);
+			continue;
+		}
+		snprintf(nt->vpn, sizeof(nt->vpn), "%s", v->name);
+		d->n_taps++;
+		loop_logf(IKE_LOG_NOTICE, "vpn %s: tap %s: %s %s, %s 0x%x%s",
+		    v->name, v->tap, nt->t.created ? "made" : "using",
+		    tap_kind_name(nt->t.kind), nt->t.kind == TAP_VTI ?
+		    "mark (ikey/okey)" : "if_id", nt->t.kind == TAP_VTI ?
+		    nt->t.mark : nt->t.if_id, nt->t.kind == TAP_VTI &&
+		    nt->t.created ? " (this kernel has no xfrm interfaces)" :
+		    "");
+	}
+}
+
+/* Removes the interfaces ikd made (after the SAs went). */
+static void
+taps_close(struct ikd *d)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		if (d->taps[i].t.created) {
+			loop_logf(IKE_LOG_NOTICE, "vpn %s: tap %s removed",
+			    d->taps[i].vpn, d->taps[i].t.name);
+		}
+		tap_close(&d->taps[i].t);
+	}
+	free(d->taps);
+	d->taps = NULL;
+	d->n_taps = 0;
+}
+
+/* Ties a copy of the engine's SA to its VPN's interface, if it has one. */
+static const struct kern_sa *
+tap_sa(struct ikd *d, const struct kern_sa *sa, struct kern_sa *copy)
+{
+	const struct tap *t = tap_of(d, sa->vpn);
+
+	if (t == NULL) {
+		return sa;
+	}
+	*copy = *sa;
+	copy->if_id = t->if_id;
+	copy->mark = t->mark;
+	return copy;
+}
+
+static const struct kern_policy *
+tap_policy(struct ikd *d, const struct kern_policy *p,
+    struct kern_policy *copy)
+{
+	const struct tap *t = tap_of(d, p->vpn);
+
+	if (t == NULL) {
+		return p;
+	}
+	*copy = *p;
+	copy->if_id = t->if_id;
+	copy->mark = t->mark;
+	return copy;
+}
+
 static int
-env_spi_alloc(void *ctx, const struct kern_sa *sa, uint32_t *spi)
+env_spi_alloc(void *ctx, const struct kern_sa *sa0, uint32_t *spi)
 {
 	struct ikd *d = ctx;
+	struct kern_sa copy;
+	const struct kern_sa *sa = tap_sa(d, sa0, &copy);
 
 	return kbe_result(d, d->kbe->ops->spi_alloc(d->kbe, sa, spi));
 }
 
 static int
-env_sa_add(void *ctx, const struct kern_sa *sa)
+env_sa_add(void *ctx, const struct kern_sa *sa0)
 {
 	struct ikd *d = ctx;
+	struct kern_sa copy;
+	const struct kern_sa *sa = tap_sa(d, sa0, &copy);
 	int rc;
 
 	/*
@@ -295,41 +427,57 @@ env_sa_add(void *ctx, const struct kern_sa *sa)
 	if (sa->dir == KERN_DIR_IN) {
 		rc = d->kbe->ops->sa_update(d->kbe, sa);
 		if (rc != -ESRCH && rc != -ENOENT) {
-			return kbe_result(d, rc);
+			goto out;
 		}
 	}
-	return kbe_result(d, d->kbe->ops->sa_add(d->kbe, sa));
+	rc = d->kbe->ops->sa_add(d->kbe, sa);
+out:
+	explicit_bzero(&copy, sizeof(copy));	/* the keys */
+	return kbe_result(d, rc);
 }
 
 static int
-env_sa_update(void *ctx, const struct kern_sa *sa)
+env_sa_update(void *ctx, const struct kern_sa *sa0)
 {
 	struct ikd *d = ctx;
+	struct kern_sa copy;
+	const struct kern_sa *sa = tap_sa(d, sa0, &copy);
+	int rc;
 
 	/* an installed SA's new encapsulation ports (the peer's NAT) */
-	return kbe_result(d, d->kbe->ops->sa_update(d->kbe, sa));
+	rc = d->kbe->ops->sa_update(d->kbe, sa);
+	explicit_bzero(&copy, sizeof(copy));
+	return kbe_result(d, rc);
 }
 
 static int
-env_sa_del(void *ctx, const struct kern_sa *sa)
+env_sa_del(void *ctx, const struct kern_sa *sa0)
 {
 	struct ikd *d = ctx;
+	struct kern_sa copy;
+	const struct kern_sa *sa = tap_sa(d, sa0, &copy);
+	int rc = d->kbe->ops->sa_del(d->kbe, sa);
 
-	return kbe_result(d, d->kbe->ops->sa_del(d->kbe, sa));
+	explicit_bzero(&copy, sizeof(copy));
+	return kbe_result(d, rc);
 }
 
 static int
-env_policy_add(void *ctx, const struct kern_policy *p)
+env_policy_add(void *ctx, const struct kern_policy *p0)
 {
 	struct ikd *d = ctx;
+	struct kern_policy copy;
+	const struct kern_policy *p = tap_policy(d, p0, &copy);
 
 	return kbe_result(d, d->kbe->ops->policy_add(d->kbe, p));
 }
 
 static int
-env_policy_del(void *ctx, const struct kern_policy *p)
+env_policy_del(void *ctx, const struct kern_policy *p0)
 {
 	struct ikd *d = ctx;
+	struct kern_policy copy;
+	const struct kern_policy *p = tap_policy(d, p0, &copy);
 
 	return kbe_result(d, d->kbe->ops->policy_del(d->kbe, p));
 }
@@ -351,6 +499,51 @@ resolved(void *arg, const char *vpn, const char *host,
 	}
 	(void)ike_vpn_resolved(d->eng, vpn, host, addr, err, now_ms(d));
 	loop_rearm(&d->loop);
+}
+
+/* `local = any`: what a connected UDP socket is given as its source by
+ * the routing table (no packet is sent). */
+static int
+env_source(void *ctx, const struct ike_addr *peer, struct ike_addr *local)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, rc = 0;
+
+	(void)ctx;
+	memset(&ss, 0, sizeof(ss));
+	if (peer->af == 6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(peer->port ? peer->port : 500);
+		memcpy(&s6->sin6_addr, peer->ip, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(peer->port ? peer->port : 500);
+		memcpy(&s4->sin_addr, peer->ip, 4);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		rc = -errno;
+	}
+	close(fd);
+	if (rc == 0) {
+		local->af = peer->af == 6 ? 6 : 4;
+		memcpy(local->ip, peer->af == 6 ?
+		    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
+		    peer->af == 6 ? 16 : 4);
+	}
+	return rc;
 }
 
 static void
@@ -549,6 +742,7 @@ reload(struct ikd *d, const char *path, FILE *out)
 	}
 	(void)listen_all(d, cfg, 0);
 	reload_summary(d, cfg, out);
+	taps_open(d, cfg);
 	rc = ike_set_config(d->eng, cfg, now_ms(d));
 	if (rc != 0) {
 		loop_logf(IKE_LOG_ERR, "reload: engine refused the "
@@ -629,7 +823,24 @@ show_sa_cb(void *arg, const struct ike_sa_info *sa)
 		copy.n_children = CFG_FLOWS_MAX;
 	}
 	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
-	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	{
+		const struct tap *t = sa->vpn ? tap_of(a->d, sa->vpn) : NULL;
+		static char how[48];
+
+		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
+		    t != NULL ? t->mark : 0);
+		if (t != NULL) {
+			if (t->kind == TAP_VTI) {
+				snprintf(how, sizeof(how), "VTI, mark 0x%x",
+				    (unsigned)t->mark);
+			} else {
+				snprintf(how, sizeof(how), "xfrm interface, "
+				    "if_id %u", (unsigned)t->if_id);
+			}
+			copy.tap = t->name;
+			copy.tap_how = how;
+		}
+	}
 	copy.children = ch;
 	show_list_cb(&a->sl, &copy);
 }
@@ -666,7 +877,12 @@ vpn_bytes_cb(void *arg, const struct ike_sa_info *sa)
 		copy.n_children = CFG_FLOWS_MAX;
 	}
 	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
-	(void)kbe_child_counters(a->d->kbe, &copy, ch);
+	{
+		const struct tap *t = tap_of(a->d, sa->vpn);
+
+		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
+		    t != NULL ? t->mark : 0);
+	}
 	for (int k = 0; k < copy.n_children; k++) {
 		a->bytes[i][0] += ch[k].bytes_in;
 		a->bytes[i][1] += ch[k].bytes_out;
@@ -763,6 +979,7 @@ ctl_handler(void *ctx, const struct ctl_cmd *cmd, FILE *out)
 		return show_vpns(d, cmd, out);
 	case CTL_SHOW_STATS:
 		ike_get_stats(d->eng, &st);
+		st.backend = d->backend;
 		show_stats(out, &st, cmd->json);
 		return 0;
 	case CTL_UP:
@@ -1586,8 +1803,7 @@ drop_privileges(const struct cfg *cfg)
 static int
 run(struct ikd *d, struct cfg *cfg, int fg)
 {
-	const char *bname = cfg->backend == CFG_BACKEND_NULL ? "null" :
-	    "pfkey";
+	const char *bname = cfg_backend_name(cfg->backend);
 	struct ike_env env = {
 		.ctx = d,
 		.send = env_send,
@@ -1599,6 +1815,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		.policy_del = env_policy_del,
 		.log = env_log,
 		.resolve = env_resolve,
+		.source = env_source,
 	};
 	char err[KBE_ERR_MAX];
 	int rc, ready_fd = -1;
@@ -1616,11 +1833,21 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	if (pidfile_open(d) != 0) {
 		goto fail;
 	}
+	snprintf(d->backend, sizeof(d->backend), "%s%s", bname,
+	    cfg->backend_auto ? " (auto)" : "");
 	rc = kbe_open(bname, &d->kbe, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "ikd: backend %s: %s\n", bname,
 		    err[0] ? err : strerror(-rc));
 		goto fail_pid;
+	}
+	/*
+	 * What an ikd killed without its clean-up left (SAs and policies in
+	 * our reqid range, nothing else) would shadow the new tunnels.
+	 */
+	if (d->kbe->ops->flush_own != NULL &&
+	    d->kbe->ops->flush_own(d->kbe) != 0) {
+		fprintf(stderr, "ikd: warning: %s\n", kbe_error(d->kbe));
 	}
 	uv_loop_init(&d->uv);
 	loop_init(&d->loop, &d->uv);
@@ -1654,11 +1881,13 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
 	kernel_events_start(d);
+	taps_open(d, cfg);
 
 	rc = ike_set_config(d->eng, cfg, now_ms(d));
 	if (rc != 0) {
 		fprintf(stderr, "ikd: engine refused the configuration: %s\n",
 		    strerror(-rc));
+		taps_close(d);
 		close_all(d);
 		uv_run(&d->uv, UV_RUN_DEFAULT);
 		ike_free(d->eng);
@@ -1672,13 +1901,14 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
 	}
 	loop_logf(IKE_LOG_NOTICE, "ikd started: %zu vpn(s), backend %s, "
-	    "control %s", cfg->n_vpns, bname, d->sock);
+	    "control %s", cfg->n_vpns, d->backend, d->sock);
 	hooks_begin(d, cfg);
 	if (drop_privileges(cfg) != 0) {
 		if (!fg) {
 			fprintf(stderr, "ikd: cannot drop root (see the "
 			    "log)\n");
 		}
+		taps_close(d);
 		close_all(d);
 		uv_run(&d->uv, UV_RUN_DEFAULT);
 		ike_free(d->eng);
@@ -1709,6 +1939,7 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	}
 	free(d->updown);
 	ike_free(d->eng);
+	taps_close(d);
 	uv_loop_close(&d->uv);
 	d->kbe->ops->close(d->kbe);
 	unlink(d->pidfile);
@@ -1817,6 +2048,8 @@ ikd_main(int argc, char **argv)
 	}
 	d->base_level = IKE_LOG_NOTICE + nv > IKE_LOG_DEBUG ? IKE_LOG_DEBUG :
 	    IKE_LOG_NOTICE + nv;
+	/* `backend = auto`: XFRM when this kernel has it (reloads keep it). */
+	cfg_set_auto_backend(kbe_auto_backend());
 	loop_log_set_level(d->base_level);
 	rc = cfg_load(d->conf, &cfg, &diag);
 	cfg_diag_print(stderr, &diag);

@@ -1,6 +1,8 @@
 /*
  * ipsecctl_sa.c - the `ipsecctl-sa` applet: the flows (security policies)
- * and SAs as the kernel holds them, read through the PF_KEY backend's dump,
+ * and SAs as the kernel holds them, read through the kernel backend's dump
+ * (XFRM netlink or PF_KEY, as the configuration's `backend` says; `auto`,
+ * the default, is XFRM when the kernel has it),
  * in the shape OpenBSD's `ipsecctl -sa` prints, as JSON (-j) or as a
  * stable tab-separated dump (-d) for scripts.  Keys are secrets: shown only
  * with -k.
@@ -21,6 +23,7 @@
 
 #include "applets/applets.h"
 #include "applets/ipsecctl_sa.h"
+#include "core/cfg/cfg.h"
 #include "crypto/alg.h"
 #include "net/ctl.h"
 #include "net/kbe.h"
@@ -34,8 +37,8 @@ ipsecctl_sa_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: ipsecctl-sa [-j | -d] [-k] [-f FILE] [-s SOCKET]\n"
-	    "Shows the kernel's IPsec flows and SAs (PF_KEY); with "
-	    "backend = null in\n"
+	    "Shows the kernel's IPsec flows and SAs (XFRM or PF_KEY, as "
+	    "backend says); with\nbackend = null in "
 	    "FILE (default " IPSECCTL_SA_CONF "), or with -s, asks the "
 	    "running ikd.\n"
 	    "  -j  JSON: {\"flows\": [...], \"sas\": [...]}\n"
@@ -327,6 +330,7 @@ ipsecctl_sa_main(int argc, char **argv)
 	const char *conf = IPSECCTL_SA_CONF, *sock = NULL;
 	struct glob g = { "", IPSECCTL_SA_SOCKET };
 	struct kbe *k;
+	const char *bname;
 	char err[KBE_ERR_MAX];
 
 	if (applet_wants_help(argc, argv)) {
@@ -372,7 +376,12 @@ ipsecctl_sa_main(int argc, char **argv)
 	if (strcmp(g.backend, "null") == 0) {
 		return from_daemon(g.socket, fmt, keys);
 	}
-	if ((rc = kbe_open("pfkey", &k, err, sizeof(err))) != 0) {
+	if (strcmp(g.backend, "xfrm") == 0 || strcmp(g.backend, "pfkey") == 0) {
+		bname = g.backend;
+	} else {
+		bname = cfg_backend_name(kbe_auto_backend());	/* auto */
+	}
+	if ((rc = kbe_open(bname, &k, err, sizeof(err))) != 0) {
 		fprintf(stderr, "ipsecctl-sa: %s\n", err);
 		return 1;
 	}

@@ -8,7 +8,7 @@
 #   make fuzz-seeds  writes the generated seeds under fuzz/corpus/
 #   make asan        t/unit with gcc's ASan and UBSan, then the unit suite
 
-FUZZ_TARGETS ?= msg pld engine cfg iked ctl pfkey
+FUZZ_TARGETS ?= msg pld engine cfg iked ctl pfkey xfrm
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang-14
 FZ = fuzz/build/fz

@@ -9,13 +9,18 @@
  *             (kind 0), and as plaintexts for the harness to seal (kind 1)
  *   ctl       every command of ctl_verbs[], as text and as request frames
  *   pfkey     SADB_EXPIRE, SADB_ACQUIRE and an SPD dump entry
+ *   xfrm      XFRM netlink: an SA and a policy as a dump sends them, two
+ *             in one datagram, an EXPIRE, an ACQUIRE, an error with the
+ *             kernel's reason
  * The responder's random numbers are fuzz_util.c's fixed stream, the same
  * as under the fuzzer, so the recorded exchange still authenticates there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ipsec.h>
+#include <linux/netlink.h>
 #include <linux/pfkeyv2.h>
+#include <linux/xfrm.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,7 @@
 #include "fuzz/fuzz.h"
 #include "t/harness/t.h"
 #include "net/ctl.h"
+#include "net/kbe_xfrm.h"
 #include "t/harness/wire_golden.h"
 
 static const char *outdir;
@@ -438,6 +444,103 @@ pmsg_put(struct pmsg *m, const char *name)
 	put("pfkey", name, m->b, m->n);
 }
 
+/* An nlmsghdr + fixed part + one attribute, from parts. */
+static size_t
+nl_msg(uint8_t *b, uint16_t type, const void *fix, size_t flen, uint16_t at,
+    const void *attr, size_t alen)
+{
+	struct nlmsghdr nh = { 0 };
+	struct nlattr na = { 0 };
+	size_t n = NLMSG_HDRLEN + NLMSG_ALIGN(flen);
+
+	memset(b, 0, 1024);
+	memcpy(b + NLMSG_HDRLEN, fix, flen);
+	if (attr != NULL) {
+		na.nla_len = (uint16_t)(NLA_HDRLEN + alen);
+		na.nla_type = at;
+		memcpy(b + n, &na, sizeof(na));
+		memcpy(b + n + NLA_HDRLEN, attr, alen);
+		n += NLA_ALIGN(na.nla_len);
+	}
+	nh.nlmsg_len = (uint32_t)n;
+	nh.nlmsg_type = type;
+	nh.nlmsg_seq = 7;
+	memcpy(b, &nh, sizeof(nh));
+	return n;
+}
+
+static void
+xfrm_seeds(void)
+{
+	static const struct xfrm_hdr_args h = { .seq = 7 };
+	uint8_t b[2048], two[4096];
+	struct kern_sa sa = { 0 };
+	struct kern_policy p = { 0 };
+	struct xfrm_user_expire ex = { 0 };
+	struct xfrm_user_acquire aq = { 0 };
+	struct xfrm_user_tmpl t = { 0 };
+	struct nlmsgerr e = { 0 };
+	const char *why = "Requested AEAD algorithm not found";
+	int n, m;
+
+	kbe_addr_parse(&sa.src, FE_GW_I);
+	kbe_addr_parse(&sa.dst, FE_GW_R);
+	sa.proto = KERN_PROTO_ESP;
+	sa.spi = 0xc0000001;
+	sa.reqid = 0x2001;
+	sa.encr = cr_alg_by_name(CR_ENCR, "aes-256");
+	sa.encr_key_len = 32;
+	sa.integ = cr_alg_by_name(CR_INTEG, "hmac-sha2-256");
+	sa.integ_key_len = 32;
+	sa.esn = 1;
+	sa.replay_window = 64;
+	sa.hard_secs = 3600;
+	sa.encap_sport = sa.encap_dport = 4500;
+	n = kbe_xfrm_build_sa(b, sizeof(b), &sa, 0, 0, &h);
+	put("xfrm", "newsa-cbc-esn", b, (size_t)n);
+	memcpy(two, b, (size_t)n);
+	sa.encr = cr_alg_by_name(CR_ENCR, "aes-128-gcm");
+	sa.encr_key_len = 20;
+	sa.integ = NULL;
+	sa.esn = 0;
+	sa.replay_window = 32;
+	m = kbe_xfrm_build_sa(b, sizeof(b), &sa, 0, 0, &h);
+	put("xfrm", "newsa-gcm", b, (size_t)m);
+	memcpy(two + n, b, (size_t)m);
+	put("xfrm", "two-sas", two, (size_t)(n + m));
+	p.dir = KERN_DIR_FWD;
+	kbe_prefix_parse(&p.src, "203.0.113.128/25");
+	kbe_prefix_parse(&p.dst, "203.0.113.0/25");
+	kbe_addr_parse(&p.tun_src, FE_GW_R);
+	kbe_addr_parse(&p.tun_dst, FE_GW_I);
+	p.reqid = 0x2001;
+	n = kbe_xfrm_build_policy(b, sizeof(b), &p, 0, 0, &h);
+	b[4] = XFRM_MSG_NEWPOLICY;
+	put("xfrm", "newpolicy", b, (size_t)n);
+	ex.state.family = AF_INET;
+	ex.state.id.proto = IPPROTO_ESP;
+	ex.state.id.spi = htonl(0xc0000001);
+	ex.state.reqid = 0x2001;
+	ex.hard = 1;
+	put("xfrm", "expire-hard", b, nl_msg(b, XFRM_MSG_EXPIRE, &ex,
+	    sizeof(ex), 0, NULL, 0));
+	aq.policy.sel.family = AF_INET;
+	aq.policy.dir = XFRM_POLICY_OUT;
+	aq.policy.index = 42;
+	aq.seq = 3;
+	t.family = AF_INET;
+	t.reqid = 0x2001;
+	t.id.proto = IPPROTO_ESP;
+	put("xfrm", "acquire", b, nl_msg(b, XFRM_MSG_ACQUIRE, &aq, sizeof(aq),
+	    XFRMA_TMPL, &t, sizeof(t)));
+	e.error = -ENOSYS;
+	e.msg.nlmsg_len = 300;
+	n = (int)nl_msg(b, NLMSG_ERROR, &e, sizeof(e), 1, why,
+	    strlen(why) + 1);
+	((struct nlmsghdr *)b)->nlmsg_flags = 0x300;	/* CAPPED|ACK_TLVS */
+	put("xfrm", "error-reason", b, (size_t)n);
+}
+
 static void
 pfkey_seeds(void)
 {
@@ -520,6 +623,7 @@ main(int argc, char **argv)
 	frag_mode = 0;
 	ctl_seeds();
 	pfkey_seeds();
+	xfrm_seeds();
 	printf("gen_seeds: %d files under %s\n", n_written, outdir);
 	return 0;
 }

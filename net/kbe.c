@@ -12,15 +12,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cfg/cfg.h"
 #include "net/kbe.h"
+#include "net/kbe_xfrm.h"
 
 extern const struct kbe_ops kbe_null_ops;
 extern const struct kbe_ops kbe_pfkey_ops;
+extern const struct kbe_ops kbe_xfrm_ops;
 
 static const struct kbe_ops *const kbe_all[] = {
 	&kbe_pfkey_ops,
+	&kbe_xfrm_ops,
 	&kbe_null_ops,
 };
+
+/* see kbe.h */
+int
+kbe_auto_backend(void)
+{
+	return kbe_xfrm_available() ? CFG_BACKEND_XFRM : CFG_BACKEND_PFKEY;
+}
 
 /* see kbe.h */
 const struct kbe_ops *
@@ -42,7 +53,7 @@ kbe_open(const char *name, struct kbe **out, char *err, size_t errlen)
 
 	if (ops == NULL) {
 		snprintf(err, errlen, "unknown kernel backend '%s' "
-		    "(known: pfkey, null)", name);
+		    "(known: pfkey, xfrm, null)", name);
 		return -ENOENT;
 	}
 	return ops->open(out, err, errlen);
@@ -211,8 +222,8 @@ kaddr_of(struct kern_addr *k, const struct ike_addr *a)
 
 /* see kbe.h */
 int
-kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
-    struct ike_child_info *children)
+kbe_child_counters_mark(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children, uint32_t mark)
 {
 	int failed = 0;
 
@@ -232,6 +243,7 @@ kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
 			kaddr_of(&sa.src, dir ? &info->local : &info->peer);
 			kaddr_of(&sa.dst, dir ? &info->peer : &info->local);
 			sa.spi = dir ? c->spi_out : c->spi_in;
+			sa.mark = mark;
 			snprintf(sa.vpn, sizeof(sa.vpn), "%s",
 			    info->vpn ? info->vpn : "");
 			*bytes = 0;
@@ -244,4 +256,12 @@ kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
 		}
 	}
 	return failed;
+}
+
+/* see kbe.h */
+int
+kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children)
+{
+	return kbe_child_counters_mark(k, info, children, 0);
 }

@@ -132,7 +132,13 @@ struct kbe {
 	char err[KBE_ERR_MAX];
 };
 
-/* Returns the backend called name ("pfkey", "null"), or NULL. */
+/*
+ * What `backend = auto` means on this kernel: CFG_BACKEND_XFRM when it has
+ * XFRM netlink (a NETLINK_XFRM socket opens), CFG_BACKEND_PFKEY otherwise.
+ */
+int kbe_auto_backend(void);
+
+/* Returns the backend called name ("pfkey", "xfrm", "null"), or NULL. */
 const struct kbe_ops *kbe_find(const char *name);
 
 /* Convenience: kbe_find(name)->open(); -ENOENT for an unknown name. */
@@ -233,5 +239,12 @@ int kbe_null_charge(struct kbe *k, const struct kern_sa *sa, uint64_t bytes,
  */
 int kbe_child_counters(struct kbe *k, const struct ike_sa_info *info,
     struct ike_child_info *children);
+
+/*
+ * The same for a VPN whose SAs carry an XFRM mark (`tap` over a VTI: the
+ * kernel finds them only with it); mark 0 is kbe_child_counters().
+ */
+int kbe_child_counters_mark(struct kbe *k, const struct ike_sa_info *info,
+    struct ike_child_info *children, uint32_t mark);
 
 #endif

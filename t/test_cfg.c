@@ -72,6 +72,7 @@ load_dir(const char *dir, struct cfg **cfg, struct cfg_diag *d)
 }
 
 #define GLOBAL_NULL "[global]\ninclude = vpn.d/*.conf\nbackend = null\n"
+#define GLOBAL_XFRM "[global]\ninclude = vpn.d/*.conf\nbackend = xfrm\n"
 #define GLOBAL_PFKEY "[global]\ninclude = vpn.d/*.conf\nbackend = pfkey\n"
 #define VPN_HEAD "[vpn]\nmode = active\nlocal = 192.0.2.254\n" \
 	"peer = 198.51.100.254\npsk = long-enough-secret\n"
@@ -259,17 +260,35 @@ out:
 T_CASE(cfg, defaults)
 {
 	static const struct {
-		const char *global;
+		const char *name, *global;
+		int auto_to;		/* what `auto` resolves to */
+		int backend, is_auto, esn;
 		const char *enc, *auth;
 	} rows[] = {
-		{ GLOBAL_NULL, "aes-128-gcm aes-256-gcm aes-256 aes-192 aes-128",
+		{ "null", GLOBAL_NULL, CFG_BACKEND_PFKEY, CFG_BACKEND_NULL, 0,
+		    CFG_ESN_BOTH,
+		    "aes-128-gcm aes-256-gcm aes-256 aes-192 aes-128",
 		    "hmac-sha2-256 hmac-sha2-384 hmac-sha2-512 hmac-sha1" },
-		/* pfkey: no AEAD, no hmac-sha2-256 (Linux af_key). */
-		{ GLOBAL_PFKEY, "aes-256 aes-192 aes-128",
+		/* pfkey: no AEAD, no hmac-sha2-256, no ESN (Linux af_key). */
+		{ "pfkey", GLOBAL_PFKEY, CFG_BACKEND_XFRM, CFG_BACKEND_PFKEY, 0,
+		    CFG_ESN_NO, "aes-256 aes-192 aes-128",
+		    "hmac-sha2-384 hmac-sha2-512 hmac-sha1" },
+		{ "xfrm", GLOBAL_XFRM, CFG_BACKEND_PFKEY, CFG_BACKEND_XFRM, 0,
+		    CFG_ESN_BOTH,
+		    "aes-128-gcm aes-256-gcm aes-256 aes-192 aes-128",
+		    "hmac-sha2-256 hmac-sha2-384 hmac-sha2-512 hmac-sha1" },
+		/* no backend key: auto, the kernel decides */
+		{ "auto, kernel with XFRM", "[global]\ninclude = vpn.d/*.conf\n",
+		    CFG_BACKEND_XFRM, CFG_BACKEND_XFRM, 1, CFG_ESN_BOTH,
+		    "aes-128-gcm aes-256-gcm aes-256 aes-192 aes-128",
+		    "hmac-sha2-256 hmac-sha2-384 hmac-sha2-512 hmac-sha1" },
+		{ "auto, kernel without", "[global]\ninclude = vpn.d/*.conf\n"
+		    "backend = auto\n", CFG_BACKEND_PFKEY, CFG_BACKEND_PFKEY, 1,
+		    CFG_ESN_NO, "aes-256 aes-192 aes-128",
 		    "hmac-sha2-384 hmac-sha2-512 hmac-sha1" },
 	};
 
-	for (size_t r = 0; r < 2; r++) {
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const char *const files[] = {
 			"ikd.conf", rows[r].global,
 			"vpn.d/d.conf", "[vpn]\nlocal = 192.0.2.254\n"
@@ -281,8 +300,10 @@ T_CASE(cfg, defaults)
 		const struct cfg_vpn *v;
 		char enc[256] = "", auth[256] = "";
 
-		T_ROW("%s", r ? "pfkey" : "null");
+		T_ROW("%s", rows[r].name);
+		cfg_set_auto_backend(rows[r].auto_to);
 		T_EQ_INT(load_dir(setup("defaults", files), &cfg, &d), 0);
+		cfg_set_auto_backend(CFG_BACKEND_PFKEY);
 		if (cfg == NULL) {
 			dump_diag(&d);
 			cfg_diag_free(&d);
@@ -316,6 +337,11 @@ T_CASE(cfg, defaults)
 		}
 		T_EQ_STR(enc, rows[r].enc);
 		T_EQ_STR(auth, rows[r].auth);
+		T_EQ_INT(cfg->backend, rows[r].backend);
+		T_EQ_INT(cfg->backend_auto, rows[r].is_auto);
+		T_EQ_INT(v->childsa.esn, rows[r].esn);
+		T_EQ_INT(v->ikesa.esn, 0);
+		T_EQ_INT(v->replay_window, 32);
 		cfg_diag_free(&d);
 		cfg_free(cfg);
 	}
@@ -480,11 +506,30 @@ T_CASE(cfg, bad_vpn_file)
 		    "[childsa]\nenc = aes-256\nauth = hmac-sha2-256\n", 10,
 		    "[childsa] auth: backend pfkey truncates hmac-sha2-256 to "
 		    "96 bits instead of RFC 4868's 128" },
+		{ "esn: a third value", 0, VPN_HEAD FLOWS "[childsa]\n"
+		    "esn = maybe\n", 9, "esn: expected yes, no or both "
+		    "('maybe')" },
+		{ "replay_window: too large", 0, VPN_HEAD FLOWS "[childsa]\n"
+		    "replay_window = 5000\n", 9, "replay_window: expected a "
+		    "packet count from 0 (off) to 4096 ('5000')" },
+		{ "replay_window: not a count", 0, VPN_HEAD FLOWS "[childsa]\n"
+		    "replay_window = 1m\n", 9, "('1m')" },
+		{ "esn without a replay window (Linux refuses it)", 2,
+		    VPN_HEAD FLOWS "[childsa]\nesn = both\n"
+		    "replay_window = 0\n", 9, "[childsa] esn: Linux needs a "
+		    "replay window for ESN" },
+		{ "pfkey cannot do ESN", 1, VPN_HEAD FLOWS "[childsa]\n"
+		    "esn = yes\n", 9, "[childsa] esn: backend pfkey cannot "
+		    "install extended sequence numbers" },
+		{ "pfkey's window stops at 32", 1, VPN_HEAD FLOWS "[childsa]\n"
+		    "replay_window = 64\n", 9, "[childsa] replay_window: "
+		    "backend pfkey keeps at most 32 packets" },
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const char *const files[] = {
-			"ikd.conf", rows[r].pfkey ? GLOBAL_PFKEY : GLOBAL_NULL,
+			"ikd.conf", rows[r].pfkey == 1 ? GLOBAL_PFKEY :
+			    rows[r].pfkey == 2 ? GLOBAL_XFRM : GLOBAL_NULL,
 			"vpn.d/v.conf", rows[r].vpn,
 			NULL,
 		};
@@ -653,10 +698,10 @@ T_CASE(cfg, includes_and_several_vpns)
 		    "('null')" },
 		{ "bad global values", {
 			"ikd.conf", "[global]\ndpd_check_interval = often\n"
-			    "nat_traversal = maybe\nbackend = xfrm\n"
+			    "nat_traversal = maybe\nbackend = kame\n"
 			    "socket = relative.sock\n",
 			NULL }, -EINVAL, "ikd.conf:4: ",
-		    "backend: expected pfkey or null ('xfrm')" },
+		    "backend: expected auto, xfrm, pfkey or null ('kame')" },
 		{ "nat_traversal neither yes, no nor force", {
 			"ikd.conf", "[global]\nbackend = null\n"
 			    "nat_traversal = maybe\n",
@@ -772,7 +817,7 @@ T_CASE(cfg, every_error_reported)
 {
 	const char *const files[] = {
 		"ikd.conf", "[global]\ndpd_check_interval = often\n"
-		    "nat_traversal = maybe\nbackend = xfrm\n"
+		    "nat_traversal = maybe\nbackend = kame\n"
 		    "socket = relative.sock\ncolour = red\n",
 		NULL,
 	};
@@ -1032,8 +1077,8 @@ T_CASE(cfg, psk_quotes_and_tap)
 		{ "empty quotes", "psk = \"\"\n", NULL, "psk: empty key",
 		  -EINVAL },
 		{ "tap", "psk = long-enough-secret\ntap = enc1\n",
-		  "long-enough-secret", "warning: tap is not supported by the "
-		  "pfkey and null backends yet: ignored ('enc1')", 0 },
+		  "long-enough-secret", "warning: tap needs backend xfrm "
+		  "(interface IDs or marks), not null: ignored ('enc1')", 0 },
 	};
 
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {

@@ -226,13 +226,15 @@ T_CASE(cfg_iked, carried_over)
 	}
 	/* the psk files are mode 600: the one warning is tap's */
 	T_EQ_INT(d.n, 1);
-	T_CONTAINS(d.n ? d.msgs[0].text : "", "b.conf:14: warning: tap is "
-	    "not supported by the pfkey and null backends yet: ignored "
-	    "('enc2')");
+	T_CONTAINS(d.n ? d.msgs[0].text : "", "b.conf:14: warning: tap needs "
+	    "backend xfrm (interface IDs or marks), not pfkey (chosen by "
+	    "auto): ignored ('enc2')");
 	T_EQ_INT(stat(OUT "/dir/vpn.d/b.conf", &st), 0);
 	T_EQ_INT(st.st_mode & 0777, 0600);
 	T_EQ_INT(cfg->dpd_check_interval, 0);
 	T_EQ_INT(cfg->fragment_size, 0);	/* set nofragmentation */
+	/* backend = auto written; the runner's auto resolves to pfkey */
+	T_EQ_INT(cfg->backend_auto, 1);
 	T_EQ_INT(cfg->backend, CFG_BACKEND_PFKEY);
 	T_EQ_INT(cfg->n_vpns, 2);
 	p = cfg_vpn_find(cfg, "policy1");

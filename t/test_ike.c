@@ -767,3 +767,79 @@ T_CASE(ike, stats_agree_with_the_table)
 	stats_agree(&s, 0, 0, 0, 0);
 	sim_free(&s);
 }
+
+/* The ESN flag of every kernel SA of node (1, 0), or -1 if they differ. */
+static int
+kernel_esn(struct sim *s, int node)
+{
+	int esn = -1;
+
+	for (int i = 0; i < SIM_KSA_MAX; i++) {
+		const struct sim_ksa *k = &s->n[node].ksa[i];
+
+		if (!k->used) {
+			continue;
+		}
+		if (esn >= 0 && esn != k->sa.esn) {
+			return -1;
+		}
+		esn = k->sa.esn;
+	}
+	return esn;
+}
+
+/*
+ * [childsa] esn (RFC 7296 3.3.2 transform type 5): both ends pick the same
+ * value, the responder the first of the initiator's it allows; the choice
+ * reaches the kernel SAs with the configured replay window; a "yes" that
+ * meets a "no" is refused.
+ */
+T_CASE(ike, esn_negotiation)
+{
+	static const struct {
+		const char *name, *a, *b;
+		int up, esn;
+	} rows[] = {
+		{ "both / both: no, offered first", "esn = both\n",
+		    "esn = both\n", 1, 0 },
+		{ "yes / both", "esn = yes\n", "esn = both\n", 1, 1 },
+		{ "both / yes", "esn = both\n", "esn = yes\n", 1, 1 },
+		{ "no / both", "esn = no\n", "esn = both\n", 1, 0 },
+		{ "yes / no: no proposal chosen", "esn = yes\n", "esn = no\n",
+		    0, 0 },
+	};
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		char ca[256], cb[256];
+		struct sim s;
+		struct pair p;
+
+		T_ROW("%s", rows[r].name);
+		snprintf(ca, sizeof(ca), "%sreplay_window = 128\n%s",
+		    HOWTO_CHILD, rows[r].a);
+		snprintf(cb, sizeof(cb), "%sreplay_window = 128\n%s",
+		    HOWTO_CHILD, rows[r].b);
+		p.a = vpn("active", GW1, GW2, "PSK-TO-CONFIGURE", FLOW1,
+		    HOWTO_IKE, ca, NULL);
+		p.b = vpn("passive", GW2, GW1, "PSK-TO-CONFIGURE", FLOW1R,
+		    HOWTO_IKE, cb, NULL);
+		T_ASSERT(up(&s, p, 1, "esn") == 0);
+		sim_run(&s, 10000);
+		if (!rows[r].up) {
+			T_EQ_INT(sim_count_children(&s, 0), 0);
+			T_EQ_INT(sim_kernel_sas(&s, 1), 0);
+			T_CONTAINS(s.n[0].log, "NO_PROPOSAL_CHOSEN");
+			sim_free(&s);
+			continue;
+		}
+		expect_up(&s, 1);
+		T_EQ_INT(kernel_esn(&s, 0), rows[r].esn);
+		T_EQ_INT(kernel_esn(&s, 1), rows[r].esn);
+		for (int i = 0; i < SIM_KSA_MAX; i++) {
+			if (s.n[0].ksa[i].used) {
+				T_EQ_INT(s.n[0].ksa[i].sa.replay_window, 128);
+			}
+		}
+		sim_free(&s);
+	}
+}

@@ -66,6 +66,7 @@ vpn_of(struct sim *s, int node)
 
 struct sa_seen {
 	struct ike_addr local, peer;
+	char nat[16];
 	int n;
 };
 
@@ -77,6 +78,8 @@ sa_cb(void *arg, const struct ike_sa_info *in)
 	if (strcmp(in->state, "ESTABLISHED") == 0) {
 		v->local = in->local;
 		v->peer = in->peer;
+		snprintf(v->nat, sizeof(v->nat), "%s", in->nat ? in->nat :
+		    "?");
 		v->n++;
 	}
 }
@@ -92,12 +95,16 @@ ip_is(const uint8_t *ip, const char *text)
 
 T_CASE(ike_dns, active_named_peer_from_local_any)
 {
+    for (int learn = 0; learn < 2; learn++) {
 	struct sim s;
 	struct sa_seen sa = { .n = 0 };
 	struct vpn_seen v;
 
+	T_ROW("%s", learn ? "local learnt from the answer (no route lookup)" :
+	    "local from the route to the peer");
 	T_ASSERT(named(&s, "dns1", "active", "passive", GW1,
 	    "dpd_check_interval = 0\n", 31) == 0);
+	s.no_source = learn;
 	s.hosts[0][0] = "GW2.example.org";	/* names are case-blind */
 	s.hosts[0][1] = GW2;
 	s.strict = 1;
@@ -130,7 +137,18 @@ T_CASE(ike_dns, active_named_peer_from_local_any)
 	v = vpn_of(&s, 0);
 	T_EQ_INT(v.in.state, IKE_VPN_UP);
 	T_ASSERT(ip_is(v.in.peer.ip, GW2));
+	/* known before the first message, the address is what NAT
+	 * detection hashes: no NAT seen; learnt later, 0.0.0.0 was hashed
+	 * and gw2 takes gw1 for being behind a NAT (it still works) */
+	T_EQ_STR(sa.nat, "none");
+	{
+		struct sa_seen b = { .n = 0 };
+
+		ike_foreach_sa(s.n[1].eng, sa_cb, &b);
+		T_EQ_STR(b.nat, learn ? "remote" : "none");
+	}
 	sim_free(&s);
+    }
 }
 
 T_CASE(ike_dns, failed_lookup_is_retried_never_fatal)

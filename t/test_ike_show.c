@@ -227,6 +227,15 @@ T_CASE(ike_show, stats)
 	    "\"frag_dropped\":0}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
+	T_ROW("the daemon names its kernel backend first");
+	st.backend = "xfrm (auto)";
+	RENDER(s, show_stats(out, &st, 0));
+	T_CONTAINS(s, "backend          xfrm (auto)\nike_sas          2\n");
+	free(s);
+	RENDER(s, show_stats(out, &st, 1));
+	T_CONTAINS(s, "{\"backend\":\"xfrm (auto)\",\"ike_sas\":2,");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
 }
 
 T_CASE(ike_show, durations_and_bytes)
@@ -315,5 +324,25 @@ T_CASE(ike_show, vpn_text_and_json_exact)
 	RENDER(s, show_vpn_text(out, &v, 5));
 	T_EQ_STR(s, "hub: passive, waiting for the peer\n  peer any\n"
 	    "  passive, CHILD SAs 0 of 3 flows\n");
+	free(s);
+}
+
+T_CASE(ike_show, sa_tap)
+{
+	struct ike_sa_info t = sa;
+	char *s = NULL;
+
+	t.tap = "vtia";
+	t.tap_how = "VTI, mark 0x4000";
+	RENDER(s, show_sa_text(out, &t, 0));
+	T_CONTAINS(s, "\n  tap vtia (VTI, mark 0x4000)\n  ike spi i ");
+	free(s);
+	RENDER(s, show_sa_json(out, &t, 0));
+	T_CONTAINS(s, "\"fragmentation\":false,\"tap\":\"vtia\",\"ispi\":");
+	T_EQ_INT(json_valid(s), 0);
+	free(s);
+	T_ROW("without tap: no line, no key");
+	RENDER(s, show_sa_text(out, &sa, 0));
+	T_ASSERT(strstr(s, "tap") == NULL);
 	free(s);
 }

@@ -72,7 +72,16 @@ enum cfg_natt {
 enum cfg_backend {
 	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
 	CFG_BACKEND_NULL = 1,	/* SAs in memory only: tests, dry runs */
+	CFG_BACKEND_XFRM = 2,	/* Linux XFRM netlink (net/kbe_xfrm.c) */
 };
+
+/* [childsa] esn: which Extended Sequence Numbers values are offered and
+ * accepted (RFC 7296 3.3.2 transform type 5), as bits. */
+#define CFG_ESN_NO 1
+#define CFG_ESN_YES 2
+#define CFG_ESN_BOTH 3
+#define CFG_REPLAY_MAX 4096	/* packets: Linux XFRMA_REPLAY_ESN_MAX bits */
+#define CFG_REPLAY_PFKEY_MAX 32	/* af_key keeps one 32-bit bitmap */
 
 /* Identification types, RFC 7296 3.5; 0 means "not set" (see cfg_vpn). */
 #define CFG_ID_NONE 0
@@ -121,6 +130,7 @@ struct cfg_xforms {
 	const struct cr_alg *const *prf;
 	const struct cr_alg *const *dh;
 	uint8_t n_enc, n_integ, n_prf, n_dh;
+	uint8_t esn;		/* CHILD SA: CFG_ESN_* bits; IKE SA: 0 */
 };
 
 struct cfg_keepalive {
@@ -170,6 +180,8 @@ struct cfg_vpn {
 	uint32_t ikelifetime;		/* IKE SA rekey, s; 0 = never */
 	uint32_t lifetime;		/* CHILD SA hard lifetime, s */
 	uint64_t lifetime_bytes;	/* CHILD SA hard lifetime, bytes */
+	uint32_t replay_window;		/* CHILD SA anti-replay, packets; 0 =
+					 * off */
 	char tap[CFG_IFNAME_MAX];	/* "" = none */
 	struct cfg_flow *flows;		/* n_flows of them, on the heap (a
 					 * hub's branches have one or two,
@@ -197,7 +209,8 @@ struct cfg {
 	uint32_t fragment_size;		/* IKE fragmentation (RFC 7383):
 					 * largest IKE datagram sent as
 					 * IP packet, bytes; 0 = off */
-	int backend;			/* enum cfg_backend */
+	int backend;			/* enum cfg_backend, `auto` resolved */
+	int backend_auto;		/* 1: `auto` (the default) chose it */
 	int log;			/* enum cfg_log, with -d */
 	char socket[CFG_PATH_MAX];	/* control socket path */
 	char user[CFG_USER_MAX];	/* ikd drops root to it; "": the
@@ -241,6 +254,17 @@ struct cfg_diag {
  * returns -EINVAL (-ENOMEM on allocation failure) and sets *out to NULL.
  */
 int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
+
+/*
+ * What `backend = auto` (the default) resolves to in the cfg_load() calls
+ * that follow: the daemon and the checker probe the kernel (net/kbe.h
+ * kbe_auto_backend()) and set it before loading, since which transforms are
+ * allowed and offered depends on it.  CFG_BACKEND_PFKEY until set.
+ */
+void cfg_set_auto_backend(int backend);
+
+/* "pfkey", "xfrm", "null" */
+const char *cfg_backend_name(int backend);
 
 /* Frees a configuration and wipes its keys; NULL is fine. */
 void cfg_free(struct cfg *cfg);

@@ -1074,7 +1074,7 @@ cfg_iked_import(const char *iked_conf, const char *outdir,
 		fprintf(fp, "fragment_size = %d\n", im.frag > 0 ?
 		    CFG_FRAGMENT_SIZE_DEF : 0);
 	}
-	fprintf(fp, "backend = pfkey\n");
+	fprintf(fp, "backend = auto\n");
 	if (finish(&im, fp, path) != 0) {
 		rc = -EIO;
 		goto out;

@@ -38,6 +38,7 @@
 #define DEF_LIFETIME_BYTES (4ULL << 30)	/* iked: 4 GiB */
 #define DEF_KA_INTERVAL 60		/* the how-to's cron: once a minute */
 #define DEF_KA_FAIL_AFTER 3
+#define DEF_REPLAY_WINDOW 32		/* strongSwan's and Linux's default */
 #define MAX_DEPTH 16
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -57,7 +58,8 @@ enum key {
 	K_UPDOWN,
 	K_FLOW,
 	K_IKE_ENC, K_IKE_AUTH, K_IKE_PRF, K_IKE_GROUP,
-	K_CHILD_ENC, K_CHILD_AUTH, K_CHILD_GROUP,
+	K_CHILD_ENC, K_CHILD_AUTH, K_CHILD_GROUP, K_CHILD_ESN,
+	K_CHILD_REPLAY,
 	K_KA_SOURCE, K_KA_TARGET, K_KA_INTERVAL, K_KA_FAIL_AFTER,
 	K_N
 };
@@ -101,6 +103,8 @@ static const struct key_def {
 	[K_CHILD_ENC] = { S_CHILDSA, "enc", 0 },
 	[K_CHILD_AUTH] = { S_CHILDSA, "auth", 0 },
 	[K_CHILD_GROUP] = { S_CHILDSA, "group", 0 },
+	[K_CHILD_ESN] = { S_CHILDSA, "esn", 0 },
+	[K_CHILD_REPLAY] = { S_CHILDSA, "replay_window", 0 },
 	[K_KA_SOURCE] = { S_KEEPALIVE, "source", 0 },
 	[K_KA_TARGET] = { S_KEEPALIVE, "target", 0 },
 	[K_KA_INTERVAL] = { S_KEEPALIVE, "interval", 0 },
@@ -163,6 +167,23 @@ struct file_ctx {
 
 static int ld_file(struct ld *ld, const char *path, const char *from,
     int from_line);
+
+static int auto_backend = CFG_BACKEND_PFKEY;
+
+/* see cfg.h */
+void
+cfg_set_auto_backend(int backend)
+{
+	auto_backend = backend;
+}
+
+/* see cfg.h */
+const char *
+cfg_backend_name(int backend)
+{
+	return backend == CFG_BACKEND_NULL ? "null" :
+	    backend == CFG_BACKEND_XFRM ? "xfrm" : "pfkey";
+}
 
 #define ERR(ld, file, line, ...) \
 	ld_msg((ld), 0, (file), (line), __VA_ARGS__)
@@ -863,13 +884,19 @@ set_global(struct file_ctx *fc, int k, const char *value)
 		}
 		break;
 	case K_BACKEND:
+		cfg->backend_auto = 0;
 		if (strcmp(value, "pfkey") == 0) {
 			cfg->backend = CFG_BACKEND_PFKEY;
+		} else if (strcmp(value, "xfrm") == 0) {
+			cfg->backend = CFG_BACKEND_XFRM;
 		} else if (strcmp(value, "null") == 0) {
 			cfg->backend = CFG_BACKEND_NULL;
+		} else if (strcmp(value, "auto") == 0) {
+			cfg->backend = auto_backend;
+			cfg->backend_auto = 1;
 		} else {
-			ERR(ld, fc->path, fc->line,
-			    "backend: expected pfkey or null ('%s')", value);
+			ERR(ld, fc->path, fc->line, "backend: expected auto, "
+			    "xfrm, pfkey or null ('%s')", value);
 		}
 		break;
 	case K_SOCKET:
@@ -1110,11 +1137,6 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    CFG_IFNAME_MAX - 1, value);
 		} else {
 			snprintf(v->tap, sizeof(v->tap), "%s", value);
-			/* accepted for iked's configs, but nothing makes the
-			 * interface: say so rather than do nothing quietly */
-			WARN(ld, fc->path, fc->line, "tap is not supported by "
-			    "the pfkey and null backends yet: ignored ('%s')",
-			    value);
 		}
 		break;
 	case K_FLOW:
@@ -1188,6 +1210,27 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_CHILD_GROUP:
 		do_xforms(fc, "childsa", "group", CR_DH, value, a->child.dh,
 		    &v->childsa.n_dh, &a->dh_none);
+		break;
+	case K_CHILD_ESN:
+		if (strcmp(value, "yes") == 0) {
+			v->childsa.esn = CFG_ESN_YES;
+		} else if (strcmp(value, "no") == 0) {
+			v->childsa.esn = CFG_ESN_NO;
+		} else if (strcmp(value, "both") == 0) {
+			v->childsa.esn = CFG_ESN_BOTH;
+		} else {
+			ERR(ld, fc->path, fc->line, "esn: expected yes, no or "
+			    "both ('%s')", value);
+		}
+		break;
+	case K_CHILD_REPLAY:
+		if (cfg_parse_seconds(value, &v->replay_window) != 0 ||
+		    strspn(value, "0123456789") != strlen(value) ||
+		    v->replay_window > CFG_REPLAY_MAX) {
+			ERR(ld, fc->path, fc->line, "replay_window: expected "
+			    "a packet count from 0 (off) to %d ('%s')",
+			    CFG_REPLAY_MAX, value);
+		}
 		break;
 	case K_KA_SOURCE:
 	case K_KA_TARGET:
@@ -1552,16 +1595,17 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 	struct cfg_xforms *x = child ? &v->childsa : &v->ikesa;
 	struct xf_buf *b = child ? &a->child : &a->ike;
 	int pfkey = child && ld->cfg->backend == CFG_BACKEND_PFKEY;
+	const char *how = ld->cfg->backend_auto ? " (backend auto: this "
+	    "kernel has no XFRM netlink)" : "";
+	int k_enc = child ? K_CHILD_ENC : K_IKE_ENC;
+	int k_auth = child ? K_CHILD_AUTH : K_IKE_AUTH;
+	const char *sec = child ? "childsa" : "ikesa";
 
 	/* read from the lists being built until xforms_keep() */
 	x->enc = b->enc;
 	x->integ = b->integ;
 	x->prf = b->prf;
 	x->dh = b->dh;
-	int k_enc = child ? K_CHILD_ENC : K_IKE_ENC;
-	int k_auth = child ? K_CHILD_AUTH : K_IKE_AUTH;
-	const char *sec = child ? "childsa" : "ikesa";
-
 	if (x->n_enc == 0 && a->line[k_enc] == 0) {
 		fill(b->enc, &x->n_enc, CR_ENCR,
 		    pfkey ? def_esp_enc_pfkey : def_ike_enc);
@@ -1593,21 +1637,62 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 	for (uint8_t i = 0; i < x->n_enc; i++) {
 		if (x->enc[i]->flags & CR_F_AEAD) {
 			ERR(ld, v->file, a->line[k_enc], "[childsa] enc: "
-			    "backend pfkey cannot install AEAD ciphers (Linux "
-			    "af_key has no encoding for them); use aes-256 "
-			    "with an hmac, or another backend ('%s')",
-			    x->enc[i]->name);
+			    "backend pfkey%s cannot install AEAD ciphers "
+			    "(Linux af_key has no encoding for them); use "
+			    "aes-256 with an hmac, or backend xfrm ('%s')",
+			    how, x->enc[i]->name);
 		}
 	}
 	for (uint8_t i = 0; i < x->n_integ; i++) {
 		if (strcmp(x->integ[i]->name, "hmac-sha2-256") == 0) {
 			ERR(ld, v->file, a->line[k_auth], "[childsa] auth: "
-			    "backend pfkey truncates hmac-sha2-256 to 96 bits "
-			    "instead of RFC 4868's 128, so no peer would "
+			    "backend pfkey%s truncates hmac-sha2-256 to 96 "
+			    "bits instead of RFC 4868's 128, so no peer would "
 			    "accept the packets; use hmac-sha2-384, "
-			    "hmac-sha2-512 or hmac-sha1 ('%s')",
-			    x->integ[i]->name);
+			    "hmac-sha2-512, hmac-sha1 or backend xfrm ('%s')",
+			    how, x->integ[i]->name);
 		}
+	}
+}
+
+/*
+ * [childsa] esn and replay_window against the backend: af_key has neither
+ * ESN nor a replay bitmap past 32 packets; Linux XFRM refuses ESN without
+ * a replay window (xfrm_init_replay()).  The default (both offered) drops
+ * what the backend cannot do instead of failing.
+ */
+static void
+finish_replay(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
+{
+	int esn_set = a->line[K_CHILD_ESN] != 0;
+	int pfkey = ld->cfg->backend == CFG_BACKEND_PFKEY;
+	const char *how = ld->cfg->backend_auto ? " (backend auto: this "
+	    "kernel has no XFRM netlink)" : "";
+
+	if (a->line[K_CHILD_REPLAY] == 0) {
+		v->replay_window = DEF_REPLAY_WINDOW;
+	}
+	if (!esn_set) {
+		v->childsa.esn = pfkey || v->replay_window == 0 ? CFG_ESN_NO :
+		    CFG_ESN_BOTH;
+	}
+	if (pfkey && v->replay_window > CFG_REPLAY_PFKEY_MAX) {
+		ERR(ld, v->file, a->line[K_CHILD_REPLAY], "[childsa] "
+		    "replay_window: backend pfkey%s keeps at most %d packets; "
+		    "use backend xfrm for more ('%u')", how,
+		    CFG_REPLAY_PFKEY_MAX, v->replay_window);
+	}
+	if (pfkey && (v->childsa.esn & CFG_ESN_YES)) {
+		ERR(ld, v->file, a->line[K_CHILD_ESN], "[childsa] esn: backend "
+		    "pfkey%s cannot install extended sequence numbers; use "
+		    "esn = no or backend xfrm ('%s')", how,
+		    v->childsa.esn == CFG_ESN_YES ? "yes" : "both");
+	} else if (esn_set && (v->childsa.esn & CFG_ESN_YES) &&
+	    v->replay_window == 0 && ld->cfg->backend != CFG_BACKEND_NULL) {
+		ERR(ld, v->file, a->line[K_CHILD_ESN], "[childsa] esn: Linux "
+		    "needs a replay window for ESN; set replay_window above 0 "
+		    "or esn = no ('%s')",
+		    v->childsa.esn == CFG_ESN_YES ? "yes" : "both");
 	}
 }
 
@@ -1637,7 +1722,11 @@ xforms_keep(struct ld *ld, struct cfg_xforms *x, const struct cfg_xforms *prev)
 	    xf_list_eq(prev->integ, x->integ, x->n_integ) &&
 	    xf_list_eq(prev->prf, x->prf, x->n_prf) &&
 	    xf_list_eq(prev->dh, x->dh, x->n_dh)) {
-		*x = *prev;
+		/* the lists only: counts and other settings stay x's */
+		x->enc = prev->enc;
+		x->integ = prev->integ;
+		x->prf = prev->prf;
+		x->dh = prev->dh;
 		return;
 	}
 	p = calloc(n ? n : 1, sizeof(*p));
@@ -1795,6 +1884,15 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	xforms_keep(ld, &v->ikesa, v > ld->cfg->vpns ? &v[-1].ikesa : NULL);
 	xforms_keep(ld, &v->childsa, v > ld->cfg->vpns ? &v[-1].childsa :
 	    NULL);
+	finish_replay(ld, v, a);
+	if (v->tap[0] != '\0' && ld->cfg->backend != CFG_BACKEND_XFRM) {
+		/* accepted for iked's configs, but only XFRM can tie SAs to
+		 * an interface: say so rather than do nothing quietly */
+		WARN(ld, v->file, a->line[K_TAP], "tap needs backend xfrm "
+		    "(interface IDs or marks), not %s%s: ignored ('%s')",
+		    cfg_backend_name(ld->cfg->backend), ld->cfg->backend_auto ?
+		    " (chosen by auto)" : "", v->tap);
+	}
 	if (ka != NULL) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);
@@ -2113,7 +2211,8 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	cfg->nat_traversal = CFG_NATT_YES;
 	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
 	cfg->fragment_size = CFG_FRAGMENT_SIZE_DEF;
-	cfg->backend = CFG_BACKEND_PFKEY;
+	cfg->backend = auto_backend;
+	cfg->backend_auto = 1;
 	cfg->log = CFG_LOG_STDERR;
 	cfg->seccomp = 1;
 	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);

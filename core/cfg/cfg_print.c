@@ -109,8 +109,12 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 	    CFG_NATT_FORCE ? "force" : cfg->nat_traversal ? "yes" : "no");
 	fprintf(out, "nat_keepalive = %u\n", cfg->nat_keepalive);
 	fprintf(out, "fragment_size = %u\n", cfg->fragment_size);
-	fprintf(out, "backend = %s\n",
-	    cfg->backend == CFG_BACKEND_NULL ? "null" : "pfkey");
+	if (cfg->backend_auto) {
+		fprintf(out, "backend = auto\n; auto: %s on this kernel\n",
+		    cfg_backend_name(cfg->backend));
+	} else {
+		fprintf(out, "backend = %s\n", cfg_backend_name(cfg->backend));
+	}
 	fprintf(out, "socket = %s\n", cfg->socket);
 	fprintf(out, "log = %s\n", cfg->log == CFG_LOG_SYSLOG ? "syslog" :
 	    cfg->log == CFG_LOG_BOTH ? "both" : "stderr");
@@ -174,6 +178,9 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 	print_list(out, "enc", v->childsa.enc, v->childsa.n_enc, NULL);
 	print_list(out, "auth", v->childsa.integ, v->childsa.n_integ, NULL);
 	print_list(out, "group", v->childsa.dh, v->childsa.n_dh, "none");
+	fprintf(out, "esn = %s\n", v->childsa.esn == CFG_ESN_BOTH ? "both" :
+	    v->childsa.esn == CFG_ESN_YES ? "yes" : "no");
+	fprintf(out, "replay_window = %u\n", v->replay_window);
 	if (ka != NULL) {
 		fprintf(out, "\n[keepalive]\n");
 		print_sockaddr(out, "source", &ka->source);
@@ -241,7 +248,7 @@ xforms_equal(const struct cfg_xforms *a, const struct cfg_xforms *b)
 	return list_equal(a->enc, a->n_enc, b->enc, b->n_enc) &&
 	    list_equal(a->integ, a->n_integ, b->integ, b->n_integ) &&
 	    list_equal(a->prf, a->n_prf, b->prf, b->n_prf) &&
-	    list_equal(a->dh, a->n_dh, b->dh, b->n_dh);
+	    list_equal(a->dh, a->n_dh, b->dh, b->n_dh) && a->esn == b->esn;
 }
 
 /* see cfg.h */
@@ -263,6 +270,7 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 	    (a->psk_len > 0 && memcmp(a->psk, b->psk, a->psk_len) != 0) ||
 	    a->ikelifetime != b->ikelifetime || a->lifetime != b->lifetime ||
 	    a->lifetime_bytes != b->lifetime_bytes ||
+	    a->replay_window != b->replay_window ||
 	    strcmp(a->tap, b->tap) != 0 || a->n_flows != b->n_flows ||
 	    !xforms_equal(&a->ikesa, &b->ikesa) ||
 	    !xforms_equal(&a->childsa, &b->childsa)) {

@@ -62,6 +62,7 @@ child_take(struct child_sa *ch, const struct prop_choice *pc, int create,
 {
 	ch->enc = pc->enc;
 	ch->integ = pc->integ;
+	ch->esn = pc->esn;
 	ch->dh = create ? pc->dh : NULL;
 	ch->spi_out = be32(pc->spi);
 	ch->ts_l = *tl;

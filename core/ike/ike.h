@@ -77,6 +77,14 @@ struct ike_env {
 	 * through ike_vpn_resolved().  NULL: named peers cannot be used.
 	 */
 	void (*resolve)(void *ctx, const char *vpn, const char *host, int af);
+	/*
+	 * The address the kernel would send from to peer (`local = any`,
+	 * iked's egress): fills *local's address, returns 0, or a negative
+	 * errno (then the address is learnt from the peer's first answer).
+	 * NULL: always learnt.
+	 */
+	int (*source)(void *ctx, const struct ike_addr *peer,
+	    struct ike_addr *local);
 };
 
 struct ike_engine;
@@ -180,6 +188,10 @@ struct ike_sa_info {
 				 * nat_traversal = force, "local" */
 	int encap;		/* ESP goes in UDP (RFC 3948) */
 	int frag;		/* both ends announced IKE fragmentation */
+	/* `tap = NAME`: the interface its traffic is routed into and how
+	 * the SAs are tied to it ("xfrm interface, if_id 7", "VTI, mark
+	 * 0x4000"); set by the daemon, NULL without tap */
+	const char *tap, *tap_how;
 	int n_children;
 	const struct ike_child_info *children;
 };
@@ -238,6 +250,9 @@ struct ike_stats {
 	 * fragments dropped (failed ICV, out of range, duplicate, stale
 	 * or over the limits; partial messages discarded count theirs) */
 	uint64_t frag_sent, frag_rx, frag_reassembled, frag_dropped;
+	const char *backend;	/* the daemon's kernel backend ("xfrm",
+				 * "pfkey (auto)"), set by the daemon; NULL:
+				 * not shown */
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
 

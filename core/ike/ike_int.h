@@ -158,6 +158,7 @@ struct child_sa {
 	uint32_t spi_in, spi_out;	/* host order */
 	uint32_t reqid;
 	const struct cr_alg *enc, *integ, *dh;
+	uint8_t esn;		/* extended sequence numbers negotiated */
 	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
 	uint64_t bytes_in, bytes_out;
 	int8_t flow;		/* configured flow it carries; -1 unknown */
@@ -392,6 +393,7 @@ struct ike_engine {
 struct prop_choice {
 	uint8_t num;
 	const struct cr_alg *enc, *integ, *prf, *dh;
+	uint8_t esn;		/* ESP: 1 if extended sequence numbers */
 	uint8_t spi[8];
 	uint8_t spi_len;
 };

@@ -73,7 +73,8 @@ ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
 	k->reqid = ch->reqid;
 	k->encr = ch->enc;
 	k->integ = ch->integ;
-	k->replay_window = 32;
+	k->esn = ch->esn;
+	k->replay_window = sa->vpn ? sa->vpn->cfg->replay_window : 32;
 	if (nat_encap(sa)) {
 		/* RFC 3948: ESP in UDP between the IKE SA's ports, which
 		 * are 4500 here and the NAT's mapping there */

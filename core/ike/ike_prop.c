@@ -5,9 +5,9 @@
  * A configured transform list becomes at most two proposals: one with the
  * combined-mode (AEAD) ciphers and no integrity transform, one with the
  * others and the integrity list (RFC 7296 3.3: AEAD and non-AEAD ciphers
- * must not share a proposal).  ESP proposals always carry ESN "no": ikebox
- * does not do extended sequence numbers, and RFC 7296 3.3.2 makes the ESN
- * transform mandatory for ESP.
+ * must not share a proposal).  ESP proposals carry the ESN transforms of
+ * [childsa] esn ("no" before "yes" when both), RFC 7296 3.3.2 making the
+ * ESN transform mandatory for ESP.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,7 +15,14 @@
 #include "core/ike/ike_int.h"
 #include "core/wire/ikev2.h"
 
-#define PROP_XF_MAX (4 * CFG_XF_MAX + 1)
+#define PROP_XF_MAX (4 * CFG_XF_MAX + 2)
+
+/* The ESN values xf allows; hand-made configurations (tests) say 0: no. */
+static uint8_t
+esn_allowed(const struct cfg_xforms *xf)
+{
+	return xf->esn ? xf->esn : CFG_ESN_NO;
+}
 
 static int
 in_list(const struct cr_alg *const *list, size_t n, const struct cr_alg *a)
@@ -83,7 +90,13 @@ prop_put_offer(struct pld_wr *pw, const struct cfg_xforms *xf, uint8_t proto,
 			}
 		}
 		if (proto == IKEV2_PROTO_ESP) {
-			add_xf(d[np], &n, IKEV2_XF_ESN, NULL);
+			if (esn_allowed(xf) & CFG_ESN_NO) {
+				add_xf(d[np], &n, IKEV2_XF_ESN, NULL);
+			}
+			if (esn_allowed(xf) & CFG_ESN_YES) {
+				add_xf(d[np], &n, IKEV2_XF_ESN, NULL);
+				d[np][n - 1].id = IKEV2_ESN_YES;
+			}
 		}
 		memset(&p[np], 0, sizeof(p[np]));
 		p[np].num = (uint8_t)(np + 1);
@@ -119,6 +132,7 @@ prop_put_choice(struct pld_wr *pw, uint8_t proto, const struct prop_choice *c)
 	}
 	if (proto == IKEV2_PROTO_ESP) {
 		add_xf(d, &n, IKEV2_XF_ESN, NULL);
+		d[n - 1].id = c->esn ? IKEV2_ESN_YES : IKEV2_ESN_NO;
 	}
 	memset(&p, 0, sizeof(p));
 	p.num = c->num;
@@ -164,23 +178,32 @@ pick(const struct pld_sa *sa, const struct pld_proposal *p, uint8_t type,
 	return NULL;
 }
 
-/* ESN: the proposal must allow "no ESN" (or say nothing about it). */
+/*
+ * ESN: the first value of the proposal (the peer's preference) that we
+ * allow; a proposal without ESN transforms means "no".  Sets *esn; 0 if
+ * agreed, -ENOENT if not.
+ */
 static int
-esn_ok(const struct pld_sa *sa, const struct pld_proposal *p)
+esn_pick(const struct pld_sa *sa, const struct pld_proposal *p,
+    uint8_t allowed, uint8_t *esn)
 {
 	int seen = 0;
 
 	for (unsigned i = 0; i < p->n_xf; i++) {
 		const struct pld_transform *t = &sa->xf[p->first_xf + i];
 
-		if (t->type == IKEV2_XF_ESN) {
-			if (t->id == IKEV2_ESN_NO) {
-				return 1;
-			}
-			seen = 1;
+		if (t->type != IKEV2_XF_ESN) {
+			continue;
+		}
+		seen = 1;
+		if ((t->id == IKEV2_ESN_NO && (allowed & CFG_ESN_NO)) ||
+		    (t->id == IKEV2_ESN_YES && (allowed & CFG_ESN_YES))) {
+			*esn = t->id == IKEV2_ESN_YES;
+			return 0;
 		}
 	}
-	return !seen;
+	*esn = 0;
+	return !seen && (allowed & CFG_ESN_NO) ? 0 : -ENOENT;
 }
 
 static int
@@ -209,7 +232,7 @@ match(const struct pld_sa *sa, const struct pld_proposal *p,
 		if (c->prf == NULL) {
 			return -ENOENT;
 		}
-	} else if (!esn_ok(sa, p)) {
+	} else if (esn_pick(sa, p, esn_allowed(xf), &c->esn) != 0) {
 		return -ENOENT;
 	}
 	if (need_dh != 0) {

@@ -151,6 +151,12 @@ ike_xchg_initiate(struct ike_engine *eng, struct ike_vpn *v)
 	if (peer.af == 0 || c->ikesa.n_dh == 0) {
 		return;	/* "peer any" can only answer */
 	}
+	if (local.af == 0 && eng->env.source != NULL &&
+	    eng->env.source(eng->env.ctx, &peer, &local) == 0) {
+		/* `local = any`: the route's source, known before the first
+		 * message so that NAT detection (RFC 7296 2.23) hashes it */
+		local.port = 500;
+	}	/* else learnt from the answer (ike_input) */
 	sa = ike_sa_new(eng, v, 1, &local, &peer);
 	if (sa == NULL) {
 		ike_vpn_schedule_retry(eng, v);

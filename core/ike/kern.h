@@ -88,6 +88,8 @@ struct kern_sa {
 	uint8_t integ_key[KERN_KEY_MAX];
 	uint16_t integ_key_len;
 	uint32_t replay_window;		/* packets; 0 = no replay check */
+	uint8_t esn;			/* 1: 64-bit extended sequence numbers
+					 * (RFC 4303 2.2.1), negotiated */
 	uint64_t soft_secs, hard_secs;
 	uint64_t soft_bytes, hard_bytes;
 	/*
@@ -96,6 +98,13 @@ struct kern_sa {
 	 * carries them as SADB_X_EXT_NAT_T_*, XFRM as XFRMA_ENCAP.
 	 */
 	uint16_t encap_sport, encap_dport;
+	/*
+	 * Route-based VPNs (`tap`): the XFRM interface ID (XFRMA_IF_ID) or
+	 * the mark (XFRMA_MARK, all bits compared: a VTI's ikey/okey) that
+	 * ties the SA to the VPN's interface; 0 = none.  Set by the daemon,
+	 * not the engine; PF_KEY has neither.
+	 */
+	uint32_t if_id, mark;
 	char vpn[KERN_NAME_MAX];	/* for messages only */
 };
 
@@ -112,6 +121,7 @@ struct kern_policy {
 	struct kern_addr tun_src, tun_dst;	/* SA endpoints (template) */
 	uint32_t reqid;
 	uint32_t priority;	/* Linux: lower value wins; 0 = backend default */
+	uint32_t if_id, mark;	/* as in struct kern_sa */
 	char vpn[KERN_NAME_MAX];
 };
 

@@ -117,6 +117,10 @@ show_sa_text(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	fprintf(out, "  nat: %s%s%s\n", str_or(sa->nat, "none"),
 	    sa->encap ? ", esp in udp" : "",
 	    sa->frag ? ", ike fragmentation" : "");
+	if (sa->tap != NULL) {
+		fprintf(out, "  tap %s (%s)\n", sa->tap, str_or(sa->tap_how,
+		    "-"));
+	}
 	fprintf(out, "  ike spi i %s r %s\n", is, rs);
 	fprintf(out, "  ike enc %s integ %s prf %s group %s\n",
 	    str_or(sa->enc, "-"), str_or(sa->integ, "-"),
@@ -181,6 +185,9 @@ show_sa_json(FILE *out, const struct ike_sa_info *sa, uint64_t now_ms)
 	json_key(out, "nat", str_or(sa->nat, "none"), 1);
 	fprintf(out, ",\"encap\":%s,\"fragmentation\":%s",
 	    sa->encap ? "true" : "false", sa->frag ? "true" : "false");
+	if (sa->tap != NULL) {
+		json_key(out, "tap", sa->tap, 1);
+	}
 	spi8_hex(buf, sa->ispi);
 	json_key(out, "ispi", buf, 1);
 	spi8_hex(buf, sa->rspi);
@@ -300,6 +307,11 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 
 	if (json) {
 		putc('{', out);
+	}
+	if (st->backend != NULL && json) {
+		fprintf(out, "\"backend\":\"%s\",", st->backend);
+	} else if (st->backend != NULL) {
+		fprintf(out, "%-16s %s\n", "backend", st->backend);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (json) {

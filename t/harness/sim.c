@@ -143,6 +143,18 @@ env_send(void *ctx, const struct ike_addr *local_in,
 	}
 }
 
+static int
+env_source(void *ctx, const struct ike_addr *peer, struct ike_addr *local)
+{
+	struct sim_node *n = ctx;
+
+	if (n->sim->no_source) {
+		return -ENOSYS;
+	}
+	*local = n->addr;
+	return 0;
+}
+
 static void
 env_resolve(void *ctx, const char *vpn, const char *host, int af)
 {
@@ -340,6 +352,7 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 		.policy_del = env_policy_del,
 		.log = env_log,
 		.resolve = env_resolve,
+		.source = env_source,
 	};
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;

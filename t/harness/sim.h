@@ -107,6 +107,8 @@ struct sim {
 	int n_resolves[2];
 	int strict;
 	int misrouted;
+	int no_source;		/* env->source fails: `local = any` learns
+				 * its address from the peer's answer */
 };
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as

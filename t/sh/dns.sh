@@ -42,6 +42,9 @@ bg_in_ns() {
 }
 ikd_global "$ROOT/gw1" 2
 ikd_global "$ROOT/gw2" 2
+# NAT detection on: with local = any, what gw1 hashes as its address must
+# be the route's source, known before the first message
+sed -i 's/^nat_traversal = no$/nat_traversal = yes/' "$ROOT/gw1/ikd.conf" "$ROOT/gw2/ikd.conf"
 # gw1: active, from any local address, to gw2.test; srcid left to the
 # address the kernel picks (gw2 checks it: dstid = 192.0.2.1)
 lo_vpn "$ROOT/gw1/vpn.d/tun.conf" tun active any gw2.test key-dns-0123456789 "" \
@@ -72,8 +75,10 @@ grep -q 'tun: peer gw2.test is 192.0.2.2$' "$ROOT/gw1.log" &&
 grep -q 'tun: peer gw1.test is 192.0.2.1$' "$ROOT/gw2.log" &&
 	ok "gw2 (passive) looked gw1.test up at start" ||
 	fail "gw2 (passive) looked gw1.test up at start" "$(cat "$ROOT/gw2.log")"
-expect "gw1's IKE SA: local is the kernel's pick, peer gw2.test's address" 0 \
+expect "gw1's IKE SA: local is the route's source, peer gw2.test's address" 0 \
 	'"local":"192\.0\.2\.1:500","peer":"192\.0\.2\.2:500"' $CTL1 show sa tun --json
+expect "no NAT seen by either side: the route's source was hashed" 0 \
+	'"nat":"none"' $CTL2 show sa tun --json
 grep -q 'lost: cannot resolve peer nosuch.test: .*; trying again in [0-9]* s' "$ROOT/gw1.log" &&
 	ok "a name that does not resolve: one warning, retried" ||
 	fail "a name that does not resolve: one warning, retried" "$(cat "$ROOT/gw1.log")"

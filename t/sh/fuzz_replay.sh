@@ -5,7 +5,7 @@
 # (make fuzz-replay: gcc with ASan/UBSan when it has them), so no clang
 # is needed.  One ok/FAIL line per target.
 cd "$(dirname "$0")/../.." || exit 2
-targets="msg pld engine cfg iked ctl pfkey"
+targets="msg pld engine cfg iked ctl pfkey xfrm"
 missing=
 for t in $targets; do
 	[ -x fuzz/build/rp/fuzz_$t ] || missing=1

@@ -5,7 +5,7 @@
  * through exactly the code the daemon will use, then check the kernel's
  * view with ip(8), ping and ipsecctl-sa.  Not part of ikebox.
  *
- *   kbe-tool [-b pfkey|null] algs
+ *   kbe-tool [-b pfkey|xfrm|null] algs
  *   kbe-tool spi SRC DST REQID [COUNT]          prints one SPI a line
  *   kbe-tool sa-add|sa-update SRC DST SPI REQID ENC ENCKEY AUTH AUTHKEY
  *            [HARD_SECS [HARD_BYTES]]           keys in hex
@@ -38,7 +38,7 @@ static struct kbe *k;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: kbe-tool [-b pfkey|null] algs | spi | sa-add "
+	fprintf(stderr, "usage: kbe-tool [-b pfkey|xfrm|null] algs | spi | sa-add "
 	    "| sa-update | sa-del | stats | pol-add | pol-del | flush-own | "
 	    "dump | events | can ... (see t/uml/kbe_tool.c)\n");
 	exit(2);

@@ -30,7 +30,7 @@ if ! make --no-print-directory ikebox t/uml/kbe-tool >t/out/uml-build.log 2>&1; 
 fi
 
 # the suites, in the order they run (their "boot" lines below)
-SUITES="cases tunnel keepalive reload interop subnets rekey nat"
+SUITES="cases tunnel keepalive reload interop subnets rekey xfrm nat"
 want=$(printf '%s' "${IKEBOX_UML_SUITE:-}" | tr ',' ' ')
 for s in $want; do
 	case " $SUITES " in *" $s "*) ;; *)
@@ -50,8 +50,8 @@ boot() {
 	inner=$1 run=$base/$2 mark=$3 to=${IKEBOX_UML_TIMEOUT:-240}
 	picked "${inner%.sh}" || return 0
 	# a suite whose charon cannot do its transforms: one line, no boot
-	case $inner in interop.sh)
-		sh t/uml/charon-check.sh "the interop suite" || return 0 ;;
+	case $inner in interop.sh|xfrm.sh)
+		sh t/uml/charon-check.sh "the ${inner%.sh} suite" || return 0 ;;
 	esac
 	[ -n "${4:-}" ] && [ "$4" -gt "$to" ] && to=$4
 	rm -rf "$run"
@@ -84,5 +84,6 @@ boot reload.sh reload 'uml-reload: done'	# hitless reload under ping
 boot interop.sh interop 'uml-interop: done'	# ikd against strongSwan charon
 boot subnets.sh subnets 'uml-subnets: done'	# configs/two-subnets, ikd and charon
 boot rekey.sh rekey 'uml-rekey: done' 600	# rekeys, restarts, a bad link
+boot xfrm.sh xfrm 'uml-xfrm: done' 420	# the XFRM backend against charon
 boot nat.sh nat 'uml-nat: done' 420	# gw1 behind a NAT: NAT-T, ikd and charon
 exit 0
