@@ -1235,6 +1235,9 @@ T_CASE(cfg, find_among_many)
 		if (i == 150) {	/* transforms of its own, amid shared ones */
 			strcat(body[i], "[ikesa]\nenc = aes-256\n");
 		}
+		if (i == 200) {	/* the same lists, another esn */
+			strcat(body[i], "[childsa]\nesn = yes\n");
+		}
 		files[2 + 2 * i] = name[i];
 		files[3 + 2 * i] = body[i];
 	}
@@ -1271,6 +1274,12 @@ T_CASE(cfg, find_among_many)
 		    strcmp(a->ikesa.enc[0]->name, "aes-256") == 0);
 		T_ASSERT(b != NULL && b->ikesa.n_enc > 0 &&
 		    strcmp(b->ikesa.enc[0]->name, "aes-256") != 0);
+		a = cfg_vpn_find(cfg, "b200");
+		b = cfg_vpn_find(cfg, "b201");
+		T_ASSERT(a != NULL && b != NULL &&
+		    a->childsa.enc == b->childsa.enc);
+		T_ASSERT(a != NULL && a->childsa.esn == CFG_ESN_YES);
+		T_ASSERT(b != NULL && b->childsa.esn != CFG_ESN_YES);
 	}
 	cfg_diag_free(&d);
 	cfg_free(cfg);
