@@ -19,6 +19,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@
 #include "applets/ipsecctl_sa.h"
 #include "core/cfg/cfg.h"
 #include "core/ike/ike.h"
+#include "core/ike/ike_map.h"
 #include "core/ike/kern.h"
 #include "core/ike/show.h"
 #include "net/ctl.h"
@@ -152,8 +156,7 @@ now_ms(struct ikd *d)
 }
 
 static void
-cfg_addr(const struct sockaddr_storage *ss, uint16_t port,
-    struct ike_addr *a)
+cfg_addr(const union cfg_addr *ss, uint16_t port, struct ike_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
@@ -291,16 +294,15 @@ tap_of(const struct ikd *d, const char *vpn)
 }
 
 static void
-kaddr_of_ss(struct kern_addr *k, const struct sockaddr_storage *ss)
+kaddr_of_ss(struct kern_addr *k, const union cfg_addr *ss)
 {
 	memset(k, 0, sizeof(*k));
 	if (ss->ss_family == AF_INET) {
 		k->family = KERN_AF_INET;
-		memcpy(k->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		memcpy(k->addr, &ss->in.sin_addr, 4);
 	} else if (ss->ss_family == AF_INET6) {
 		k->family = KERN_AF_INET6;
-		memcpy(k->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr,
-		    16);
+		memcpy(k->addr, &ss->in6.sin6_addr, 16);
 	}
 }
 
@@ -600,13 +602,56 @@ lookups_release(struct ikd *d, int start)
  * the same test the engine applies (cfg_vpn_equal), so what is printed is
  * what happens.
  */
+/* The VPNs of cfg by name (ike_map.h), for reload_summary(). */
+static int
+names_index(struct ike_map *m, const struct cfg *cfg)
+{
+	ike_map_init(m, 0);
+	for (size_t i = 0; i < cfg->n_vpns; i++) {
+		const char *n = cfg->vpns[i].name;
+
+		if (ike_map_put(m, ike_map_key(n, strlen(n), 0),
+		    &cfg->vpns[i]) != 0) {
+			ike_map_free(m);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static const struct cfg_vpn *
+names_find(const struct ike_map *m, const char *name)
+{
+	uint64_t key = ike_map_key(name, strlen(name), 0);
+	const struct cfg_vpn *v;
+	uint32_t it;
+
+	for (v = ike_map_first(m, key, &it); v;
+	    v = ike_map_next(m, key, &it)) {
+		if (strcmp(v->name, name) == 0) {
+			return v;
+		}
+	}
+	return NULL;
+}
+
 static void
 reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
 {
 	static const char *what[] = { "unchanged", "added", "changed",
 	    "removed" };
+	struct ike_map names[2];	/* of d->cfg, of nw */
 	char line[1024];
 
+	/* by name, not cfg_vpn_find(): a hub's 10,000 VPNs each looked up
+	 * in the other file set would cost 10^8 comparisons */
+	if (names_index(&names[0], d->cfg) != 0) {
+		return;
+	}
+	if (names_index(&names[1], nw) != 0) {
+		ike_map_free(&names[0]);
+		return;
+	}
 	for (int k = 0; k < 4; k++) {
 		size_t n = 0, len;
 
@@ -616,8 +661,8 @@ reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
 		    nw->n_vpns); i++) {
 			const struct cfg_vpn *v = k == 3 ? &d->cfg->vpns[i] :
 			    &nw->vpns[i];
-			const struct cfg_vpn *o = cfg_vpn_find(k == 3 ? nw :
-			    d->cfg, v->name);
+			const struct cfg_vpn *o = names_find(&names[k == 3],
+			    v->name);
 			int kind = k == 3 ? (o ? -1 : 3) : o == NULL ? 1 :
 			    cfg_vpn_equal(o, v) ? 0 : 2;
 
@@ -638,6 +683,8 @@ reload_summary(struct ikd *d, const struct cfg *nw, FILE *out)
 			fprintf(out, "%s\n", line + strlen("reload: "));
 		}
 	}
+	ike_map_free(&names[0]);
+	ike_map_free(&names[1]);
 }
 
 /*
@@ -708,6 +755,11 @@ reload(struct ikd *d, const char *path, FILE *out)
 		goto out;
 	}
 	d->cfg = cfg;
+#ifdef __GLIBC__
+	/* A reload held two configurations for a moment: glibc keeps the
+	 * old one's pages unless asked (musl gives them back itself). */
+	malloc_trim(0);
+#endif
 	if (d->fg) {
 		loop_log_open(cfg->log ? cfg->log : LOOP_LOG_STDERR);
 	}
@@ -1183,18 +1235,18 @@ wait_start(struct ikd *d, const struct ctl_cmd *cmd, FILE *out)
 struct hook_scan {
 	const struct cfg *cfg;
 	struct vpn_now *now;	/* one per cfg->vpns[] */
+	struct ike_map names;	/* cfg's VPNs by name (names_index()) */
 };
 
 static void
 hook_scan_cb(void *arg, const struct ike_sa_info *sa)
 {
 	struct hook_scan *h = arg;
+	const struct cfg_vpn *v = sa->vpn ? names_find(&h->names, sa->vpn) :
+	    NULL;
 
-	for (size_t i = 0; sa->vpn != NULL && i < h->cfg->n_vpns; i++) {
-		if (strcmp(h->cfg->vpns[i].name, sa->vpn) == 0) {
-			vpn_now_add(&h->now[i], sa);
-			return;
-		}
+	if (v != NULL) {
+		vpn_now_add(&h->now[v - h->cfg->vpns], sa);
 	}
 }
 
@@ -1264,34 +1316,46 @@ hooks_scan(struct ikd *d)
 	size_t n = cfg ? cfg->n_vpns : 0;
 	struct vpn_now *now = calloc(n + 1, sizeof(*now));
 	struct hook_vpn *nhv = calloc(n + 1, sizeof(*nhv));
-	struct hook_scan hs = { cfg, now };
+	struct hook_scan hs = { cfg, now, { 0 } };
+	struct ike_map old_names;	/* d->hv by name */
 
-	if (now == NULL || nhv == NULL) {
+	/* By name through hash maps: this runs after every change of
+	 * state, and a hub has thousands of VPNs and SAs. */
+	ike_map_init(&old_names, 0);
+	if (now == NULL || nhv == NULL || (cfg != NULL &&
+	    names_index(&hs.names, cfg) != 0)) {
 		goto out;
+	}
+	for (size_t k = 0; k < d->n_hv; k++) {
+		const char *nm = d->hv[k].name;
+
+		if (ike_map_put(&old_names, ike_map_key(nm, strlen(nm), 0),
+		    &d->hv[k]) != 0) {
+			goto out;
+		}
 	}
 	if (n > 0) {
 		ike_foreach_sa(d->eng, hook_scan_cb, &hs);
 	}
 	for (size_t k = 0; k < d->n_hv; k++) {	/* removed while up */
-		int kept = 0;
+		int kept = names_find(&hs.names, d->hv[k].name) != NULL;
 
-		for (size_t i = 0; i < n && !kept; i++) {
-			kept = strcmp(cfg->vpns[i].name, d->hv[k].name) == 0;
-		}
 		if (!kept && d->hv[k].up) {
 			hook_tell(d, "down", d->hv[k].name, NULL,
 			    d->hv[k].local, d->hv[k].peer);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct hook_vpn *old = NULL;
+		const struct hook_vpn *old = NULL, *o;
+		uint64_t key;
+		uint32_t it;
 
 		snprintf(nhv[i].name, sizeof(nhv[i].name), "%s",
 		    cfg->vpns[i].name);
-		for (size_t k = 0; k < d->n_hv && old == NULL; k++) {
-			if (strcmp(d->hv[k].name, nhv[i].name) == 0) {
-				old = &d->hv[k];
-			}
+		key = ike_map_key(nhv[i].name, strlen(nhv[i].name), 0);
+		for (o = ike_map_first(&old_names, key, &it); o && !old;
+		    o = ike_map_next(&old_names, key, &it)) {
+			old = strcmp(o->name, nhv[i].name) == 0 ? o : NULL;
 		}
 		nhv[i].up = vpn_now_up(&now[i], &cfg->vpns[i]);
 		if (nhv[i].up) {
@@ -1313,6 +1377,8 @@ hooks_scan(struct ikd *d)
 	d->n_hv = n;
 	nhv = NULL;
 out:
+	ike_map_free(&hs.names);
+	ike_map_free(&old_names);
 	free(now);
 	free(nhv);
 }

@@ -489,14 +489,15 @@ watch_run(const char *conf, const char *sock, int detach)
 		const struct cfg_vpn *v = &cfg->vpns[i];
 		struct watcher *x = &xs[n];
 
-		if (!v->keepalive.enabled) {
+		if (v->keepalive == NULL) {
 			continue;
 		}
 		x->vpn = v;
 		x->sock = sock;
-		icmp_ntop(&v->keepalive.target, x->target, sizeof(x->target));
-		rc = icmp_open(&x->s, &v->keepalive.source,
-		    &v->keepalive.target, (uint16_t)(getpid() + i), err,
+		icmp_ntop(&v->keepalive->target, x->target,
+		    sizeof(x->target));
+		rc = icmp_open(&x->s, &v->keepalive->source,
+		    &v->keepalive->target, (uint16_t)(getpid() + i), err,
 		    sizeof(err));
 		if (rc < 0) {
 			for (size_t j = 0; j < n; j++) {
@@ -507,8 +508,8 @@ watch_run(const char *conf, const char *sock, int detach)
 			cfg_free(cfg);
 			return 2;
 		}
-		ka_watch_init(&x->w, v->keepalive.fail_after,
-		    v->keepalive.interval);
+		ka_watch_init(&x->w, v->keepalive->fail_after,
+		    v->keepalive->interval);
 		n++;
 	}
 	if (n == 0) {
@@ -531,7 +532,7 @@ watch_run(const char *conf, const char *sock, int detach)
 	watch_loop = &loop;
 	for (size_t i = 0; i < n; i++) {
 		struct watcher *x = &xs[i];
-		const struct cfg_keepalive *ka = &x->vpn->keepalive;
+		const struct cfg_keepalive *ka = x->vpn->keepalive;
 
 		kp_log(LOG_INFO, "%s: watching: ping %s from %s every %u s, "
 		    "reset after %u missed (ikd on %s)", x->vpn->name,

@@ -21,6 +21,15 @@ int bench_write_cfg(const char *dir, const char *name, int active, int first,
 /* IKE SAs per second and memory per SA, two engines in this process. */
 void bench_ike(void);
 
+/* 100,000 IKE SAs in one engine: memory, set-up and tear-down times. */
+void bench_scale(void);
+
+/* 100,000 IKE SAs held by one ikd, initiated from this process. */
+void bench_ikd_scale(const char *ikebox);
+
+/* Idle RSS of ikd with one VPN; reloads of 10,000 VPN files. */
+void bench_ikd_reload(const char *ikebox);
+
 /* IKE SAs per second between two ikd processes on loopback addresses. */
 void bench_ikd(const char *ikebox);
 

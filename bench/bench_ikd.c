@@ -31,6 +31,7 @@
  * responder's receive buffer was Linux's default.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -42,7 +43,10 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "core/cfg/cfg.h"
+#include "core/ike/ike.h"
 #include "net/ctl.h"
+#include "net/sock.h"
 
 extern char **environ;
 
@@ -324,4 +328,323 @@ bench_ikd(const char *ikebox)
 		    rates[i].n, r, cpu * 1000 / rates[i].n, retx);
 		fflush(stdout);
 	}
+}
+
+/* A line of /proc/PID/status (VmRSS, RssAnon, RssFile) in KiB; -1 when
+ * the process is gone. */
+static long
+status_kib(pid_t pid, const char *key)
+{
+	char path[64], line[128];
+	size_t kl = strlen(key);
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl) == 0 && line[kl] == ':') {
+			kib = strtol(line + kl + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
+static long
+rss_of(pid_t pid)
+{
+	return status_kib(pid, "VmRSS");
+}
+
+/* Starts a passive ikd on side b's n VPNs in dir; its pid, or -1. */
+static pid_t
+start_b(const char *ikebox, const char *dir, int n, char *sock)
+{
+	char conf[600];
+	pid_t pid;
+	double t0;
+
+	if (write_side(dir, "b", 0, 0, n, "curve25519", conf, sock) != 0 ||
+	    (pid = spawn_ikd(ikebox, conf)) < 0) {
+		return -1;
+	}
+	for (t0 = bench_now(); stat_of(sock, "ike_sas") < 0; nap_ms(10)) {
+		if (bench_now() - t0 > 3 * WAIT_SECS ||
+		    waitpid(pid, NULL, WNOHANG) != 0) {
+			stop(pid);
+			return -1;
+		}
+	}
+	return pid;
+}
+
+/* see bench.h */
+void
+bench_ikd_reload(const char *ikebox)
+{
+	int n = getenv("BENCH_RELOAD_VPNS") ?
+	    atoi(getenv("BENCH_RELOAD_VPNS")) : 10000;
+	char dir[] = "/tmp/ikebox-ikd-reload.XXXXXX";
+	char sock[600], extra[700];
+	pid_t pid;
+
+	printf("\nikd (null backend), idle with one VPN\n");
+	if (mkdtemp(dir) == NULL || (pid = start_b(ikebox, dir, 1,
+	    sock)) < 0) {
+		printf("  could not start ikd\n");
+		return;
+	}
+	nap_ms(200);
+	printf("  %-34s %8ld KiB  (target <= 1024)\n", "RSS", rss_of(pid));
+	printf("  %-34s %8ld KiB  (heap, stack, data: ikd's own)\n",
+	    "of which anonymous", status_kib(pid, "RssAnon"));
+	printf("  %-34s %8ld KiB  (pages of the binary it ran, shared "
+	    "page cache)\n", "of which file", status_kib(pid, "RssFile"));
+	stop(pid);
+	rm_dir(dir, 1, 0);
+
+	printf("\nikd reload, %d VPN files, one changed each time "
+	    "(ikectl reload's round trip)\n", n);
+	if (mkdtemp(strcpy(dir, "/tmp/ikebox-ikd-reload.XXXXXX")) == NULL ||
+	    (pid = start_b(ikebox, dir, n, sock)) < 0) {
+		printf("  could not start ikd\n");
+		return;
+	}
+	snprintf(extra, sizeof(extra), "socket = %.600s\n", sock);
+	printf("  %-8s %12s %12s\n", "reload", "ms", "RSS KiB");
+	printf("  %-8s %12s %12ld\n", "start", "-", rss_of(pid));
+	for (int k = 1; k <= 12; k++) {
+		char *body = NULL;
+		size_t blen = 0;
+		int status = 0, rc;
+		double t0;
+
+		/* VPN 0 alternates between two groups: changed each time */
+		if (bench_write_cfg(dir, "b", 0, 0, 1, k % 2 ? "modp2048" :
+		    "curve25519", "127", IKD_B_ADDR, extra) != 0) {
+			printf("  cannot rewrite v0.conf\n");
+			break;
+		}
+		t0 = bench_now();
+		rc = ctl_call(sock, "reload", &status, &body, &blen);
+		printf("  %-8d %12.1f %12ld%s\n", k, (bench_now() - t0) * 1e3,
+		    rss_of(pid), rc != 0 || status != 0 ? "  (failed)" : "");
+		free(body);
+	}
+	stop(pid);
+	rm_dir(dir, n, 0);
+}
+
+/*
+ * make bench-scale's ikd part: n IKE SAs, each with one CHILD SA, held by
+ * one ikd (null backend) on 127.250.0.2.  The initiators are one engine in
+ * this process (its memory is not ikd's), each VPN from its own address
+ * 127.X.Y.Z: one socket bound to the wildcard sends from each with packet
+ * info (sock_send()), and ikd answers to that address.  At most WINDOW
+ * set-ups are in flight (below the responder's cookie threshold), the
+ * next VPN brought up as one comes up; tear-down brings VPNs down in
+ * batches, each DELETE answered by ikd.  Prints ikd's RSS with only its
+ * configuration, then with every SA up, per SA; its CPU per SA; both
+ * times.
+ */
+#define SCALE_PORT 5500
+#define SCALE_WINDOW 200
+
+struct scale {
+	int fd;
+	struct ike_engine *eng;
+	uint32_t next_spi;
+};
+
+static void
+sc_send(void *ctx, const struct ike_addr *local, const struct ike_addr *peer,
+    const uint8_t *buf, size_t len)
+{
+	struct scale *s = ctx;
+	struct ike_addr l = *local;
+
+	l.port = SCALE_PORT;
+	(void)sock_send(s->fd, &l, peer, buf, len);
+}
+
+static int
+sc_spi(void *ctx, const struct kern_sa *sa, uint32_t *spi)
+{
+	struct scale *s = ctx;
+
+	*spi = 0xc0000000u | (++s->next_spi & 0x0fffffff);
+	return 0;
+}
+
+static int
+sc_sa(void *ctx, const struct kern_sa *sa)
+{
+	return 0;
+}
+
+static int
+sc_pol(void *ctx, const struct kern_policy *p)
+{
+	return 0;
+}
+
+static void
+sc_log(void *ctx, int level, const char *line)
+{
+}
+
+static uint64_t
+sc_ms(void)
+{
+	return (uint64_t)(bench_now() * 1000);
+}
+
+/* Feeds what ikd sent to the engine, then runs its timers. */
+static void
+sc_pump(struct scale *s, int wait_ms)
+{
+	struct pollfd pfd = { s->fd, POLLIN, 0 };
+	uint8_t buf[8192];
+	struct ike_addr local, peer;
+	ssize_t len;
+
+	(void)poll(&pfd, 1, wait_ms);
+	while ((len = sock_recv(s->fd, SCALE_PORT, buf, sizeof(buf), &local,
+	    &peer)) > 0) {
+		local.port = 500;	/* what the engine's VPNs say */
+		ike_input(s->eng, &local, &peer, buf, (size_t)len, sc_ms());
+	}
+	if (ike_next_timer(s->eng) <= sc_ms()) {
+		ike_tick(s->eng, sc_ms());
+	}
+}
+
+static long
+sc_up(struct scale *s)
+{
+	struct ike_stats st;
+
+	ike_get_stats(s->eng, &st);
+	return (long)st.ike_sas;
+}
+
+/* see bench.h */
+void
+bench_ikd_scale(const char *ikebox)
+{
+	int n = getenv("BENCH_SCALE_SAS") ? atoi(getenv("BENCH_SCALE_SAS")) :
+	    100000;
+	char dir[] = "/tmp/ikebox-ikd-scale.XXXXXX";
+	char sock[600], conf[600], extra[700], name[32];
+	struct ike_env env = { .send = sc_send, .spi_alloc = sc_spi,
+	    .sa_add = sc_sa, .sa_del = sc_sa, .policy_add = sc_pol,
+	    .policy_del = sc_pol, .log = sc_log };
+	struct ike_addr any = { .af = 4, .port = SCALE_PORT };
+	struct scale s = { -1, NULL, 0 };
+	struct cfg *ca = NULL;
+	struct cfg_diag diag = { 0 };
+	long rss_cfg, rss_up, up = 0, b_up;
+	double t0, t_up = -1, t_down = -1, cpu0, cpu_up;
+	pid_t pid = -1;
+	int next = 0;
+
+	printf("\nScale: %d IKE SAs with one CHILD SA each held by one ikd "
+	    "(null backend);\ninitiators: one engine in the bench process, "
+	    "each VPN from its own 127.X.Y.Z,\nat most %d set-ups in "
+	    "flight\n", n, SCALE_WINDOW);
+	if (n <= 0 || mkdtemp(dir) == NULL) {
+		printf("  could not run\n");
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/b.sock", dir);
+	snprintf(extra, sizeof(extra), "socket = %.600s\n", sock);
+	snprintf(conf, sizeof(conf), "%s/a.conf", dir);
+	if (bench_write_cfg(dir, "a", 1, 0, n, "curve25519", "127",
+	    IKD_B_ADDR, NULL) != 0 || cfg_load(conf, &ca, &diag) != 0 ||
+	    (s.fd = sock_open(&any)) < 0 ||
+	    (pid = start_b(ikebox, dir, n, sock)) < 0) {
+		cfg_diag_print(stdout, &diag);
+		printf("  could not start (files, socket or ikd)\n");
+		goto out;
+	}
+	for (size_t i = 0; i < ca->n_vpns; i++) {
+		ca->vpns[i].mode = CFG_MODE_PASSIVE;	/* brought up below */
+	}
+	env.ctx = &s;
+	s.eng = ike_new(&env, sc_ms());
+	ike_set_log_level(s.eng, IKE_LOG_ERR);
+	ike_set_config(s.eng, ca, sc_ms());
+	ca = NULL;
+	nap_ms(300);
+	rss_cfg = rss_of(pid);
+	cpu0 = cpu_of(pid);
+	t0 = bench_now();
+	while (up < n && bench_now() - t0 < 600) {
+		while (next < n && next - up < SCALE_WINDOW) {
+			snprintf(name, sizeof(name), "v%d", next++);
+			(void)ike_vpn_up(s.eng, name, sc_ms());
+		}
+		sc_pump(&s, 5);
+		up = sc_up(&s);
+	}
+	if (up == n) {
+		t_up = bench_now() - t0;
+	}
+	nap_ms(300);
+	b_up = stat_of(sock, "ike_sas");
+	rss_up = rss_of(pid);
+	cpu_up = cpu_of(pid) - cpu0;
+	printf("  %-34s %12ld / %ld\n", "IKE SAs up (engine / ikd)", up,
+	    b_up);
+	printf("  %-34s %12ld KiB\n", "ikd RSS with its configuration",
+	    rss_cfg);
+	printf("  %-34s %12ld KiB\n", "ikd RSS with every SA up", rss_up);
+	printf("  %-34s %12.2f KiB  (target < 2.93)\n",
+	    "ikd RSS per IKE SA", up > 0 ? (double)(rss_up - rss_cfg) /
+	    (double)up : 0.0);
+	printf("  %-34s %12.3f ms\n", "ikd CPU per IKE SA", up > 0 ?
+	    cpu_up * 1e3 / (double)up : 0.0);
+	printf("  %-34s %12.1f s  (%.0f IKE SAs/s)\n", "set-up", t_up,
+	    t_up > 0 ? n / t_up : 0.0);
+	t0 = bench_now();
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		(void)ike_vpn_down(s.eng, name, sc_ms());
+		if (i % SCALE_WINDOW == SCALE_WINDOW - 1 || i == n - 1) {
+			/* ikd's DELETEs answered, and its count down */
+			do {
+				sc_pump(&s, 2);
+				b_up = stat_of(sock, "ike_sas");
+			} while (b_up > n - 1 - i && bench_now() - t0 < 600);
+		}
+	}
+	if (b_up == 0) {
+		t_down = bench_now() - t0;
+	}
+	printf("  %-34s %12.1f s  (ikd: %ld IKE SAs left)\n", "tear-down",
+	    t_down, b_up);
+	printf("  %-34s %12ld KiB\n", "ikd RSS after", rss_of(pid));
+out:
+	ike_free(s.eng);
+	cfg_free(ca);
+	cfg_diag_free(&diag);
+	if (s.fd >= 0) {
+		close(s.fd);
+	}
+	stop(pid);
+	rm_dir(dir, n, 0);
+	for (int i = 0; i < n; i++) {
+		char path[700];
+
+		snprintf(path, sizeof(path), "%s/a/v%d.conf", dir, i);
+		unlink(path);
+	}
+	snprintf(conf, sizeof(conf), "%s/a", dir);
+	rmdir(conf);
+	snprintf(conf, sizeof(conf), "%s/a.conf", dir);
+	unlink(conf);
+	rmdir(dir);
 }

@@ -262,6 +262,13 @@ glob_acc_walk(struct glob_acc *g, char *buf, size_t len, const char *rest)
 			continue;
 		}
 		memcpy(buf + len, de->d_name, nlen + 1);
+		if (*end == '\0') {
+			/* the last component, and readdir() just listed it:
+			 * no lstat() to know it exists (a folder of 10,000
+			 * VPN files) */
+			glob_acc_add(g, buf);
+			continue;
+		}
 		glob_acc_walk(g, buf, len + nlen, end);
 	}
 	closedir(d);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ike/ike_map.h"
 #include "crypto/alg.h"
 #include "net/kbe.h"
 
@@ -27,6 +28,9 @@ struct kbe_null {
 	size_t n_sa, cap_sa;
 	struct kern_policy *pols;
 	size_t n_pol, cap_pol;
+	/* SAs and policies by what identifies them, values 1 + index: a
+	 * daemon holding 100,000 SAs does not search them one by one */
+	struct ike_map sa_ix, pol_ix;
 	uint32_t next_policy_id;
 };
 
@@ -45,6 +49,71 @@ static int
 addr_eq(const struct kern_addr *a, const struct kern_addr *b)
 {
 	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* What identifies an SA: SPI, protocol, destination (RFC 4301 4.1). */
+static uint64_t
+sa_key(const struct kern_sa *sa)
+{
+	uint8_t b[4 + 1 + 1 + 16];
+
+	memcpy(b, &sa->spi, 4);
+	b[4] = (uint8_t)sa->proto;
+	b[5] = (uint8_t)sa->dst.family;
+	memcpy(b + 6, sa->dst.addr, 16);
+	return ike_map_key(b, sizeof(b), 0);
+}
+
+static uint64_t
+pol_key(const struct kern_policy *p)
+{
+	uint8_t b[4 + 32];
+
+	b[0] = (uint8_t)p->dir;
+	b[1] = (uint8_t)p->proto;
+	b[2] = p->src.plen;
+	b[3] = p->dst.plen;
+	memcpy(b + 4, p->src.addr.addr, 16);
+	memcpy(b + 20, p->dst.addr.addr, 16);
+	return ike_map_key(b, sizeof(b), p->src.addr.family);
+}
+
+static void *
+ix_val(size_t i)
+{
+	return (void *)(uintptr_t)(i + 1);
+}
+
+/*
+ * Removes entry i of an array of n (its key ki) by moving the last one
+ * (key klast) into its place, and keeps the index right.
+ */
+static void
+ix_remove(struct ike_map *m, size_t i, size_t n, uint64_t ki, uint64_t klast)
+{
+	(void)ike_map_del(m, ki, ix_val(i));
+	if (i + 1 < n) {
+		(void)ike_map_del(m, klast, ix_val(n - 1));
+		/* the entry just freed is reused: no allocation, no error */
+		(void)ike_map_put(m, klast, ix_val(i));
+	}
+}
+
+/* Both indexes anew (after a flush moved everything). */
+static int
+ix_rebuild(struct kbe_null *n)
+{
+	int rc = 0;
+
+	ike_map_free(&n->sa_ix);
+	ike_map_free(&n->pol_ix);
+	for (size_t i = 0; i < n->n_sa && rc == 0; i++) {
+		rc = ike_map_put(&n->sa_ix, sa_key(&n->sas[i].sa), ix_val(i));
+	}
+	for (size_t i = 0; i < n->n_pol && rc == 0; i++) {
+		rc = ike_map_put(&n->pol_ix, pol_key(&n->pols[i]), ix_val(i));
+	}
+	return rc;
 }
 
 static int
@@ -77,14 +146,20 @@ null_close(struct kbe *k)
 	}
 	free(n->sas);
 	free(n->pols);
+	ike_map_free(&n->sa_ix);
+	ike_map_free(&n->pol_ix);
 	free(n);
 }
 
 static struct null_sa *
 find_sa(struct kbe_null *n, const struct kern_sa *sa)
 {
-	for (size_t i = 0; i < n->n_sa; i++) {
-		struct null_sa *e = &n->sas[i];
+	uint64_t key = sa_key(sa);
+	uint32_t it;
+
+	for (void *v = ike_map_first(&n->sa_ix, key, &it); v;
+	    v = ike_map_next(&n->sa_ix, key, &it)) {
+		struct null_sa *e = &n->sas[(uintptr_t)v - 1];
 
 		if (e->sa.spi == sa->spi && e->sa.proto == sa->proto &&
 		    addr_eq(&e->sa.dst, &sa->dst)) {
@@ -93,6 +168,7 @@ find_sa(struct kbe_null *n, const struct kern_sa *sa)
 	}
 	return NULL;
 }
+
 
 static int
 grow(void **p, size_t *cap, size_t n, size_t size)
@@ -178,6 +254,10 @@ null_spi_alloc(struct kbe *k, const struct kern_sa *sa, uint32_t *spi)
 		probe.spi = KBE_SPI_MIN +
 		    kbe_random() % (KBE_SPI_MAX - KBE_SPI_MIN + 1);
 	} while (find_sa(n, &probe) != NULL);
+	if (ike_map_put(&n->sa_ix, sa_key(&probe), ix_val(n->n_sa)) != 0) {
+		kbe_set_error(k, sa->vpn, "get SPI: out of memory");
+		return -ENOMEM;
+	}
 	e = &n->sas[n->n_sa++];
 	memset(e, 0, sizeof(*e));
 	e->sa.src = sa->src;
@@ -207,6 +287,10 @@ null_sa_add(struct kbe *k, const struct kern_sa *sa)
 		return -EEXIST;
 	}
 	if (grow((void **)&n->sas, &n->cap_sa, n->n_sa, sizeof(*n->sas))) {
+		kbe_set_error(k, sa->vpn, "add SA: out of memory");
+		return -ENOMEM;
+	}
+	if (ike_map_put(&n->sa_ix, sa_key(sa), ix_val(n->n_sa)) != 0) {
 		kbe_set_error(k, sa->vpn, "add SA: out of memory");
 		return -ENOMEM;
 	}
@@ -249,6 +333,8 @@ null_sa_del(struct kbe *k, const struct kern_sa *sa)
 		    spi_what(sa, what, sizeof(what)));
 		return -ESRCH;
 	}
+	ix_remove(&n->sa_ix, (size_t)(e - n->sas), n->n_sa, sa_key(&e->sa),
+	    sa_key(&n->sas[n->n_sa - 1].sa));
 	*e = n->sas[--n->n_sa];
 	memset(&n->sas[n->n_sa], 0, sizeof(n->sas[n->n_sa]));
 	return 0;
@@ -279,6 +365,22 @@ pol_same(const struct kern_policy *a, const struct kern_policy *b)
 	    addr_eq(&a->dst.addr, &b->dst.addr);
 }
 
+/* The index of the policy equal to p, or -1. */
+static long
+find_pol(struct kbe_null *n, const struct kern_policy *p)
+{
+	uint64_t key = pol_key(p);
+	uint32_t it;
+
+	for (void *v = ike_map_first(&n->pol_ix, key, &it); v;
+	    v = ike_map_next(&n->pol_ix, key, &it)) {
+		if (pol_same(&n->pols[(uintptr_t)v - 1], p)) {
+			return (long)(uintptr_t)v - 1;
+		}
+	}
+	return -1;
+}
+
 static char *
 pol_what(const struct kern_policy *p, char *buf, size_t len)
 {
@@ -303,14 +405,13 @@ null_policy_add(struct kbe *k, const struct kern_policy *p)
 		    pol_what(p, what, sizeof(what)));
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < n->n_pol; i++) {
-		if (pol_same(&n->pols[i], p)) {
-			kbe_set_error(k, p->vpn, "add %s: already exists",
-			    pol_what(p, what, sizeof(what)));
-			return -EEXIST;
-		}
+	if (find_pol(n, p) >= 0) {
+		kbe_set_error(k, p->vpn, "add %s: already exists",
+		    pol_what(p, what, sizeof(what)));
+		return -EEXIST;
 	}
-	if (grow((void **)&n->pols, &n->cap_pol, n->n_pol, sizeof(*p))) {
+	if (grow((void **)&n->pols, &n->cap_pol, n->n_pol, sizeof(*p)) ||
+	    ike_map_put(&n->pol_ix, pol_key(p), ix_val(n->n_pol)) != 0) {
 		kbe_set_error(k, p->vpn, "add policy: out of memory");
 		return -ENOMEM;
 	}
@@ -322,13 +423,14 @@ static int
 null_policy_del(struct kbe *k, const struct kern_policy *p)
 {
 	struct kbe_null *n = (struct kbe_null *)k;
+	long i = find_pol(n, p);
 	char what[200];
 
-	for (size_t i = 0; i < n->n_pol; i++) {
-		if (pol_same(&n->pols[i], p)) {
-			n->pols[i] = n->pols[--n->n_pol];
-			return 0;
-		}
+	if (i >= 0) {
+		ix_remove(&n->pol_ix, (size_t)i, n->n_pol, pol_key(p),
+		    pol_key(&n->pols[n->n_pol - 1]));
+		n->pols[i] = n->pols[--n->n_pol];
+		return 0;
 	}
 	kbe_set_error(k, p->vpn, "delete %s: no such policy",
 	    pol_what(p, what, sizeof(what)));
@@ -392,7 +494,7 @@ null_flush_own(struct kbe *k)
 		memset(&n->sas[i], 0, sizeof(n->sas[i]));
 	}
 	n->n_sa = j;
-	return 0;
+	return ix_rebuild(n);
 }
 
 static int

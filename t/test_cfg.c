@@ -144,7 +144,8 @@ T_CASE(cfg, parse_values)
 	}
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		struct cfg_id id;
-		int rc = cfg_parse_id(ids[i].s, &id);
+		uint8_t buf[CFG_ID_MAX];
+		int rc = cfg_parse_id(ids[i].s, &id, buf);
 
 		T_ROW("id '%s'", ids[i].s);
 		if (ids[i].type < 0) {
@@ -646,6 +647,16 @@ T_CASE(cfg, includes_and_several_vpns)
 			NULL }, -EINVAL, "vpn.d/b.conf:7: ",
 		    "flow overlaps a flow of VPN 'a' "
 		    "(t/out/cfg/inc/vpn.d/a.conf:7) with the same peer" },
+		{ "same peer, nested flows, one between", {
+			"ikd.conf", GLOBAL_NULL,
+			"vpn.d/a.conf", VPN_HEAD FLOWS,
+			"vpn.d/b.conf", VPN_HEAD "[flows]\n"
+			    "flow = 203.0.100.0/24 198.51.100.0/24\n",
+			"vpn.d/c.conf", VPN_HEAD "[flows]\n"
+			    "flow = 203.0.0.0/16 203.0.113.128/26\n",
+			NULL }, -EINVAL, "vpn.d/c.conf:7: ",
+		    "flow overlaps a flow of VPN 'a' "
+		    "(t/out/cfg/inc/vpn.d/a.conf:7) with the same peer" },
 		{ "other peer, overlapping flows", {
 			"ikd.conf", GLOBAL_NULL,
 			"vpn.d/a.conf", VPN_HEAD FLOWS,
@@ -869,7 +880,12 @@ T_CASE(cfg, print_round_trip_and_equal)
 		T_EQ_STR(t2, t1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 		/* Same text, different key: a reload must rekey. */
-		memcpy(b->vpns[0].psk, "long-enough-secret", 18);
+		free(b->vpns[0].psk);
+		b->vpns[0].psk = malloc(18);
+		T_ASSERT(b->vpns[0].psk != NULL);
+		if (b->vpns[0].psk != NULL) {
+			memcpy(b->vpns[0].psk, "long-enough-secret", 18);
+		}
 		b->vpns[0].psk_len = 18;
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &a->vpns[0]), 1);
@@ -877,9 +893,12 @@ T_CASE(cfg, print_round_trip_and_equal)
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 		b->vpns[0].flows[0].remote.plen = 25;
 		/* [keepalive] is keepalive-pinger's: no tunnel restart. */
-		b->vpns[0].keepalive.interval++;
-		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
-		b->vpns[0].keepalive.interval--;
+		T_ASSERT(b->vpns[0].keepalive != NULL);
+		if (b->vpns[0].keepalive != NULL) {
+			b->vpns[0].keepalive->interval++;
+			T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 1);
+			b->vpns[0].keepalive->interval--;
+		}
 		b->vpns[0].childsa.n_enc--;
 		T_EQ_INT(cfg_vpn_equal(&a->vpns[0], &b->vpns[0]), 0);
 	}
@@ -1184,6 +1203,83 @@ T_CASE(cfg, named_peer_and_local_any)
 		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
 		other.peer_host = NULL;
 		T_ASSERT(!cfg_vpn_equal(&cfg->vpns[0], &other));
+	}
+	cfg_diag_free(&d);
+	cfg_free(cfg);
+}
+
+/*
+ * cfg_vpn_find() on a loaded configuration of 300 VPNs (its hash index,
+ * which ikd uses for every log line): each found by its name, in any
+ * order, and names that differ by a letter, a prefix or a case are not.
+ */
+T_CASE(cfg, find_among_many)
+{
+	enum { N = 300 };
+	static char body[N][200];
+	static char name[N][32];
+	const char *files[2 * (N + 1) + 1];
+	struct cfg_diag d = { 0 };
+	struct cfg *cfg = NULL;
+	int bad = 0;
+
+	files[0] = "ikd.conf";
+	files[1] = GLOBAL_NULL;
+	for (int i = 0; i < N; i++) {
+		snprintf(name[i], sizeof(name[i]), "vpn.d/b%d.conf", i);
+		snprintf(body[i], sizeof(body[i]), "[vpn]\nmode = active\n"
+		    "local = 192.0.2.254\npeer = 198.51.%d.%d\n"
+		    "psk = long-enough-secret\n[flows]\n"
+		    "flow = 10.%d.%d.0/24 10.200.0.0/16\n", i / 200, i % 200 + 1,
+		    i / 200, i % 200);
+		if (i == 150) {	/* transforms of its own, amid shared ones */
+			strcat(body[i], "[ikesa]\nenc = aes-256\n");
+		}
+		if (i == 200) {	/* the same lists, another esn */
+			strcat(body[i], "[childsa]\nesn = yes\n");
+		}
+		files[2 + 2 * i] = name[i];
+		files[3 + 2 * i] = body[i];
+	}
+	files[2 + 2 * N] = NULL;
+	T_EQ_INT(load_dir(setup("many", files), &cfg, &d), 0);
+	dump_diag(&d);
+	T_ASSERT(cfg != NULL && cfg->name_ix != NULL);
+	for (int i = N - 1; cfg != NULL && i >= 0; i--) {
+		char n[32];
+		const struct cfg_vpn *v;
+
+		snprintf(n, sizeof(n), "b%d", i);
+		v = cfg_vpn_find(cfg, n);
+		bad += v == NULL || strcmp(v->name, n) != 0;
+		snprintf(n, sizeof(n), "B%d", i);
+		bad += cfg_vpn_find(cfg, n) != NULL;
+		snprintf(n, sizeof(n), "b%dx", i);
+		bad += cfg_vpn_find(cfg, n) != NULL;
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(cfg == NULL || cfg_vpn_find(cfg, "b") == NULL);
+	if (cfg != NULL) {
+		/* equal transform lists share a block; b150's are its own */
+		const struct cfg_vpn *a = cfg_vpn_find(cfg, "b150");
+		const struct cfg_vpn *b = cfg_vpn_find(cfg, "b151");
+		int blocks = 1;
+
+		for (size_t i = 1; i < cfg->n_vpns; i++) {
+			blocks += cfg->vpns[i].ikesa.enc !=
+			    cfg->vpns[i - 1].ikesa.enc;
+		}
+		T_EQ_INT(blocks, 3);	/* before b150, b150, after */
+		T_ASSERT(a != NULL && a->ikesa.n_enc == 1 &&
+		    strcmp(a->ikesa.enc[0]->name, "aes-256") == 0);
+		T_ASSERT(b != NULL && b->ikesa.n_enc > 0 &&
+		    strcmp(b->ikesa.enc[0]->name, "aes-256") != 0);
+		a = cfg_vpn_find(cfg, "b200");
+		b = cfg_vpn_find(cfg, "b201");
+		T_ASSERT(a != NULL && b != NULL &&
+		    a->childsa.enc == b->childsa.enc);
+		T_ASSERT(a != NULL && a->childsa.esn == CFG_ESN_YES);
+		T_ASSERT(b != NULL && b->childsa.esn != CFG_ESN_YES);
 	}
 	cfg_diag_free(&d);
 	cfg_free(cfg);

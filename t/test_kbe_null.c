@@ -137,3 +137,78 @@ T_CASE(kbe_null, flush_own_only)
 	T_EQ_INT(k->ops->policy_del(k, &p), 0);
 	k->ops->close(k);
 }
+
+/*
+ * Thousands of SAs and policies, added and removed out of order: each is
+ * found (and refused twice) exactly as long as it is there, whatever was
+ * moved in the tables meanwhile, and a flush keeps others' entries
+ * findable.  What a daemon holding 100,000 SAs on this backend relies on.
+ */
+T_CASE(kbe_null, many_out_of_order)
+{
+	enum { N = 3000 };
+	struct kbe *k = t_kbe_null();
+	struct kern_sa sa;
+	struct kern_policy p;
+	struct kbe_sa_stats st;
+	int n_sa = -1, n_pol = -1, bad = 0;
+	char sel[32];
+
+	for (uint32_t i = 0; i < N; i++) {
+		/* reqid 5 (not ours) for every tenth */
+		uint32_t reqid = i % 10 == 0 ? 5 : 0x2001;
+
+		t_kern_sa(&sa, "192.0.2.254", "198.51.100.254", 0x10000 + i,
+		    reqid);
+		bad += k->ops->sa_add(k, &sa) != 0;
+		snprintf(sel, sizeof(sel), "10.%u.%u.0/24", i >> 8, i & 255);
+		t_kern_policy(&p, KERN_DIR_OUT, sel, "10.200.0.0/16",
+		    "192.0.2.254", "198.51.100.254", reqid);
+		bad += k->ops->policy_add(k, &p) != 0;
+	}
+	T_EQ_INT(bad, 0);
+	/* every third goes, from the front: the last one moves each time */
+	for (uint32_t i = 0; i < N; i += 3) {
+		t_kern_sa(&sa, "192.0.2.254", "198.51.100.254", 0x10000 + i,
+		    i % 10 == 0 ? 5 : 0x2001);
+		bad += k->ops->sa_del(k, &sa) != 0;
+		snprintf(sel, sizeof(sel), "10.%u.%u.0/24", i >> 8, i & 255);
+		t_kern_policy(&p, KERN_DIR_OUT, sel, "10.200.0.0/16",
+		    "192.0.2.254", "198.51.100.254", 0x2001);
+		bad += k->ops->policy_del(k, &p) != 0;
+	}
+	T_EQ_INT(bad, 0);
+	for (uint32_t i = 0; i < N; i++) {
+		int there = i % 3 != 0;
+
+		t_kern_sa(&sa, "192.0.2.254", "198.51.100.254", 0x10000 + i,
+		    0x2001);
+		bad += (k->ops->sa_stats(k, &sa, &st) == 0) != there;
+		bad += (k->ops->sa_add(k, &sa) == -EEXIST) != there;
+		snprintf(sel, sizeof(sel), "10.%u.%u.0/24", i >> 8, i & 255);
+		t_kern_policy(&p, KERN_DIR_OUT, sel, "10.200.0.0/16",
+		    "192.0.2.254", "198.51.100.254", 0x2001);
+		bad += (k->ops->policy_add(k, &p) == -EEXIST) != there;
+		if (!there) {	/* put back the ones just added */
+			bad += k->ops->sa_del(k, &sa) != 0;
+			bad += k->ops->policy_del(k, &p) != 0;
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(kbe_null_count(k, &n_sa, &n_pol), 0);
+	T_EQ_INT(n_sa, N - (N + 2) / 3);
+	T_EQ_INT(n_pol, N - (N + 2) / 3);
+	/* a flush keeps the others' (reqid 5: i % 10 == 0, i % 3 != 0) */
+	T_EQ_INT(k->ops->flush_own(k), 0);
+	T_EQ_INT(kbe_null_count(k, &n_sa, &n_pol), 0);
+	T_EQ_INT(n_sa, 200);
+	for (uint32_t i = 0; i < N; i++) {
+		int kept = i % 10 == 0 && i % 3 != 0;
+
+		t_kern_sa(&sa, "192.0.2.254", "198.51.100.254", 0x10000 + i,
+		    5);
+		bad += (k->ops->sa_stats(k, &sa, &st) == 0) != kept;
+	}
+	T_EQ_INT(bad, 0);
+	k->ops->close(k);
+}

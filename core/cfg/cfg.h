@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -91,8 +92,11 @@ enum cfg_backend {
 
 struct cfg_id {
 	uint8_t type;		/* CFG_ID_* */
-	uint8_t len;		/* bytes used in data */
-	uint8_t data[CFG_ID_MAX]; /* address in network order, or the name */
+	uint8_t len;		/* bytes at data */
+	/* Address in network order, or the name; NULL when type is
+	 * CFG_ID_NONE.  A VPN's are on the heap (cfg_free), not CFG_ID_MAX
+	 * bytes in every VPN whatever their length. */
+	const uint8_t *data;
 };
 
 /* An address prefix: family AF_INET or AF_INET6, address in network order
@@ -118,20 +122,36 @@ struct cfg_flow {
  * for a CHILD SA without PFS ("group = none").
  */
 struct cfg_xforms {
-	const struct cr_alg *enc[CFG_XF_MAX];
-	const struct cr_alg *integ[CFG_XF_MAX];
-	const struct cr_alg *prf[CFG_XF_MAX];
-	const struct cr_alg *dh[CFG_XF_MAX];
+	/* n_* long each (at most CFG_XF_MAX), in one heap block per list
+	 * set that enc points to (cfg_free): not CFG_XF_MAX slots of each
+	 * type in every VPN. */
+	const struct cr_alg *const *enc;
+	const struct cr_alg *const *integ;
+	const struct cr_alg *const *prf;
+	const struct cr_alg *const *dh;
 	uint8_t n_enc, n_integ, n_prf, n_dh;
 	uint8_t esn;		/* CHILD SA: CFG_ESN_* bits; IKE SA: 0 */
 };
 
 struct cfg_keepalive {
-	int enabled;		/* a [keepalive] section was given */
+	int enabled;		/* a [keepalive] section was given (always
+				 * 1 when cfg_vpn.keepalive is set) */
 	struct sockaddr_storage source;	/* inside a flow's local prefix */
 	struct sockaddr_storage target;	/* inside the same flow's remote one */
 	uint32_t interval;	/* seconds between pings */
 	uint32_t fail_after;	/* consecutive lost pings that mean "down" */
+};
+
+/*
+ * A VPN's own address (local, peer): a sockaddr_in or sockaddr_in6 by
+ * ss_family, AF_UNSPEC for "any"; 28 bytes, not a sockaddr_storage's 128
+ * twice in every VPN.  Its first member is the family, as in every
+ * sockaddr, so a pointer to it reads as a struct sockaddr.
+ */
+union cfg_addr {
+	sa_family_t ss_family;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
 };
 
 struct cfg_vpn {
@@ -141,8 +161,8 @@ struct cfg_vpn {
 	int family;			/* AF_INET or AF_INET6: the tunnel's */
 	/* Port 0 in both: the engine uses 500/4500.  ss_family AF_UNSPEC
 	 * means "any" (local: the kernel picks; peer: passive VPNs only). */
-	struct sockaddr_storage local;
-	struct sockaddr_storage peer;
+	union cfg_addr local;
+	union cfg_addr peer;
 	/* `peer = HOST`: the name (interned in cfg->files), resolved by the
 	 * daemon before each initiation; peer is then AF_UNSPEC.  NULL when
 	 * peer is an address or 'any'. */
@@ -151,20 +171,27 @@ struct cfg_vpn {
 	 * the kernel picked for the IKE SA. */
 	struct cfg_id srcid;
 	struct cfg_id dstid;		/* CFG_ID_NONE: accept any peer ID */
-	uint8_t psk[CFG_PSK_MAX];	/* wiped by cfg_free */
+	uint8_t *psk;			/* psk_len bytes on the heap (at
+					 * most CFG_PSK_MAX), wiped and
+					 * freed by cfg_free; NULL: none */
 	size_t psk_len;
-	char psk_file[CFG_PATH_MAX];	/* where psk came from, or "" */
+	const char *psk_file;		/* where psk came from, or "" (owned
+					 * by struct cfg, as file) */
 	uint32_t ikelifetime;		/* IKE SA rekey, s; 0 = never */
 	uint32_t lifetime;		/* CHILD SA hard lifetime, s */
 	uint64_t lifetime_bytes;	/* CHILD SA hard lifetime, bytes */
 	uint32_t replay_window;		/* CHILD SA anti-replay, packets; 0 =
 					 * off */
 	char tap[CFG_IFNAME_MAX];	/* "" = none */
-	struct cfg_flow flows[CFG_FLOWS_MAX];
+	struct cfg_flow *flows;		/* n_flows of them, on the heap (a
+					 * hub's branches have one or two,
+					 * not CFG_FLOWS_MAX); cfg_free */
 	size_t n_flows;
 	struct cfg_xforms ikesa;
 	struct cfg_xforms childsa;
-	struct cfg_keepalive keepalive;
+	struct cfg_keepalive *keepalive;	/* NULL without a [keepalive]
+						 * section (most VPNs); heap,
+						 * cfg_free */
 	/* Its up/down script (`updown`, or [global]'s), interned; NULL:
 	 * none.  Not part of cfg_vpn_equal(): changing it restarts
 	 * nothing (and the script runs from ikd's next start). */
@@ -194,6 +221,11 @@ struct cfg {
 					 * default (interned); NULL none */
 	struct cfg_vpn *vpns;		/* in load order */
 	size_t n_vpns;
+	/* vpns by name for cfg_vpn_find() (open addressing, 1 + index, 0
+	 * free; name_ix_cap a power of two, twice n_vpns or more), made by
+	 * cfg_load(); NULL: cfg_vpn_find() walks vpns. */
+	uint32_t *name_ix;
+	size_t name_ix_cap;
 	char **files;			/* interned strings: every file read,
 					 * peer host names */
 	size_t n_files;
@@ -237,7 +269,11 @@ const char *cfg_backend_name(int backend);
 /* Frees a configuration and wipes its keys; NULL is fine. */
 void cfg_free(struct cfg *cfg);
 
-/* Finds a VPN by name; NULL if there is none. */
+/* The hash of a VPN name that cfg->name_ix is ordered by (FNV-1a). */
+uint64_t cfg_name_hash(const char *name);
+
+/* Finds a VPN by name; NULL if there is none.  O(1) on a loaded cfg:
+ * ikd looks VPNs up by name for every log line and control command. */
 const struct cfg_vpn *cfg_vpn_find(const struct cfg *cfg, const char *name);
 
 /*
@@ -304,7 +340,8 @@ int cfg_parse_addr(const char *s, struct sockaddr_storage *ss);
  * label not all digits, RFC 3696 2, so that a mistyped address such as
  * 192.0.2.300 is not taken for a name); 0 otherwise. */
 int cfg_host_name_ok(const char *s);
-int cfg_parse_id(const char *s, struct cfg_id *id);
+/* cfg_parse_id: id->data points into buf (CFG_ID_MAX bytes) after it. */
+int cfg_parse_id(const char *s, struct cfg_id *id, uint8_t *buf);
 int cfg_parse_seconds(const char *s, uint32_t *out);
 int cfg_parse_bytes(const char *s, uint64_t *out);
 

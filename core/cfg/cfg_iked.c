@@ -671,6 +671,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 			}
 		} else if (is_word(k, "srcid") || is_word(k, "dstid")) {
 			struct cfg_id id;
+			uint8_t idbuf[CFG_ID_MAX];
 
 			NEED(1);
 			ONCE(is_word(k, "srcid") ? p->srcid : p->dstid);
@@ -680,7 +681,7 @@ do_ikev2(struct im *im, struct tok *t, size_t n)
 				    "certificates, which ikebox does not do "
 				    "('%s')", k->s, t[i + 1].s);
 				bad = 1;
-			} else if (cfg_parse_id(t[i + 1].s, &id) != 0) {
+			} else if (cfg_parse_id(t[i + 1].s, &id, idbuf) != 0) {
 				im_err(im, t[i + 1].file, t[i + 1].line,
 				    "%s: expected an address, FQDN or "
 				    "user@FQDN ('%s')", k->s, t[i + 1].s);

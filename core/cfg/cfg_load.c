@@ -112,8 +112,17 @@ static const struct key_def {
 };
 
 /* What the handler saw for one VPN; lines are in the VPN's file. */
+/* The transform lists of one [ikesa] or [childsa] while it is read. */
+struct xf_buf {
+	const struct cr_alg *enc[CFG_XF_MAX];
+	const struct cr_alg *integ[CFG_XF_MAX];
+	const struct cr_alg *prf[CFG_XF_MAX];
+	const struct cr_alg *dh[CFG_XF_MAX];
+};
+
 struct vpn_aux {
 	int line[K_N];			/* where each key was set, 0 = not */
+	struct xf_buf ike, child;	/* lists until finish_vpn() */
 	int first_line;			/* first VPN section of the file */
 	int vpn_line;			/* the [vpn] header, 0 = none */
 	int dh_none;			/* childsa group = none */
@@ -132,6 +141,14 @@ struct ld {
 	const char **done_from;		/* included from (file, or NULL) */
 	int *done_line;
 	size_t n_done;
+	/* done[] by hash of the path: open addressing, 1 + index, 0 free,
+	 * at most half full (a hub's 100,000 files are each looked up) */
+	uint32_t *done_ix;
+	size_t done_ix_cap;
+	size_t cap_vpns;		/* room in cfg->vpns and aux */
+	size_t cap_files;		/* room in cfg->files */
+	char dir[PATH_MAX];		/* file_real()'s last folder, as */
+	char dir_real[PATH_MAX];	/* written and resolved */
 	int nomem;
 };
 
@@ -145,6 +162,7 @@ struct file_ctx {
 	int vpn;			/* index in cfg->vpns, -1 = none yet */
 	int skip_section;		/* unknown section: its keys are noise */
 	int skip_rest;			/* a second [vpn]: stop reading */
+	mode_t mode;			/* path's, from ld_file()'s stat */
 };
 
 static int ld_file(struct ld *ld, const char *path, const char *from,
@@ -194,13 +212,17 @@ static const char *
 intern(struct ld *ld, const char *s)
 {
 	struct cfg *cfg = ld->cfg;
-	char **f = realloc(cfg->files, (cfg->n_files + 1) * sizeof(*f));
+	size_t cap = cfg->n_files < ld->cap_files ? ld->cap_files :
+	    ld->cap_files ? 2 * ld->cap_files : 8;
+	char **f = cap == ld->cap_files ? cfg->files :
+	    realloc(cfg->files, cap * sizeof(*f));
 
 	if (f == NULL) {
 		ld->nomem = 1;
 		return NULL;
 	}
 	cfg->files = f;
+	ld->cap_files = cap;
 	if ((f[cfg->n_files] = strdup(s)) == NULL) {
 		ld->nomem = 1;
 		return NULL;
@@ -227,7 +249,12 @@ vpn_new(struct file_ctx *fc)
 {
 	struct ld *ld = fc->ld;
 	struct cfg *cfg = ld->cfg;
-	struct cfg_vpn *v = realloc(cfg->vpns, (cfg->n_vpns + 1) * sizeof(*v));
+	/* room doubling: a hub's thousands of files are not copied
+	 * once per file */
+	size_t cap = cfg->n_vpns < ld->cap_vpns ? ld->cap_vpns :
+	    ld->cap_vpns ? 2 * ld->cap_vpns : 8;
+	struct cfg_vpn *v = cap == ld->cap_vpns ? cfg->vpns :
+	    realloc(cfg->vpns, cap * sizeof(*v));
 	struct vpn_aux *a;
 	char base[PATH_MAX], *b, *dot;
 
@@ -236,12 +263,13 @@ vpn_new(struct file_ctx *fc)
 		return -ENOMEM;
 	}
 	cfg->vpns = v;
-	a = realloc(ld->aux, (cfg->n_vpns + 1) * sizeof(*a));
+	a = cap == ld->cap_vpns ? ld->aux : realloc(ld->aux, cap * sizeof(*a));
 	if (a == NULL) {
 		ld->nomem = 1;
 		return -ENOMEM;
 	}
 	ld->aux = a;
+	ld->cap_vpns = cap;
 	v = &cfg->vpns[cfg->n_vpns];
 	a = &ld->aux[cfg->n_vpns];
 	memset(v, 0, sizeof(*v));
@@ -254,6 +282,7 @@ vpn_new(struct file_ctx *fc)
 	snprintf(v->name, sizeof(v->name), "%s", b);
 	v->mode = CFG_MODE_PASSIVE;
 	v->protocol = IPPROTO_ESP;
+	v->psk_file = "";
 	v->file = fc->path;
 	v->line = fc->line;
 	a->first_line = fc->line;
@@ -296,8 +325,16 @@ fc_section(struct file_ctx *fc, const char *name)
 	if (s == S_VPN) {
 		fc_aux(fc)->vpn_line = fc->line;
 		fc_vpn(fc)->line = fc->line;
-	} else if (s == S_KEEPALIVE) {
-		fc_vpn(fc)->keepalive.enabled = 1;
+	} else if (s == S_KEEPALIVE && fc_vpn(fc)->keepalive == NULL) {
+		struct cfg_keepalive *ka = calloc(1, sizeof(*ka));
+
+		if (ka == NULL) {
+			fc->ld->nomem = 1;
+			fc->skip_rest = 1;
+			return;
+		}
+		ka->enabled = 1;
+		fc_vpn(fc)->keepalive = ka;
 	}
 }
 
@@ -528,7 +565,13 @@ warn_readable(struct file_ctx *fc, const char *path, const char *what)
 {
 	struct stat st;
 
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH))) {
+	/* the file being read was stat()ed already: a hub has thousands */
+	if (path == fc->path) {
+		st.st_mode = fc->mode;
+	} else if (stat(path, &st) != 0) {
+		return;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		WARN(fc->ld, fc->path, fc->line, "%s readable by group or "
 		    "others (chmod 600 it) ('%s')", what, path);
 	}
@@ -602,10 +645,31 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
  * Matching double quotes around the key are taken off (docs/config.md);
  * one quote alone is kept, with a warning.
  */
+/* The key of v becomes key[0..len), on the heap; the old one is wiped. */
+static void
+psk_keep(struct file_ctx *fc, struct cfg_vpn *v, const uint8_t *key,
+    size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (p == NULL) {
+		fc->ld->nomem = 1;
+		return;
+	}
+	memcpy(p, key, len);
+	if (v->psk != NULL) {
+		explicit_bzero(v->psk, v->psk_len);
+		free(v->psk);
+	}
+	v->psk = p;
+	v->psk_len = len;
+}
+
 static void
 set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 {
-	size_t len = strlen(value);
+	uint8_t key[CFG_PSK_MAX];
+	size_t len = strlen(value), klen = 0;
 
 	if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
 		value++;
@@ -620,12 +684,14 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 		return;
 	}
 	if (strncmp(value, "0x", 2) == 0) {
-		if (parse_hex(value + 2, v->psk, sizeof(v->psk),
-		    &v->psk_len) != 0) {
+		if (parse_hex(value + 2, key, sizeof(key), &klen) != 0) {
 			ERR(fc->ld, fc->path, fc->line, "psk: 0x must be "
 			    "followed by pairs of hex digits, at most %d bytes "
 			    "('%.20s...')", CFG_PSK_MAX, value);
+		} else {
+			psk_keep(fc, v, key, klen);
 		}
+		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	if (len > CFG_PSK_MAX) {
@@ -633,8 +699,7 @@ set_psk(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 		    CFG_PSK_MAX);
 		return;
 	}
-	memcpy(v->psk, value, len);
-	v->psk_len = len;
+	psk_keep(fc, v, (const uint8_t *)value, len);
 }
 
 /* Optimal string alignment distance (edits and swaps of neighbours). */
@@ -689,12 +754,15 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	int more;
 
 	rel_path(path, sizeof(path), fc->path, value);
-	if (strlen(path) >= sizeof(v->psk_file)) {
+	if (strlen(path) >= CFG_PATH_MAX) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: path too long "
 		    "('%s')", value);
 		return;
 	}
-	snprintf(v->psk_file, sizeof(v->psk_file), "%s", path);
+	if ((v->psk_file = intern(fc->ld, path)) == NULL) {
+		v->psk_file = "";
+		return;
+	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: %s ('%s')",
 		    strerror(errno), value);
@@ -911,16 +979,42 @@ name_ok(const char *s, size_t max)
 
 static void
 set_addr(struct file_ctx *fc, const char *key, const char *value,
-    struct sockaddr_storage *ss, int *any)
+    union cfg_addr *out, int *any)
 {
+	struct sockaddr_storage ss;
+
 	if (strcmp(value, "any") == 0) {
-		memset(ss, 0, sizeof(*ss));
+		memset(out, 0, sizeof(*out));
 		*any = 1;
-	} else if (cfg_parse_addr(value, ss) != 0) {
+	} else if (cfg_parse_addr(value, &ss) != 0) {
 		ERR(fc->ld, fc->path, fc->line, "%s: expected an IPv4 or IPv6 "
 		    "address%s or 'any' ('%s')", key,
 		    strcmp(key, "peer") == 0 ? ", a host name" : "", value);
+	} else {
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &ss, ss.ss_family == AF_INET ?
+		    sizeof(out->in) : sizeof(out->in6));
 	}
+}
+
+/* A VPN's identity: its bytes copied to the heap (cfg_free). */
+static void
+id_set(struct ld *ld, struct cfg_id *id, uint8_t type, const uint8_t *data,
+    size_t len)
+{
+	uint8_t *p = NULL;
+
+	if (len > 0 && (p = malloc(len)) == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	if (len > 0) {
+		memcpy(p, data, len);
+	}
+	free((void *)(uintptr_t)id->data);
+	id->type = type;
+	id->len = (uint8_t)len;
+	id->data = p;
 }
 
 static void
@@ -931,6 +1025,9 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	struct vpn_aux *a = fc_aux(fc);
 	char lp[64], rp[64];
 	struct cfg_flow *f;
+	struct cfg_id id;
+	uint8_t idbuf[CFG_ID_MAX];
+	struct sockaddr_storage ss;
 	int rc;
 
 	switch (k) {
@@ -965,7 +1062,7 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_PEER:
 		v->peer_host = NULL;
 		if (strcmp(value, "any") != 0 &&
-		    cfg_parse_addr(value, &v->peer) != 0 &&
+		    cfg_parse_addr(value, &ss) != 0 &&
 		    cfg_host_name_ok(value)) {
 			memset(&v->peer, 0, sizeof(v->peer));
 			v->peer_host = intern(ld, value);
@@ -976,16 +1073,18 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_SRCID:
 	case K_DSTID:
 		if (k == K_DSTID && strcmp(value, "any") == 0) {
-			memset(&v->dstid, 0, sizeof(v->dstid));
+			id_set(ld, &v->dstid, CFG_ID_NONE, NULL, 0);
 		} else if (value[0] == '/') {
 			ERR(ld, fc->path, fc->line, "%s: ASN.1 DN identities "
 			    "need certificates, which ikebox does not do "
 			    "('%s')", keys[k].name, value);
-		} else if (cfg_parse_id(value, k == K_SRCID ? &v->srcid :
-		    &v->dstid) != 0) {
+		} else if (cfg_parse_id(value, &id, idbuf) != 0) {
 			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
 			    "IPv6 address, an FQDN or user@FQDN ('%s')",
 			    keys[k].name, value);
+		} else {
+			id_set(ld, k == K_SRCID ? &v->srcid : &v->dstid,
+			    id.type, id.data, id.len);
 		}
 		break;
 	case K_PSK:
@@ -1051,7 +1150,14 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 			    CFG_FLOWS_MAX, value);
 			break;
 		}
+		f = realloc(v->flows, (v->n_flows + 1) * sizeof(*f));
+		if (f == NULL) {
+			ld->nomem = 1;
+			break;
+		}
+		v->flows = f;
 		f = &v->flows[v->n_flows];
+		memset(f, 0, sizeof(*f));
 		for (int side = 0; side < 2; side++) {
 			const char *p = side == 0 ? lp : rp;
 
@@ -1078,31 +1184,31 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 		v->n_flows++;
 		break;
 	case K_IKE_ENC:
-		do_xforms(fc, "ikesa", "enc", CR_ENCR, value, v->ikesa.enc,
+		do_xforms(fc, "ikesa", "enc", CR_ENCR, value, a->ike.enc,
 		    &v->ikesa.n_enc, NULL);
 		break;
 	case K_IKE_AUTH:
-		do_xforms(fc, "ikesa", "auth", CR_INTEG, value, v->ikesa.integ,
+		do_xforms(fc, "ikesa", "auth", CR_INTEG, value, a->ike.integ,
 		    &v->ikesa.n_integ, NULL);
 		break;
 	case K_IKE_PRF:
-		do_xforms(fc, "ikesa", "prf", CR_PRF, value, v->ikesa.prf,
+		do_xforms(fc, "ikesa", "prf", CR_PRF, value, a->ike.prf,
 		    &v->ikesa.n_prf, NULL);
 		break;
 	case K_IKE_GROUP:
-		do_xforms(fc, "ikesa", "group", CR_DH, value, v->ikesa.dh,
+		do_xforms(fc, "ikesa", "group", CR_DH, value, a->ike.dh,
 		    &v->ikesa.n_dh, NULL);
 		break;
 	case K_CHILD_ENC:
-		do_xforms(fc, "childsa", "enc", CR_ENCR, value, v->childsa.enc,
+		do_xforms(fc, "childsa", "enc", CR_ENCR, value, a->child.enc,
 		    &v->childsa.n_enc, NULL);
 		break;
 	case K_CHILD_AUTH:
 		do_xforms(fc, "childsa", "auth", CR_INTEG, value,
-		    v->childsa.integ, &v->childsa.n_integ, NULL);
+		    a->child.integ, &v->childsa.n_integ, NULL);
 		break;
 	case K_CHILD_GROUP:
-		do_xforms(fc, "childsa", "group", CR_DH, value, v->childsa.dh,
+		do_xforms(fc, "childsa", "group", CR_DH, value, a->child.dh,
 		    &v->childsa.n_dh, &a->dh_none);
 		break;
 	case K_CHILD_ESN:
@@ -1129,21 +1235,21 @@ set_vpn(struct file_ctx *fc, int k, const char *value)
 	case K_KA_SOURCE:
 	case K_KA_TARGET:
 		if (cfg_parse_addr(value, k == K_KA_SOURCE ?
-		    &v->keepalive.source : &v->keepalive.target) != 0) {
+		    &v->keepalive->source : &v->keepalive->target) != 0) {
 			ERR(ld, fc->path, fc->line, "%s: expected an IPv4 or "
 			    "IPv6 address ('%s')", keys[k].name, value);
 		}
 		break;
 	case K_KA_INTERVAL:
-		if (cfg_parse_seconds(value, &v->keepalive.interval) != 0 ||
-		    v->keepalive.interval == 0) {
+		if (cfg_parse_seconds(value, &v->keepalive->interval) != 0 ||
+		    v->keepalive->interval == 0) {
 			ERR(ld, fc->path, fc->line, "interval: expected a "
 			    "duration above 0 ('%s')", value);
 		}
 		break;
 	case K_KA_FAIL_AFTER:
-		if (cfg_parse_seconds(value, &v->keepalive.fail_after) != 0 ||
-		    v->keepalive.fail_after == 0 ||
+		if (cfg_parse_seconds(value, &v->keepalive->fail_after) != 0 ||
+		    v->keepalive->fail_after == 0 ||
 		    strspn(value, "0123456789") != strlen(value)) {
 			ERR(ld, fc->path, fc->line, "fail_after: expected a "
 			    "count above 0 ('%s')", value);
@@ -1248,6 +1354,107 @@ ld_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+static size_t
+done_hash(const char *s, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	while (*s) {
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ h >> 29) & (cap - 1);
+}
+
+/* The index in ld->done of the file at realpath real, or -1. */
+static long
+done_find(const struct ld *ld, const char *real)
+{
+	size_t h;
+
+	if (ld->done_ix_cap == 0) {
+		return -1;
+	}
+	for (h = done_hash(real, ld->done_ix_cap); ld->done_ix[h];
+	    h = (h + 1) & (ld->done_ix_cap - 1)) {
+		if (strcmp(ld->done[ld->done_ix[h] - 1], real) == 0) {
+			return (long)ld->done_ix[h] - 1;
+		}
+	}
+	return -1;
+}
+
+/* Indexes ld->done[ld->n_done - 1]: 0 or -ENOMEM. */
+static int
+done_add(struct ld *ld)
+{
+	size_t h;
+
+	if (2 * ld->n_done > ld->done_ix_cap) {
+		size_t cap = ld->done_ix_cap ? 2 * ld->done_ix_cap : 64;
+		uint32_t *ix = calloc(cap, sizeof(*ix));
+
+		if (ix == NULL) {
+			return -ENOMEM;
+		}
+		free(ld->done_ix);
+		ld->done_ix = ix;
+		ld->done_ix_cap = cap;
+		for (size_t i = 0; i + 1 < ld->n_done; i++) {
+			for (h = done_hash(ld->done[i], cap); ix[h];
+			    h = (h + 1) & (cap - 1)) {
+			}
+			ix[h] = (uint32_t)i + 1;
+		}
+	}
+	for (h = done_hash(ld->done[ld->n_done - 1], ld->done_ix_cap);
+	    ld->done_ix[h]; h = (h + 1) & (ld->done_ix_cap - 1)) {
+	}
+	ld->done_ix[h] = (uint32_t)ld->n_done;
+	return 0;
+}
+
+/*
+ * realpath() and stat() of path, with the folder's realpath kept from one
+ * file to the next: the files of one include glob share it, and
+ * realpath() costs a system call per component of every path (a hub's
+ * 10,000 files).  A file that is a symbolic link takes the long way.
+ * 0, or -1 with errno set.
+ */
+static int
+file_real(struct ld *ld, const char *path, char *real, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) : 0;
+	size_t rl, bl;
+
+	if (slash == NULL || dl == 0 || dl >= sizeof(ld->dir) ||
+	    strcmp(slash + 1, "..") == 0 || strcmp(slash + 1, ".") == 0 ||
+	    lstat(path, st) != 0 || S_ISLNK(st->st_mode)) {
+		if (realpath(path, real) == NULL) {
+			return -1;
+		}
+		return stat(real, st);
+	}
+	if (strncmp(ld->dir, path, dl) != 0 || ld->dir[dl] != '\0') {
+		memcpy(ld->dir, path, dl);
+		ld->dir[dl] = '\0';
+		if (realpath(ld->dir, ld->dir_real) == NULL) {
+			ld->dir[0] = '\0';
+			return -1;
+		}
+	}
+	rl = strcmp(ld->dir_real, "/") == 0 ? 0 : strlen(ld->dir_real);
+	bl = strlen(slash + 1);
+	if (rl + 1 + bl >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(real, ld->dir_real, rl);
+	real[rl] = '/';
+	memcpy(real + rl + 1, slash + 1, bl + 1);
+	return 0;
+}
+
 static int
 ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 {
@@ -1256,7 +1463,7 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 	struct stat st;
 	int rc;
 
-	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+	if (file_real(ld, path, real, &st) != 0) {
 		ERR(ld, from ? from : path, from_line, "cannot read: %s ('%s')",
 		    strerror(errno), path);
 		return -ENOENT;
@@ -1273,8 +1480,10 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 			return -ELOOP;
 		}
 	}
-	for (size_t i = 0; i < ld->n_done; i++) {
-		if (strcmp(ld->done[i], real) == 0) {
+	{
+		long i = done_find(ld, real);
+
+		if (i >= 0) {
 			ERR(ld, from, from_line, "included twice (first from "
 			    "%s:%d) ('%s')", ld->done_from[i] ?
 			    ld->done_from[i] : "the command line",
@@ -1312,8 +1521,13 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		ld->done_from[ld->n_done] = from;
 		ld->done_line[ld->n_done] = from_line;
 		ld->n_done++;
+		if (done_add(ld) != 0) {
+			ld->nomem = 1;
+			return -ENOMEM;
+		}
 	}
 	memset(&fc, 0, sizeof(fc));
+	fc.mode = st.st_mode;
 	fc.ld = ld;
 	fc.vpn = -1;
 	if ((fc.path = intern(ld, path)) == NULL) {
@@ -1379,6 +1593,7 @@ static void
 finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 {
 	struct cfg_xforms *x = child ? &v->childsa : &v->ikesa;
+	struct xf_buf *b = child ? &a->child : &a->ike;
 	int pfkey = child && ld->cfg->backend == CFG_BACKEND_PFKEY;
 	const char *how = ld->cfg->backend_auto ? " (backend auto: this "
 	    "kernel has no XFRM netlink)" : "";
@@ -1386,15 +1601,20 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 	int k_auth = child ? K_CHILD_AUTH : K_IKE_AUTH;
 	const char *sec = child ? "childsa" : "ikesa";
 
+	/* read from the lists being built until xforms_keep() */
+	x->enc = b->enc;
+	x->integ = b->integ;
+	x->prf = b->prf;
+	x->dh = b->dh;
 	if (x->n_enc == 0 && a->line[k_enc] == 0) {
-		fill(x->enc, &x->n_enc, CR_ENCR,
+		fill(b->enc, &x->n_enc, CR_ENCR,
 		    pfkey ? def_esp_enc_pfkey : def_ike_enc);
 	}
 	if (!child && x->n_prf == 0 && a->line[K_IKE_PRF] == 0) {
-		fill(x->prf, &x->n_prf, CR_PRF, def_integ);
+		fill(b->prf, &x->n_prf, CR_PRF, def_integ);
 	}
 	if (!child && x->n_dh == 0 && a->line[K_IKE_GROUP] == 0) {
-		fill(x->dh, &x->n_dh, CR_DH, def_groups);
+		fill(b->dh, &x->n_dh, CR_DH, def_groups);
 	}
 	if (!any_aead(x, 0)) {
 		/* Only AEAD ciphers: no integrity transform (RFC 7296
@@ -1405,7 +1625,7 @@ finish_xforms(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a, int child)
 		}
 		x->n_integ = 0;
 	} else if (x->n_integ == 0 && a->line[k_auth] == 0) {
-		fill(x->integ, &x->n_integ, CR_INTEG,
+		fill(b->integ, &x->n_integ, CR_INTEG,
 		    pfkey ? def_integ_pfkey : def_integ);
 	}
 	if (!pfkey) {
@@ -1477,19 +1697,73 @@ finish_replay(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 }
 
 static int
-sa_family(const struct sockaddr_storage *ss)
+xf_list_eq(const struct cr_alg *const *a, const struct cr_alg *const *b,
+    uint8_t n)
 {
-	return ss->ss_family;
+	return n == 0 || memcmp(a, b, n * sizeof(*a)) == 0;
+}
+
+/*
+ * x's lists (in the loader's buffers) copied to one heap block of their
+ * size, which x->enc points to; or the block of the VPN before (prev),
+ * when it holds the same lists: a hub's VPNs share their transforms, and
+ * cfg_free() frees a block once, where a run of VPNs sharing it starts.
+ */
+static void
+xforms_keep(struct ld *ld, struct cfg_xforms *x, const struct cfg_xforms *prev)
+{
+	size_t n = (size_t)x->n_enc + x->n_integ + x->n_prf + x->n_dh;
+	const struct cr_alg **p;
+
+	if (prev != NULL && prev->enc != NULL && prev->n_enc == x->n_enc &&
+	    prev->n_integ == x->n_integ && prev->n_prf == x->n_prf &&
+	    prev->n_dh == x->n_dh &&
+	    xf_list_eq(prev->enc, x->enc, x->n_enc) &&
+	    xf_list_eq(prev->integ, x->integ, x->n_integ) &&
+	    xf_list_eq(prev->prf, x->prf, x->n_prf) &&
+	    xf_list_eq(prev->dh, x->dh, x->n_dh)) {
+		/* the lists only: counts and other settings stay x's */
+		x->enc = prev->enc;
+		x->integ = prev->integ;
+		x->prf = prev->prf;
+		x->dh = prev->dh;
+		return;
+	}
+	p = calloc(n ? n : 1, sizeof(*p));
+
+	if (p == NULL) {
+		ld->nomem = 1;
+		x->enc = x->integ = x->prf = x->dh = NULL;
+		x->n_enc = x->n_integ = x->n_prf = x->n_dh = 0;
+		return;
+	}
+	memcpy(p, x->enc, x->n_enc * sizeof(*p));
+	memcpy(p + x->n_enc, x->integ, x->n_integ * sizeof(*p));
+	memcpy(p + x->n_enc + x->n_integ, x->prf, x->n_prf * sizeof(*p));
+	memcpy(p + x->n_enc + x->n_integ + x->n_prf, x->dh,
+	    x->n_dh * sizeof(*p));
+	x->enc = p;
+	x->integ = p + x->n_enc;
+	x->prf = x->integ + x->n_integ;
+	x->dh = x->prf + x->n_prf;
+}
+
+/* Of a VPN's union cfg_addr or a keepalive's sockaddr_storage: both
+ * begin as a struct sockaddr. */
+static int
+sa_family(const void *sa)
+{
+	return ((const struct sockaddr *)sa)->sa_family;
 }
 
 static const uint8_t *
-sa_bytes(const struct sockaddr_storage *ss)
+sa_bytes(const void *sa)
 {
-	if (ss->ss_family == AF_INET) {
+	if (sa_family(sa) == AF_INET) {
 		return (const uint8_t *)
-		    &((const struct sockaddr_in *)ss)->sin_addr;
+		    &((const struct sockaddr_in *)sa)->sin_addr;
 	}
-	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
 }
 
 /* 1 if the address (family, bytes) lies in prefix p. */
@@ -1526,7 +1800,7 @@ flows_overlap(const struct cfg_flow *a, const struct cfg_flow *b)
 static void
 finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 {
-	struct cfg_keepalive *ka = &v->keepalive;
+	struct cfg_keepalive *ka = v->keepalive;
 	int lf = sa_family(&v->local), pf = sa_family(&v->peer);
 
 	if (a->line[K_PEER] == 0) {
@@ -1553,13 +1827,11 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	if (v->srcid.type == CFG_ID_NONE) {
 		if (lf == AF_INET) {
-			v->srcid.type = CFG_ID_IPV4_ADDR;
-			v->srcid.len = 4;
-			memcpy(v->srcid.data, sa_bytes(&v->local), 4);
+			id_set(ld, &v->srcid, CFG_ID_IPV4_ADDR,
+			    sa_bytes(&v->local), 4);
 		} else if (lf == AF_INET6) {
-			v->srcid.type = CFG_ID_IPV6_ADDR;
-			v->srcid.len = 16;
-			memcpy(v->srcid.data, sa_bytes(&v->local), 16);
+			id_set(ld, &v->srcid, CFG_ID_IPV6_ADDR,
+			    sa_bytes(&v->local), 16);
 		}
 		/* local = any: the address the kernel picks for the IKE SA
 		 * (iked's "local egress"), decided by the engine. */
@@ -1609,6 +1881,9 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 	}
 	finish_xforms(ld, v, a, 0);
 	finish_xforms(ld, v, a, 1);
+	xforms_keep(ld, &v->ikesa, v > ld->cfg->vpns ? &v[-1].ikesa : NULL);
+	xforms_keep(ld, &v->childsa, v > ld->cfg->vpns ? &v[-1].childsa :
+	    NULL);
 	finish_replay(ld, v, a);
 	if (v->tap[0] != '\0' && ld->cfg->backend != CFG_BACKEND_XFRM) {
 		/* accepted for iked's configs, but only XFRM can tie SAs to
@@ -1618,7 +1893,7 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 		    cfg_backend_name(ld->cfg->backend), ld->cfg->backend_auto ?
 		    " (chosen by auto)" : "", v->tap);
 	}
-	if (ka->enabled) {
+	if (ka != NULL) {
 		int found = 0;
 		int sf = sa_family(&ka->source), tf = sa_family(&ka->target);
 
@@ -1652,7 +1927,7 @@ finish_vpn(struct ld *ld, struct cfg_vpn *v, struct vpn_aux *a)
 }
 
 static int
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+same_addr(const union cfg_addr *a, const union cfg_addr *b)
 {
 	if (a->ss_family != b->ss_family) {
 		return 0;
@@ -1671,45 +1946,249 @@ same_host(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcasecmp(a, b) == 0;
 }
 
+/* What ld_finish() compares pairs of VPNs by: only VPNs of one name, or
+ * of one peer address, are compared, each sorted run in load order. */
+static const struct cfg_vpn *sort_vpns;
+
+static int
+by_name(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = strcmp(sort_vpns[a].name, sort_vpns[b].name);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+static int
+by_peer(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const union cfg_addr *x = &sort_vpns[a].peer;
+	const union cfg_addr *y = &sort_vpns[b].peer;
+	int c = (int)x->ss_family - (int)y->ss_family;
+
+	const char *hx = sort_vpns[a].peer_host, *hy = sort_vpns[b].peer_host;
+
+	if (c == 0 && x->ss_family != AF_UNSPEC) {
+		c = memcmp(sa_bytes(x), sa_bytes(y),
+		    x->ss_family == AF_INET ? 4 : 16);
+	}
+	if (c == 0 && (hx != NULL || hy != NULL)) {
+		/* peer = HOST: one group per name, as same_host() */
+		c = hx == NULL ? -1 : hy == NULL ? 1 : strcasecmp(hx, hy);
+	}
+	return c ? c : (a > b) - (a < b);
+}
+
+/* Sorts the n VPN indexes of ix with cmp; pos[vpn] = its place in ix. */
+static void
+sort_ix(size_t *ix, size_t *pos, size_t n,
+    int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 0; i < n; i++) {
+		ix[i] = i;
+	}
+	qsort(ix, n, sizeof(*ix), cmp);
+	for (size_t i = 0; i < n; i++) {
+		pos[ix[i]] = i;
+	}
+}
+
+/* VPN b (index i) against the earlier VPN a (index j): one name, or
+ * overlapping flows with one peer. */
+static void
+check_pair(struct ld *ld, size_t j, size_t i)
+{
+	struct cfg_vpn *a = &ld->cfg->vpns[j], *b = &ld->cfg->vpns[i];
+
+	if (strcmp(a->name, b->name) == 0) {
+		ERR(ld, b->file, b->line, "duplicate VPN name (also at %s:%d) "
+		    "('%s')", a->file, a->line, b->name);
+	}
+	if (!same_addr(&a->peer, &b->peer) || ld->aux[i].peer_any ||
+	    ld->aux[j].peer_any || !same_host(a->peer_host, b->peer_host)) {
+		return;
+	}
+	for (size_t fb = 0; fb < b->n_flows; fb++) {
+		for (size_t fa = 0; fa < a->n_flows; fa++) {
+			if (!flows_overlap(&a->flows[fa], &b->flows[fb])) {
+				continue;
+			}
+			ERR(ld, b->file, b->flows[fb].line, "flow overlaps a "
+			    "flow of VPN '%s' (%s:%d) with the same peer",
+			    a->name, a->file, a->flows[fa].line);
+		}
+	}
+}
+
+/* One flow of one VPN, for the sweep over a peer's flows. */
+struct flow_ref {
+	size_t vpn;
+	const struct cfg_prefix *local;
+};
+
+static int
+by_local(const void *pa, const void *pb)
+{
+	const struct flow_ref *a = pa, *b = pb;
+	int c = (int)a->local->family - (int)b->local->family;
+
+	if (c == 0) {
+		c = memcmp(a->local->addr, b->local->addr, 16);
+	}
+	return c ? c : (int)a->local->plen - (int)b->local->plen;
+}
+
+/* A pair of VPNs to compare: i after j (load order). */
+struct vpn_pair {
+	size_t i, j;
+};
+
+static int
+by_pair(const void *pa, const void *pb)
+{
+	const struct vpn_pair *a = pa, *b = pb;
+
+	if (a->i != b->i) {
+		return a->i < b->i ? -1 : 1;
+	}
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+struct pairs {
+	struct vpn_pair *p;
+	size_t n, cap;
+};
+
+static int
+pair_add(struct pairs *ps, size_t x, size_t y)
+{
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 64;
+		struct vpn_pair *p = realloc(ps->p, cap * sizeof(*p));
+
+		if (p == NULL) {
+			return -ENOMEM;
+		}
+		ps->p = p;
+		ps->cap = cap;
+	}
+	ps->p[ps->n].i = x > y ? x : y;
+	ps->p[ps->n].j = x > y ? y : x;
+	ps->n++;
+	return 0;
+}
+
+/*
+ * The pairs of VPNs of one peer (ix[0..n)) whose local prefixes overlap:
+ * sorted by address then length, the prefixes inside one follow it
+ * (the loader refuses host bits), so disjoint flows cost n log n.
+ */
+static int
+peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
+{
+	struct flow_ref *fr;
+	size_t nf = 0, k = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		nf += ld->aux[ix[i]].peer_any ? 0 : ld->cfg->vpns[ix[i]].n_flows;
+	}
+	if (nf < 2) {
+		return 0;
+	}
+	if ((fr = calloc(nf, sizeof(*fr))) == NULL) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_vpn *v = &ld->cfg->vpns[ix[i]];
+
+		for (size_t f = 0; !ld->aux[ix[i]].peer_any && f < v->n_flows;
+		    f++) {
+			fr[k].vpn = ix[i];
+			fr[k++].local = &v->flows[f].local;
+		}
+	}
+	qsort(fr, nf, sizeof(*fr), by_local);
+	for (size_t p = 0; p < nf && rc == 0; p++) {
+		for (size_t q = p + 1; q < nf && rc == 0 &&
+		    fr[q].local->family == fr[p].local->family &&
+		    in_prefix(fr[p].local, fr[q].local->family,
+		    fr[q].local->addr); q++) {
+			if (fr[q].vpn != fr[p].vpn) {
+				rc = pair_add(ps, fr[p].vpn, fr[q].vpn);
+			}
+		}
+	}
+	free(fr);
+	return rc;
+}
+
 static void
 ld_finish(struct ld *ld)
 {
 	struct cfg *cfg = ld->cfg;
+	size_t n = cfg->n_vpns;
+	size_t *nix = calloc(n + 1, sizeof(*nix));
+	size_t *npos = calloc(n + 1, sizeof(*npos));
+	size_t *pix = calloc(n + 1, sizeof(*pix));
+	size_t *ppos = calloc(n + 1, sizeof(*ppos));
+	struct pairs ps = { 0 };
+	int rc = 0;
 
-	for (size_t i = 0; i < cfg->n_vpns; i++) {
+	for (size_t i = 0; i < n; i++) {
 		finish_vpn(ld, &cfg->vpns[i], &ld->aux[i]);
 	}
-	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		struct cfg_vpn *b = &cfg->vpns[i];
-
-		for (size_t j = 0; j < i; j++) {
-			struct cfg_vpn *a = &cfg->vpns[j];
-
-			if (strcmp(a->name, b->name) == 0) {
-				ERR(ld, b->file, b->line, "duplicate VPN name "
-				    "(also at %s:%d) ('%s')", a->file, a->line,
-				    b->name);
-			}
-			if (!same_addr(&a->peer, &b->peer) ||
-			    ld->aux[i].peer_any || ld->aux[j].peer_any ||
-			    !same_host(a->peer_host, b->peer_host)) {
-				continue;
-			}
-			for (size_t fb = 0; fb < b->n_flows; fb++) {
-				for (size_t fa = 0; fa < a->n_flows; fa++) {
-					if (!flows_overlap(&a->flows[fa],
-					    &b->flows[fb])) {
-						continue;
-					}
-					ERR(ld, b->file, b->flows[fb].line,
-					    "flow overlaps a flow of VPN '%s' "
-					    "(%s:%d) with the same peer",
-					    a->name, a->file,
-					    a->flows[fa].line);
-				}
+	if (nix == NULL || npos == NULL || pix == NULL || ppos == NULL) {
+		ld->nomem = 1;
+		goto out;
+	}
+	/*
+	 * Only VPNs of one name, or of one peer with overlapping local
+	 * prefixes, can clash: those pairs are found by sorting (a hub of n
+	 * branches costs n log n, not n^2), then compared in the order of
+	 * a walk over every pair (i rising, then j), which is the order of
+	 * the messages.
+	 */
+	sort_vpns = cfg->vpns;
+	sort_ix(nix, npos, n, by_name);
+	sort_ix(pix, ppos, n, by_peer);
+	for (size_t s = 0, e; s < n && rc == 0; s = e) {
+		for (e = s + 1; e < n && strcmp(cfg->vpns[nix[e]].name,
+		    cfg->vpns[nix[s]].name) == 0; e++) {
+			for (size_t k = s; k < e && rc == 0; k++) {
+				rc = pair_add(&ps, nix[e], nix[k]);
 			}
 		}
 	}
+	for (size_t s = 0, e; s < n && rc == 0; s = e) {
+		for (e = s + 1; e < n && same_addr(&cfg->vpns[pix[e]].peer,
+		    &cfg->vpns[pix[s]].peer) && same_host(cfg->vpns[pix[e]].
+		    peer_host, cfg->vpns[pix[s]].peer_host); e++) {
+		}
+		if (e - s > 1) {
+			rc = peer_pairs(ld, pix + s, e - s, &ps);
+		}
+	}
+	if (rc != 0) {
+		ld->nomem = 1;
+		goto out;
+	}
+	if (ps.n > 1) {
+		qsort(ps.p, ps.n, sizeof(*ps.p), by_pair);
+	}
+	for (size_t k = 0; k < ps.n; k++) {
+		if (k == 0 || by_pair(&ps.p[k - 1], &ps.p[k]) != 0) {
+			check_pair(ld, ps.p[k].j, ps.p[k].i);
+		}
+	}
+out:
+	sort_vpns = NULL;
+	free(ps.p);
+	free(nix);
+	free(npos);
+	free(pix);
+	free(ppos);
 }
 
 /* see cfg.h */
@@ -1748,7 +2227,37 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	for (size_t i = 0; i < ld.n_done; i++) {
 		free(ld.done[i]);
 	}
+	if (!ld.nomem && diag->n_errors == errors && cfg->n_vpns > 0) {
+		/* cfg_vpn_find()'s index; without it, a walk (still right) */
+		size_t cap = 16;
+
+		while (cap < 2 * cfg->n_vpns) {
+			cap *= 2;
+		}
+		if ((cfg->name_ix = calloc(cap, sizeof(uint32_t))) != NULL) {
+			cfg->name_ix_cap = cap;
+		}
+	}
+	if (ld.cap_vpns > cfg->n_vpns && cfg->n_vpns > 0) {
+		/* the room vpn_new() doubled, given back */
+		struct cfg_vpn *v = realloc(cfg->vpns,
+		    cfg->n_vpns * sizeof(*v));
+
+		if (v != NULL) {
+			cfg->vpns = v;
+		}
+	}
+	for (size_t i = 0; cfg->name_ix != NULL && i < cfg->n_vpns; i++) {
+		size_t h = cfg_name_hash(cfg->vpns[i].name) &
+		    (cfg->name_ix_cap - 1);
+
+		while (cfg->name_ix[h] != 0) {
+			h = (h + 1) & (cfg->name_ix_cap - 1);
+		}
+		cfg->name_ix[h] = (uint32_t)i + 1;
+	}
 	free(ld.done);
+	free(ld.done_ix);
 	free(ld.done_from);
 	free(ld.done_line);
 	free(ld.aux);

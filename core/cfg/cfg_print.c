@@ -13,14 +13,15 @@
 #include "core/cfg/cfg.h"
 
 static void
-print_sockaddr(FILE *out, const char *key, const struct sockaddr_storage *ss)
+print_sockaddr(FILE *out, const char *key, const void *sa)
 {
+	const struct sockaddr *ss = sa;	/* union cfg_addr, or storage */
 	char buf[INET6_ADDRSTRLEN];
 
-	if (ss->ss_family == AF_INET) {
+	if (ss->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 		    buf, sizeof(buf));
-	} else if (ss->ss_family == AF_INET6) {
+	} else if (ss->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 		    &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
 		    sizeof(buf));
@@ -130,7 +131,7 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 void
 cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 {
-	const struct cfg_keepalive *ka = &v->keepalive;
+	const struct cfg_keepalive *ka = v->keepalive;
 
 	fprintf(out, "[vpn]\n");
 	fprintf(out, "name = %s\n", v->name);
@@ -180,7 +181,7 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 	fprintf(out, "esn = %s\n", v->childsa.esn == CFG_ESN_BOTH ? "both" :
 	    v->childsa.esn == CFG_ESN_YES ? "yes" : "no");
 	fprintf(out, "replay_window = %u\n", v->replay_window);
-	if (ka->enabled) {
+	if (ka != NULL) {
 		fprintf(out, "\n[keepalive]\n");
 		print_sockaddr(out, "source", &ka->source);
 		print_sockaddr(out, "target", &ka->target);
@@ -190,7 +191,7 @@ cfg_vpn_print(FILE *out, const struct cfg_vpn *v)
 }
 
 static int
-addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+addr_equal(const union cfg_addr *a, const union cfg_addr *b)
 {
 	if (a->ss_family != b->ss_family) {
 		return 0;
@@ -216,7 +217,7 @@ static int
 id_equal(const struct cfg_id *a, const struct cfg_id *b)
 {
 	return a->type == b->type && a->len == b->len &&
-	    memcmp(a->data, b->data, a->len) == 0;
+	    (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 static int
@@ -266,7 +267,7 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 	    (a->peer_host && strcmp(a->peer_host, b->peer_host) != 0) ||
 	    !id_equal(&a->srcid, &b->srcid) ||
 	    !id_equal(&a->dstid, &b->dstid) || a->psk_len != b->psk_len ||
-	    memcmp(a->psk, b->psk, a->psk_len) != 0 ||
+	    (a->psk_len > 0 && memcmp(a->psk, b->psk, a->psk_len) != 0) ||
 	    a->ikelifetime != b->ikelifetime || a->lifetime != b->lifetime ||
 	    a->lifetime_bytes != b->lifetime_bytes ||
 	    a->replay_window != b->replay_window ||
@@ -285,9 +286,34 @@ cfg_vpn_equal(const struct cfg_vpn *a, const struct cfg_vpn *b)
 }
 
 /* see cfg.h */
+uint64_t
+cfg_name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*name) {
+		h = (h ^ (uint8_t)*name++) * 0x100000001b3ULL;
+	}
+	return h ^ h >> 31;
+}
+
+/* see cfg.h */
 const struct cfg_vpn *
 cfg_vpn_find(const struct cfg *cfg, const char *name)
 {
+	if (cfg->name_ix != NULL) {
+		size_t h = cfg_name_hash(name) & (cfg->name_ix_cap - 1);
+
+		for (; cfg->name_ix[h] != 0; h = (h + 1) &
+		    (cfg->name_ix_cap - 1)) {
+			const struct cfg_vpn *v = &cfg->vpns[cfg->name_ix[h] - 1];
+
+			if (strcmp(v->name, name) == 0) {
+				return v;
+			}
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
 		if (strcmp(cfg->vpns[i].name, name) == 0) {
 			return &cfg->vpns[i];
@@ -304,9 +330,26 @@ cfg_free(struct cfg *cfg)
 		return;
 	}
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		explicit_bzero(cfg->vpns[i].psk, sizeof(cfg->vpns[i].psk));
+		if (cfg->vpns[i].psk != NULL) {
+			explicit_bzero(cfg->vpns[i].psk, cfg->vpns[i].psk_len);
+			free(cfg->vpns[i].psk);
+		}
+		free(cfg->vpns[i].flows);
+		free(cfg->vpns[i].keepalive);
+		free((void *)(uintptr_t)cfg->vpns[i].srcid.data);
+		/* a run of VPNs shares one block (xforms_keep()) */
+		if (i == 0 ||
+		    cfg->vpns[i].ikesa.enc != cfg->vpns[i - 1].ikesa.enc) {
+			free((void *)(uintptr_t)cfg->vpns[i].ikesa.enc);
+		}
+		if (i == 0 ||
+		    cfg->vpns[i].childsa.enc != cfg->vpns[i - 1].childsa.enc) {
+			free((void *)(uintptr_t)cfg->vpns[i].childsa.enc);
+		}
+		free((void *)(uintptr_t)cfg->vpns[i].dstid.data);
 	}
 	free(cfg->vpns);
+	free(cfg->name_ix);
 	for (size_t i = 0; i < cfg->n_files; i++) {
 		free(cfg->files[i]);
 	}

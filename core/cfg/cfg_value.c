@@ -211,23 +211,24 @@ fqdn_ok(const char *s)
 
 /* see cfg.h */
 int
-cfg_parse_id(const char *s, struct cfg_id *id)
+cfg_parse_id(const char *s, struct cfg_id *id, uint8_t *buf)
 {
 	const char *at = strchr(s, '@');
 	size_t len = strlen(s);
 
 	memset(id, 0, sizeof(*id));
-	if (inet_pton(AF_INET, s, id->data) == 1) {
+	if (inet_pton(AF_INET, s, buf) == 1) {
 		id->type = CFG_ID_IPV4_ADDR;
 		id->len = 4;
+		id->data = buf;
 		return 0;
 	}
-	if (inet_pton(AF_INET6, s, id->data) == 1) {
+	if (inet_pton(AF_INET6, s, buf) == 1) {
 		id->type = CFG_ID_IPV6_ADDR;
 		id->len = 16;
+		id->data = buf;
 		return 0;
 	}
-	memset(id, 0, sizeof(*id));
 	if (len == 0 || len > CFG_ID_MAX) {
 		return -EINVAL;
 	}
@@ -250,7 +251,8 @@ cfg_parse_id(const char *s, struct cfg_id *id)
 		id->type = CFG_ID_FQDN;
 	}
 	id->len = (uint8_t)len;
-	memcpy(id->data, s, len);
+	memcpy(buf, s, len);
+	id->data = buf;
 	return 0;
 }
 

@@ -16,20 +16,15 @@
 static const char psk_pad[] = "Key Pad for IKEv2";	/* RFC 7296 2.15 */
 
 void
-xchg_addr_from_ss(struct ike_addr *a, const struct sockaddr_storage *ss)
+xchg_addr_from_ss(struct ike_addr *a, const union cfg_addr *ss)
 {
 	memset(a, 0, sizeof(*a));
 	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
 		a->af = 4;
-		memcpy(a->ip, &s4->sin_addr, 4);
+		memcpy(a->ip, &ss->in.sin_addr, 4);
 	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 =
-		    (const struct sockaddr_in6 *)ss;
-
 		a->af = 6;
-		memcpy(a->ip, &s6->sin6_addr, 16);
+		memcpy(a->ip, &ss->in6.sin6_addr, 16);
 	}
 	a->port = 500;
 }
@@ -114,7 +109,7 @@ xchg_own_id(const struct ike_sa *sa, struct cfg_id *id)
 	/* `local = any` without srcid: the address in use, as iked does */
 	id->type = sa->local.af == 6 ? CFG_ID_IPV6_ADDR : CFG_ID_IPV4_ADDR;
 	id->len = sa->local.af == 6 ? 16 : 4;
-	memcpy(id->data, sa->local.ip, id->len);
+	id->data = sa->local.ip;	/* valid while sa is */
 }
 
 size_t

@@ -792,6 +792,7 @@ ike_new(const struct ike_env *env, uint64_t now_ms)
 		return NULL;
 	}
 	eng->cookie_at = now_ms;
+	ike_map_init(&eng->kids, eng->src_key);
 	return eng;
 }
 
@@ -812,7 +813,14 @@ ike_free(struct ike_engine *eng)
 	while (eng->sas) {
 		ike_sa_free(eng->sas);
 	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		free(eng->vpns[i].error);
+	}
 	free(eng->vpns);
+	ike_vpn_index_free(&eng->vx);
+	ike_map_free(&eng->kids);
+	free(eng->by_spi);
+	free(eng->by_ispi);
 	free(eng->info_children);
 	free(eng->sa_q.h);
 	free(eng->vpn_q.h);
@@ -830,19 +838,6 @@ void
 ike_set_log_level(struct ike_engine *eng, int level)
 {
 	eng->log_level = level;
-}
-
-static struct ike_vpn *
-vpn_by_name(struct ike_engine *eng, const char *name)
-{
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		/* NULL: already moved to the new table by ike_set_config. */
-		if (eng->vpns[i].cfg != NULL &&
-		    strcmp(eng->vpns[i].cfg->name, name) == 0) {
-			return &eng->vpns[i];
-		}
-	}
-	return NULL;
 }
 
 /* Every SA of a VPN: DELETE to the peer, kernel state removed. */
@@ -869,6 +864,7 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 	struct ike_vpn *nv = calloc(n, sizeof(*nv));
 	struct ike_timer **q = realloc(eng->vpn_q.h, n * sizeof(*q));
 	struct ike_vpn **tv;
+	struct ike_vpn_index nx;
 	struct ike_sa *sa;
 
 	if (q != NULL) {
@@ -878,15 +874,18 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 	if (tv != NULL) {
 		eng->tick_vpns = tv;
 	}
-	if (nv == NULL || tv == NULL) {
+	for (size_t i = 0; nv != NULL && i < cfg->n_vpns; i++) {
+		nv[i].cfg = &cfg->vpns[i];
+	}
+	if (nv == NULL || tv == NULL ||
+	    ike_vpn_index_build(&nx, nv, cfg->n_vpns, eng->src_key) != 0) {
 		free(nv);
 		return -ENOMEM;
 	}
 	eng->now = now;
 	for (size_t i = 0; i < cfg->n_vpns; i++) {
-		struct ike_vpn *old = vpn_by_name(eng, cfg->vpns[i].name);
+		struct ike_vpn *old = ike_vpn_by_name(eng, cfg->vpns[i].name);
 
-		nv[i].cfg = &cfg->vpns[i];
 		nv[i].active = cfg->vpns[i].mode == CFG_MODE_ACTIVE;
 		if (old && cfg_vpn_equal(old->cfg, nv[i].cfg)) {
 			/* Unchanged: its SAs carry on untouched. */
@@ -899,7 +898,8 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			nv[i].admin_down = old->admin_down;
 			nv[i].handshake_ms = old->handshake_ms;
 			nv[i].error_ms = old->error_ms;
-			memcpy(nv[i].error, old->error, sizeof(nv[i].error));
+			nv[i].error = old->error;	/* moved */
+			old->error = NULL;
 			for (sa = old->sas; sa; sa = sa->vnext) {
 				sa->vpn = &nv[i];	/* lists rebuilt below */
 			}
@@ -927,8 +927,13 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 			vpn_close(eng, &eng->vpns[i]);
 		}
 	}
+	for (size_t i = 0; i < eng->n_vpns; i++) {
+		free(eng->vpns[i].error);	/* NULL if moved */
+	}
 	free(eng->vpns);
 	cfg_free(eng->cfg);
+	ike_vpn_index_free(&eng->vx);
+	eng->vx = nx;
 	eng->vpns = nv;
 	eng->n_vpns = cfg->n_vpns;
 	eng->cfg = cfg;
@@ -942,7 +947,7 @@ ike_set_config(struct ike_engine *eng, struct cfg *cfg, uint64_t now)
 int
 ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 {
-	struct ike_vpn *v = vpn_by_name(eng, name);
+	struct ike_vpn *v = ike_vpn_by_name(eng, name);
 
 	if (v == NULL) {
 		return -ENOENT;
@@ -964,7 +969,7 @@ ike_vpn_up(struct ike_engine *eng, const char *name, uint64_t now)
 int
 ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 {
-	struct ike_vpn *v = vpn_by_name(eng, name);
+	struct ike_vpn *v = ike_vpn_by_name(eng, name);
 
 	if (v == NULL) {
 		return -ENOENT;
@@ -984,7 +989,7 @@ int
 ike_vpn_resolved(struct ike_engine *eng, const char *name, const char *host,
     const struct ike_addr *addr, const char *err, uint64_t now)
 {
-	struct ike_vpn *v = vpn_by_name(eng, name);
+	struct ike_vpn *v = ike_vpn_by_name(eng, name);
 	char was[80], is[80];
 
 	if (v == NULL || v->cfg->peer_host == NULL || !v->resolving ||
@@ -1112,7 +1117,7 @@ int
 ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
     uint64_t now)
 {
-	struct ike_vpn *v = vpn_by_name(eng, name);
+	struct ike_vpn *v = ike_vpn_by_name(eng, name);
 	struct ike_sa *sa = v ? v->sa : NULL;
 
 	if (v == NULL) {
@@ -1137,53 +1142,62 @@ ike_vpn_rekey(struct ike_engine *eng, const char *name, int ike,
 	return 0;
 }
 
+/* A kernel lifetime event for the CHILD SA in slot i of sa. */
+static void
+child_expired(struct ike_engine *eng, struct ike_sa *sa, int i, int hard,
+    uint64_t now)
+{
+	struct child_sa *ch = &sa->child[i];
+
+	ike_touch(eng, sa->vpn);
+	if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
+		/* the peer still has its half: DELETE it */
+		ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi 0x%08x expired: "
+		    "the kernel removed it, deleting", ch->spi_in);
+		ch->del = DEL_WANTED;
+		ch->expire_at = now;
+		next_exchange(sa);
+	} else if (hard) {
+		ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi 0x%08x expired: "
+		    "the kernel removed it", ch->spi_in);
+		ike_child_remove(sa, i);
+	} else if (!ch->rekeyed && !ch->del && ch->rekey_at > now &&
+	    sa->state == SA_ESTABLISHED) {
+		/* The kernel's soft limit (bytes, or time if our own timer
+		 * was missed): rekey now.  One already replaced is not
+		 * rekeyed twice, and one already due (our timer, or the soft
+		 * expire of its other direction: each of the pair has its
+		 * limits) is noted once. */
+		ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi 0x%08x soft "
+		    "lifetime reached, rekeying", ch->spi_in);
+		ch->rekey_at = now;
+	}
+	timers_flush(eng);
+}
+
 /* see ike.h */
 int
 ike_child_expired(struct ike_engine *eng, uint32_t spi,
     const struct ike_addr *dst, int hard, uint64_t now)
 {
 	eng->now = now;
-	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
-		for (int i = 0; i < sa->n_slots; i++) {
-			struct child_sa *ch = &sa->child[i];
+	/* Our inbound SA when dst is the local address, else the peer's
+	 * inbound (our outbound) one: the indexes of both, in turn (the
+	 * same SPI may be in both when a peer chose one of ours). */
+	for (int out = 0; out < 2; out++) {
+		uint64_t key = (out ? IKD_KID_OUT : IKD_KID_IN) | spi;
+		struct ike_sa *sa;
+		uint32_t it;
 
-			if (ch->state != CHILD_INSTALLED ||
-			    !((ch->spi_in == spi &&
-			    xchg_same_ip(dst, &sa->local)) ||
-			    (ch->spi_out == spi &&
-			    xchg_same_ip(dst, &sa->peer)))) {
-				continue;
+		for (sa = ike_map_first(&eng->kids, key, &it); sa;
+		    sa = ike_map_next(&eng->kids, key, &it)) {
+			int i = ike_child_by_spi(sa, spi, out);
+
+			if (i >= 0 && xchg_same_ip(dst,
+			    out ? &sa->peer : &sa->local)) {
+				child_expired(eng, sa, i, hard, now);
+				return 0;
 			}
-			ike_touch(eng, sa->vpn);
-			if (hard && sa->state == SA_ESTABLISHED && !ch->del) {
-				/* the peer still has its half: DELETE it */
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x expired: the kernel removed it, "
-				    "deleting", ch->spi_in);
-				ch->del = DEL_WANTED;
-				ch->expire_at = now;
-				next_exchange(sa);
-			} else if (hard) {
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x expired: the kernel removed it",
-				    ch->spi_in);
-				ike_child_remove(sa, i);
-			} else if (!ch->rekeyed && !ch->del &&
-			    ch->rekey_at > now &&
-			    sa->state == SA_ESTABLISHED) {
-				/* The kernel's soft limit (bytes, or time if
-				 * our own timer was missed): rekey now.  One
-				 * already replaced is not rekeyed twice, and
-				 * one already due (our timer, or the soft
-				 * expire of its other direction: each of the
-				 * pair has its limits) is noted once. */
-				ike_log(eng, IKE_LOG_INFO, sa, "CHILD SA spi "
-				    "0x%08x soft lifetime reached, rekeying",
-				    ch->spi_in);
-				ch->rekey_at = now;
-			}
-			timers_flush(eng);
-			return 0;
 		}
 	}
 	return -ENOENT;
@@ -1197,23 +1211,15 @@ ike_kernel_acquire(struct ike_engine *eng, uint32_t reqid,
 	struct ike_vpn *v = NULL;
 
 	eng->now = now;
-	for (struct ike_sa *sa = eng->sas; sa && v == NULL && reqid;
-	    sa = sa->next) {
-		for (int i = 0; i < sa->n_slots; i++) {
-			if (sa->child[i].state != CHILD_NONE &&
-			    sa->child[i].reqid == reqid) {
-				v = sa->vpn;
-				break;
-			}
-		}
-	}
-	for (size_t i = 0; i < eng->n_vpns && v == NULL && peer; i++) {
-		struct ike_addr p;
+	if (reqid != 0) {
+		uint32_t it;
+		struct ike_sa *sa = ike_map_first(&eng->kids,
+		    IKD_KID_REQID | reqid, &it);
 
-		xchg_vpn_peer(&eng->vpns[i], &p);
-		if (p.af != 0 && xchg_same_ip(&p, peer)) {
-			v = &eng->vpns[i];
-		}
+		v = sa ? sa->vpn : NULL;
+	}
+	if (v == NULL && peer != NULL) {
+		v = ike_vpn_by_peer(eng, peer);
 	}
 	if (v == NULL) {
 		return -ENOENT;

@@ -115,8 +115,10 @@ auth_pick_vpn(const struct ike_sa *sa, const struct pld_set *in)
 	if (!PLD_HAS(in, IKEV2_PL_IDI)) {
 		return best;
 	}
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		struct ike_vpn *v = &eng->vpns[i];
+	struct ike_vpn_it it = { .peer = &sa->peer, .idi = &in->idi };
+	struct ike_vpn *v;
+
+	while ((v = ike_vpn_auth_next(eng, &it)) != NULL) {
 		const struct cfg_vpn *c = v->cfg;
 		struct ts_range tl, tr;
 		int addr = xchg_vpn_addr_match(v, &sa->local, &sa->peer), score;
@@ -134,7 +136,9 @@ auth_pick_vpn(const struct ike_sa *sa, const struct pld_set *in)
 		    xchg_id_matches(&c->srcid, &in->idr)) << 2 |
 		    (addr == 2) << 1 |
 		    (child_pick_flow(c, in, &tl, &tr) >= 0);
-		if (score > best_score) {
+		/* in configuration order among equals */
+		if (score > best_score ||
+		    (score == best_score && v < best)) {
 			best = v;
 			best_score = score;
 		}

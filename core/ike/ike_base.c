@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ike/ike_int.h"
@@ -39,8 +40,12 @@ note_error(struct ike_engine *eng, struct ike_vpn *v, int level,
 	}
 	size_t n = strlen(text);
 
-	if (n >= sizeof(v->error)) {
-		n = sizeof(v->error) - 1;
+	if (v->error == NULL &&
+	    (v->error = malloc(IKD_VPN_ERROR_MAX)) == NULL) {
+		return;	/* shown without its last error */
+	}
+	if (n >= IKD_VPN_ERROR_MAX) {
+		n = IKD_VPN_ERROR_MAX - 1;
 	}
 	memcpy(v->error, text, n);
 	v->error[n] = '\0';

@@ -18,6 +18,7 @@
 
 #include "core/cfg/cfg.h"
 #include "core/ike/ike.h"
+#include "core/ike/ike_map.h"
 #include "core/ike/kern.h"
 #include "core/wire/msg.h"
 #include "core/wire/pld.h"
@@ -53,8 +54,10 @@
 					 * genuine answer (RFC 7296 2.21.1) */
 #define IKD_INIT_BAD_ANSWER 0xfffe	/* not what we offered */
 #define IKD_INIT_BAD_KE 0xffff		/* KE payload unusable */
-#define IKD_HASH_SIZE 4096		/* SPI hash buckets (power of two) */
+#define IKD_HASH_MIN 64		/* SPI hash buckets at first; they double
+					 * when IKE SAs outnumber them */
 #define IKD_MSG_MAX 8192		/* largest message built or received */
+#define IKD_VPN_ERROR_MAX 128		/* a VPN's last error, with its NUL */
 #define IKD_NONCE_LEN 32
 /* reqids the engine hands out, in turn: ikebox's range (core/ike/kern.h),
  * the one the backends flush by. */
@@ -216,11 +219,24 @@ struct ike_vpn {
 	uint8_t admin_down;	/* ike_vpn_down(), until ike_vpn_up() */
 	uint64_t handshake_ms;	/* last IKE SA established (or rekeyed) */
 	uint64_t error_ms;	/* last warning or error logged about it */
-	char error[128];
+	char *error;		/* its text, IKD_VPN_ERROR_MAX bytes on the
+				 * heap from the first one (most VPNs never
+				 * have one: not 128 bytes in each of a
+				 * hub's thousands); NULL: none yet */
+};
+
+/* The VPN table's indexes (core/ike/ike_vpns.c), values struct ike_vpn. */
+struct ike_vpn_index {
+	struct ike_map names;	/* by name */
+	struct ike_map inits;	/* by peer address (af 0: any), the first
+				 * VPN of each class of equal addresses and
+				 * [ikesa]: what IKE_SA_INIT chooses from */
+	struct ike_map ids;	/* by the peer ID they expect (dstid) */
+	struct ike_map anyid;	/* those expecting any ID, by peer address */
 };
 
 struct ike_sa {
-	struct ike_sa *next;	/* engine list */
+	struct ike_sa *next, *prev;	/* engine list */
 	struct ike_sa *hnext;	/* bucket of our SPI */
 	struct ike_sa *inext;	/* bucket of the initiator's SPI (responder) */
 	struct ike_sa *vnext;	/* the VPN's IKE SAs */
@@ -309,9 +325,13 @@ struct ike_engine {
 	struct cfg *cfg;
 	struct ike_vpn *vpns;
 	size_t n_vpns;
+	/* Lookups that must not walk every VPN or SA (ike_map.h): VPNs
+	 * (ike_vpns.c), installed CHILD SAs by SPI and reqid (IKD_KID_*). */
+	struct ike_vpn_index vx;
+	struct ike_map kids;
 	struct ike_sa *sas;
-	struct ike_sa *by_spi[IKD_HASH_SIZE];
-	struct ike_sa *by_ispi[IKD_HASH_SIZE];
+	struct ike_sa **by_spi, **by_ispi;	/* hash_mask + 1 buckets */
+	uint32_t hash_mask;
 	struct ike_tq sa_q, vpn_q;	/* deadlines, earliest on top */
 	struct ike_vpn *dirty;	/* VPNs touched by the current call */
 	uint64_t sa_seq;
@@ -418,13 +438,15 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *   create_child_sa.c CHILD SAs             |  one may call a later one
  *   ike_rekey.c      IKE SA rekey           |  (IKE_SA_INIT's answer starts
  *   informational.c  INFORMATIONAL         /   IKE_AUTH, which makes a
- *   exchange.c       what exchanges share      CHILD SA), never back
+ *   ike_vpns.c       VPN lookups               CHILD SA), never back
+ *   exchange.c       what exchanges share
  *   ike_prop.c       proposals
  *   ike_sa.c         IKE SA table, timer heaps, sending
  *   ike_frag.c       IKE fragmentation: fragments out, reassembly in
  *   ike_nat.c        NAT detection, port 4500, keepalives, peer moves
  *   ike_kern.c       CHILD SAs in the kernel
  *   ike_base.c       logging, jitter
+ *   ike_map.c        hash multimap of the indexes (ike_map.h)
  *   show.c           `ikectl show` text and JSON of struct ike_sa_info
  *                    (show.h): beside the engine, calls none of it
  * t/sh/layers.sh checks this order on the objects (nm).
@@ -481,6 +503,15 @@ void ike_env_send(struct ike_engine *eng, const struct ike_addr *local,
     const struct ike_addr *peer, const uint8_t *buf, size_t len);
 
 /* ---- core/ike/ike_kern.c ---- */
+
+/* Keys of eng->kids: what an installed CHILD SA is found by, its IKE SA
+ * the value. */
+#define IKD_KID_IN (1ULL << 32)		/* | inbound SPI */
+#define IKD_KID_OUT (2ULL << 32)	/* | outbound SPI */
+#define IKD_KID_REQID (3ULL << 32)	/* | reqid */
+/* Adds (add 1) or removes the installed CHILD SA in slot idx to or from
+ * eng->kids. */
+void ike_child_index(struct ike_sa *sa, int idx, int add);
 
 void ike_kern_sa(const struct ike_sa *sa, const struct child_sa *ch, int dir,
     struct kern_sa *k);
@@ -608,9 +639,41 @@ int ike_send_request(struct ike_sa *sa, uint8_t exch, int xchg, size_t len);
 int ike_send_response(struct ike_sa *sa, uint32_t msgid, size_t len);
 void ike_request_done(struct ike_sa *sa);
 
+/* ---- core/ike/ike_vpns.c ---- */
+
+/* Indexes of the n VPNs at vpns: 0, or -ENOMEM (x then empty). */
+int ike_vpn_index_build(struct ike_vpn_index *x, struct ike_vpn *vpns,
+    size_t n, uint64_t seed);
+void ike_vpn_index_free(struct ike_vpn_index *x);
+struct ike_vpn *ike_vpn_by_name(struct ike_engine *eng, const char *name);
+/* The first VPN (configuration order) naming this peer address. */
+struct ike_vpn *ike_vpn_by_peer(struct ike_engine *eng,
+    const struct ike_addr *peer);
+/*
+ * The VPN that answers an IKE_SA_INIT: the first (in configuration order)
+ * whose addresses match and whose [ikesa] accepts one of the proposals of
+ * sa (*pc the choice, *have_pc 1), else the first whose addresses match
+ * (*have_pc 0; sa NULL: addresses only).  NULL: no VPN names this peer.
+ */
+struct ike_vpn *ike_vpn_for_init(struct ike_engine *eng,
+    const struct ike_addr *local, const struct ike_addr *peer,
+    const struct pld_sa *sa, struct prop_choice *pc, int *have_pc);
+/* IKE_AUTH's candidates for a peer and its IDi: every VPN expecting that
+ * ID, and those expecting any ID that name this peer's address or any
+ * (the caller checks the addresses); each once, in no set order. */
+struct ike_vpn_it {
+	const struct ike_addr *peer;
+	const struct pld_id *idi;
+	int stage, started;
+	uint64_t key;
+	uint32_t it;
+};
+struct ike_vpn *ike_vpn_auth_next(struct ike_engine *eng,
+    struct ike_vpn_it *it);
+
 /* ---- core/ike/exchange.c ---- */
 
-void xchg_addr_from_ss(struct ike_addr *a, const struct sockaddr_storage *ss);
+void xchg_addr_from_ss(struct ike_addr *a, const union cfg_addr *ss);
 int xchg_same_ip(const struct ike_addr *a, const struct ike_addr *b);
 void xchg_flow_ts(const struct cfg_prefix *p, struct ts_range *ts);
 int xchg_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);

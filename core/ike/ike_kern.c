@@ -240,6 +240,26 @@ child_policies_add(struct ike_sa *sa, const struct child_sa *ch)
 }
 
 /* see ike_int.h */
+void
+ike_child_index(struct ike_sa *sa, int idx, int add)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct child_sa *ch = &sa->child[idx];
+	const uint64_t keys[3] = { IKD_KID_IN | ch->spi_in,
+	    IKD_KID_OUT | ch->spi_out, IKD_KID_REQID | ch->reqid };
+
+	for (int i = 0; i < 3; i++) {
+		if (!add) {
+			(void)ike_map_del(&eng->kids, keys[i], sa);
+		} else if (ike_map_put(&eng->kids, keys[i], sa) != 0) {
+			/* kernel expires and acquires will not find it */
+			ike_log(eng, IKE_LOG_ERR, sa, "CHILD SA spi 0x%08x: "
+			    "out of memory for its index", ch->spi_in);
+		}
+	}
+}
+
+/* see ike_int.h */
 int
 ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
     int xinit)
@@ -274,6 +294,7 @@ ike_child_install(struct ike_sa *sa, int idx, const struct cr_child_keys *keys,
 		rc = child_policies_add(sa, ch);
 	}
 	ch->state = CHILD_INSTALLED;
+	ike_child_index(sa, idx, 1);
 	sa->n_children++;
 	eng->st.child_sas++;
 	if (ch->rekey_of_in) {
@@ -358,6 +379,8 @@ ike_child_remove(struct ike_sa *sa, int idx)
 
 	if (ch->state == CHILD_INSTALLED) {
 		uint32_t gone = ch->spi_in;
+
+		ike_child_index(sa, idx, 0);
 
 		/* The policies belong to the flow: they stay while another
 		 * SA of the same reqid (a rekey's) still carries it. */

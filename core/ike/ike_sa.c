@@ -156,18 +156,69 @@ timers_reserve(struct ike_engine *eng)
 
 /* ---- SPI table ---- */
 
+/* Our SPIs are random, the initiator's SPIs of the responder table are
+ * the peer's: the bits are mixed (with a per-engine key) before the
+ * bucket is taken. */
 static unsigned
-spi_hash(const uint8_t spi[8])
+spi_hash(const struct ike_engine *eng, const uint8_t spi[8])
 {
-	uint64_t v = 0;
+	uint64_t v = eng->src_key;
 
 	for (int i = 0; i < 8; i++) {
-		v = v << 8 | spi[i];
+		v = v << 8 ^ spi[i] ^ v >> 56;
 	}
 	v ^= v >> 29;
 	v *= 0xbf58476d1ce4e5b9ULL;
 	v ^= v >> 32;
-	return (unsigned)(v & (IKD_HASH_SIZE - 1));
+	return (unsigned)(v & eng->hash_mask);
+}
+
+static const uint8_t *
+our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+/*
+ * Both SPI tables with at least as many buckets as IKE SAs (one more
+ * coming): chains stay short whatever the number of SAs.  A failed
+ * allocation keeps the tables as they are, only slower.
+ */
+static int
+spi_tables_reserve(struct ike_engine *eng)
+{
+	uint32_t nb = eng->hash_mask + 1;
+	struct ike_sa **s, **i;
+
+	if (eng->by_spi != NULL && eng->n_sas < nb) {
+		return 0;
+	}
+	nb = eng->by_spi == NULL ? IKD_HASH_MIN : 2 * nb;
+	s = calloc(nb, sizeof(*s));
+	i = calloc(nb, sizeof(*i));
+	if (s == NULL || i == NULL) {
+		free(s);
+		free(i);
+		return eng->by_spi != NULL ? 0 : -ENOMEM;
+	}
+	free(eng->by_spi);
+	free(eng->by_ispi);
+	eng->by_spi = s;
+	eng->by_ispi = i;
+	eng->hash_mask = nb - 1;
+	for (struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
+		unsigned h = spi_hash(eng, our_spi(sa));
+
+		sa->hnext = s[h];
+		s[h] = sa;
+		if (!sa->initiator) {	/* ike_sa_set_ispi() follows
+					 * ike_sa_new() at once */
+			h = spi_hash(eng, sa->spi_i);
+			sa->inext = i[h];
+			i[h] = sa;
+		}
+	}
+	return 0;
 }
 
 /* ---- half-open SAs per source address ---- */
@@ -283,16 +334,14 @@ ike_half_open_leave(struct ike_sa *sa)
 	}
 }
 
-static const uint8_t *
-our_spi(const struct ike_sa *sa)
-{
-	return sa->initiator ? sa->spi_i : sa->spi_r;
-}
-
 struct ike_sa *
 ike_sa_by_spi(struct ike_engine *eng, const uint8_t spi[8])
 {
-	for (struct ike_sa *s = eng->by_spi[spi_hash(spi)]; s; s = s->hnext) {
+	if (eng->by_spi == NULL) {
+		return NULL;	/* no IKE SA yet */
+	}
+	for (struct ike_sa *s = eng->by_spi[spi_hash(eng, spi)]; s;
+	    s = s->hnext) {
 		if (memcmp(our_spi(s), spi, 8) == 0) {
 			return s;
 		}
@@ -305,7 +354,10 @@ struct ike_sa *
 ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
     const struct ike_addr *peer)
 {
-	for (struct ike_sa *s = eng->by_ispi[spi_hash(ispi)]; s;
+	if (eng->by_ispi == NULL) {
+		return NULL;
+	}
+	for (struct ike_sa *s = eng->by_ispi[spi_hash(eng, ispi)]; s;
 	    s = s->inext) {
 		if (!s->initiator && memcmp(s->spi_i, ispi, 8) == 0 &&
 		    s->peer.af == peer->af &&
@@ -327,6 +379,7 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 	uint8_t *spi;
 
 	if (sa == NULL || timers_reserve(eng) != 0 ||
+	    spi_tables_reserve(eng) != 0 ||
 	    (sa->ni = calloc(2, IKEV2_NONCE_MAX)) == NULL) {
 		free(sa);
 		return NULL;
@@ -349,9 +402,12 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 		}
 	} while (ike_sa_by_spi(eng, spi) != NULL ||
 	    memcmp(spi, "\0\0\0\0\0\0\0\0", 8) == 0);
-	sa->hnext = eng->by_spi[spi_hash(spi)];
-	eng->by_spi[spi_hash(spi)] = sa;
+	sa->hnext = eng->by_spi[spi_hash(eng, spi)];
+	eng->by_spi[spi_hash(eng, spi)] = sa;
 	sa->next = eng->sas;
+	if (eng->sas != NULL) {
+		eng->sas->prev = sa;
+	}
 	eng->sas = sa;
 	sa->seq = ++eng->sa_seq;
 	eng->n_sas++;
@@ -419,11 +475,18 @@ ike_sa_set_vpn(struct ike_sa *sa, struct ike_vpn *vpn)
 	if (n->tm.pos) {
 		eng->sa_q.h[n->tm.pos - 1] = &n->tm;
 	}
-	relink_sa(&eng->sas, sa, n, offsetof(struct ike_sa, next));
-	relink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa, n,
+	if (n->prev != NULL) {
+		n->prev->next = n;
+	} else {
+		eng->sas = n;
+	}
+	if (n->next != NULL) {
+		n->next->prev = n;
+	}
+	relink_sa(&eng->by_spi[spi_hash(eng, our_spi(sa))], sa, n,
 	    offsetof(struct ike_sa, hnext));
 	if (!sa->initiator) {
-		relink_sa(&eng->by_ispi[spi_hash(sa->spi_i)], sa, n,
+		relink_sa(&eng->by_ispi[spi_hash(eng, sa->spi_i)], sa, n,
 		    offsetof(struct ike_sa, inext));
 	}
 	cr_wipe(sa, sizeof(*sa) + (size_t)sa->n_slots * sizeof(sa->child[0]));
@@ -438,8 +501,8 @@ ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8])
 	struct ike_engine *eng = sa->eng;
 
 	memcpy(sa->spi_i, ispi, 8);
-	sa->inext = eng->by_ispi[spi_hash(ispi)];
-	eng->by_ispi[spi_hash(ispi)] = sa;
+	sa->inext = eng->by_ispi[spi_hash(eng, ispi)];
+	eng->by_ispi[spi_hash(eng, ispi)] = sa;
 }
 
 /* see ike_int.h */
@@ -463,10 +526,18 @@ ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa)
 	/* Same VPN, same flows: the same slots (a reload that changes the
 	 * flows restarts the VPN). */
 	for (int i = 0; i < old->n_slots && i < nsa->n_slots; i++) {
+		int inst = old->child[i].state == CHILD_INSTALLED;
+
 		if (old->child[i].state != CHILD_NONE &&
 		    nsa->child[i].state == CHILD_NONE) {
+			if (inst) {
+				ike_child_index(old, i, 0);
+			}
 			nsa->child[i] = old->child[i];
 			memset(&old->child[i], 0, sizeof(old->child[i]));
+			if (inst) {
+				ike_child_index(nsa, i, 1);
+			}
 		}
 	}
 	nsa->n_children += old->n_children;
@@ -528,13 +599,20 @@ ike_sa_free(struct ike_sa *sa)
 	if (sa->up && eng->st.ike_sas > 0) {
 		eng->st.ike_sas--;
 	}
-	unlink_sa(&eng->by_spi[spi_hash(our_spi(sa))], sa,
+	unlink_sa(&eng->by_spi[spi_hash(eng, our_spi(sa))], sa,
 	    offsetof(struct ike_sa, hnext));
 	if (!sa->initiator) {
-		unlink_sa(&eng->by_ispi[spi_hash(sa->spi_i)], sa,
+		unlink_sa(&eng->by_ispi[spi_hash(eng, sa->spi_i)], sa,
 		    offsetof(struct ike_sa, inext));
 	}
-	unlink_sa(&eng->sas, sa, offsetof(struct ike_sa, next));
+	if (sa->prev != NULL) {
+		sa->prev->next = sa->next;
+	} else {
+		eng->sas = sa->next;
+	}
+	if (sa->next != NULL) {
+		sa->next->prev = sa->prev;
+	}
 	eng->n_sas--;
 	ike_tq_remove(&eng->sa_q, &sa->tm);
 	for (uint32_t i = 0; sa->held && i < eng->n_due; i++) {

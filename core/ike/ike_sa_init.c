@@ -69,7 +69,8 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 {
 	struct msg_hdr h;
 	struct pld_err err;
-	size_t i;
+	struct prop_choice pc;
+	int have_pc;
 
 	eng->st.dropped++;
 	if (msg_hdr_parse(&h, eng->rx, len, &err) != 0 &&
@@ -86,12 +87,7 @@ ike_xchg_bad_message(struct ike_engine *eng, const struct ike_addr *local,
 	}
 	/* Nor to a source no VPN names: a clear notify to anyone would
 	 * reflect a spoofed flood at whoever's address it carries. */
-	for (i = 0; i < eng->n_vpns; i++) {
-		if (xchg_vpn_addr_match(&eng->vpns[i], local, peer)) {
-			break;
-		}
-	}
-	if (i == eng->n_vpns) {
+	if (ike_vpn_for_init(eng, local, peer, NULL, &pc, &have_pc) == NULL) {
 		return;
 	}
 	ike_log(eng, IKE_LOG_DEBUG, NULL, "malformed IKE_SA_INIT: answering %s",
@@ -236,40 +232,6 @@ cookie_rotate(struct ike_engine *eng)
 	eng->cookie_at = eng->now;
 }
 
-/*
- * The VPN that answers an IKE_SA_INIT: the first whose addresses match and
- * whose [ikesa] accepts one of the proposals (pc set), else the first
- * whose addresses match (pc unset: NO_PROPOSAL_CHOSEN).  Several VPNs may
- * share two gateway addresses; IKE_AUTH picks among them by ID
- * (auth_pick_vpn()).
- */
-static struct ike_vpn *
-vpn_for(struct ike_engine *eng, const struct ike_addr *local,
-    const struct ike_addr *peer, const struct msg *m, struct prop_choice *pc,
-    int *have_pc)
-{
-	struct ike_vpn *first = NULL;
-
-	*have_pc = 0;
-	for (size_t i = 0; i < eng->n_vpns; i++) {
-		struct ike_vpn *v = &eng->vpns[i];
-
-		if (!xchg_vpn_addr_match(v, local, peer)) {
-			continue;
-		}
-		if (first == NULL) {
-			first = v;
-		}
-		if (m && PLD_HAS(&m->pl, IKEV2_PL_SA) &&
-		    prop_select(&m->pl.sa, &v->cfg->ikesa, IKEV2_PROTO_IKE, 1,
-		    pc) == 0) {
-			*have_pc = 1;
-			return v;
-		}
-	}
-	return first;
-}
-
 /* see ike_int.h */
 void
 ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
@@ -309,7 +271,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		return;	/* a retransmission, answered the same way */
 	}
 	/* Anti-DoS: unknown peers cost nothing (no DH, no state). */
-	v = vpn_for(eng, local, peer, NULL, &pc, &have_pc);
+	v = ike_vpn_for_init(eng, local, peer, NULL, &pc, &have_pc);
 	if (v == NULL) {
 		char p[64];
 
@@ -354,7 +316,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 			return;
 		}
 	}
-	v = vpn_for(eng, local, peer, m, &pc, &have_pc);
+	v = ike_vpn_for_init(eng, local, peer, PLD_HAS(&m->pl, IKEV2_PL_SA) ?
+	    &m->pl.sa : NULL, &pc, &have_pc);
 	if (!have_pc) {
 		char p[64];
 

@@ -63,10 +63,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "flood: loopback addresses only\n");
 		return 2;
 	}
-	xf.enc[0] = cr_alg_by_name(CR_ENCR, "aes-128");
-	xf.integ[0] = cr_alg_by_name(CR_INTEG, "hmac-sha2-256");
-	xf.prf[0] = cr_alg_by_name(CR_PRF, "hmac-sha2-256");
-	xf.dh[0] = cr_alg_by_name(CR_DH, "curve25519");
+	/* one of each; the lists live in main's frame (cfg_xforms points) */
+	const struct cr_alg *algs[4] = {
+		cr_alg_by_name(CR_ENCR, "aes-128"),
+		cr_alg_by_name(CR_INTEG, "hmac-sha2-256"),
+		cr_alg_by_name(CR_PRF, "hmac-sha2-256"),
+		cr_alg_by_name(CR_DH, "curve25519"),
+	};
+
+	xf.enc = &algs[0];
+	xf.integ = &algs[1];
+	xf.prf = &algs[2];
+	xf.dh = &algs[3];
 	xf.n_enc = xf.n_integ = xf.n_prf = xf.n_dh = 1;
 	for (int i = 0; i < n_src; i++) {
 		struct sockaddr_in src = { .sin_family = AF_INET };
