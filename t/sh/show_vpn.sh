@@ -65,7 +65,7 @@ t, b, p = v["tun"], v["bad"], v["pas"]
 assert t["state"] == "up" and t["mode"] == "active", t
 assert t["children"] == 2 and t["flows"] == 2, t
 assert isinstance(t["up_s"], int) and t["handshake_ago_s"] >= 0, t
-assert 9180 <= t["rekey_in_s"] <= 10800, t
+assert 9170 <= t["rekey_in_s"] <= 10260, t
 assert t["bytes_in"] == 0 and t["bytes_out"] == 0, t
 assert "error" not in t, t
 assert b["state"] in ("retrying", "connecting"), b
