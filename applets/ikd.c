@@ -306,11 +306,26 @@ kaddr_of_ss(struct kern_addr *k, const union cfg_addr *ss)
 	}
 }
 
+/* 1 if an interface ikd holds already uses id as if_id or mark. */
+static int
+tap_id_used(const struct ikd *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct tap *t = &d->taps[i].t;
+
+		if ((t->kind == TAP_VTI ? t->mark : t->if_id) == id) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Opens the interface of every VPN of cfg that names one and has none yet
  * (only the xfrm backend can tie SAs to it).  Each VPN's ID (an xfrm
  * interface's if_id, or a VTI's key, used as mark) is 0x4000 plus its
- * place in the configuration, unless the interface exists and says.
+ * place in the configuration, or the next one free after a reload moved
+ * VPNs around, unless the interface exists and says.
  */
 static void
 taps_open(struct ikd *d, const struct cfg *cfg)
@@ -323,6 +338,7 @@ taps_open(struct ikd *d, const struct cfg *cfg)
 		struct ikd_tap *nt;
 		struct kern_addr l, p;
 		char err[256];
+		uint32_t id;
 
 		if (v->tap[0] == '\0' || tap_of(d, v->name) != NULL) {
 			continue;
@@ -337,7 +353,11 @@ taps_open(struct ikd *d, const struct cfg *cfg)
 		nt = &d->taps[d->n_taps];
 		kaddr_of_ss(&l, &v->local);
 		kaddr_of_ss(&p, &v->peer);
-		if (tap_open(&nt->t, v->tap, &l, &p, 0x4000 + (uint32_t)i, err,
+		id = 0x4000 + (uint32_t)i;
+		while (tap_id_used(d, id)) {
+			id++;
+		}
+		if (tap_open(&nt->t, v->tap, &l, &p, id, err,
 		    sizeof(err)) != 0) {
 			loop_logf(IKE_LOG_ERR, "vpn %s: %s: its SAs are not tied "
 			    "to an interface", v->name, err);
@@ -352,6 +372,30 @@ taps_open(struct ikd *d, const struct cfg *cfg)
 		    nt->t.mark : nt->t.if_id, nt->t.kind == TAP_VTI &&
 		    nt->t.created ? " (this kernel has no xfrm interfaces)" :
 		    "");
+	}
+}
+
+/*
+ * After a reload (the engine has deleted the old SAs, which needed their
+ * marks): lets go of the interface of every VPN that is gone, names
+ * another one, or no longer runs on xfrm, removing it if ikd made it.
+ */
+static void
+taps_prune(struct ikd *d, const struct cfg *cfg)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct cfg_vpn *v = cfg_vpn_find(cfg, d->taps[i].vpn);
+
+		if (v != NULL && cfg->backend == CFG_BACKEND_XFRM &&
+		    strcmp(v->tap, d->taps[i].t.name) == 0) {
+			continue;
+		}
+		loop_logf(IKE_LOG_NOTICE, "vpn %s: tap %s %s",
+		    d->taps[i].vpn, d->taps[i].t.name, d->taps[i].t.created ?
+		    "removed" : "no longer used");
+		tap_close(&d->taps[i].t);
+		d->taps[i] = d->taps[--d->n_taps];
+		i--;
 	}
 }
 
@@ -742,7 +786,6 @@ reload(struct ikd *d, const char *path, FILE *out)
 	}
 	(void)listen_all(d, cfg, 0);
 	reload_summary(d, cfg, out);
-	taps_open(d, cfg);
 	rc = ike_set_config(d->eng, cfg, now_ms(d));
 	if (rc != 0) {
 		loop_logf(IKE_LOG_ERR, "reload: engine refused the "
@@ -755,6 +798,10 @@ reload(struct ikd *d, const char *path, FILE *out)
 		goto out;
 	}
 	d->cfg = cfg;
+	/* the old SAs are gone (deleted with their marks): the interfaces
+	 * follow; new VPNs' SAs come after negotiation, with their own */
+	taps_prune(d, cfg);
+	taps_open(d, cfg);
 #ifdef __GLIBC__
 	/* A reload held two configurations for a moment: glibc keeps the
 	 * old one's pages unless asked (musl gives them back itself). */

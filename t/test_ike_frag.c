@@ -216,11 +216,23 @@ held_count(const struct hostile *h)
 	return h->sb->fr ? h->sb->fr->got : 0;
 }
 
+/* The heap in use (glibc's mallinfo2); musl has no such count, and the
+ * cross runs check the bounds by the engine's own figures only. */
+#ifdef __GLIBC__
+#define HEAP_MEASURED 1
 static size_t
 heap_in_use(void)
 {
 	return mallinfo2().uordblks;
 }
+#else
+#define HEAP_MEASURED 0
+static size_t
+heap_in_use(void)
+{
+	return 0;
+}
+#endif
 
 static void
 hostile_round(struct hostile *h, uint32_t msgid, int round)
@@ -307,7 +319,9 @@ T_CASE(ike_frag, hostile_fragments)
 	}
 	T_ASSERT(bounded);
 	T_EQ_INT(h.s.n[1].eng->st.frag_dropped - drop0, 1000);
-	T_EQ_INT(heap_in_use(), base);
+	if (HEAP_MEASURED) {
+		T_EQ_INT(heap_in_use(), base);
+	}
 
 	/* twice: the second round must end where the first did.  glibc
 	 * keeps freed blocks in per-size caches that it counts as in use,
@@ -316,8 +330,10 @@ T_CASE(ike_frag, hostile_fragments)
 	hostile_round(&h, msgid, 1);
 	after1 = heap_in_use();
 	hostile_round(&h, msgid, 2);
-	T_ROW("heap after two rounds within 2 KiB of after one");
-	T_ASSERT(heap_in_use() <= after1 + 2048);
+	if (HEAP_MEASURED) {
+		T_ROW("heap after two rounds within 2 KiB of after one");
+		T_ASSERT(heap_in_use() <= after1 + 2048);
+	}
 
 	T_ROW("complete, out of order: reassembled and answered");
 	drop0 = h.s.n[1].eng->st.frag_reassembled;

@@ -604,6 +604,30 @@ sys.exit(0 if v["bytes_in"] > 0 and v["bytes_out"] > 0 else 1)'; then
 	else
 		fail "(xfrm) tap: ikectl show vpn counts the marked SAs' traffic" "$(ikectl show vpn)"
 	fi
+	# a reload that drops ta: its SAs go with their mark, then vtia
+	# (ikd made it); tb keeps its SAs and vtib
+	rm -f "$d/vpn.d/ta.conf"
+	ikectl reload >/dev/null 2>&1
+	if wait_until 10 sh -c "! ip -n $NS_GW1 link show vtia >/dev/null 2>&1" &&
+	    ip -n "$NS_GW1" link show vtib >/dev/null 2>&1 &&
+	    [ "$(ip -n "$NS_GW1" xfrm state list | grep -c 'mark 0x4000/0xffffffff')" = 0 ] &&
+	    [ "$(ip -n "$NS_GW1" xfrm state list | grep -c 'mark 0x77/0xffffffff')" = 2 ] &&
+	    grep -q 'vpn ta: tap vtia removed' "$IKD_LOG"; then
+		ok "(xfrm) tap: a reload that drops a VPN removes its SAs, then the VTI ikd made for it; the other VPN keeps both"
+	else
+		fail "(xfrm) tap: a reload that drops a VPN removes its VTI" \
+		    "$(ip -n "$NS_GW1" link)" "$(ip -n "$NS_GW1" xfrm state)" "$(ikd_log)"
+	fi
+	# ... and one that brings it back makes vtia again (for the exit)
+	vpn_file "$d" ta "$GW2_PUB" vtia 203.0.113.201
+	ikectl reload >/dev/null 2>&1
+	if wait_until 10 ip -n "$NS_GW1" link show vtia >/dev/null 2>&1 &&
+	    wait_until 30 installed 2; then
+		ok "(xfrm) tap: a reload that adds the VPN back makes its VTI again; both VPNs up"
+	else
+		fail "(xfrm) tap: a reload that adds the VPN back makes its VTI" \
+		    "$(ip -n "$NS_GW1" link)" "$(ikectl show sa)" "$(ikd_log)"
+	fi
 	stop_ikd
 	if ! ip -n "$NS_GW1" link show vtia >/dev/null 2>&1 &&
 	    ip -n "$NS_GW1" link show vtib >/dev/null 2>&1; then
