@@ -84,6 +84,13 @@ T_CASE(kbe_xfrm, delsa_golden_bytes)
 	    "c63364fe 00000000 00000000 00000000 c1a2b3c4 0200 32 00"
 	    /* XFRMA_SRCADDR (13): 192.0.2.254 */
 	    "1400 0d00 c00002fe 00000000 00000000 00000000");
+	{
+		static const size_t o16[] = { 4, 6, 36, 40, 42 };
+		static const size_t o32[] = { 0, 8, 12 };
+
+		t_le16_to_host(want, o16, 5);
+		t_le32_to_host(want, o32, 3);
+	}
 	n = kbe_xfrm_build_sa_id(buf, sizeof(buf), &sa, 0, &seq1);
 	T_EQ_INT(n, wn);
 	T_EQ_MEM(buf, want, wn);
@@ -91,8 +98,8 @@ T_CASE(kbe_xfrm, delsa_golden_bytes)
 	T_ROW("GETSA: same body, no ACK flag (the reply is the SA)");
 	n = kbe_xfrm_build_sa_id(buf, sizeof(buf), &sa, 1, &seq1);
 	T_EQ_INT(n, wn);
-	T_EQ_INT(buf[4], XFRM_MSG_GETSA);
-	T_EQ_INT(buf[6], NLM_F_REQUEST);
+	T_EQ_INT(t_nl_type(buf), XFRM_MSG_GETSA);
+	T_EQ_INT(t_nl_flags(buf), NLM_F_REQUEST);
 
 	T_ROW("a buffer too small, an unset address");
 	T_EQ_INT(kbe_xfrm_build_sa_id(buf, 40, &sa, 0, &seq1), -ENOSPC);
@@ -108,10 +115,17 @@ T_CASE(kbe_xfrm, dump_request_golden_bytes)
 
 	/* GETPOLICY (0x15), REQUEST|DUMP (0x301), seq 1, no body */
 	wn = t_unhex(want, sizeof(want), "10000000 1500 0103 01000000 00000000");
+	{
+		static const size_t o16[] = { 4, 6 };
+		static const size_t o32[] = { 0, 8, 12 };
+
+		t_le16_to_host(want, o16, 2);
+		t_le32_to_host(want, o32, 3);
+	}
 	T_EQ_INT(kbe_xfrm_build_dump(buf, sizeof(buf), 0, &seq1), wn);
 	T_EQ_MEM(buf, want, wn);
 	T_EQ_INT(kbe_xfrm_build_dump(buf, sizeof(buf), 1, &seq1), wn);
-	T_EQ_INT(buf[4], 0x12);	/* GETSA */
+	T_EQ_INT(t_nl_type(buf), 0x12);	/* GETSA */
 }
 
 /* What each CHILD transform becomes in the kernel's words. */
@@ -196,7 +210,7 @@ T_CASE(kbe_xfrm, sa_algorithms)
 			}
 		}
 		/* The dump parser names the transform as the config does. */
-		buf[4] = XFRM_MSG_NEWSA;
+		t_nl_set_type(buf, XFRM_MSG_NEWSA);
 		T_EQ_INT(kbe_xfrm_parse_sa(buf, (size_t)n, &back), 0);
 		T_ASSERT(back.sa.encr == sa.encr);
 		T_ASSERT(back.sa.integ == sa.integ);
@@ -256,7 +270,7 @@ T_CASE(kbe_xfrm, sa_replay_esn_lifetimes_encap)
 	T_ROW("ESN: flag, bitmap attribute, fixed-part window 0");
 	sa.esn = 1;
 	n = kbe_xfrm_build_sa(buf, sizeof(buf), &sa, 1, 0, &seq1);
-	T_EQ_INT(buf[4], XFRM_MSG_UPDSA);
+	T_EQ_INT(t_nl_type(buf), XFRM_MSG_UPDSA);
 	memcpy(&u, buf + NLMSG_HDRLEN, sizeof(u));
 	T_EQ_INT(u.flags & XFRM_STATE_ESN, XFRM_STATE_ESN);
 	T_EQ_INT(u.replay_window, 0);
@@ -268,7 +282,7 @@ T_CASE(kbe_xfrm, sa_replay_esn_lifetimes_encap)
 		T_EQ_INT(r.bmp_len, 1);
 		T_EQ_INT(len, sizeof(r) + 4);
 	}
-	buf[4] = XFRM_MSG_NEWSA;
+	t_nl_set_type(buf, XFRM_MSG_NEWSA);
 	T_EQ_INT(kbe_xfrm_parse_sa(buf, (size_t)n, &back), 0);
 	T_EQ_INT(back.sa.esn, 1);
 	T_EQ_INT(back.sa.replay_window, 32);
@@ -348,7 +362,7 @@ T_CASE(kbe_xfrm, policy_and_allocspi)
 	T_ROW("NEWPOLICY fwd: selector, default priority, template");
 	n = kbe_xfrm_build_policy(buf, sizeof(buf), &p, 0, 0, &seq1);
 	T_ASSERT(n > 0);
-	T_EQ_INT(buf[4], XFRM_MSG_NEWPOLICY);
+	T_EQ_INT(t_nl_type(buf), XFRM_MSG_NEWPOLICY);
 	memcpy(&pi, buf + NLMSG_HDRLEN, sizeof(pi));
 	T_EQ_INT(pi.dir, XFRM_POLICY_FWD);
 	T_EQ_INT(pi.sel.prefixlen_s, 24);

@@ -41,12 +41,26 @@ T_CASE(tap, getlink_dellink_golden_bytes)
 	    "00 00 0000 00000000 00000000 00000000"
 	    /* IFLA_IFNAME (3) "enc1" */
 	    "0900 0300 656e6331 00 000000");
+	{
+		static const size_t o16[] = { 4, 6, 18, 32, 34 };
+		static const size_t o32[] = { 0, 8, 12, 20, 24, 28 };
+
+		t_le16_to_host(want, o16, 5);
+		t_le32_to_host(want, o32, 6);
+	}
 	T_EQ_INT(tap_build_getlink(buf, sizeof(buf), "enc1", 1), wn);
 	T_EQ_MEM(buf, want, wn);
 	wn = t_unhex(want, sizeof(want),
 	    /* 32 bytes, RTM_DELLINK (17), REQUEST|ACK, seq 2, index 7 */
 	    "20000000 1100 0500 02000000 00000000"
 	    "00 00 0000 07000000 00000000 00000000");
+	{
+		static const size_t o16[] = { 4, 6, 18 };
+		static const size_t o32[] = { 0, 8, 12, 20, 24, 28 };
+
+		t_le16_to_host(want, o16, 3);
+		t_le32_to_host(want, o32, 6);
+	}
 	T_EQ_INT(tap_build_dellink(buf, sizeof(buf), 7, 2), wn);
 	T_EQ_MEM(buf, want, wn);
 }
@@ -68,7 +82,7 @@ T_CASE(tap, newlink)
 	n = tap_build_newlink(buf, sizeof(buf), "enc1", TAP_XFRMI, 3, &l, &p,
 	    0x4001, 9);
 	T_ASSERT(n > 0);
-	T_EQ_INT(buf[4], RTM_NEWLINK);
+	T_EQ_INT(t_nl_type(buf), RTM_NEWLINK);
 	memcpy(&ifi, buf + NLMSG_HDRLEN, sizeof(ifi));
 	T_EQ_INT(ifi.ifi_flags & 1, 1);	/* IFF_UP */
 	bn = (size_t)n - (size_t)(BODY(buf) - buf);

@@ -3,6 +3,7 @@
  * suite and the fuzz seed generator (fuzz/gen_seeds.c), which both decode
  * t/harness/wire_golden.h.
  */
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,4 +41,55 @@ t_unhex(uint8_t *out, size_t cap, const char *s)
 		}
 	}
 	return n;
+}
+
+/* see t.h */
+void
+t_le16_to_host(uint8_t *p, const size_t *offs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint16_t v = (uint16_t)(p[offs[i]] | p[offs[i] + 1] << 8);
+
+		memcpy(p + offs[i], &v, 2);
+	}
+}
+
+/* see t.h */
+void
+t_le32_to_host(uint8_t *p, const size_t *offs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *b = p + offs[i];
+		uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+		    (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+
+		memcpy(p + offs[i], &v, 4);
+	}
+}
+
+/* see t.h: nlmsghdr is len (4 bytes), type (2), flags (2), ... */
+uint16_t
+t_nl_type(const uint8_t *msg)
+{
+	uint16_t v;
+
+	memcpy(&v, msg + 4, 2);
+	return v;
+}
+
+/* see t.h */
+uint16_t
+t_nl_flags(const uint8_t *msg)
+{
+	uint16_t v;
+
+	memcpy(&v, msg + 6, 2);
+	return v;
+}
+
+/* see t.h */
+void
+t_nl_set_type(uint8_t *msg, uint16_t type)
+{
+	memcpy(msg + 4, &type, 2);
 }

@@ -32,6 +32,18 @@ void t_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Hex-decodes s (spaces and newlines ignored) into out; returns the length. */
 size_t t_unhex(uint8_t *out, size_t cap, const char *s);
+/*
+ * Netlink is in the host's byte order: golden messages written as on a
+ * little-endian host have their 16- and 32-bit fields at these offsets
+ * turned into the host's order (nothing to do on little-endian hosts; the
+ * big-endian MIPS cross runs need it).
+ */
+void t_le16_to_host(uint8_t *p, const size_t *offs, size_t n);
+void t_le32_to_host(uint8_t *p, const size_t *offs, size_t n);
+/* A netlink message's nlmsg_type and nlmsg_flags (host order). */
+uint16_t t_nl_type(const uint8_t *msg);
+uint16_t t_nl_flags(const uint8_t *msg);
+void t_nl_set_type(uint8_t *msg, uint16_t type);
 /* Writes a temporary file under t/out/ and returns its path (static buffer
  * valid until the next call). */
 const char *t_tmpfile(const char *name, const char *content);
