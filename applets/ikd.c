@@ -550,26 +550,15 @@ resolved(void *arg, const char *vpn, const char *host,
 static int
 env_source(void *ctx, const struct ike_addr *peer, struct ike_addr *local)
 {
+	struct ike_addr dst = *peer;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fd, rc = 0;
 
 	(void)ctx;
-	memset(&ss, 0, sizeof(ss));
-	if (peer->af == 6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(peer->port ? peer->port : 500);
-		memcpy(&s6->sin6_addr, peer->ip, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(peer->port ? peer->port : 500);
-		memcpy(&s4->sin_addr, peer->ip, 4);
-		sl = sizeof(*s4);
+	dst.port = dst.port ? dst.port : 500;
+	if ((rc = sock_addr_to_ss(&dst, &ss, &sl)) != 0) {
+		return rc;
 	}
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -580,14 +569,8 @@ env_source(void *ctx, const struct ike_addr *peer, struct ike_addr *local)
 		rc = -errno;
 	}
 	close(fd);
-	if (rc == 0) {
-		local->af = peer->af == 6 ? 6 : 4;
-		memcpy(local->ip, peer->af == 6 ?
-		    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-		    (const void *)&((struct sockaddr_in *)&ss)->sin_addr,
-		    peer->af == 6 ? 16 : 4);
-	}
-	return rc;
+	/* the caller sets the port: the name's is the kernel's pick */
+	return rc != 0 ? rc : sock_addr_from_sa((struct sockaddr *)&ss, local);
 }
 
 static void
@@ -855,40 +838,53 @@ struct show_sa_arg {
 	struct ikd *d;
 };
 
+/*
+ * A copy of sa whose children (a static array, valid until the next call)
+ * carry the kernel's byte counters, read with the VPN's tap mark if it has
+ * one (*tap, else NULL).
+ */
+static struct ike_sa_info
+sa_counted(struct ikd *d, const struct ike_sa_info *sa, const struct tap **tap)
+{
+	static struct ike_child_info ch[CFG_FLOWS_MAX];
+	struct ike_sa_info copy = *sa;
+	const struct tap *t = sa->vpn ? tap_of(d, sa->vpn) : NULL;
+
+	if (copy.n_children > CFG_FLOWS_MAX) {
+		copy.n_children = CFG_FLOWS_MAX;
+	}
+	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
+	(void)kbe_child_counters_mark(d->kbe, &copy, ch,
+	    t != NULL ? t->mark : 0);
+	copy.children = ch;
+	*tap = t;
+	return copy;
+}
+
 static void
 show_sa_cb(void *arg, const struct ike_sa_info *sa)
 {
 	struct show_sa_arg *a = arg;
-	static struct ike_child_info ch[CFG_FLOWS_MAX];
-	struct ike_sa_info copy = *sa;
+	static char how[48];
+	const struct tap *t;
+	struct ike_sa_info copy;
 
 	if (a->sl.vpn != NULL && (sa->vpn == NULL ||
 	    strcmp(a->sl.vpn, sa->vpn) != 0)) {
 		return;	/* show_list_cb() would skip it: no kernel query */
 	}
-	if (copy.n_children > CFG_FLOWS_MAX) {
-		copy.n_children = CFG_FLOWS_MAX;
-	}
-	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
-	{
-		const struct tap *t = sa->vpn ? tap_of(a->d, sa->vpn) : NULL;
-		static char how[48];
-
-		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
-		    t != NULL ? t->mark : 0);
-		if (t != NULL) {
-			if (t->kind == TAP_VTI) {
-				snprintf(how, sizeof(how), "VTI, mark 0x%x",
-				    (unsigned)t->mark);
-			} else {
-				snprintf(how, sizeof(how), "xfrm interface, "
-				    "if_id %u", (unsigned)t->if_id);
-			}
-			copy.tap = t->name;
-			copy.tap_how = how;
+	copy = sa_counted(a->d, sa, &t);
+	if (t != NULL) {
+		if (t->kind == TAP_VTI) {
+			snprintf(how, sizeof(how), "VTI, mark 0x%x",
+			    (unsigned)t->mark);
+		} else {
+			snprintf(how, sizeof(how), "xfrm interface, if_id %u",
+			    (unsigned)t->if_id);
 		}
+		copy.tap = t->name;
+		copy.tap_how = how;
 	}
-	copy.children = ch;
 	show_list_cb(&a->sl, &copy);
 }
 
@@ -910,29 +906,20 @@ static void
 vpn_bytes_cb(void *arg, const struct ike_sa_info *sa)
 {
 	struct show_vpn_arg *a = arg;
-	static struct ike_child_info ch[CFG_FLOWS_MAX];
-	struct ike_sa_info copy = *sa;
 	const struct cfg_vpn *v = sa->vpn ? cfg_vpn_find(a->d->cfg, sa->vpn) :
 	    NULL;
+	const struct tap *t;
+	struct ike_sa_info copy;
 	size_t i;
 
 	if (v == NULL || (a->name != NULL && strcmp(a->name, sa->vpn) != 0)) {
 		return;
 	}
 	i = (size_t)(v - a->d->cfg->vpns);
-	if (copy.n_children > CFG_FLOWS_MAX) {
-		copy.n_children = CFG_FLOWS_MAX;
-	}
-	memcpy(ch, sa->children, (size_t)copy.n_children * sizeof(ch[0]));
-	{
-		const struct tap *t = tap_of(a->d, sa->vpn);
-
-		(void)kbe_child_counters_mark(a->d->kbe, &copy, ch,
-		    t != NULL ? t->mark : 0);
-	}
+	copy = sa_counted(a->d, sa, &t);
 	for (int k = 0; k < copy.n_children; k++) {
-		a->bytes[i][0] += ch[k].bytes_in;
-		a->bytes[i][1] += ch[k].bytes_out;
+		a->bytes[i][0] += copy.children[k].bytes_in;
+		a->bytes[i][1] += copy.children[k].bytes_out;
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "net/resolve.h"
+#include "net/sock.h"
 
 struct lookup {
 	uv_getaddrinfo_t req;
@@ -31,21 +32,8 @@ done(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	memset(&a, 0, sizeof(a));
 	for (struct addrinfo *ai = res; status == 0 && ai && !found;
 	    ai = ai->ai_next) {
-		if (l->af == 4 && ai->ai_family == AF_INET) {
-			const struct sockaddr_in *s4 =
-			    (const struct sockaddr_in *)ai->ai_addr;
-
-			a.af = 4;
-			memcpy(a.ip, &s4->sin_addr, 4);
-			found = 1;
-		} else if (l->af == 6 && ai->ai_family == AF_INET6) {
-			const struct sockaddr_in6 *s6 =
-			    (const struct sockaddr_in6 *)ai->ai_addr;
-
-			a.af = 6;
-			memcpy(a.ip, &s6->sin6_addr, 16);
-			found = 1;
-		}
+		found = ai->ai_family == (l->af == 6 ? AF_INET6 : AF_INET) &&
+		    sock_addr_from_sa(ai->ai_addr, &a) == 0;
 	}
 	if (status != 0) {
 		err = uv_strerror(status);
