@@ -217,6 +217,15 @@ int cr_dh_keygen(struct cr_dh *dh, const struct cr_alg *group, uint8_t *pub,
     size_t *publen);
 
 /*
+ * cr_dh_keygen in two steps, so that the costly one can run on another
+ * thread: cr_dh_secret draws the secret from the DRBG (not thread-safe:
+ * the caller's thread), cr_dh_public_of computes the public value (reads
+ * dh only; safe on any thread, as cr_dh_shared is).
+ */
+int cr_dh_secret(struct cr_dh *dh, const struct cr_alg *group);
+int cr_dh_public_of(const struct cr_dh *dh, uint8_t *pub, size_t *publen);
+
+/*
  * As cr_dh_keygen with a given secret (known-answer tests; len must be
  * what the group uses: MODP at most 66 bytes, ECP the order's length,
  * X25519 32).

@@ -234,7 +234,7 @@ static const br_prng_class cr_prng_vtable = {
 
 /* Public value for dh's secret into pub; 0 or -EINVAL. */
 static int
-cr_dh_public(struct cr_dh *dh, const struct cr_group *g, uint8_t *pub,
+cr_dh_public(const struct cr_dh *dh, const struct cr_group *g, uint8_t *pub,
     size_t *publen)
 {
 	const br_ec_impl *ec = br_ec_get_default();
@@ -270,8 +270,7 @@ cr_dh_public(struct cr_dh *dh, const struct cr_group *g, uint8_t *pub,
 
 /* see cr.h */
 int
-cr_dh_keygen(struct cr_dh *dh, const struct cr_alg *group, uint8_t *pub,
-    size_t *publen)
+cr_dh_secret(struct cr_dh *dh, const struct cr_alg *group)
 {
 	const struct cr_group *g = cr_group_of(group);
 	int rc;
@@ -308,9 +307,34 @@ cr_dh_keygen(struct cr_dh *dh, const struct cr_alg *group, uint8_t *pub,
 		dh->secret_len = (uint16_t)n;
 	}
 	dh->group = group;
-	rc = cr_dh_public(dh, g, pub, publen);
-	if (rc != 0) {
-		cr_dh_wipe(dh);
+	return 0;
+}
+
+/* see cr.h */
+int
+cr_dh_public_of(const struct cr_dh *dh, uint8_t *pub, size_t *publen)
+{
+	const struct cr_group *g = dh ? cr_group_of(dh->group) : NULL;
+
+	*publen = 0;
+	if (g == NULL || dh->secret_len == 0) {
+		return -EINVAL;
+	}
+	return cr_dh_public(dh, g, pub, publen);
+}
+
+/* see cr.h */
+int
+cr_dh_keygen(struct cr_dh *dh, const struct cr_alg *group, uint8_t *pub,
+    size_t *publen)
+{
+	int rc = cr_dh_secret(dh, group);
+
+	if (rc == 0) {
+		rc = cr_dh_public_of(dh, pub, publen);
+		if (rc != 0) {
+			cr_dh_wipe(dh);
+		}
 	}
 	return rc;
 }

@@ -207,7 +207,8 @@ T_CASE(ike_show, list_json_empty_filter_many)
 T_CASE(ike_show, stats)
 {
 	struct ike_stats st = { .ike_sas = 2, .child_sas = 3, .dropped = 7,
-	    .cookies_sent = 4, .log_suppressed = 9 };
+	    .cookies_sent = 4, .log_suppressed = 9, .dh_offloaded = 11,
+	    .dh_stale = 1 };
 	char *s = NULL;
 
 	T_ROW("text");
@@ -217,6 +218,8 @@ T_CASE(ike_show, stats)
 	T_CONTAINS(s, "dropped          7\n");
 	T_CONTAINS(s, "cookies_sent     4\n");
 	T_CONTAINS(s, "log_suppressed   9\n");
+	T_CONTAINS(s, "dh_offloaded     11\n");
+	T_CONTAINS(s, "dh_stale         1\n");
 	free(s);
 	T_ROW("json");
 	RENDER(s, show_stats(out, &st, 1));
@@ -224,7 +227,7 @@ T_CASE(ike_show, stats)
 	T_CONTAINS(s, "\"dropped\":7,\"cookies_sent\":4,\"init_refused\":0,"
 	    "\"log_suppressed\":9,\"nat_keepalives\":0,\"nat_updates\":0,"
 	    "\"frag_sent\":0,\"frag_received\":0,\"frag_reassembled\":0,"
-	    "\"frag_dropped\":0}");
+	    "\"frag_dropped\":0,\"dh_offloaded\":11,\"dh_stale\":1}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
 	T_ROW("the daemon names its kernel backend first");

@@ -315,7 +315,7 @@ ike_sa_due(const struct ike_engine *eng, const struct ike_sa *sa)
 	if (sa->req) {
 		t = min64(t, sa->retx_at);
 	}
-	if (sa->state == SA_INIT_DONE ||
+	if (sa->state == SA_INIT_DONE || sa->state == SA_INIT_WORK ||
 	    (sa->state == SA_REKEYED && sa->req == NULL)) {
 		t = min64(t, sa->expire_at);
 	}
@@ -434,9 +434,11 @@ sa_tick(struct ike_engine *eng, struct ike_sa *sa, uint64_t now)
 	if (nat_keepalive_due(sa) <= now) {
 		nat_keepalive_send(sa);	/* nothing else waits on it */
 	}
-	if (sa->state == SA_INIT_DONE && sa->expire_at <= now) {
-		ike_log(eng, IKE_LOG_INFO, sa,
-		    "half-open IKE SA expired: no IKE_AUTH from %s",
+	if ((sa->state == SA_INIT_DONE || sa->state == SA_INIT_WORK) &&
+	    sa->expire_at <= now) {
+		ike_log(eng, IKE_LOG_INFO, sa, sa->state == SA_INIT_WORK ?
+		    "half-open IKE SA expired: its Diffie-Hellman never came "
+		    "back (%s)" : "half-open IKE SA expired: no IKE_AUTH from %s",
 		    ike_sa_peer_str(sa, where, sizeof(where)));
 		ike_sa_free(sa);
 		return;
@@ -724,6 +726,11 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 		    resp ? "response" : "request");
 		return;
 	}
+	if (sa->state == SA_INIT_WORK) {
+		/* no keys yet: nothing but IKE_SA_INIT can be for it */
+		eng->st.dropped++;
+		return;
+	}
 	ike_touch(eng, sa->vpn);
 	if (resp) {
 		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
@@ -982,6 +989,16 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 	vpn_close(eng, v);
 	timers_flush(eng);
 	return 0;
+}
+
+/* see ike.h */
+void
+ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
+{
+	eng->now = now;
+	ike_work_finish(eng, w);
+	ike_work_discard(w);
+	timers_flush(eng);
 }
 
 /* see ike.h */
@@ -1259,6 +1276,7 @@ sa_state_name(int s)
 {
 	switch (s) {
 	case SA_INIT_SENT:
+	case SA_INIT_WORK:
 	case SA_INIT_DONE:
 		return "SA_INIT";
 	case SA_AUTH_SENT:
@@ -1370,7 +1388,8 @@ ike_get_stats(const struct ike_engine *eng, struct ike_stats *st)
 	st->half_open = 0;
 	for (const struct ike_sa *sa = eng->sas; sa; sa = sa->next) {
 		if (sa->vpn != NULL && (sa->state == SA_INIT_SENT ||
-		    sa->state == SA_INIT_DONE || sa->state == SA_AUTH_SENT)) {
+		    sa->state == SA_INIT_WORK || sa->state == SA_INIT_DONE ||
+		    sa->state == SA_AUTH_SENT)) {
 			st->half_open++;
 		}
 	}

@@ -19,6 +19,7 @@
 struct cfg;
 struct kern_sa;
 struct kern_policy;
+struct ike_work;
 
 /* An IP address and UDP port, without socket headers. */
 struct ike_addr {
@@ -85,6 +86,15 @@ struct ike_env {
 	 */
 	int (*source)(void *ctx, const struct ike_addr *peer,
 	    struct ike_addr *local);
+	/*
+	 * Runs a piece of heavy crypto (a Diffie-Hellman computation) off
+	 * the engine's thread: the daemon calls ike_work_run(w) on any
+	 * thread, then ike_work_done(eng, w, now) on the engine's, later,
+	 * never from inside this call.  Until then the engine goes on with
+	 * other SAs; the SA waiting for it drops retransmissions.  NULL:
+	 * the engine computes in place, before its call returns.
+	 */
+	void (*work)(void *ctx, struct ike_work *w);
 };
 
 struct ike_engine;
@@ -250,10 +260,24 @@ struct ike_stats {
 	 * fragments dropped (failed ICV, out of range, duplicate, stale
 	 * or over the limits; partial messages discarded count theirs) */
 	uint64_t frag_sent, frag_rx, frag_reassembled, frag_dropped;
+	/* Diffie-Hellman computations handed to env->work, and results
+	 * that came back for an SA no longer waiting (expired, deleted) */
+	uint64_t dh_offloaded, dh_stale;
 	const char *backend;	/* the daemon's kernel backend ("xfrm",
 				 * "pfkey (auto)"), set by the daemon; NULL:
 				 * not shown */
 };
 void ike_get_stats(const struct ike_engine *eng, struct ike_stats *st);
+
+/*
+ * A work item of env->work.  ike_work_run() touches nothing but w: it may
+ * run on any thread, several at once for different items.  ike_work_done()
+ * takes the result on the engine's thread (the SA it was for may be gone:
+ * then it is dropped) and frees w; ike_work_discard() frees w unused (the
+ * daemon is stopping).
+ */
+void ike_work_run(struct ike_work *w);
+void ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now);
+void ike_work_discard(struct ike_work *w);
 
 #endif

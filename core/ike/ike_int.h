@@ -118,6 +118,8 @@ struct ike_frag {
 
 enum sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
+	SA_INIT_WORK,		/* responder: IKE_SA_INIT's DH out on
+				 * env->work, no answer yet (half-open) */
 	SA_INIT_DONE,		/* responder: answered IKE_SA_INIT */
 	SA_AUTH_SENT,		/* initiator: IKE_AUTH request out */
 	SA_ESTABLISHED,
@@ -618,6 +620,41 @@ void ike_sa_set_ispi(struct ike_sa *sa, const uint8_t ispi[8]);
 /* The nonces are no longer needed (keys and IKE_AUTH's CHILD SA made). */
 void ike_sa_drop_nonces(struct ike_sa *sa);
 void ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa);
+/*
+ * Heavy crypto off the engine's thread (env->work, ike_work.c).  An item
+ * carries all it needs, so ike_work_run() reads nothing else: the DH
+ * secret (drawn on the engine's thread: the DRBG is not thread-safe), the
+ * peer's public value; it comes back with ours and g^ir.  The SA is found
+ * again by our SPI and its creation number.
+ */
+enum ike_work_kind {
+	IKE_WORK_INIT_R = 1,	/* responder's IKE_SA_INIT (ike_sa_init.c) */
+};
+
+struct ike_work {
+	uint8_t kind;
+	uint8_t spi[8];		/* our SPI of the IKE SA */
+	uint64_t seq;		/* its ike_sa.seq */
+	struct prop_choice pc;	/* IKE_WORK_INIT_R: the proposal chosen */
+	struct cr_dh dhc;	/* in: our secret (wiped by the run) */
+	int rc;			/* out: 0, or why not (bad KE: -EBADMSG) */
+	uint16_t peer_len, pub_len, gir_len;
+	uint8_t peer[CR_DH_PUB_MAX];	/* in: the peer's public value */
+	uint8_t pub[CR_DH_PUB_MAX];	/* out: ours */
+	uint8_t gir[CR_DH_SHARED_MAX];	/* out: the shared secret */
+};
+
+/* A zeroed item for sa (NULL: out of memory). */
+struct ike_work *ike_work_new(struct ike_sa *sa, uint8_t kind);
+/* Hands w to env->work, or runs and finishes it now without it.  w
+ * belongs to the daemon or is freed when this returns. */
+void ike_work_start(struct ike_engine *eng, struct ike_work *w);
+/* The SA w was for, if it still waits for it; NULL: a stale result. */
+struct ike_sa *ike_work_sa(struct ike_engine *eng, const struct ike_work *w);
+/* Takes the result of the kind's computation (inside ike_work_done). */
+void ike_work_finish(struct ike_engine *eng, struct ike_work *w);
+void init_work_done(struct ike_sa *sa, struct ike_work *w);
+
 /* Half-open responder SAs: sa enters SA_INIT_DONE, or leaves it (the
  * engine's and its source address's counts). */
 void ike_half_open_enter(struct ike_sa *sa);

@@ -322,7 +322,8 @@ ike_half_open_leave(struct ike_sa *sa)
 	struct ike_engine *eng = sa->eng;
 	unsigned i;
 
-	if (sa->state != SA_INIT_DONE || sa->initiator) {
+	if ((sa->state != SA_INIT_DONE && sa->state != SA_INIT_WORK) ||
+	    sa->initiator) {
 		return;
 	}
 	if (eng->n_half_open > 0) {

@@ -14,27 +14,38 @@
 #include "core/ike/ike_int.h"
 #include "core/wire/ikev2.h"
 
-/* Derives the IKE SA's keys from the DH exchange and both nonces. */
+/* Derives the IKE SA's keys (RFC 7296 2.14) from g^ir and both nonces. */
 static int
-ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
+ike_keys_from(struct ike_sa *sa, const uint8_t *gir, size_t glen)
 {
-	uint8_t gir[CR_DH_SHARED_MAX], seed[CR_PRF_MAX];
-	size_t glen = 0;
+	uint8_t seed[CR_PRF_MAX];
 	int rc;
 
-	rc = cr_dh_shared(&sa->dhc, peer_ke, ke_len, gir, &glen);
-	if (rc == 0) {
-		rc = cr_skeyseed(sa->prf, sa->ni, sa->ni_len, sa->nr,
-		    sa->nr_len, gir, glen, seed);
-	}
+	rc = cr_skeyseed(sa->prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+	    gir, glen, seed);
 	if (rc == 0) {
 		rc = cr_ike_keys(sa->prf, sa->enc,
 		    (sa->enc->flags & CR_F_AEAD) ? NULL : sa->integ, seed,
 		    sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
 		    sa->spi_r, &sa->keys);
 	}
-	cr_wipe(gir, sizeof(gir));
 	cr_wipe(seed, sizeof(seed));
+	return rc;
+}
+
+/* The initiator's keys from the responder's KE payload. */
+static int
+ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
+{
+	uint8_t gir[CR_DH_SHARED_MAX];
+	size_t glen = 0;
+	int rc;
+
+	rc = cr_dh_shared(&sa->dhc, peer_ke, ke_len, gir, &glen);
+	if (rc == 0) {
+		rc = ike_keys_from(sa, gir, glen);
+	}
+	cr_wipe(gir, sizeof(gir));
 	if (rc == 0) {
 		/* kept on failure: the initiator may get a genuine KE yet
 		 * (init_wait()); ike_sa_free() wipes it in any case */
@@ -242,11 +253,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	struct prop_choice pc;
 	int have_pc;
 	unsigned src_open;
-	uint8_t pub[CR_DH_PUB_MAX];
-	size_t plen = 0, len;
-	struct msg_hdr h;
-	struct pld_wr pw;
-	char where[200];
+	struct ike_work *w;
 	static const uint8_t zero[8];
 
 	/* RFC 7296 3.1 and 2.2: the request of IKE_SA_INIT comes from the
@@ -350,9 +357,40 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	sa->ni_len = (uint16_t)m->pl.nonce.len;
 	memcpy(sa->ni, m->pl.nonce.p, sa->ni_len);
 	sa->nr_len = IKD_NONCE_LEN;
-	if (cr_rand(sa->nr, sa->nr_len) != 0 ||
-	    cr_dh_keygen(&sa->dhc, sa->dh, pub, &plen) != 0 ||
-	    ike_keys(sa, m->pl.ke.data.p, m->pl.ke.data.len) != 0) {
+	nat_detect(sa, m, local, peer);
+	sa->frag = frag_supported(eng, &m->pl);
+	w = ike_work_new(sa, IKE_WORK_INIT_R);
+	if (w == NULL || m->pl.ke.data.len > sizeof(w->peer) ||
+	    cr_rand(sa->nr, sa->nr_len) != 0 ||
+	    cr_dh_secret(&w->dhc, sa->dh) != 0 ||
+	    ike_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len)) {
+		ike_work_discard(w);
+		ike_sa_free(sa);
+		return;
+	}
+	w->pc = pc;
+	w->peer_len = (uint16_t)m->pl.ke.data.len;
+	memcpy(w->peer, m->pl.ke.data.p, w->peer_len);
+	/* Half-open from now on: a flood of genuine requests is bounded by
+	 * the caps above, computed or not yet. */
+	ike_half_open_enter(sa);
+	sa->state = SA_INIT_WORK;
+	sa->expire_at = eng->now + IKD_HALF_OPEN_TIMEOUT_MS;
+	ike_work_start(eng, w);
+}
+
+/* see ike_int.h: the responder's DH is done, the answer goes out. */
+void
+init_work_done(struct ike_sa *sa, struct ike_work *w)
+{
+	struct ike_engine *eng = sa->eng;
+	size_t len;
+	struct msg_hdr h;
+	struct pld_wr pw;
+	char where[200];
+
+	sa->state = SA_INIT_DONE;
+	if (w->rc != 0 || ike_keys_from(sa, w->gir, w->gir_len) != 0) {
 		ike_log_remote(eng, IKE_LOG_WARN, sa,
 		    "IKE_SA_INIT: bad KE payload from %s, dropped",
 		    ike_sa_peer_str(sa, where, sizeof(where)));
@@ -362,27 +400,22 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	msg_hdr_set(&h, sa->spi_i, sa->spi_r, IKEV2_EXCH_IKE_SA_INIT,
 	    IKEV2_FLAG_R, 0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
-	prop_put_choice(&pw, IKEV2_PROTO_IKE, &pc);
-	pld_put_ke(&pw, sa->dh->id, pub, plen);
+	prop_put_choice(&pw, IKEV2_PROTO_IKE, &w->pc);
+	pld_put_ke(&pw, sa->dh->id, w->pub, w->pub_len);
 	pld_put_nonce(&pw, sa->nr, sa->nr_len);
-	nat_detect(sa, m, local, peer);
 	if (sa->natt) {
 		/* RFC 7296 2.23: only to a peer that sent its own */
-		nat_put_detection(eng, &pw, sa->spi_i, sa->spi_r, local,
-		    peer);
+		nat_put_detection(eng, &pw, sa->spi_i, sa->spi_r, &sa->local,
+		    &sa->peer);
 	}
-	sa->frag = frag_supported(eng, &m->pl);
 	if (sa->frag) {
 		frag_announce(eng, &pw);
 	}
 	if (msg_wr_finish(&pw, &len) != 0 ||
-	    ike_keep_copy(&sa->init_req, &sa->init_req_len, m->buf, m->len) ||
 	    ike_keep_copy(&sa->init_resp, &sa->init_resp_len, eng->tx, len)) {
 		ike_sa_free(sa);
 		return;
 	}
-	ike_half_open_enter(sa);
-	sa->expire_at = eng->now + IKD_HALF_OPEN_TIMEOUT_MS;
 	sa->msgid_in = 1;
 	(void)ike_send_response(sa, 0, len);
 	ike_log_remote(eng, IKE_LOG_INFO, sa, "IKE_SA_INIT answered, %s, "

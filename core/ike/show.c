@@ -302,6 +302,8 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 		{ "frag_received", st->frag_rx },
 		{ "frag_reassembled", st->frag_reassembled },
 		{ "frag_dropped", st->frag_dropped },
+		{ "dh_offloaded", st->dh_offloaded },
+		{ "dh_stale", st->dh_stale },
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 

@@ -175,6 +175,71 @@ env_resolve(void *ctx, const char *vpn, const char *host, int af)
 
 static void check_timers(struct sim *s, int node);
 
+long sim_offload_ms = -1;
+
+static void
+env_work(void *ctx, struct ike_work *w)
+{
+	struct sim_node *n = ctx;
+	struct sim *s = n->sim;
+	struct sim_work *e;
+
+	if (s->n_work >= (int)(sizeof(s->work) / sizeof(s->work[0]))) {
+		abort();	/* more than a test expects */
+	}
+	e = &s->work[s->n_work++];
+	e->node = n->idx;
+	e->at = s->now + s->offload_ms;
+	e->w = w;
+	s->n_offloaded[n->idx]++;
+}
+
+static struct ike_work *
+work_take(struct sim *s, int k, int *node)
+{
+	struct ike_work *w;
+
+	if (k < 0 || k >= s->n_work) {
+		return NULL;
+	}
+	w = s->work[k].w;
+	*node = s->work[k].node;
+	memmove(s->work + k, s->work + k + 1,
+	    (size_t)(s->n_work - k - 1) * sizeof(s->work[0]));
+	s->n_work--;
+	return w;
+}
+
+/* see sim.h */
+int
+sim_work_complete(struct sim *s, int k)
+{
+	int node;
+	struct ike_work *w = work_take(s, k, &node);
+
+	if (w == NULL) {
+		return -1;
+	}
+	ike_work_run(w);
+	ike_work_done(s->n[node].eng, w, s->now);
+	check_timers(s, node);
+	return 0;
+}
+
+/* see sim.h */
+int
+sim_work_discard(struct sim *s, int k)
+{
+	int node;
+	struct ike_work *w = work_take(s, k, &node);
+
+	if (w == NULL) {
+		return -1;
+	}
+	ike_work_discard(w);
+	return 0;
+}
+
 /* Answers the oldest lookup that is due. */
 static void
 lookup_answer(struct sim *s)
@@ -355,6 +420,11 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 		.source = env_source,
 	};
 	struct cfg_diag diag = { 0 };
+
+	if (sim_offload_ms >= 0) {
+		env.work = env_work;
+		s->offload_ms = (uint64_t)sim_offload_ms;
+	}
 	struct cfg *cfg = NULL;
 
 	n->sim = s;
@@ -404,6 +474,9 @@ sim_init(struct sim *s, const char *cfg_a, const char *addr_a,
 void
 sim_free(struct sim *s)
 {
+	while (s->n_work > 0) {
+		(void)sim_work_discard(s, 0);
+	}
 	for (int i = 0; i < 2; i++) {
 		ike_free(s->n[i].eng);
 	}
@@ -507,6 +580,13 @@ sim_run(struct sim *s, uint64_t until)
 				pi = -1;
 			}
 		}
+		if (s->n_work > 0 && !s->work_hold && s->work[0].at <= t) {
+			if (s->work[0].at > s->now) {
+				s->now = s->work[0].at;
+			}
+			(void)sim_work_complete(s, 0);
+			continue;
+		}
 		if (s->n_lookups > 0 && s->lookups[0].at <= t) {
 			if (s->lookups[0].at > s->now) {
 				s->now = s->lookups[0].at;
@@ -582,6 +662,11 @@ sim_restart(struct sim *s, int node)
 	struct sim_node *n = &s->n[node];
 	char path[64];
 
+	for (int k = 0; k < s->n_work; k++) {
+		if (s->work[k].node == node) {
+			(void)sim_work_discard(s, k--);	/* its crash */
+		}
+	}
 	ike_free(n->eng);
 	n->eng = NULL;
 	memset(n->ksa, 0, sizeof(n->ksa));

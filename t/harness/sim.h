@@ -109,7 +109,30 @@ struct sim {
 	int misrouted;
 	int no_source;		/* env->source fails: `local = any` learns
 				 * its address from the peer's answer */
+	/*
+	 * Offloaded Diffie-Hellman (env->work, when sim_offload_ms >= 0 at
+	 * sim_init): items in the order the engines handed them out, each
+	 * computed and given back offload_ms after, or, with work_hold,
+	 * only when a test calls sim_work_complete().
+	 */
+	struct sim_work {
+		int node;
+		uint64_t at;
+		struct ike_work *w;
+	} work[64];
+	int n_work;
+	int work_hold;
+	uint64_t offload_ms;
+	unsigned n_offloaded[2];
 };
+
+/* >= 0: engines made by sim_init()/sim_restart() get env->work, their
+ * items completing that many ms later; -1 (default): no env->work. */
+extern long sim_offload_ms;
+/* Computes and gives back pending item k (0: oldest); -1: none. */
+int sim_work_complete(struct sim *s, int k);
+/* Drops pending item k unused, as a stopping daemon does. */
+int sim_work_discard(struct sim *s, int k);
 
 /* Sets up two nodes (127.0.0.1 and 127.0.0.2 style addresses given as
  * text) with engines loaded from the two global config files. */
