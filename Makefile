@@ -141,6 +141,12 @@ bench-scale:
 	@$(MAKE) --no-print-directory ikebox bench/bench
 	@BENCH_ONLY=scale ./bench/bench
 
+# The responder's IKE_SA_INIT rate by `workers` alone (also in make bench).
+bench-workers:
+	@sh scripts/deps.sh build
+	@$(MAKE) --no-print-directory ikebox bench/bench
+	@BENCH_ONLY=workers ./bench/bench
+
 demo:
 	@sh scripts/deps.sh uml
 	@$(MAKE) --no-print-directory ikebox
@@ -234,6 +240,6 @@ distclean: clean
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check-uml bench bench-flood bench-scale demo install clean cross \
+.PHONY: all deps test check-uml bench bench-flood bench-scale bench-workers demo install clean cross \
 	check-cross sizes FORCE
 -include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/tools/*.d t/uml/*.d)

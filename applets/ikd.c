@@ -47,6 +47,7 @@
 #include "net/kbe.h"
 #include "net/loop.h"
 #include "net/resolve.h"
+#include "net/workers.h"
 #include "net/notify.h"
 #include "net/hooks.h"
 #include "net/privs.h"
@@ -112,6 +113,10 @@ struct ikd {
 		int af;
 	} *held;
 	int lookups_ok;
+	/* Diffie-Hellman off the loop (env->work): n_workers threads, 0:
+	 * in place; started after the privilege drop, as the lookups */
+	struct workers workers;
+	int n_workers, workers_cfg;
 	struct hook_vpn {
 		char name[CFG_NAME_MAX];
 		int up;
@@ -545,6 +550,44 @@ resolved(void *arg, const char *vpn, const char *host,
 	loop_rearm(&d->loop);
 }
 
+/* A worker thread: the item is the engine's (ike_work_run reads only it). */
+static void
+work_run(void *item)
+{
+	ike_work_run(item);
+}
+
+static void
+work_finish(void *arg, void *item)
+{
+	struct ikd *d = arg;
+
+	if (d->eng == NULL || d->stopping) {
+		ike_work_discard(item);
+		return;
+	}
+	ike_work_done(d->eng, item, now_ms(d));
+	loop_rearm(&d->loop);
+}
+
+static void
+work_discard(void *item)
+{
+	ike_work_discard(item);
+}
+
+static void
+env_work(void *ctx, struct ike_work *w)
+{
+	struct ikd *d = ctx;
+
+	if (workers_submit(&d->workers, w) != 0) {
+		/* the SA waits out its half-open time; the peer retries */
+		loop_logf(IKE_LOG_ERR, "Diffie-Hellman: %s", strerror(ENOMEM));
+		ike_work_discard(w);
+	}
+}
+
 /* `local = any`: what a connected UDP socket is given as its source by
  * the routing table (no packet is sent). */
 static int
@@ -759,12 +802,13 @@ reload(struct ikd *d, const char *path, FILE *out)
 	}
 	apply_overrides(d, cfg);
 	if (strcmp(cfg->socket, d->cfg->socket) != 0 ||
-	    cfg->backend != d->cfg->backend) {
-		loop_logf(IKE_LOG_WARN, "reload: socket and backend changes "
-		    "take effect at the next start");
+	    cfg->backend != d->cfg->backend ||
+	    cfg->workers != d->workers_cfg) {
+		loop_logf(IKE_LOG_WARN, "reload: socket, backend and workers "
+		    "changes take effect at the next start");
 		if (out != NULL) {
-			fprintf(out, "note: socket and backend changes take "
-			    "effect at the next start\n");
+			fprintf(out, "note: socket, backend and workers changes "
+			    "take effect at the next start\n");
 		}
 	}
 	(void)listen_all(d, cfg, 0);
@@ -1646,6 +1690,7 @@ close_all(struct ikd *d)
 		uv_close((uv_handle_t *)&d->hooks_timer, NULL);
 	}
 	ctl_server_close(&d->ctl);
+	workers_stop(&d->workers);	/* results still to come: dropped */
 	resolve_cancel_all();	/* answers still to come are dropped */
 	lookups_release(d, 0);
 	loop_close(&d->loop);
@@ -1885,6 +1930,19 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 	}
 	uv_loop_init(&d->uv);
 	loop_init(&d->loop, &d->uv);
+	d->workers_cfg = cfg->workers;
+	d->n_workers = cfg->workers == CFG_WORKERS_AUTO ? workers_auto() :
+	    cfg->workers;
+	if (d->n_workers > 0) {
+		rc = workers_init(&d->workers, &d->uv, work_run, work_finish,
+		    work_discard, d);
+		if (rc != 0) {
+			fprintf(stderr, "ikd: workers: %s\n", strerror(-rc));
+			d->n_workers = 0;
+		} else {
+			env.work = env_work;
+		}
+	}
 	d->eng = ike_new(&env, now_ms(d));
 	if (d->eng == NULL) {
 		fprintf(stderr, "ikd: out of memory\n");
@@ -1950,6 +2008,30 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		goto fail_uv;
 	}
 	lookups_release(d, 1);
+	if (d->n_workers > 0) {
+		int n = workers_start(&d->workers, d->n_workers);
+
+		if (n < d->n_workers) {
+			loop_logf(n > 0 ? IKE_LOG_WARN : IKE_LOG_ERR,
+			    "Diffie-Hellman: %d of %d worker threads started",
+			    n, d->n_workers);
+		}
+		d->n_workers = n;	/* 0: computed on the loop after all */
+	}
+	{
+		char wc[16];
+
+		snprintf(wc, sizeof(wc), "%d", d->workers_cfg);
+		if (d->n_workers > 0) {
+			loop_logf(IKE_LOG_NOTICE, "Diffie-Hellman on %d worker "
+			    "thread(s) (workers = %s)", d->n_workers,
+			    d->workers_cfg == CFG_WORKERS_AUTO ? "auto" : wc);
+		} else {
+			loop_logf(IKE_LOG_NOTICE, "Diffie-Hellman on the event "
+			    "loop (workers = %s)", d->workers_cfg ==
+			    CFG_WORKERS_AUTO ? "auto" : wc);
+		}
+	}
 	loop_rearm(&d->loop);
 	ready(ready_fd);
 	{

@@ -304,5 +304,9 @@ engine:
 	if (only == NULL || strcmp(only, "ikd") == 0) {
 		bench_ikd(ikebox);
 	}
+	fflush(stdout);
+	if (only == NULL || strcmp(only, "workers") == 0) {
+		bench_workers(ikebox);
+	}
 	return 0;
 }

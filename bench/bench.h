@@ -4,6 +4,8 @@
 #ifndef IKEBOX_BENCH_BENCH_H
 #define IKEBOX_BENCH_BENCH_H
 
+#include <sys/types.h>
+
 /* Seconds on the monotonic clock. */
 double bench_now(void);
 
@@ -32,5 +34,16 @@ void bench_ikd_reload(const char *ikebox);
 
 /* IKE SAs per second between two ikd processes on loopback addresses. */
 void bench_ikd(const char *ikebox);
+
+/* IKE_SA_INIT answers per second of one ikd by its `workers` setting. */
+void bench_workers(const char *ikebox);
+
+/* bench_ikd.c's helpers: sleep; a counter of `show stats` (-1: no
+ * answer); CPU seconds of pid; ikd -d -f conf started; SIGTERM + wait. */
+void nap_ms(long ms);
+long stat_of(const char *sock, const char *name);
+double cpu_of(pid_t pid);
+pid_t spawn_ikd(const char *ikebox, const char *conf);
+void stop(pid_t pid);
 
 #endif

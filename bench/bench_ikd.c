@@ -56,7 +56,7 @@ extern char **environ;
 			 * and net/loop.h holds LOOP_MAX_SOCKS (64) sockets */
 #define MAX_CHUNKS 20
 
-static void
+void
 nap_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -66,7 +66,7 @@ nap_ms(long ms)
 
 /* Counter name from `show stats` of the daemon at sock; -1 when it does
  * not answer. */
-static long
+long
 stat_of(const char *sock, const char *name)
 {
 	char *body = NULL, *p;
@@ -85,7 +85,7 @@ stat_of(const char *sock, const char *name)
 }
 
 /* CPU seconds (user + system) process pid has used so far; 0 when gone. */
-static double
+double
 cpu_of(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -108,7 +108,7 @@ cpu_of(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static pid_t
+pid_t
 spawn_ikd(const char *ikebox, const char *conf)
 {
 	char *argv[] = { (char *)ikebox, "ikd", "-d", "-f", (char *)conf,
@@ -126,7 +126,7 @@ spawn_ikd(const char *ikebox, const char *conf)
 	return rc == 0 ? pid : -1;
 }
 
-static void
+void
 stop(pid_t pid)
 {
 	if (pid > 0) {

@@ -68,6 +68,8 @@ enum cfg_natt {
 					 * are smaller still (the count of
 					 * fragments stays bounded) */
 #define CFG_FRAGMENT_SIZE_MAX 65535
+#define CFG_WORKERS_AUTO (-1)
+#define CFG_WORKERS_MAX 64
 
 enum cfg_backend {
 	CFG_BACKEND_PFKEY = 0,	/* PF_KEY v2, RFC 2367 (Linux af_key) */
@@ -216,6 +218,9 @@ struct cfg {
 	char user[CFG_USER_MAX];	/* ikd drops root to it; "": the
 					 * default (ikebox when it exists) */
 	int seccomp;			/* 1: ikd filters system calls */
+	int workers;			/* threads computing Diffie-Hellman
+					 * for ikd, 0 = on its event loop;
+					 * CFG_WORKERS_AUTO: one per CPU */
 	char hooks[CFG_PATH_MAX];	/* up/down scripts' folder; "none" */
 	const char *updown;		/* every VPN's own up/down script by
 					 * default (interned); NULL none */

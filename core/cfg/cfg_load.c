@@ -53,6 +53,7 @@ static const char *const sec_names[S_N] = {
 enum key {
 	K_INCLUDE, K_DPD, K_NATT, K_BACKEND, K_SOCKET, K_LOG, K_USER,
 	K_SECCOMP, K_HOOKS, K_UPDOWN_G, K_NAT_KEEPALIVE, K_FRAGMENT_SIZE,
+	K_WORKERS,
 	K_NAME, K_MODE, K_PROTOCOL, K_LOCAL, K_PEER, K_SRCID, K_DSTID,
 	K_PSK, K_PSK_FILE, K_IKELIFETIME, K_LIFETIME, K_LIFETIME_BYTES, K_TAP,
 	K_UPDOWN,
@@ -81,6 +82,7 @@ static const struct key_def {
 	[K_UPDOWN_G] = { S_GLOBAL, "updown", 0 },
 	[K_NAT_KEEPALIVE] = { S_GLOBAL, "nat_keepalive", 0 },
 	[K_FRAGMENT_SIZE] = { S_GLOBAL, "fragment_size", 0 },
+	[K_WORKERS] = { S_GLOBAL, "workers", 0 },
 	[K_NAME] = { S_VPN, "name", 0 },
 	[K_MODE] = { S_VPN, "mode", 0 },
 	[K_PROTOCOL] = { S_VPN, "protocol", 0 },
@@ -881,6 +883,19 @@ set_global(struct file_ctx *fc, int k, const char *value)
 			    CFG_FRAGMENT_SIZE_MAX, value);
 		} else {
 			cfg->fragment_size = s;
+		}
+		break;
+	case K_WORKERS:
+		if (strcmp(value, "auto") == 0) {
+			cfg->workers = CFG_WORKERS_AUTO;
+		} else if (cfg_parse_seconds(value, &s) != 0 ||
+		    strspn(value, "0123456789") != strlen(value) ||
+		    s > CFG_WORKERS_MAX) {
+			ERR(ld, fc->path, fc->line, "workers: expected auto or "
+			    "a number of threads from 0 to %d ('%s')",
+			    CFG_WORKERS_MAX, value);
+		} else {
+			cfg->workers = (int)s;
 		}
 		break;
 	case K_BACKEND:
@@ -2211,6 +2226,7 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	cfg->nat_traversal = CFG_NATT_YES;
 	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
 	cfg->fragment_size = CFG_FRAGMENT_SIZE_DEF;
+	cfg->workers = CFG_WORKERS_AUTO;
 	cfg->backend = auto_backend;
 	cfg->backend_auto = 1;
 	cfg->log = CFG_LOG_STDERR;

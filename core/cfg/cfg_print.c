@@ -124,6 +124,11 @@ cfg_global_print(FILE *out, const struct cfg *cfg)
 		fprintf(out, "; user: ikebox when it exists, else root\n");
 	}
 	fprintf(out, "seccomp = %s\n", cfg->seccomp ? "yes" : "no");
+	if (cfg->workers == CFG_WORKERS_AUTO) {
+		fprintf(out, "workers = auto\n");
+	} else {
+		fprintf(out, "workers = %d\n", cfg->workers);
+	}
 	fprintf(out, "hooks = %s\n", cfg->hooks);
 }
 

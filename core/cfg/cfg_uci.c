@@ -75,6 +75,7 @@ static const struct uci_key vpn_keys[] = {
 static const char *const global_keys[] = {
 	"dpd_check_interval", "nat_traversal", "backend", "socket", "log",
 	"user", "seccomp", "hooks", "nat_keepalive", "fragment_size",
+	"workers",
 };
 #define N_GLOBAL_KEYS (sizeof(global_keys) / sizeof(global_keys[0]))
 

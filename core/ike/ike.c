@@ -995,8 +995,22 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 void
 ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 {
+	struct ike_sa *sa;
+
 	eng->now = now;
-	ike_work_finish(eng, w);
+	sa = ike_work_sa(eng, w);
+	if (sa == NULL) {
+		eng->st.dh_stale++;
+		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
+		    "came back for an IKE SA no longer waiting: dropped");
+	} else {
+		ike_touch(eng, sa->vpn);
+		switch (w->kind) {
+		case IKE_WORK_INIT_R:
+			init_work_done(sa, w);
+			break;
+		}
+	}
 	ike_work_discard(w);
 	timers_flush(eng);
 }

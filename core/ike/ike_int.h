@@ -442,6 +442,7 @@ int prop_check_answer(const struct pld_sa *sa, const struct cfg_xforms *xf,
  *   informational.c  INFORMATIONAL         /   IKE_AUTH, which makes a
  *   ike_vpns.c       VPN lookups               CHILD SA), never back
  *   exchange.c       what exchanges share
+ *   ike_work.c       DH handed out (env->work) and found again
  *   ike_prop.c       proposals
  *   ike_sa.c         IKE SA table, timer heaps, sending
  *   ike_frag.c       IKE fragmentation: fragments out, reassembly in
@@ -646,13 +647,12 @@ struct ike_work {
 
 /* A zeroed item for sa (NULL: out of memory). */
 struct ike_work *ike_work_new(struct ike_sa *sa, uint8_t kind);
-/* Hands w to env->work, or runs and finishes it now without it.  w
- * belongs to the daemon or is freed when this returns. */
-void ike_work_start(struct ike_engine *eng, struct ike_work *w);
+/* Hands w to env->work (0: the daemon's until ike_work_done); -1: no
+ * env->work, the caller runs it (ike_work_run) and finishes it. */
+int ike_work_start(struct ike_engine *eng, struct ike_work *w);
 /* The SA w was for, if it still waits for it; NULL: a stale result. */
 struct ike_sa *ike_work_sa(struct ike_engine *eng, const struct ike_work *w);
-/* Takes the result of the kind's computation (inside ike_work_done). */
-void ike_work_finish(struct ike_engine *eng, struct ike_work *w);
+/* IKE_WORK_INIT_R's result: the responder's answer goes out. */
 void init_work_done(struct ike_sa *sa, struct ike_work *w);
 
 /* Half-open responder SAs: sa enters SA_INIT_DONE, or leaves it (the

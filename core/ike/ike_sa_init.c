@@ -376,7 +376,11 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	ike_half_open_enter(sa);
 	sa->state = SA_INIT_WORK;
 	sa->expire_at = eng->now + IKD_HALF_OPEN_TIMEOUT_MS;
-	ike_work_start(eng, w);
+	if (ike_work_start(eng, w) != 0) {
+		ike_work_run(w);
+		init_work_done(sa, w);
+		ike_work_discard(w);
+	}
 }
 
 /* see ike_int.h: the responder's DH is done, the answer goes out. */

@@ -6,9 +6,10 @@
  * noise.  With env->work the engine hands that computation out as an
  * item holding everything it needs (ike_int.h), so the daemon can run
  * several on as many cores while the engine goes on answering others; the
- * result comes back through ike_work_done(), in whatever order the daemon
- * finishes them.  Without env->work (tests, single-core builds) the same
- * item is computed in place, so both ways share one code path.
+ * result comes back through ike_work_done() (ike.c), in whatever order the
+ * daemon finishes them.  Without env->work (tests, single-core builds) the
+ * exchange computes the same item in place, so both ways share one code
+ * path.
  *
  * What may change while an item is out: the SA may expire, be deleted
  * or be freed by a reload, and a new one may even take its SPI.  The item
@@ -62,17 +63,15 @@ ike_work_discard(struct ike_work *w)
 }
 
 /* see ike_int.h */
-void
+int
 ike_work_start(struct ike_engine *eng, struct ike_work *w)
 {
-	if (eng->env.work != NULL) {
-		eng->st.dh_offloaded++;
-		eng->env.work(eng->env.ctx, w);
-		return;
+	if (eng->env.work == NULL) {
+		return -1;
 	}
-	ike_work_run(w);
-	ike_work_finish(eng, w);
-	ike_work_discard(w);
+	eng->st.dh_offloaded++;
+	eng->env.work(eng->env.ctx, w);
+	return 0;
 }
 
 /* see ike_int.h */
@@ -89,25 +88,5 @@ ike_work_sa(struct ike_engine *eng, const struct ike_work *w)
 		return sa->state == SA_INIT_WORK ? sa : NULL;
 	default:
 		return NULL;
-	}
-}
-
-/* see ike_int.h */
-void
-ike_work_finish(struct ike_engine *eng, struct ike_work *w)
-{
-	struct ike_sa *sa = ike_work_sa(eng, w);
-
-	if (sa == NULL) {
-		eng->st.dh_stale++;
-		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
-		    "came back for an IKE SA no longer waiting: dropped");
-		return;
-	}
-	ike_touch(eng, sa->vpn);
-	switch (w->kind) {
-	case IKE_WORK_INIT_R:
-		init_work_done(sa, w);
-		break;
 	}
 }
