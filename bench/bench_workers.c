@@ -266,6 +266,10 @@ bench_workers(const char *ikebox)
 		struct cr_dh dh;
 		double one = 0;
 
+		if (getenv("BENCH_WORKERS_GROUP") != NULL &&
+		    strcmp(getenv("BENCH_WORKERS_GROUP"), groups[g].name)) {
+			continue;
+		}
 		x.group = cr_alg_by_name(CR_DH, groups[g].name);
 		x.algs[0] = cr_alg_by_name(CR_ENCR, "aes-128");
 		x.algs[1] = cr_alg_by_name(CR_INTEG, "hmac-sha2-256");

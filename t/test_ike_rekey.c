@@ -362,7 +362,7 @@ settle(struct sim *s, int flows, uint64_t limit)
  * SA pair per flow, with nothing else in either kernel.
  */
 static int
-schedule(uint32_t seed, char *why, size_t why_len)
+schedule(uint32_t seed, char *why, size_t why_len, long offload)
 {
 	struct sim s;
 	uint32_t r = seed * 2654435761u + 1;
@@ -381,12 +381,15 @@ schedule(uint32_t seed, char *why, size_t why_len)
 	}
 	/* per process: a long SIM_SCHEDULES run may go on beside make test */
 	snprintf(tag, sizeof(tag), "rk-rand%u-%ld", seed % 4, (long)getpid());
+	sim_offload_ms = offload;
 	if (setup(&s, tag, "active", both ? "active" : "passive", lifes,
 	    xrand(&r) % 2 ? "dpd_check_interval = 20\n" :
 	    "dpd_check_interval = 0\n", flows == 2, seed) != 0) {
+		sim_offload_ms = -1;
 		snprintf(why, why_len, "setup");
 		return 0;
 	}
+	sim_offload_ms = -1;
 	if (lossy) {
 		s.loss_pct = (int)(xrand(&r) % 20);
 		s.dup_pct = (int)(xrand(&r) % 20);
@@ -479,7 +482,7 @@ T_CASE(ike_rekey, random_schedules)
 	char why[256] = "", first[256] = "";
 
 	for (unsigned seed = from; seed < from + n; seed++) {
-		if (!schedule(seed, why, sizeof(why))) {
+		if (!schedule(seed, why, sizeof(why), -1)) {
 			if (bad++ == 0) {
 				snprintf(first, sizeof(first), "%s", why);
 			}
@@ -487,6 +490,35 @@ T_CASE(ike_rekey, random_schedules)
 	}
 	T_ROW("%u random schedules: one IKE SA and one CHILD SA pair per "
 	    "flow, nothing orphaned", n);
+	if (bad) {
+		printf("#   %u failed; first: %s\n", bad, first);
+	}
+	T_EQ_INT(bad, 0);
+}
+
+/*
+ * The same storms with every Diffie-Hellman handed out (env->work, as
+ * ikd's `workers` run them): IKE_SA_INIT both roles, CREATE_CHILD_SA
+ * requests and answers with KE (PFS, IKE SA rekeys), results back 0 to
+ * 120 ms later (by seed), so that collisions meet half-computed exchanges.
+ */
+T_CASE(ike_rekey, random_schedules_offloaded)
+{
+	const char *env = getenv("SIM_SCHEDULES");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) / 2 : 50;
+	unsigned bad = 0, from = getenv("SIM_FROM") ?
+	    (unsigned)strtoul(getenv("SIM_FROM"), NULL, 10) : 1;
+	char why[256] = "", first[256] = "";
+
+	for (unsigned seed = from; seed < from + n; seed++) {
+		if (!schedule(seed, why, sizeof(why), (long)(seed * 7 % 121))) {
+			if (bad++ == 0) {
+				snprintf(first, sizeof(first), "%s", why);
+			}
+		}
+	}
+	T_ROW("%u random schedules, DH offloaded: one IKE SA and one CHILD "
+	    "SA pair per flow, nothing orphaned", n);
 	if (bad) {
 		printf("#   %u failed; first: %s\n", bad, first);
 	}

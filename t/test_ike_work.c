@@ -83,8 +83,10 @@ T_CASE(ike_work, offloaded_responder_comes_up)
 	T_ASSERT(pair(&s, "work-up", NULL, 0, 1) == 0);
 	sim_run(&s, 10000);
 	expect_up(&s);
-	T_ROW("the responder's IKE_SA_INIT went out as one work item");
+	T_ROW("the responder's IKE_SA_INIT went out as one work item, the "
+	    "initiator's g^ir of the answer as another");
 	T_EQ_INT(s.n_offloaded[1], 1);
+	T_EQ_INT(s.n_offloaded[0], 1);
 	T_EQ_INT(stats(&s, 1).dh_offloaded, 1);
 	T_EQ_INT(stats(&s, 1).dh_stale, 0);
 	T_CONTAINS(s.n[1].log, "IKE_SA_INIT answered");
@@ -272,6 +274,93 @@ T_CASE(ike_work, forged_request_while_waiting_changes_nothing)
 		expect_up(&s);
 		sim_free(&s);
 	}
+}
+
+/* CREATE_CHILD_SA with PFS, both ends handing their DH out: the
+ * responder's request (its key pair and g^ir) and the initiator's answer
+ * (g^ir with the secret of its request) are each computed first, then
+ * their datagram is handled again. */
+T_CASE(ike_work, child_rekey_with_pfs)
+{
+	struct sim s;
+	unsigned a0, b0;
+
+	T_ASSERT(pair(&s, "work-child", "curve25519", 0, 7) == 0);
+	sim_run(&s, 10000);
+	expect_up(&s);
+	a0 = s.n_offloaded[0];
+	b0 = s.n_offloaded[1];
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
+	sim_run(&s, 20000);
+	T_ROW("one DH handed out on each side for the rekey");
+	T_EQ_INT(s.n_offloaded[0] - a0, 1);
+	T_EQ_INT(s.n_offloaded[1] - b0, 1);
+	T_ROW("the CHILD SA rekeyed, both kernels agree");
+	T_EQ_INT(stats(&s, 0).rekeys_child, 1);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	expect_up(&s);
+	T_ASSERT(sim_traffic_ok(&s, 1));
+	T_EQ_INT(stats(&s, 0).dh_stale + stats(&s, 1).dh_stale, 0);
+	sim_free(&s);
+}
+
+T_CASE(ike_work, ike_rekey)
+{
+	struct sim s;
+	unsigned a0, b0;
+
+	T_ASSERT(pair(&s, "work-ike", NULL, 0, 8) == 0);
+	sim_run(&s, 10000);
+	expect_up(&s);
+	a0 = s.n_offloaded[0];
+	b0 = s.n_offloaded[1];
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "b", 1, s.now), 0);
+	sim_run(&s, 20000);
+	T_ROW("the responder of IKE_AUTH rekeys the IKE SA: one item each");
+	T_EQ_INT(s.n_offloaded[1] - b0, 1);
+	T_EQ_INT(s.n_offloaded[0] - a0, 1);
+	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(stats(&s, 1).rekeys_ike, 1);
+	expect_up(&s);
+	T_ASSERT(sim_traffic_ok(&s, 1));
+	sim_free(&s);
+}
+
+/* While a request's DH is out, the peer retransmits it: dropped, no
+ * second item, one answer, one new CHILD SA. */
+T_CASE(ike_work, retransmitted_request_while_working)
+{
+	struct sim s;
+	unsigned b0;
+	uint64_t dropped;
+
+	T_ASSERT(pair(&s, "work-rtx", "curve25519", 0, 9) == 0);
+	sim_run(&s, 10000);
+	expect_up(&s);
+	s.work_hold = 1;
+	b0 = s.n_offloaded[1];
+	dropped = stats(&s, 1).dropped;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
+	/* the request, then its retransmissions 2 s and 6 s later */
+	sim_run(&s, s.now + 7000);
+	T_ROW("one item on the responder, the copies dropped");
+	T_EQ_INT(s.n_offloaded[1] - b0, 1);
+	T_EQ_INT(s.n_work, 1);
+	T_EQ_INT(s.work[0].node, 1);
+	T_EQ_INT(stats(&s, 1).dropped, dropped + 2);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 0);
+	T_ROW("back: answered once, the initiator's g^ir out in turn");
+	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	sim_run(&s, s.now + 100);
+	T_EQ_INT(s.n_work, 1);
+	T_EQ_INT(s.work[0].node, 0);
+	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	s.work_hold = 0;
+	sim_run(&s, s.now + 10000);
+	T_EQ_INT(stats(&s, 0).rekeys_child, 1);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	expect_up(&s);
+	sim_free(&s);
 }
 
 /* Offloaded DH under a lossy, duplicating, reordering link, both ends

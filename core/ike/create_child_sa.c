@@ -373,10 +373,10 @@ respond_keys(struct ike_sa *sa, struct child_sa *ch, const struct pld_set *in,
 	}
 	rc = cr_rand(nr, IKD_NONCE_LEN);
 	if (rc == 0 && ch->dh) {
-		rc = cr_dh_keygen(&dhc, ch->dh, pub, plen);
+		rc = xchg_dh_keygen(sa->eng, &dhc, ch->dh, pub, plen);
 		if (rc == 0) {
-			rc = cr_dh_shared(&dhc, in->ke.data.p, in->ke.data.len,
-			    gir, &glen);
+			rc = xchg_dh_shared(sa->eng, &dhc, in->ke.data.p,
+			    in->ke.data.len, gir, &glen);
 		}
 	}
 	if (rc == 0) {
@@ -631,8 +631,8 @@ answer_keys(struct ike_sa *sa, const struct child_sa *ch,
 	int rc = 0;
 
 	if (create && ch->dh) {
-		rc = cr_dh_shared(&sa->dhc, in->ke.data.p, in->ke.data.len,
-		    gir, &glen);
+		rc = xchg_dh_shared(sa->eng, &sa->dhc, in->ke.data.p,
+		    in->ke.data.len, gir, &glen);
 	}
 	if (rc == 0) {
 		rc = create ?

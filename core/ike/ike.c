@@ -183,6 +183,10 @@ request_dispatch(struct ike_sa *sa, const struct msg *m)
 		}
 		return;	/* not authentic: dropped, nothing changes */
 	}
+	if (m->hdr.exchange == IKEV2_EXCH_CREATE_CHILD_SA &&
+	    ike_work_replay(sa, m, &eng->in_set, NULL)) {
+		return;	/* its DH first, then this datagram again */
+	}
 	sa->last_rx_ms = eng->now;
 	switch (m->hdr.exchange) {
 	case IKEV2_EXCH_INFORMATIONAL:
@@ -219,6 +223,12 @@ answer_dispatch(struct ike_sa *sa, const struct msg *m)
 	}
 	if (xchg_open_sk(sa, m) != 0) {
 		return;
+	}
+	if ((x == X_CHILD && sa->dhc.group != NULL &&
+	    ike_work_replay(sa, m, &eng->in_set, &sa->dhc)) ||
+	    (x == X_REKEY_IKE && sa->rekey_new != NULL &&
+	    ike_work_replay(sa, m, &eng->in_set, &sa->rekey_new->dhc))) {
+		return;	/* its DH first, then this datagram again */
 	}
 	sa->last_rx_ms = eng->now;
 	ike_request_done(sa);
@@ -637,6 +647,8 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 	eng->now = now;
 	eng->rx_local = *local;
 	eng->rx_peer = *peer;
+	eng->rx_raw = buf;
+	eng->rx_raw_len = len;
 	eng->rx_opened = 0;
 	if (local->port == IKE_NATT_PORT) {
 		/* RFC 3948 2.2, 2.3: a keepalive, or IKE after the non-ESP
@@ -654,6 +666,7 @@ ike_input(struct ike_engine *eng, const struct ike_addr *local,
 		len -= IKD_NON_ESP_MARKER;
 	}
 	input(eng, local, peer, buf, len);
+	eng->rx_raw = NULL;
 	eng->rx_opened = 0;
 	memset(&eng->rx_peer, 0, sizeof(eng->rx_peer));
 	timers_flush(eng);
@@ -726,11 +739,14 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 		    resp ? "response" : "request");
 		return;
 	}
-	if (sa->state == SA_INIT_WORK) {
-		/* no keys yet: nothing but IKE_SA_INIT can be for it */
+	if (sa->state == SA_INIT_WORK || (sa->working &&
+	    sa->work_resp == resp && sa->work_msgid == m.hdr.msgid)) {
+		/* no keys yet: nothing but IKE_SA_INIT can be for it; or
+		 * this message again while its DH is out (ike_work.c) */
 		eng->st.dropped++;
 		return;
 	}
+	eng->rx_frag = PLD_HAS(&m.pl, IKEV2_PL_SKF);
 	ike_touch(eng, sa->vpn);
 	if (resp) {
 		if (sa->req == NULL || m.hdr.msgid != sa->msgid_out) {
@@ -1003,13 +1019,16 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		eng->st.dh_stale++;
 		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
 		    "came back for an IKE SA no longer waiting: dropped");
-	} else {
+	} else if (w->kind == IKE_WORK_INIT_R) {
 		ike_touch(eng, sa->vpn);
-		switch (w->kind) {
-		case IKE_WORK_INIT_R:
-			init_work_done(sa, w);
-			break;
-		}
+		init_work_done(sa, w);
+	} else {
+		/* the datagram again, its handler taking the result */
+		sa->working = 0;
+		eng->pre = w;
+		ike_input(eng, &w->local, &w->peer_addr, w->raw, w->raw_len,
+		    now);
+		eng->pre = NULL;
 	}
 	ike_work_discard(w);
 	timers_flush(eng);

@@ -316,6 +316,10 @@ struct ike_sa {
 	 * one plain datagram.  (Bytes together, where the struct had a
 	 * hole.) */
 	uint8_t nat, natt, frag, req_nfrag, resp_nfrag;
+	/* A message's DH is out on env->work (ike_work.c): until it comes
+	 * back, that message again (work_resp: an answer) is dropped. */
+	uint8_t working, work_resp;
+	uint32_t work_msgid;
 	int n_children;
 	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
 	struct child_sa child[];	/* n_slots, in the same allocation */
@@ -379,6 +383,10 @@ struct ike_engine {
 	 * an authenticated one may move the peer); and a reassembled
 	 * message's inner payloads are in in_set already. */
 	struct ike_addr rx_local, rx_peer;
+	const uint8_t *rx_raw;	/* the datagram as ike_input() got it */
+	size_t rx_raw_len;
+	uint8_t rx_frag;	/* it was a fragment (SKF) */
+	struct ike_work *pre;	/* a replay's DH result (ike_work.c) */
 	uint8_t rx_opened;
 	int rx_open_rc;		/* what xchg_open_sk() then returns */
 	uint8_t reasm[IKD_MSG_MAX];	/* a reassembled message's inner
@@ -630,6 +638,15 @@ void ike_sa_rekey_adopt(struct ike_sa *old, struct ike_sa *nsa);
  */
 enum ike_work_kind {
 	IKE_WORK_INIT_R = 1,	/* responder's IKE_SA_INIT (ike_sa_init.c) */
+	/*
+	 * Any other message whose handling needs a DH: computed first,
+	 * then the datagram is given to ike_input() again, whole, and its
+	 * handler finds the result through xchg_dh_keygen() and
+	 * xchg_dh_shared() instead of computing.  Everything else (opening
+	 * it, state, message IDs) is checked again as for any datagram.
+	 */
+	IKE_WORK_REPLAY_BOTH,	/* a request with KE: our key pair + g^ir */
+	IKE_WORK_REPLAY_SHARED,	/* an answer with KE: g^ir with our secret */
 };
 
 struct ike_work {
@@ -637,12 +654,18 @@ struct ike_work {
 	uint8_t spi[8];		/* our SPI of the IKE SA */
 	uint64_t seq;		/* its ike_sa.seq */
 	struct prop_choice pc;	/* IKE_WORK_INIT_R: the proposal chosen */
-	struct cr_dh dhc;	/* in: our secret (wiped by the run) */
+	struct cr_dh dhc;	/* in: our secret (wiped by the run, kept
+				 * for a replay to match) */
 	int rc;			/* out: 0, or why not (bad KE: -EBADMSG) */
+	uint8_t keygen_taken;	/* a replay's key pair was used once */
 	uint16_t peer_len, pub_len, gir_len;
 	uint8_t peer[CR_DH_PUB_MAX];	/* in: the peer's public value */
 	uint8_t pub[CR_DH_PUB_MAX];	/* out: ours */
 	uint8_t gir[CR_DH_SHARED_MAX];	/* out: the shared secret */
+	/* replays: the datagram and its addresses, as ike_input() had them */
+	struct ike_addr local, peer_addr;
+	uint8_t *raw;
+	size_t raw_len;
 };
 
 /* A zeroed item for sa (NULL: out of memory). */
@@ -654,6 +677,21 @@ int ike_work_start(struct ike_engine *eng, struct ike_work *w);
 struct ike_sa *ike_work_sa(struct ike_engine *eng, const struct ike_work *w);
 /* IKE_WORK_INIT_R's result: the responder's answer goes out. */
 void init_work_done(struct ike_sa *sa, struct ike_work *w);
+/*
+ * Before handling message m (opened, for sa; resp: an answer), whose KE
+ * payload means a DH: hands the DH out with the datagram for a replay and
+ * returns 1 (the caller stops there); 0: handle it now (no env->work, a
+ * replay already, a fragment, no usable KE).  secret: ours for an answer
+ * (the request's), NULL for a request.
+ */
+int ike_work_replay(struct ike_sa *sa, const struct msg *m,
+    const struct pld_set *in, const struct cr_dh *secret);
+/* cr_dh_keygen / cr_dh_shared, or the replay's result when it is theirs
+ * (same group, same secret, same peer value). */
+int xchg_dh_keygen(struct ike_engine *eng, struct cr_dh *dh,
+    const struct cr_alg *group, uint8_t *pub, size_t *publen);
+int xchg_dh_shared(struct ike_engine *eng, struct cr_dh *dh,
+    const uint8_t *peer, size_t len, uint8_t *gir, size_t *glen);
 
 /* Half-open responder SAs: sa enters SA_INIT_DONE, or leaves it (the
  * engine's and its source address's counts). */

@@ -21,7 +21,7 @@ rekey_keys(const struct ike_sa *old, struct ike_sa *nsa, const uint8_t *ke,
 	size_t glen = 0;
 	int rc;
 
-	rc = cr_dh_shared(&nsa->dhc, ke, ke_len, gir, &glen);
+	rc = xchg_dh_shared(nsa->eng, &nsa->dhc, ke, ke_len, gir, &glen);
 	if (rc == 0) {
 		rc = cr_skeyseed_rekey(old->prf, old->keys.sk_d,
 		    old->keys.d_len, gir, glen, nsa->ni, nsa->ni_len, nsa->nr,
@@ -269,7 +269,7 @@ rekey_ike_respond(struct ike_sa *sa, const struct pld_set *in,
 	memcpy(nsa->ni, in->nonce.p, nsa->ni_len);
 	nsa->nr_len = IKD_NONCE_LEN;
 	if (cr_rand(nsa->nr, nsa->nr_len) != 0 ||
-	    cr_dh_keygen(&nsa->dhc, nsa->dh, pub, &plen) != 0) {
+	    xchg_dh_keygen(sa->eng, &nsa->dhc, nsa->dh, pub, &plen) != 0) {
 		err = IKEV2_N_TEMPORARY_FAILURE;
 	} else if (rekey_keys(sa, nsa, in->ke.data.p, in->ke.data.len) != 0) {
 		err = IKEV2_N_INVALID_SYNTAX;

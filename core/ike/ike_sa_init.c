@@ -41,7 +41,7 @@ ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 	size_t glen = 0;
 	int rc;
 
-	rc = cr_dh_shared(&sa->dhc, peer_ke, ke_len, gir, &glen);
+	rc = xchg_dh_shared(sa->eng, &sa->dhc, peer_ke, ke_len, gir, &glen);
 	if (rc == 0) {
 		rc = ike_keys_from(sa, gir, glen);
 	}
@@ -507,6 +507,9 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	    &pc) != 0 || pc.dh != sa->dh || m->pl.ke.group != sa->dh->id) {
 		init_wait(sa, IKD_INIT_BAD_ANSWER);
 		return;
+	}
+	if (ike_work_replay(sa, m, &m->pl, &sa->dhc)) {
+		return;	/* its DH first, then this answer again */
 	}
 	memcpy(sa->spi_r, m->hdr.rspi, 8);
 	sa->enc = pc.enc;

@@ -42,14 +42,19 @@ ike_work_run(struct ike_work *w)
 {
 	size_t plen = 0, glen = 0;
 
-	w->rc = cr_dh_public_of(&w->dhc, w->pub, &plen);
+	w->rc = 0;
+	if (w->kind != IKE_WORK_REPLAY_SHARED) {
+		w->rc = cr_dh_public_of(&w->dhc, w->pub, &plen);
+	}
 	if (w->rc == 0) {
 		w->rc = cr_dh_shared(&w->dhc, w->peer, w->peer_len, w->gir,
 		    &glen);
 	}
 	w->pub_len = (uint16_t)plen;
 	w->gir_len = (uint16_t)glen;
-	cr_dh_wipe(&w->dhc);
+	if (w->kind == IKE_WORK_INIT_R) {
+		cr_dh_wipe(&w->dhc);	/* a replay matches on it */
+	}
 }
 
 /* see ike.h */
@@ -57,6 +62,7 @@ void
 ike_work_discard(struct ike_work *w)
 {
 	if (w != NULL) {
+		free(w->raw);
 		cr_wipe(w, sizeof(*w));
 		free(w);
 	}
@@ -86,7 +92,96 @@ ike_work_sa(struct ike_engine *eng, const struct ike_work *w)
 	switch (w->kind) {
 	case IKE_WORK_INIT_R:
 		return sa->state == SA_INIT_WORK ? sa : NULL;
+	case IKE_WORK_REPLAY_BOTH:
+	case IKE_WORK_REPLAY_SHARED:
+		return sa->working && sa->state != SA_DEAD ? sa : NULL;
 	default:
 		return NULL;
 	}
+}
+
+/* see ike_int.h */
+int
+ike_work_replay(struct ike_sa *sa, const struct msg *m,
+    const struct pld_set *in, const struct cr_dh *secret)
+{
+	struct ike_engine *eng = sa->eng;
+	const struct cr_alg *g;
+	struct ike_work *w;
+
+	if (eng->env.work == NULL || eng->pre != NULL || eng->rx_frag ||
+	    eng->rx_raw == NULL || !PLD_HAS(in, IKEV2_PL_KE) ||
+	    in->ke.data.len > sizeof(w->peer)) {
+		return 0;
+	}
+	g = secret != NULL ? secret->group :
+	    cr_alg_by_id(CR_DH, in->ke.group, 0);
+	if (g == NULL || g->refused || in->ke.group != g->id ||
+	    in->ke.data.len != g->out_len ||
+	    (secret != NULL && secret->secret_len == 0)) {
+		return 0;	/* handled now: refused there, as before */
+	}
+	w = ike_work_new(sa, secret != NULL ? IKE_WORK_REPLAY_SHARED :
+	    IKE_WORK_REPLAY_BOTH);
+	if (w == NULL || (w->raw = malloc(eng->rx_raw_len)) == NULL) {
+		ike_work_discard(w);
+		return 0;
+	}
+	if (secret != NULL) {
+		w->dhc = *secret;
+	} else if (cr_dh_secret(&w->dhc, g) != 0) {
+		ike_work_discard(w);
+		return 0;
+	}
+	memcpy(w->raw, eng->rx_raw, eng->rx_raw_len);
+	w->raw_len = eng->rx_raw_len;
+	w->local = eng->rx_local;
+	w->peer_addr = eng->rx_peer;
+	w->peer_len = (uint16_t)in->ke.data.len;
+	memcpy(w->peer, in->ke.data.p, w->peer_len);
+	sa->working = 1;
+	sa->work_resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
+	sa->work_msgid = m->hdr.msgid;
+	(void)ike_work_start(eng, w);	/* env->work is set */
+	return 1;
+}
+
+/* see ike_int.h */
+int
+xchg_dh_keygen(struct ike_engine *eng, struct cr_dh *dh,
+    const struct cr_alg *group, uint8_t *pub, size_t *publen)
+{
+	struct ike_work *w = eng->pre;
+
+	if (w != NULL && w->kind == IKE_WORK_REPLAY_BOTH && !w->keygen_taken &&
+	    w->dhc.group == group && w->pub_len > 0) {
+		w->keygen_taken = 1;
+		*dh = w->dhc;
+		memcpy(pub, w->pub, w->pub_len);
+		*publen = w->pub_len;
+		return 0;
+	}
+	return cr_dh_keygen(dh, group, pub, publen);
+}
+
+/* see ike_int.h */
+int
+xchg_dh_shared(struct ike_engine *eng, struct cr_dh *dh, const uint8_t *peer,
+    size_t len, uint8_t *gir, size_t *glen)
+{
+	struct ike_work *w = eng->pre;
+
+	if (w != NULL && dh->group != NULL && dh->group == w->dhc.group &&
+	    dh->secret_len == w->dhc.secret_len &&
+	    cr_ct_eq(dh->secret, w->dhc.secret, dh->secret_len) &&
+	    len == w->peer_len && memcmp(peer, w->peer, len) == 0) {
+		*glen = 0;
+		if (w->rc != 0) {
+			return w->rc;
+		}
+		memcpy(gir, w->gir, w->gir_len);
+		*glen = w->gir_len;
+		return 0;
+	}
+	return cr_dh_shared(dh, peer, len, gir, glen);
 }

@@ -51,7 +51,10 @@ tail_log() { echo "$1:"; tail -n "${3:-20}" "$2"; }
 # the how-to's proposals, PF_KEY (IKEBOX_REKEY_BACKEND=xfrm: XFRM)
 write_ikd() {
 	mkdir -p "$1/vpn.d"
-	printf '[global]\ninclude = vpn.d/*.conf\ndpd_check_interval = %s\nbackend = %s\n' \
+	# workers = 2: every DH (modp4096, each rekey) on two threads, each
+	# rekey's datagram handled again once its DH is back (UML has one
+	# CPU: auto would mean none)
+	printf '[global]\ninclude = vpn.d/*.conf\ndpd_check_interval = %s\nbackend = %s\nworkers = 2\n' \
 	    "$5" "${IKEBOX_REKEY_BACKEND:-pfkey}" >"$1/ikd.conf"
 	cat >"$1/vpn.d/charon.conf" <<EOF
 [vpn]
@@ -293,7 +296,7 @@ not_found() { grep -h 'CHILD_SA_NOT_FOUND\|CHLD_SA_NOT_FOUND' "$@" 2>/dev/null |
 
 LIFE=20 IKELIFE=60
 case_charon() {
-	local d=$S/c1 lost nf r c i
+	local d=$S/c1 lost nf r c i w
 	IKD_LOG=$HARNESS_OUT/ikd-charon.log
 	: >"$IKD_LOG"
 	write_ikd "$d" active "$LIFE" "$IKELIFE" 10
@@ -319,6 +322,14 @@ case_charon() {
 		    "ikd: $(counts_ikd "$IKD_LOG")"
 	fi
 	c=$(stat gw1 rekeys_child) i=$(stat gw1 rekeys_ike)
+	w=$(stat gw1 dh_offloaded)
+	# one DH of ikd's per rekey, either role (collisions cost more)
+	if [ "${w:-0}" -ge $(( ${c:-0} + ${i:-0} )) ] && [ "${w:-0}" -gt 0 ]; then
+		ok "(rekey 1) ikd's DH on its 2 worker threads: dh_offloaded $w >= rekeys $c + $i"
+	else
+		fail "(rekey 1) ikd's DH on its 2 worker threads: dh_offloaded >= CHILD + IKE rekeys" \
+		    "dh_offloaded ${w:-?}, rekeys_child $c, rekeys_ike $i"
+	fi
 	cp "$CHARON_LOG" "$HARNESS_OUT/charon-case1.log"
 	r="ikectl show stats: rekeys_child $c, rekeys_ike $i; ikd log: $(counts_ikd "$IKD_LOG"); charon log: $(counts_charon "$CHARON_LOG")"
 	if [ "${c:-0}" -ge $((REKEY_SECS / LIFE - 1)) ] && [ "${i:-0}" -ge $((REKEY_SECS / IKELIFE)) ]; then
@@ -489,12 +500,15 @@ case_netem() {
 
 KLIFE=10 KIKELIFE=30 KSECS=40
 case_ikd() {
-	local g c1 c2 i1 i2 r nf
+	local g c1 c2 i1 i2 r nf w1 w2
 	for g in gw1 gw2; do
 		: >"$HARNESS_OUT/ikd-$g.log"
 		mkdir -p "$S/$g/vpn.d"
 		sed 's/^dpd_check_interval.*/dpd_check_interval = 10/' \
 		    "$ROOT/configs/basic/$g/ikd.conf" >"$S/$g/ikd.conf"
+		# gw2 hands its DH to 2 threads, gw1 computes on its loop
+		[ $g = gw2 ] && echo "workers = 2" >>"$S/$g/ikd.conf"
+		[ $g = gw1 ] && echo "workers = 0" >>"$S/$g/ikd.conf"
 		sed -e "s/^lifetime = .*/lifetime = $KLIFE/" -e "s/^ikelifetime = .*/ikelifetime = $KIKELIFE/" \
 		    -e "s/^psk = .*/psk = $PSK/" "$ROOT/configs/basic/$g/vpn.d/nom_vpn.conf" \
 		    >"$S/$g/vpn.d/nom_vpn.conf"
@@ -517,6 +531,13 @@ case_ikd() {
 	fi
 	c1=$(stat gw1 rekeys_child) c2=$(stat gw2 rekeys_child)
 	i1=$(stat gw1 rekeys_ike) i2=$(stat gw2 rekeys_ike)
+	w1=$(stat gw1 dh_offloaded) w2=$(stat gw2 dh_offloaded)
+	if [ "${w1:-1}" = 0 ] && [ "${w2:-0}" -ge $(( ${c2:-0} + ${i2:-0} )) ] && [ "${w2:-0}" -gt 0 ]; then
+		ok "(rekey 2) gw2's DH on 2 worker threads (dh_offloaded $w2 >= rekeys $c2 + $i2), gw1's on its loop (0)"
+	else
+		fail "(rekey 2) gw2's DH on its workers, gw1's on its loop" \
+		    "gw1 dh_offloaded ${w1:-?}, gw2 dh_offloaded ${w2:-?}, gw2 rekeys $c2 + $i2"
+	fi
 	r="show stats: gw1 rekeys_child $c1 rekeys_ike $i1, gw2 rekeys_child $c2 rekeys_ike $i2; gw1 log: $(counts_ikd "$HARNESS_OUT/ikd-gw1.log"); gw2 log: $(counts_ikd "$HARNESS_OUT/ikd-gw2.log")"
 	if [ "${c1:-0}" -ge $((KSECS / KLIFE - 1)) ] && [ "${c2:-0}" -ge $((KSECS / KLIFE - 1)) ] &&
 	    [ "${i1:-0}" -ge 1 ] && [ "${i2:-0}" -ge 1 ]; then
