@@ -104,18 +104,25 @@ int
 workers_start(struct workers *w, int n)
 {
 	sigset_t all, old;
+	pthread_attr_t attr;
 
 	if (n > WORKERS_MAX) {
 		n = WORKERS_MAX;
 	}
+	/* A MODP exponentiation takes about 20 KiB of stack (crypto/dh.c);
+	 * musl's default thread stack is 128 KiB, glibc's 8 MiB of address
+	 * space: the same room everywhere, and no more. */
+	pthread_attr_init(&attr);
+	(void)pthread_attr_setstacksize(&attr, WORKERS_STACK);
 	/* Signals stay with the loop's thread (libuv's handlers). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (w->n < n && pthread_create(&w->th[w->n], NULL, thread_main,
+	while (w->n < n && pthread_create(&w->th[w->n], &attr, thread_main,
 	    w) == 0) {
 		w->n++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	w->started = 1;
 	if (w->n == 0) {
 		/* what waited for a thread is computed now, given back later */

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #define WORKERS_MAX 64
+#define WORKERS_STACK (256 * 1024)
 
 struct workers_job;
 
