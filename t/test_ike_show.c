@@ -227,7 +227,7 @@ T_CASE(ike_show, stats)
 	T_CONTAINS(s, "\"dropped\":7,\"cookies_sent\":4,\"init_refused\":0,"
 	    "\"log_suppressed\":9,\"nat_keepalives\":0,\"nat_updates\":0,"
 	    "\"frag_sent\":0,\"frag_received\":0,\"frag_reassembled\":0,"
-	    "\"frag_dropped\":0,\"dh_offloaded\":11,\"dh_stale\":1}");
+	    "\"frag_dropped\":0,\"dh_offloaded\":11,\"dh_stale\":1,\"dh_ahead\":0}");
 	T_EQ_INT(json_valid(s), 0);
 	free(s);
 	T_ROW("the daemon names its kernel backend first");

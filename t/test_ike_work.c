@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/ike/ike_int.h"
 #include "core/wire/ikev2.h"
 #include "t/harness/sim.h"
 #include "t/harness/t.h"
@@ -55,6 +56,31 @@ expect_up(struct sim *s)
 	T_EQ_INT(sim_kernel_sas(s, 1), 2);
 }
 
+/* Index of the k-th pending item of node (key pairs made ahead aside),
+ * -1 when there is none; how many there are. */
+static int
+item(struct sim *s, int node, int k)
+{
+	for (int i = 0; i < s->n_work; i++) {
+		if (s->work[i].node == node &&
+		    s->work[i].w->kind != IKE_WORK_KEYPAIR && k-- == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+static int
+pending(struct sim *s, int node)
+{
+	int n = 0;
+
+	while (item(s, node, n) >= 0) {
+		n++;
+	}
+	return n;
+}
+
 static struct ike_stats
 stats(struct sim *s, int node)
 {
@@ -83,10 +109,11 @@ T_CASE(ike_work, offloaded_responder_comes_up)
 	T_ASSERT(pair(&s, "work-up", NULL, 0, 1) == 0);
 	sim_run(&s, 10000);
 	expect_up(&s);
-	T_ROW("the responder's IKE_SA_INIT went out as one work item, the "
-	    "initiator's g^ir of the answer as another");
+	T_ROW("the responder's IKE_SA_INIT went out as one work item; the "
+	    "initiator's g^ir of the answer as another, and a key pair "
+	    "made ahead");
 	T_EQ_INT(s.n_offloaded[1], 1);
-	T_EQ_INT(s.n_offloaded[0], 1);
+	T_EQ_INT(s.n_offloaded[0], 2);
 	T_EQ_INT(stats(&s, 1).dh_offloaded, 1);
 	T_EQ_INT(stats(&s, 1).dh_stale, 0);
 	T_CONTAINS(s.n[1].log, "IKE_SA_INIT answered");
@@ -106,12 +133,12 @@ T_CASE(ike_work, answer_waits_for_the_result)
 	T_ROW("no answer while the result is out");
 	T_EQ_INT(init_answers, 0);
 	T_ROW("the retransmissions made no second item and no second SA");
-	T_EQ_INT(s.n_work, 1);
+	T_EQ_INT(pending(&s, 1), 1);
 	T_EQ_INT(sim_count_ike(&s, 1, NULL), 1);
 	T_EQ_INT(sim_count_ike(&s, 1, "SA_INIT"), 1);
 	T_EQ_INT(stats(&s, 1).half_open, 1);
 	T_ROW("the result back: one answer, the tunnel up");
-	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	T_EQ_INT(init_answers, 1);
 	s.work_hold = 0;
 	sim_run(&s, 20000);
@@ -154,11 +181,10 @@ T_CASE(ike_work, results_in_reverse_order)
 	s.work_hold = 1;
 	sim_run(&s, 1000 + 50);
 	T_ROW("two items out on the responder");
-	T_EQ_INT(s.n_work, 2);
-	T_EQ_INT(s.work[0].node, 1);
-	T_EQ_INT(s.work[1].node, 1);
-	T_EQ_INT(sim_work_complete(&s, 1), 0);
-	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	T_EQ_INT(pending(&s, 1), 2);
+	T_EQ_INT(pending(&s, 0), 0);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 1)), 0);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	s.work_hold = 0;
 	sim_run(&s, 20000);
 	T_ROW("both tunnels up, each on its own IKE SA");
@@ -184,8 +210,8 @@ T_CASE(ike_work, result_for_an_expired_sa_is_dropped)
 	    "Diffie-Hellman never came back");
 	T_EQ_INT(stats(&s, 1).half_open, 0);
 	T_ROW("its late result: dropped, counted, nothing sent");
-	T_ASSERT(s.n_work >= 1);
-	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	T_EQ_INT(pending(&s, 1), 1);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	T_EQ_INT(stats(&s, 1).dh_stale, 1);
 	T_EQ_INT(init_answers, 0);
 	T_ROW("the initiator's next try comes up");
@@ -201,10 +227,10 @@ T_CASE(ike_work, restart_drops_what_was_out)
 
 	T_ASSERT(pair(&s, "work-restart", NULL, 1, 5) == 0);
 	sim_run(&s, 1500);
-	T_EQ_INT(s.n_work, 1);
+	T_EQ_INT(pending(&s, 1), 1);
 	T_ROW("the responder restarts with its item out");
 	T_EQ_INT(sim_restart(&s, 1), 0);
-	T_EQ_INT(s.n_work, 0);
+	T_EQ_INT(pending(&s, 1), 0);
 	s.work_hold = 0;
 	sim_run(&s, 120000);
 	expect_up(&s);
@@ -242,7 +268,7 @@ T_CASE(ike_work, forged_request_while_waiting_changes_nothing)
 		    k & 2 ? "SKF" : "SK", k & 1);
 		T_ASSERT(pair(&s, "work-forged", NULL, 1, 6) == 0);
 		sim_run(&s, 1100);
-		T_EQ_INT(s.n_work, 1);
+		T_EQ_INT(pending(&s, 1), 1);
 		ike_foreach_sa(s.n[1].eng, grab_spis, NULL);
 		memset(m, 0, sizeof(m));
 		memcpy(m, ispi, 8);
@@ -267,7 +293,7 @@ T_CASE(ike_work, forged_request_while_waiting_changes_nothing)
 		T_EQ_INT(stats(&s, 1).dropped, dropped + 1);
 		T_EQ_INT(sim_count_ike(&s, 1, "SA_INIT"), 1);
 		T_EQ_INT(s.nq, 0);	/* nothing sent */
-		T_EQ_INT(sim_work_complete(&s, 0), 0);
+		T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 		T_EQ_INT(init_answers, 1);
 		s.work_hold = 0;
 		sim_run(&s, 20000);
@@ -290,14 +316,29 @@ T_CASE(ike_work, child_rekey_with_pfs)
 	expect_up(&s);
 	a0 = s.n_offloaded[0];
 	b0 = s.n_offloaded[1];
+	/* IKE_SA_INIT's key pair was made in place (none ahead yet), and
+	 * one was made ahead then */
+	T_EQ_INT(stats(&s, 0).dh_ahead, 0);
 	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
 	sim_run(&s, 20000);
-	T_ROW("one DH handed out on each side for the rekey");
-	T_EQ_INT(s.n_offloaded[0] - a0, 1);
+	T_ROW("the responder's DH handed out; the initiator's KE made ahead, "
+	    "its g^ir handed out, another key pair asked for");
+	T_EQ_INT(stats(&s, 0).dh_ahead, 1);
 	T_EQ_INT(s.n_offloaded[1] - b0, 1);
+	T_EQ_INT(s.n_offloaded[0] - a0, 2);
 	T_ROW("the CHILD SA rekeyed, both kernels agree");
 	T_EQ_INT(stats(&s, 0).rekeys_child, 1);
 	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	expect_up(&s);
+	T_ASSERT(sim_traffic_ok(&s, 1));
+	T_ROW("the next rekey's KE is that key pair, and another is made");
+	a0 = s.n_offloaded[0];
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
+	sim_run(&s, 30000);
+	T_EQ_INT(stats(&s, 0).dh_ahead, 2);
+	T_EQ_INT(s.n_offloaded[0] - a0, 2);
+	T_EQ_INT(stats(&s, 0).rekeys_child, 2);
+	T_EQ_INT(stats(&s, 1).rekeys_child, 2);
 	expect_up(&s);
 	T_ASSERT(sim_traffic_ok(&s, 1));
 	T_EQ_INT(stats(&s, 0).dh_stale + stats(&s, 1).dh_stale, 0);
@@ -316,8 +357,11 @@ T_CASE(ike_work, ike_rekey)
 	b0 = s.n_offloaded[1];
 	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "b", 1, s.now), 0);
 	sim_run(&s, 20000);
-	T_ROW("the responder of IKE_AUTH rekeys the IKE SA: one item each");
-	T_EQ_INT(s.n_offloaded[1] - b0, 1);
+	T_ROW("the responder of IKE_AUTH rekeys the IKE SA: its KE made in "
+	    "place (none ahead yet) and one asked for, its g^ir handed out; "
+	    "the other end's key pair and g^ir handed out");
+	T_EQ_INT(stats(&s, 1).dh_ahead, 0);
+	T_EQ_INT(s.n_offloaded[1] - b0, 2);
 	T_EQ_INT(s.n_offloaded[0] - a0, 1);
 	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
 	T_EQ_INT(stats(&s, 1).rekeys_ike, 1);
@@ -345,16 +389,16 @@ T_CASE(ike_work, retransmitted_request_while_working)
 	sim_run(&s, s.now + 7000);
 	T_ROW("one item on the responder, the copies dropped");
 	T_EQ_INT(s.n_offloaded[1] - b0, 1);
-	T_EQ_INT(s.n_work, 1);
-	T_EQ_INT(s.work[0].node, 1);
+	T_EQ_INT(pending(&s, 1), 1);
+	T_EQ_INT(pending(&s, 0), 0);
 	T_EQ_INT(stats(&s, 1).dropped, dropped + 2);
 	T_EQ_INT(stats(&s, 1).rekeys_child, 0);
 	T_ROW("back: answered once, the initiator's g^ir out in turn");
-	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	sim_run(&s, s.now + 100);
-	T_EQ_INT(s.n_work, 1);
-	T_EQ_INT(s.work[0].node, 0);
-	T_EQ_INT(sim_work_complete(&s, 0), 0);
+	T_EQ_INT(pending(&s, 1), 0);
+	T_EQ_INT(pending(&s, 0), 1);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
 	s.work_hold = 0;
 	sim_run(&s, s.now + 10000);
 	T_EQ_INT(stats(&s, 0).rekeys_child, 1);

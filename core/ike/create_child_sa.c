@@ -114,7 +114,8 @@ child_offer(struct ike_sa *sa, int idx, struct pld_wr *pw, int with_ke)
 		size_t plen = 0;
 
 		pld_put_nonce(pw, sa->cnonce, IKD_NONCE_LEN);
-		if (ch->dh && cr_dh_keygen(&sa->dhc, ch->dh, pub, &plen) == 0) {
+		if (ch->dh && xchg_dh_keygen(sa->eng, &sa->dhc, ch->dh, pub,
+		    &plen) == 0) {
 			pld_put_ke(pw, ch->dh->id, pub, plen);
 		}
 	}

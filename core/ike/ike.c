@@ -851,6 +851,7 @@ ike_free(struct ike_engine *eng)
 	free(eng->tick_later);
 	free(eng->tick_vpns);
 	cfg_free(eng->cfg);
+	ike_keypool_wipe(eng);
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
 	cr_wipe(eng->cookie_prev, sizeof(eng->cookie_prev));
 	free(eng);
@@ -1014,6 +1015,11 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 	struct ike_sa *sa;
 
 	eng->now = now;
+	if (w->kind == IKE_WORK_KEYPAIR) {
+		ike_keypool_put(eng, w);
+		ike_work_discard(w);
+		return;
+	}
 	sa = ike_work_sa(eng, w);
 	if (sa == NULL) {
 		eng->st.dh_stale++;

@@ -263,6 +263,7 @@ struct ike_stats {
 	/* Diffie-Hellman computations handed to env->work, and results
 	 * that came back for an SA no longer waiting (expired, deleted) */
 	uint64_t dh_offloaded, dh_stale;
+	uint64_t dh_ahead;	/* our KE from a key pair made ahead */
 	const char *backend;	/* the daemon's kernel backend ("xfrm",
 				 * "pfkey (auto)"), set by the daemon; NULL:
 				 * not shown */

@@ -33,6 +33,7 @@
 #define IKD_RESOLVE_PASSIVE_MS 300000	/* a passive VPN's `peer = HOST`
 					 * is looked up again this often */
 #define IKD_HALF_OPEN_MAX 2048		/* responder half-open SAs */
+#define IKD_KEYPOOL 4			/* DH key pairs made ahead */
 #define IKD_COOKIE_THRESHOLD 256	/* half-open count that asks cookies */
 /* One source address: from this many of its half-open SAs on, it must
  * return a cookie, and it never holds more than the cap (strongSwan's
@@ -348,6 +349,16 @@ struct ike_engine {
 	uint32_t n_due, n_later;
 	struct ike_vpn **tick_vpns;	/* as large as vpn_q */
 	uint32_t n_half_open;
+	/* Key pairs the workers made ahead (env->work, ike_work.c), for our
+	 * requests' KE; refilled as they are taken, oldest replaced. */
+	struct ike_keypair {
+		struct cr_dh dh;	/* group NULL: free */
+		uint64_t made;
+		uint16_t pub_len;
+		uint8_t pub[CR_DH_PUB_MAX];
+	} keypool[IKD_KEYPOOL];
+	unsigned keypool_out;	/* refills handed out, not back yet */
+	uint64_t keypool_seq;
 	uint32_t n_sas;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
@@ -647,6 +658,7 @@ enum ike_work_kind {
 	 */
 	IKE_WORK_REPLAY_BOTH,	/* a request with KE: our key pair + g^ir */
 	IKE_WORK_REPLAY_SHARED,	/* an answer with KE: g^ir with our secret */
+	IKE_WORK_KEYPAIR,	/* a key pair made ahead, for no SA yet */
 };
 
 struct ike_work {
@@ -677,6 +689,10 @@ int ike_work_start(struct ike_engine *eng, struct ike_work *w);
 struct ike_sa *ike_work_sa(struct ike_engine *eng, const struct ike_work *w);
 /* IKE_WORK_INIT_R's result: the responder's answer goes out. */
 void init_work_done(struct ike_sa *sa, struct ike_work *w);
+/* IKE_WORK_KEYPAIR's result: into the pool. */
+void ike_keypool_put(struct ike_engine *eng, struct ike_work *w);
+/* Wipes the pool (ike_free). */
+void ike_keypool_wipe(struct ike_engine *eng);
 /*
  * Before handling message m (opened, for sa; resp: an answer), whose KE
  * payload means a DH: hands the DH out with the datagram for a replay and
@@ -687,7 +703,8 @@ void init_work_done(struct ike_sa *sa, struct ike_work *w);
 int ike_work_replay(struct ike_sa *sa, const struct msg *m,
     const struct pld_set *in, const struct cr_dh *secret);
 /* cr_dh_keygen / cr_dh_shared, or the replay's result when it is theirs
- * (same group, same secret, same peer value). */
+ * (same group, same secret, same peer value); keygen else takes a key
+ * pair made ahead for the group, and asks the workers for another. */
 int xchg_dh_keygen(struct ike_engine *eng, struct cr_dh *dh,
     const struct cr_alg *group, uint8_t *pub, size_t *publen);
 int xchg_dh_shared(struct ike_engine *eng, struct cr_dh *dh,

@@ -88,7 +88,7 @@ ike_rekey_start(struct ike_sa *sa)
 	nsa->ni_len = IKD_NONCE_LEN;
 	pld_wr_init(&pw, eng->inner, sizeof(eng->inner));
 	if (cr_rand(nsa->ni, nsa->ni_len) != 0 ||
-	    cr_dh_keygen(&nsa->dhc, nsa->dh, pub, &plen) != 0) {
+	    xchg_dh_keygen(sa->eng, &nsa->dhc, nsa->dh, pub, &plen) != 0) {
 		ike_sa_free(nsa);
 		return;
 	}

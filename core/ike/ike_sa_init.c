@@ -118,7 +118,7 @@ send_init(struct ike_sa *sa)
 	struct pld_wr pw;
 
 	sa->init_error = 0;	/* a new request, new answers */
-	if (cr_dh_keygen(&sa->dhc, sa->dh, pub, &plen) != 0) {
+	if (xchg_dh_keygen(eng, &sa->dhc, sa->dh, pub, &plen) != 0) {
 		return -EINVAL;
 	}
 	msg_hdr_set(&h, sa->spi_i, NULL, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_I,

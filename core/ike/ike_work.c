@@ -46,14 +46,15 @@ ike_work_run(struct ike_work *w)
 	if (w->kind != IKE_WORK_REPLAY_SHARED) {
 		w->rc = cr_dh_public_of(&w->dhc, w->pub, &plen);
 	}
-	if (w->rc == 0) {
+	if (w->rc == 0 && w->kind != IKE_WORK_KEYPAIR) {
 		w->rc = cr_dh_shared(&w->dhc, w->peer, w->peer_len, w->gir,
 		    &glen);
 	}
 	w->pub_len = (uint16_t)plen;
 	w->gir_len = (uint16_t)glen;
 	if (w->kind == IKE_WORK_INIT_R) {
-		cr_dh_wipe(&w->dhc);	/* a replay matches on it */
+		cr_dh_wipe(&w->dhc);	/* a replay matches on it; a key
+					 * pair keeps it for the pool */
 	}
 }
 
@@ -146,6 +147,62 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 	return 1;
 }
 
+/* Asks the workers for a key pair of group, unless enough are coming. */
+static void
+keypool_refill(struct ike_engine *eng, const struct cr_alg *group)
+{
+	struct ike_work *w;
+
+	if (eng->env.work == NULL || eng->keypool_out >= IKD_KEYPOOL ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		return;
+	}
+	w->kind = IKE_WORK_KEYPAIR;
+	if (cr_dh_secret(&w->dhc, group) != 0) {
+		ike_work_discard(w);
+		return;
+	}
+	eng->keypool_out++;
+	(void)ike_work_start(eng, w);
+}
+
+/* see ike_int.h */
+void
+ike_keypool_put(struct ike_engine *eng, struct ike_work *w)
+{
+	struct ike_keypair *k = &eng->keypool[0];
+
+	if (eng->keypool_out > 0) {
+		eng->keypool_out--;
+	}
+	if (w->rc != 0 || w->dhc.group == NULL) {
+		return;
+	}
+	for (int i = 0; i < IKD_KEYPOOL; i++) {
+		struct ike_keypair *e = &eng->keypool[i];
+
+		if (e->dh.group == NULL) {
+			k = e;
+			break;
+		}
+		if (e->made < k->made) {
+			k = e;	/* full: the oldest goes */
+		}
+	}
+	cr_wipe(k, sizeof(*k));
+	k->dh = w->dhc;
+	k->pub_len = w->pub_len;
+	memcpy(k->pub, w->pub, w->pub_len);
+	k->made = ++eng->keypool_seq;
+}
+
+/* see ike_int.h */
+void
+ike_keypool_wipe(struct ike_engine *eng)
+{
+	cr_wipe(eng->keypool, sizeof(eng->keypool));
+}
+
 /* see ike_int.h */
 int
 xchg_dh_keygen(struct ike_engine *eng, struct cr_dh *dh,
@@ -161,6 +218,20 @@ xchg_dh_keygen(struct ike_engine *eng, struct cr_dh *dh,
 		*publen = w->pub_len;
 		return 0;
 	}
+	for (int i = 0; i < IKD_KEYPOOL; i++) {
+		struct ike_keypair *k = &eng->keypool[i];
+
+		if (k->dh.group == group) {
+			*dh = k->dh;
+			memcpy(pub, k->pub, k->pub_len);
+			*publen = k->pub_len;
+			cr_wipe(k, sizeof(*k));
+			eng->st.dh_ahead++;
+			keypool_refill(eng, group);
+			return 0;
+		}
+	}
+	keypool_refill(eng, group);	/* for the next one */
 	return cr_dh_keygen(dh, group, pub, publen);
 }
 

@@ -304,6 +304,7 @@ show_stats(FILE *out, const struct ike_stats *st, int json)
 		{ "frag_dropped", st->frag_dropped },
 		{ "dh_offloaded", st->dh_offloaded },
 		{ "dh_stale", st->dh_stale },
+		{ "dh_ahead", st->dh_ahead },
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 
