@@ -473,56 +473,51 @@ schedule(uint32_t seed, char *why, size_t why_len, long offload)
 	return ok;
 }
 
-T_CASE(ike_rekey, random_schedules)
+/* n schedules from SIM_FROM (1); offload: -1, or the delay of the DH
+ * results by seed (every DH handed out). */
+static void
+schedules(unsigned n, int offload, const char *what)
 {
-	const char *env = getenv("SIM_SCHEDULES");
-	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 100;
 	unsigned bad = 0, from = getenv("SIM_FROM") ?
 	    (unsigned)strtoul(getenv("SIM_FROM"), NULL, 10) : 1;
 	char why[256] = "", first[256] = "";
 
 	for (unsigned seed = from; seed < from + n; seed++) {
-		if (!schedule(seed, why, sizeof(why), -1)) {
+		if (!schedule(seed, why, sizeof(why), offload ?
+		    (long)(seed * 7 % 121) : -1)) {
 			if (bad++ == 0) {
 				snprintf(first, sizeof(first), "%s", why);
 			}
 		}
 	}
-	T_ROW("%u random schedules: one IKE SA and one CHILD SA pair per "
-	    "flow, nothing orphaned", n);
+	T_ROW("%u random schedules%s: one IKE SA and one CHILD SA pair per "
+	    "flow, nothing orphaned", n, what);
 	if (bad) {
 		printf("#   %u failed; first: %s\n", bad, first);
 	}
 	T_EQ_INT(bad, 0);
 }
 
+T_CASE(ike_rekey, random_schedules)
+{
+	const char *env = getenv("SIM_SCHEDULES");
+
+	schedules(env ? (unsigned)strtoul(env, NULL, 10) : 100, 0, "");
+}
+
 /*
  * The same storms with every Diffie-Hellman handed out (env->work, as
  * ikd's `workers` run them): IKE_SA_INIT both roles, CREATE_CHILD_SA
- * requests and answers with KE (PFS, IKE SA rekeys), results back 0 to
- * 120 ms later (by seed), so that collisions meet half-computed exchanges.
+ * requests and answers with KE (PFS, IKE SA rekeys), key pairs made
+ * ahead, results back 0 to 120 ms later (by seed), so that collisions
+ * meet half-computed exchanges.
  */
 T_CASE(ike_rekey, random_schedules_offloaded)
 {
 	const char *env = getenv("SIM_SCHEDULES");
-	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) / 2 : 50;
-	unsigned bad = 0, from = getenv("SIM_FROM") ?
-	    (unsigned)strtoul(getenv("SIM_FROM"), NULL, 10) : 1;
-	char why[256] = "", first[256] = "";
 
-	for (unsigned seed = from; seed < from + n; seed++) {
-		if (!schedule(seed, why, sizeof(why), (long)(seed * 7 % 121))) {
-			if (bad++ == 0) {
-				snprintf(first, sizeof(first), "%s", why);
-			}
-		}
-	}
-	T_ROW("%u random schedules, DH offloaded: one IKE SA and one CHILD "
-	    "SA pair per flow, nothing orphaned", n);
-	if (bad) {
-		printf("#   %u failed; first: %s\n", bad, first);
-	}
-	T_EQ_INT(bad, 0);
+	schedules(env ? (unsigned)strtoul(env, NULL, 10) / 2 : 50, 1,
+	    ", DH offloaded");
 }
 
 /* The SPI of the first installed CHILD SA of node's VPN (inbound). */
