@@ -43,6 +43,7 @@ void bench_workers(const char *ikebox);
 void nap_ms(long ms);
 long stat_of(const char *sock, const char *name);
 double cpu_of(pid_t pid);
+double cpu_of_task(pid_t pid, pid_t tid);
 pid_t spawn_ikd(const char *ikebox, const char *conf);
 void stop(pid_t pid);
 

@@ -88,12 +88,24 @@ stat_of(const char *sock, const char *name)
 double
 cpu_of(pid_t pid)
 {
+	return cpu_of_task(pid, 0);
+}
+
+/* The same for one thread of it (tid; 0: the whole process). */
+double
+cpu_of_task(pid_t pid, pid_t tid)
+{
 	char path[64], buf[1024], *p;
 	unsigned long ut = 0, st = 0;
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (tid != 0) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat",
+		    (int)pid, (int)tid);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		return 0;
 	}
