@@ -20,6 +20,7 @@
 #include "bench/bench.h"
 #include "crypto/cr.h"
 #include "crypto/kat.h"
+#include "crypto/p256.h"
 
 #define BENCH_SECS 0.4
 #define PKT 1400
@@ -211,6 +212,9 @@ main(int argc, char **argv)
 			const br_ec_impl *ec;
 		} impls[] = {
 			{ "p256_m31", &br_ec_p256_m31 },
+#ifdef CR_P256_64
+			{ "p256_64", &cr_ec_p256_64 },	/* ikebox's own */
+#endif
 			{ "p256_m15", &br_ec_p256_m15 },
 			{ "prime_i31", &br_ec_prime_i31 },
 			{ "prime_i15", &br_ec_prime_i15 },
