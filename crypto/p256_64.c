@@ -120,120 +120,194 @@ fe_cmov(fe r, const fe a, uint64_t mask)
 }
 
 /*
- * r = t - p if t (the five limbs t[0..4], t < 2p) is at least p, else t:
- * the final step of every operation, so that values stay below p.
+ * Carry and borrow chains written out limb by limb: gcc -O2 keeps loops
+ * over unsigned __int128 as loops with the limbs in memory, about half
+ * the speed.
+ */
+static inline uint64_t
+addc(uint64_t a, uint64_t b, uint64_t *carry)
+{
+	u128 s = (u128)a + b + *carry;
+
+	*carry = (uint64_t)(s >> 64);
+	return (uint64_t)s;
+}
+
+static inline uint64_t
+subb(uint64_t a, uint64_t b, uint64_t *borrow)
+{
+	u128 d = (u128)a - b - *borrow;
+
+	*borrow = (uint64_t)(d >> 64) & 1;
+	return (uint64_t)d;
+}
+
+/* t + a * b + *carry: the low limb returned, the high one in *carry. */
+static inline uint64_t
+mac(uint64_t t, uint64_t a, uint64_t b, uint64_t *carry)
+{
+	u128 x = (u128)a * b + t + *carry;
+
+	*carry = (uint64_t)(x >> 64);
+	return (uint64_t)x;
+}
+
+/*
+ * r = t - p if t = (t0..t3, t4), t < 2p, is at least p, else t: the final
+ * step of every operation, so that values stay below p.
  */
 static inline void
-fe_reduce5(fe r, const uint64_t t[5])
+fe_reduce5(fe r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+    uint64_t t4)
 {
-	uint64_t s[4], borrow = 0, keep;
+	uint64_t br = 0, d0, d1, d2, d3, keep;
 
-	for (int i = 0; i < 4; i++) {
-		u128 d = (u128)t[i] - fe_p[i] - borrow;
-
-		s[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	/* t < p exactly when the 257-bit subtraction borrows. */
-	keep = -(borrow & ~t[4] & 1);
-	for (int i = 0; i < 4; i++) {
-		r[i] = (t[i] & keep) | (s[i] & ~keep);
-	}
+	d0 = subb(t0, fe_p[0], &br);
+	d1 = subb(t1, fe_p[1], &br);
+	d2 = subb(t2, fe_p[2], &br);
+	d3 = subb(t3, fe_p[3], &br);
+	(void)subb(t4, 0, &br);
+	keep = -br;			/* t < p */
+	r[0] = (t0 & keep) | (d0 & ~keep);
+	r[1] = (t1 & keep) | (d1 & ~keep);
+	r[2] = (t2 & keep) | (d2 & ~keep);
+	r[3] = (t3 & keep) | (d3 & ~keep);
 }
 
 static void
 fe_add(fe r, const fe a, const fe b)
 {
-	uint64_t t[5];
-	u128 c = 0;
+	uint64_t c = 0, s0, s1, s2, s3;
 
-	for (int i = 0; i < 4; i++) {
-		c += (u128)a[i] + b[i];
-		t[i] = (uint64_t)c;
-		c >>= 64;
-	}
-	t[4] = (uint64_t)c;
-	fe_reduce5(r, t);
+	s0 = addc(a[0], b[0], &c);
+	s1 = addc(a[1], b[1], &c);
+	s2 = addc(a[2], b[2], &c);
+	s3 = addc(a[3], b[3], &c);
+	fe_reduce5(r, s0, s1, s2, s3, c);
 }
 
 static void
 fe_sub(fe r, const fe a, const fe b)
 {
-	uint64_t t[4], borrow = 0, mask;
-	u128 c = 0;
+	uint64_t br = 0, c = 0, d0, d1, d2, d3, m;
 
-	for (int i = 0; i < 4; i++) {
-		u128 d = (u128)a[i] - b[i] - borrow;
-
-		t[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	mask = -borrow;		/* a < b: add p back */
-	for (int i = 0; i < 4; i++) {
-		c += (u128)t[i] + (fe_p[i] & mask);
-		r[i] = (uint64_t)c;
-		c >>= 64;
-	}
+	d0 = subb(a[0], b[0], &br);
+	d1 = subb(a[1], b[1], &br);
+	d2 = subb(a[2], b[2], &br);
+	d3 = subb(a[3], b[3], &br);
+	m = -br;			/* a < b: add p back */
+	r[0] = addc(d0, fe_p[0] & m, &c);
+	r[1] = addc(d1, fe_p[1] & m, &c);
+	r[2] = addc(d2, fe_p[2] & m, &c);
+	r[3] = addc(d3, fe_p[3] & m, &c);
 }
 
 /*
- * r = a * b / 2^256 mod p (Montgomery product).  With a, b < p the
- * reduced value is below 2p: one conditional subtraction.  Each
- * reduction step adds m * p, m = the lowest limb (p = -1 mod 2^64), which
- * clears that limb; p's limbs are 2^64-1, 2^32-1, 0, 2^64-2^32+1.
+ * r = t / 2^256 mod p for a 512-bit t < p^2 (Montgomery reduction).  Four
+ * steps each add m p, m = the lowest limb (p = -1 mod 2^64, so -1/p = 1),
+ * and drop that limb, now zero.  With p = 2^256 - 2^224 + 2^192 + 2^96 - 1
+ * the low part of m p is cheap: m (2^64 - 1) + m = m 2^64 and m (2^32 - 1)
+ * 2^64 make m 2^96 (limbs 1 and 2 of the step get m << 32 and m >> 32),
+ * and only the top limb, 2^64 - 2^32 + 1, needs a multiplication.  Each
+ * step leaves at most p + 2^192 in four limbs; the result, low + high
+ * half, is below 2p: one conditional subtraction.
  */
+static inline void
+fe_reduce8(fe r, const uint64_t t[8])
+{
+	uint64_t r0 = t[0], r1 = t[1], r2 = t[2], r3 = t[3], c;
+
+	for (int i = 0; i < 4; i++) {
+		uint64_t m = r0;
+
+		c = 0;
+		r0 = addc(r1, m << 32, &c);
+		r1 = addc(r2, m >> 32, &c);
+		r2 = mac(r3, m, fe_p[3], &c);
+		r3 = c;
+	}
+	c = 0;
+	r0 = addc(r0, t[4], &c);
+	r1 = addc(r1, t[5], &c);
+	r2 = addc(r2, t[6], &c);
+	r3 = addc(r3, t[7], &c);
+	fe_reduce5(r, r0, r1, r2, r3, c);
+}
+
+/* r = a * b / 2^256 mod p (Montgomery product); a, b < p. */
 static void
 fe_mul(fe r, const fe a, const fe b)
 {
-	uint64_t t[9];
-	u128 c;
+	uint64_t t[8], c;
 
-	/* 512-bit product, schoolbook. */
 	c = 0;
-	for (int j = 0; j < 4; j++) {
-		c += (u128)a[0] * b[j];
-		t[j] = (uint64_t)c;
-		c >>= 64;
-	}
-	t[4] = (uint64_t)c;
-	for (int i = 1; i < 4; i++) {
-		c = 0;
-		for (int j = 0; j < 4; j++) {
-			c += (u128)a[i] * b[j] + t[i + j];
-			t[i + j] = (uint64_t)c;
-			c >>= 64;
-		}
-		t[i + 4] = (uint64_t)c;
-	}
-	t[8] = 0;
-	/* Four reduction steps: t += m p 2^(64 i), m = t[i]. */
-	for (int i = 0; i < 4; i++) {
-		uint64_t m = t[i];
-
-		c = (u128)m * fe_p[0] + t[i];
-		c >>= 64;
-		c += (u128)m * fe_p[1] + t[i + 1];
-		t[i + 1] = (uint64_t)c;
-		c >>= 64;
-		c += t[i + 2];			/* fe_p[2] == 0 */
-		t[i + 2] = (uint64_t)c;
-		c >>= 64;
-		c += (u128)m * fe_p[3] + t[i + 3];
-		t[i + 3] = (uint64_t)c;
-		c >>= 64;
-		for (int k = i + 4; k < 9; k++) {
-			c += t[k];
-			t[k] = (uint64_t)c;
-			c >>= 64;
-		}
-	}
-	fe_reduce5(r, t + 4);
+	t[0] = mac(0, a[0], b[0], &c);
+	t[1] = mac(0, a[0], b[1], &c);
+	t[2] = mac(0, a[0], b[2], &c);
+	t[3] = mac(0, a[0], b[3], &c);
+	t[4] = c;
+	c = 0;
+	t[1] = mac(t[1], a[1], b[0], &c);
+	t[2] = mac(t[2], a[1], b[1], &c);
+	t[3] = mac(t[3], a[1], b[2], &c);
+	t[4] = mac(t[4], a[1], b[3], &c);
+	t[5] = c;
+	c = 0;
+	t[2] = mac(t[2], a[2], b[0], &c);
+	t[3] = mac(t[3], a[2], b[1], &c);
+	t[4] = mac(t[4], a[2], b[2], &c);
+	t[5] = mac(t[5], a[2], b[3], &c);
+	t[6] = c;
+	c = 0;
+	t[3] = mac(t[3], a[3], b[0], &c);
+	t[4] = mac(t[4], a[3], b[1], &c);
+	t[5] = mac(t[5], a[3], b[2], &c);
+	t[6] = mac(t[6], a[3], b[3], &c);
+	t[7] = c;
+	fe_reduce8(r, t);
 }
 
-static inline void
+/* r = a^2 / 2^256 mod p: the six cross products once, doubled. */
+static void
 fe_sqr(fe r, const fe a)
 {
-	fe_mul(r, a, a);
+	uint64_t t[8], c, h;
+	u128 sq;
+
+	c = 0;
+	t[1] = mac(0, a[0], a[1], &c);
+	t[2] = mac(0, a[0], a[2], &c);
+	t[3] = mac(0, a[0], a[3], &c);
+	t[4] = c;
+	c = 0;
+	t[3] = mac(t[3], a[1], a[2], &c);
+	t[4] = mac(t[4], a[1], a[3], &c);
+	t[5] = c;
+	c = 0;
+	t[5] = mac(t[5], a[2], a[3], &c);
+	t[6] = c;
+	t[7] = t[6] >> 63;
+	t[6] = (t[6] << 1) | (t[5] >> 63);
+	t[5] = (t[5] << 1) | (t[4] >> 63);
+	t[4] = (t[4] << 1) | (t[3] >> 63);
+	t[3] = (t[3] << 1) | (t[2] >> 63);
+	t[2] = (t[2] << 1) | (t[1] >> 63);
+	t[1] <<= 1;
+	c = 0;
+	sq = (u128)a[0] * a[0];
+	t[0] = (uint64_t)sq;
+	t[1] = addc(t[1], (uint64_t)(sq >> 64), &c);
+	sq = (u128)a[1] * a[1];
+	t[2] = addc(t[2], (uint64_t)sq, &c);
+	t[3] = addc(t[3], (uint64_t)(sq >> 64), &c);
+	sq = (u128)a[2] * a[2];
+	t[4] = addc(t[4], (uint64_t)sq, &c);
+	t[5] = addc(t[5], (uint64_t)(sq >> 64), &c);
+	sq = (u128)a[3] * a[3];
+	t[6] = addc(t[6], (uint64_t)sq, &c);
+	h = (uint64_t)(sq >> 64);
+	t[7] = addc(t[7], h, &c);
+	fe_reduce8(r, t);
 }
 
 /* r = a^(2^n) */
