@@ -18,12 +18,14 @@
  * Points: homogeneous projective (X:Y:Z), x = X/Z, y = Y/Z, with the
  * complete addition and doubling formulas for a = -3 of Renes, Costello
  * and Batina, "Complete addition formulas for prime order elliptic curves"
- * (EUROCRYPT 2016, eprint 2015/1060), algorithms 4 (add), 5 (mixed add)
- * and 6 (double).  Complete: no exceptional case (P = Q, P = -Q, either
- * one the point at infinity (0:1:0)) needs a branch, which is what keeps
- * the scalar multiplications below free of secret-dependent branches.
+ * (EUROCRYPT 2016, eprint 2015/1060), algorithms 4 (add) and 5 (mixed
+ * add).  Complete: no exceptional case (P = Q, P = -Q, either one the
+ * point at infinity (0:1:0)) needs a branch, which is what keeps the
+ * scalar multiplications below free of secret-dependent branches.
  * Algorithm 5 (second point affine) alone cannot take the point at
- * infinity as its second input; its caller selects around it.
+ * infinity as its second input; its caller selects around it.  Doubling
+ * uses a cheaper formula whose one exception is patched by mask (see
+ * pt_double).
  *
  * Constant time in the scalar: no branch and no memory index depends on
  * it.  Table entries are read by scanning the whole table and keeping the
@@ -504,49 +506,45 @@ pt_add_affine(struct pt *r, const struct pt *a, const struct apt *b)
 	memcpy(r->z, z3, sizeof(fe));
 }
 
-/* RCB16 algorithm 6: r = 2 a, complete (a = -3). */
+/*
+ * r = 2 a: Bernstein-Lange's projective doubling dbl-2007-bl (Explicit-
+ * Formulas Database, g1p/auto-shortw-projective), 5M + 6S, with
+ * w = a ZZ + 3 XX = 3 (XX - ZZ) for a = -3; RCB16's complete doubling
+ * (algorithm 6) costs two multiplications more.  Its one exception, the
+ * point at infinity (0:Y:0), comes out as (0:0:0), which is no point; Y
+ * is then set to 1 by mask, giving (0:1:0) again.  No other input is
+ * exceptional: Z3 = (2 Y Z)^3 is 0 only for Y = 0, a point of order 2,
+ * which a curve of prime order has not.
+ */
 static void
 pt_double(struct pt *r, const struct pt *a)
 {
-	fe t0, t1, t2, t3, x3, y3, z3;
+	fe xx, zz, w, s, ss, rr, t, b, h;
 
-	fe_sqr(t0, a->x);
-	fe_sqr(t1, a->y);
-	fe_sqr(t2, a->z);
-	fe_mul(t3, a->x, a->y);
-	fe_add(t3, t3, t3);
-	fe_mul(z3, a->x, a->z);
-	fe_add(z3, z3, z3);
-	fe_mul(y3, fe_b, t2);
-	fe_sub(y3, y3, z3);
-	fe_add(x3, y3, y3);
-	fe_add(y3, x3, y3);
-	fe_sub(x3, t1, y3);
-	fe_add(y3, t1, y3);
-	fe_mul(y3, x3, y3);
-	fe_mul(x3, x3, t3);
-	fe_add(t3, t2, t2);
-	fe_add(t2, t2, t3);
-	fe_mul(z3, fe_b, z3);
-	fe_sub(z3, z3, t2);
-	fe_sub(z3, z3, t0);
-	fe_add(t3, z3, z3);
-	fe_add(z3, z3, t3);
-	fe_add(t3, t0, t0);
-	fe_add(t0, t3, t0);
-	fe_sub(t0, t0, t2);
-	fe_mul(t0, t0, z3);
-	fe_add(y3, y3, t0);
-	fe_mul(t0, a->y, a->z);
-	fe_add(t0, t0, t0);
-	fe_mul(z3, t0, z3);
-	fe_sub(x3, x3, z3);
-	fe_mul(z3, t0, t1);
-	fe_add(z3, z3, z3);
-	fe_add(z3, z3, z3);
-	memcpy(r->x, x3, sizeof(fe));
-	memcpy(r->y, y3, sizeof(fe));
-	memcpy(r->z, z3, sizeof(fe));
+	fe_sqr(xx, a->x);
+	fe_sqr(zz, a->z);
+	fe_sub(w, xx, zz);
+	fe_add(t, w, w);
+	fe_add(w, t, w);		/* w = 3 (XX - ZZ) */
+	fe_mul(s, a->y, a->z);
+	fe_add(s, s, s);		/* s = 2 Y Z */
+	fe_sqr(ss, s);
+	fe_mul(t, a->y, s);		/* R = Y s */
+	fe_sqr(rr, t);
+	fe_add(b, a->x, t);
+	fe_sqr(b, b);
+	fe_sub(b, b, xx);
+	fe_sub(b, b, rr);		/* B = (X + R)^2 - XX - RR */
+	fe_sqr(h, w);
+	fe_sub(h, h, b);
+	fe_sub(h, h, b);		/* h = w^2 - 2 B */
+	fe_mul(r->x, h, s);
+	fe_sub(t, b, h);
+	fe_mul(t, w, t);
+	fe_add(rr, rr, rr);
+	fe_sub(r->y, t, rr);		/* w (B - h) - 2 RR */
+	fe_mul(r->z, s, ss);
+	fe_cmov(r->y, fe_one, fe_is_zero(r->z));
 }
 
 static void
