@@ -25,6 +25,16 @@
 #include "crypto/p256.h"
 #include "t/harness/t.h"
 
+static int
+p256_rounds(void)
+{
+	const char *s = getenv("P256_ROUNDS");
+
+	return s ? atoi(s) : 150;
+}
+
+#ifdef CR_P256_64
+
 static const char p256_p_hex[] =
     "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
 static const char p256_n_hex[] =
@@ -56,14 +66,6 @@ add256(uint8_t *r, const uint8_t *a, const uint8_t *b)
 		carry = s >> 8;
 		r[i] = (uint8_t)s;
 	}
-}
-
-static int
-p256_rounds(void)
-{
-	const char *s = getenv("P256_ROUNDS");
-
-	return s ? atoi(s) : 150;
 }
 
 /* splitmix64: a reproducible stream. */
@@ -111,8 +113,6 @@ p256_rand_scalar(uint8_t k[32])
 		}
 	} while (zero || memcmp(k, n, 32) >= 0);
 }
-
-#ifdef CR_P256_64
 
 static const br_ec_impl *const ours = &cr_ec_p256_64;
 static const br_ec_impl *const ref = &br_ec_p256_m31;
