@@ -394,7 +394,8 @@ fe_to_bytes(unsigned char *b, const fe a)
 {
 	for (int i = 0; i < 4; i++) {
 		for (int j = 0; j < 8; j++) {
-			b[(3 - i) * 8 + j] = (unsigned char)(a[i] >> (56 - 8 * j));
+			b[(3 - i) * 8 + j] =
+			    (unsigned char)(a[i] >> (56 - 8 * j));
 		}
 	}
 }
@@ -916,7 +917,8 @@ all_muladd(unsigned char *a, const unsigned char *b, size_t len,
 static const br_ec_impl cr_ec_all_64 = {
 	/* br_ec_all_m31's curves (the unit test compares) */
 	((uint32_t)1 << BR_EC_secp256r1) | ((uint32_t)1 << BR_EC_secp384r1) |
-	    ((uint32_t)1 << BR_EC_secp521r1) | ((uint32_t)1 << BR_EC_curve25519),
+	    ((uint32_t)1 << BR_EC_secp521r1) |
+	    ((uint32_t)1 << BR_EC_curve25519),
 	all_generator,
 	all_order,
 	all_xoff,

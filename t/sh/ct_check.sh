@@ -31,3 +31,13 @@ printf '%s\n' "$OUT" | grep -q 'Conditional jump or move depends' &&
 expect "mulgen and mul: no secret-dependent branch or index ($ROUNDS scalars)" \
 	0 "p256-ct: $ROUNDS scalars through mulgen and mul" \
 	$VG t/p256-ct "$ROUNDS"
+
+# Thread safety (ikd's DH runs on libuv's pool threads): nothing writable
+# in crypto/p256_64.o, only code and read-only data (its br_ec_impl
+# tables sit in .data.rel.ro, written once by the loader).
+if [ -e crypto/p256_64.o ]; then
+	w=$(objdump -h crypto/p256_64.o | awk '$2 ~ /^\.(data|bss)/ &&
+	    $2 !~ /^\.data\.rel\.ro/ && $3 !~ /^0+$/ { print $2 " " $3 }')
+	[ -z "$w" ] && ok "crypto/p256_64.o has no writable data" ||
+		fail "crypto/p256_64.o has no writable data" "$w"
+fi
