@@ -42,6 +42,7 @@
  */
 #include <string.h>
 
+#include "crypto/cr.h"
 #include "crypto/p256.h"
 
 #ifdef CR_P256_64
@@ -666,8 +667,9 @@ pt_mul(struct pt *r, const struct pt *p, const unsigned char k[32])
 		pt_add(&acc, &acc, &q);
 	}
 	*r = acc;
-	memset(tab, 0, sizeof(tab));
-	memset(&q, 0, sizeof(q));
+	cr_wipe(tab, sizeof(tab));
+	cr_wipe(&q, sizeof(q));
+	cr_wipe(&acc, sizeof(acc));
 }
 
 /* r = k G, through the constant table (see the top of the file). */
@@ -700,8 +702,9 @@ pt_mulgen(struct pt *r, const unsigned char k[32])
 		}
 	}
 	*r = acc;
-	memset(&q, 0, sizeof(q));
-	memset(&sum, 0, sizeof(sum));
+	cr_wipe(&q, sizeof(q));
+	cr_wipe(&sum, sizeof(sum));
+	cr_wipe(&acc, sizeof(acc));
 }
 
 /* A scalar of at most 32 bytes as 32 bytes (leading zeros added). */
@@ -751,8 +754,8 @@ api_mul(unsigned char *g, size_t glen, const unsigned char *x, size_t xlen,
 	scalar32(k, x, xlen);
 	pt_mul(&p, &p, k);
 	ok = pt_encode(g, &p);
-	memset(k, 0, sizeof(k));
-	memset(&p, 0, sizeof(p));
+	cr_wipe(k, sizeof(k));
+	cr_wipe(&p, sizeof(p));
 	return (uint32_t)(ok & 1);
 }
 
@@ -769,8 +772,8 @@ api_mulgen(unsigned char *r, const unsigned char *x, size_t xlen, int curve)
 	scalar32(k, x, xlen);
 	pt_mulgen(&p, k);
 	ok = pt_encode(r, &p);
-	memset(k, 0, sizeof(k));
-	memset(&p, 0, sizeof(p));
+	cr_wipe(k, sizeof(k));
+	cr_wipe(&p, sizeof(p));
 	return (size_t)(ok & 65);
 }
 
