@@ -421,39 +421,27 @@ fe_is_zero(const fe a)
 	return ~ct_nz(a[0] | a[1] | a[2] | a[3]);
 }
 
-/* RCB16 algorithm 4: r = a + b, complete (a = -3). */
+/*
+ * The second half of RCB16's algorithms 4 and 5, the same in both from
+ * Z3 = b t2 on (algorithm 5's t2 is Z1): t0..t4 and y3 as the first half
+ * left them, zz that t2.  r may be the first half's input: it is written
+ * last.
+ */
 static void
-pt_add(struct pt *r, const struct pt *a, const struct pt *b)
+pt_add_finish(struct pt *r, fe t0, fe t1, const fe zz, const fe t3,
+    const fe t4, fe y3)
 {
-	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe t2, x3, z3;
 
-	fe_mul(t0, a->x, b->x);
-	fe_mul(t1, a->y, b->y);
-	fe_mul(t2, a->z, b->z);
-	fe_add(t3, a->x, a->y);
-	fe_add(t4, b->x, b->y);
-	fe_mul(t3, t3, t4);
-	fe_add(t4, t0, t1);
-	fe_sub(t3, t3, t4);
-	fe_add(t4, a->y, a->z);
-	fe_add(x3, b->y, b->z);
-	fe_mul(t4, t4, x3);
-	fe_add(x3, t1, t2);
-	fe_sub(t4, t4, x3);
-	fe_add(x3, a->x, a->z);
-	fe_add(y3, b->x, b->z);
-	fe_mul(x3, x3, y3);
-	fe_add(y3, t0, t2);
-	fe_sub(y3, x3, y3);
-	fe_mul(z3, fe_b, t2);
+	fe_mul(z3, fe_b, zz);
 	fe_sub(x3, y3, z3);
 	fe_add(z3, x3, x3);
 	fe_add(x3, x3, z3);
 	fe_sub(z3, t1, x3);
 	fe_add(x3, t1, x3);
 	fe_mul(y3, fe_b, y3);
-	fe_add(t1, t2, t2);
-	fe_add(t2, t1, t2);
+	fe_add(t1, zz, zz);
+	fe_add(t2, t1, zz);
 	fe_sub(y3, y3, t2);
 	fe_sub(y3, y3, t0);
 	fe_add(t1, y3, y3);
@@ -475,11 +463,38 @@ pt_add(struct pt *r, const struct pt *a, const struct pt *b)
 	memcpy(r->z, z3, sizeof(fe));
 }
 
+/* RCB16 algorithm 4: r = a + b, complete (a = -3). */
+static void
+pt_add(struct pt *r, const struct pt *a, const struct pt *b)
+{
+	fe t0, t1, t2, t3, t4, x3, y3;
+
+	fe_mul(t0, a->x, b->x);
+	fe_mul(t1, a->y, b->y);
+	fe_mul(t2, a->z, b->z);
+	fe_add(t3, a->x, a->y);
+	fe_add(t4, b->x, b->y);
+	fe_mul(t3, t3, t4);
+	fe_add(t4, t0, t1);
+	fe_sub(t3, t3, t4);
+	fe_add(t4, a->y, a->z);
+	fe_add(x3, b->y, b->z);
+	fe_mul(t4, t4, x3);
+	fe_add(x3, t1, t2);
+	fe_sub(t4, t4, x3);
+	fe_add(x3, a->x, a->z);
+	fe_add(y3, b->x, b->z);
+	fe_mul(x3, x3, y3);
+	fe_add(y3, t0, t2);
+	fe_sub(y3, x3, y3);
+	pt_add_finish(r, t0, t1, t2, t3, t4, y3);
+}
+
 /* RCB16 algorithm 5: r = a + b, b affine (not the point at infinity). */
 static void
 pt_add_affine(struct pt *r, const struct pt *a, const struct apt *b)
 {
-	fe t0, t1, t2, t3, t4, x3, y3, z3;
+	fe t0, t1, t3, t4, y3;
 
 	fe_mul(t0, a->x, b->x);
 	fe_mul(t1, a->y, b->y);
@@ -492,34 +507,7 @@ pt_add_affine(struct pt *r, const struct pt *a, const struct apt *b)
 	fe_add(t4, t4, a->y);
 	fe_mul(y3, b->x, a->z);
 	fe_add(y3, y3, a->x);
-	fe_mul(z3, fe_b, a->z);
-	fe_sub(x3, y3, z3);
-	fe_add(z3, x3, x3);
-	fe_add(x3, x3, z3);
-	fe_sub(z3, t1, x3);
-	fe_add(x3, t1, x3);
-	fe_mul(y3, fe_b, y3);
-	fe_add(t1, a->z, a->z);
-	fe_add(t2, t1, a->z);
-	fe_sub(y3, y3, t2);
-	fe_sub(y3, y3, t0);
-	fe_add(t1, y3, y3);
-	fe_add(y3, t1, y3);
-	fe_add(t1, t0, t0);
-	fe_add(t0, t1, t0);
-	fe_sub(t0, t0, t2);
-	fe_mul(t1, t4, y3);
-	fe_mul(t2, t0, y3);
-	fe_mul(y3, x3, z3);
-	fe_add(y3, y3, t2);
-	fe_mul(x3, x3, t3);
-	fe_sub(x3, x3, t1);
-	fe_mul(z3, z3, t4);
-	fe_mul(t1, t3, t0);
-	fe_add(z3, z3, t1);
-	memcpy(r->x, x3, sizeof(fe));
-	memcpy(r->y, y3, sizeof(fe));
-	memcpy(r->z, z3, sizeof(fe));
+	pt_add_finish(r, t0, t1, a->z, t3, t4, y3);
 }
 
 /*
