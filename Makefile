@@ -6,6 +6,8 @@
 #                   SDK) passes them
 #   make APPLETS="ikd ikectl"   the same with only the applets named
 #   make test       install missing build/test packages, build, run every test
+#   make ct-check   crypto/p256_64.c under valgrind's secret tracking
+#   make check-p256 20,000 rounds of the P-256 differential tests
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
 #                   SUITE=rekey (or "interop,subnets"): only those suites
 #   make CROSS=T    static musl ./ikebox-T, T one of $(CROSS_TARGETS); the
@@ -109,6 +111,10 @@ t/uml/kbe-tool: t/uml/kbe_tool.o $(LIB_OBJS)
 t/flood: t/tools/flood.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ t/tools/flood.o $(LIB_OBJS) $(LIBS)
 
+# The constant-time check of crypto/p256_64.c under valgrind (t/sh/ct_check.sh).
+t/p256-ct: t/tools/p256_ct.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ t/tools/p256_ct.o $(LIB_OBJS) $(LIBS)
+
 bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_SRCS:.c=.o) $(LIB_OBJS) $(LIBS)
 
@@ -116,7 +122,7 @@ bench/bench: $(BENCH_SRCS:.c=.o) $(LIB_OBJS)
 test:
 	@sh scripts/deps.sh test
 	@sh scripts/cross-deps.sh mips-sf
-	@$(MAKE) --no-print-directory ikebox t/unit t/flood fuzz-replay
+	@$(MAKE) --no-print-directory ikebox t/unit t/flood t/p256-ct fuzz-replay
 	@sh t/run.sh
 
 # The flood suite at full length: 30 s of 10,000 spoofed IKE_SA_INITs a
@@ -125,6 +131,20 @@ bench-flood:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory ikebox t/flood
 	@FLOOD_SECONDS=30 sh t/sh/flood.sh
+
+# P-256 (crypto/p256_64.c): CT_ROUNDS scalars under valgrind's secret
+# tracking (make test runs 4), and P256_ROUNDS random rounds of each
+# differential test against BearSSL (make test runs 150).
+CT_ROUNDS ?= 64
+P256_ROUNDS ?= 20000
+ct-check:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory ikebox t/p256-ct
+	@CT_ROUNDS=$(CT_ROUNDS) sh t/sh/ct_check.sh
+
+check-p256:
+	@$(MAKE) --no-print-directory t/unit
+	@P256_ROUNDS=$(P256_ROUNDS) ./t/unit -s crypto_p256
 
 check-uml:
 	@sh scripts/deps.sh uml
@@ -230,7 +250,7 @@ clean:
 	rm -rf $(addprefix build/cross/,$(addsuffix /obj,$(CROSS_TARGETS)))
 	rm -f ikebox ikebox.debug t/unit bench/bench *.o */*.o *.d */*.d \
 	    core/*/*.o core/*/*.d t/harness/*.o t/harness/*.d \
-	    t/tools/*.o t/tools/*.d t/flood
+	    t/tools/*.o t/tools/*.d t/flood t/p256-ct
 	rm -f t/uml/kbe-tool t/uml/*.o t/uml/*.d
 	rm -rf t/out fuzz/build
 
@@ -240,6 +260,6 @@ distclean: clean
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test check-uml bench bench-flood bench-scale bench-workers demo install clean cross \
+.PHONY: all deps test ct-check check-p256 check-uml bench bench-flood bench-scale bench-workers demo install clean cross \
 	check-cross sizes FORCE
 -include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/tools/*.d t/uml/*.d)

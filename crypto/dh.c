@@ -11,14 +11,17 @@
  * secret exponents are short (RFC 3526 8 / NIST SP 800-57: twice the
  * group's security strength): 256/320/384 bits.
  *
- * ECP groups 19/20/21 (RFC 5903) and Curve25519 (RFC 8031) go through
- * BearSSL's br_ec_impl; its mul() rejects points not on the curve.
+ * ECP groups 19/20/21 (RFC 5903) and Curve25519 (RFC 8031) go through a
+ * br_ec_impl, cr_ec() (crypto/p256.h: ikebox's own 64-bit P-256 where the
+ * compiler has __int128, BearSSL's m31 code for everything else); its
+ * mul() rejects points not on the curve.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "crypto/cr_int.h"
 #include "crypto/kat.h"
+#include "crypto/p256.h"
 
 /* From BearSSL src/inner.h (0.6); libbearssl.a exports them. */
 void br_i31_decode(uint32_t *x, const void *src, size_t len);
@@ -237,7 +240,7 @@ static int
 cr_dh_public(const struct cr_dh *dh, const struct cr_group *g, uint8_t *pub,
     size_t *publen)
 {
-	const br_ec_impl *ec = br_ec_get_default();
+	const br_ec_impl *ec = cr_ec();
 	uint8_t q[1 + 2 * 66];
 	size_t n;
 
@@ -298,7 +301,7 @@ cr_dh_secret(struct cr_dh *dh, const struct cr_alg *group)
 		size_t n;
 
 		/* Uniform in [1, order-1] (BearSSL rejection sampling). */
-		n = br_ec_keygen(&rng.vtable, br_ec_get_default(), &sk,
+		n = br_ec_keygen(&rng.vtable, cr_ec(), &sk,
 		    dh->secret, g->curve);
 		if (n == 0 || n > sizeof(dh->secret)) {
 			cr_dh_wipe(dh);
@@ -355,7 +358,7 @@ cr_dh_keygen_from(struct cr_dh *dh, const struct cr_alg *group,
 	if (g->p == NULL && g->curve != BR_EC_curve25519) {
 		/* A NIST-curve scalar must lie in [1, order-1]. */
 		size_t olen;
-		const uint8_t *o = br_ec_get_default()->order(g->curve, &olen);
+		const uint8_t *o = cr_ec()->order(g->curve, &olen);
 		uint8_t acc = 0;
 
 		for (size_t i = 0; i < len; i++) {
@@ -388,7 +391,7 @@ cr_dh_shared(struct cr_dh *dh, const uint8_t *peer, size_t len,
     uint8_t *secret, size_t *slen)
 {
 	const struct cr_group *g = dh ? cr_group_of(dh->group) : NULL;
-	const br_ec_impl *ec = br_ec_get_default();
+	const br_ec_impl *ec = cr_ec();
 	uint8_t q[1 + 2 * 66];
 	uint32_t r;
 

@@ -8,6 +8,7 @@
  * table-based AES.
  */
 #include "crypto/cr_int.h"
+#include "crypto/p256.h"
 
 static int cr_portable;
 
@@ -187,6 +188,11 @@ cr_impl_name(const struct cr_alg *a)
 		if (a->flags & CR_F_MODP) {
 			return br_rsa_i62_public_get() ? "i62" : "i31";
 		}
+#ifdef CR_P256_64
+		if (a->id == 19) {
+			return "p256_64";	/* crypto/p256_64.c */
+		}
+#endif
 		/*
 		 * What br_ec_all_m31 / br_ec_all_m15 dispatch to.  Compared
 		 * with m31, the one a 64-bit build uses: naming &br_ec_all_m15

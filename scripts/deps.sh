@@ -4,7 +4,9 @@
 # is missing.  usage: scripts/deps.sh build|test|uml|fuzz
 set -u
 BUILD_PKGS="gcc make libc6-dev libbearssl-dev libuv1-dev libinih-dev"
-TEST_PKGS="mandoc python3 iproute2"	# man lint; JSON checks in t/sh and t/uml; ip netns
+# man lint; JSON checks in t/sh and t/uml; ip netns; valgrind: the
+# constant-time check of crypto/p256_64.c (t/sh/ct_check.sh, make ct-check)
+TEST_PKGS="mandoc python3 iproute2 valgrind"
 # strongswan-charon only recommends its plugin packages, and
 # --no-install-recommends leaves them out: the standard plugins have openssl
 # (ECP groups, X25519) and gcm (AES-GCM), the extra plugins curve25519 and
