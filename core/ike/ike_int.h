@@ -678,6 +678,13 @@ struct ike_work {
 	struct ike_addr local, peer_addr;
 	uint8_t *raw;
 	size_t raw_len;
+	/* IKE_WORK_INIT_R: the IKE SA's keys are derived there too (RFC
+	 * 7296 2.14), from these */
+	const struct cr_alg *prf, *enc, *integ;
+	uint8_t spi_i[8], spi_r[8];
+	uint16_t ni_len, nr_len;
+	uint8_t ni[IKEV2_NONCE_MAX], nr[IKD_NONCE_LEN];
+	struct cr_ike_keys keys;
 };
 
 /* A zeroed item for sa (NULL: out of memory). */

@@ -311,12 +311,18 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 		    IKEV2_N_COOKIE);
 		uint8_t want[32], prev[32];
 
+		int ok;
+
 		cookie_rotate(eng);
 		cookie_compute(eng->cookie_secret, m, peer, want);
-		cookie_compute(eng->cookie_prev, m, peer, prev);
-		if (n == NULL || n->data.len != sizeof(want) ||
-		    (!cr_ct_eq(n->data.p, want, sizeof(want)) &&
-		    !cr_ct_eq(n->data.p, prev, sizeof(prev)))) {
+		ok = n != NULL && n->data.len == sizeof(want) &&
+		    cr_ct_eq(n->data.p, want, sizeof(want));
+		if (!ok && n != NULL && n->data.len == sizeof(prev)) {
+			/* the previous secret's, only when asked */
+			cookie_compute(eng->cookie_prev, m, peer, prev);
+			ok = cr_ct_eq(n->data.p, prev, sizeof(prev));
+		}
+		if (!ok) {
 			eng->st.cookies_sent++;
 			init_notify(eng, local, peer, &m->hdr, IKEV2_N_COOKIE,
 			    want, sizeof(want));
@@ -371,6 +377,15 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	w->pc = pc;
 	w->peer_len = (uint16_t)m->pl.ke.data.len;
 	memcpy(w->peer, m->pl.ke.data.p, w->peer_len);
+	w->prf = sa->prf;
+	w->enc = sa->enc;
+	w->integ = (sa->enc->flags & CR_F_AEAD) ? NULL : sa->integ;
+	memcpy(w->spi_i, sa->spi_i, 8);
+	memcpy(w->spi_r, sa->spi_r, 8);
+	w->ni_len = sa->ni_len;
+	memcpy(w->ni, sa->ni, sa->ni_len);
+	w->nr_len = sa->nr_len;
+	memcpy(w->nr, sa->nr, sa->nr_len);
 	/* Half-open from now on: a flood of genuine requests is bounded by
 	 * the caps above, computed or not yet. */
 	ike_half_open_enter(sa);
@@ -394,13 +409,14 @@ init_work_done(struct ike_sa *sa, struct ike_work *w)
 	char where[200];
 
 	sa->state = SA_INIT_DONE;
-	if (w->rc != 0 || ike_keys_from(sa, w->gir, w->gir_len) != 0) {
+	if (w->rc != 0) {
 		ike_log_remote(eng, IKE_LOG_WARN, sa,
 		    "IKE_SA_INIT: bad KE payload from %s, dropped",
 		    ike_sa_peer_str(sa, where, sizeof(where)));
 		ike_sa_free(sa);
 		return;
 	}
+	sa->keys = w->keys;	/* derived with the DH (ike_work.c) */
 	msg_hdr_set(&h, sa->spi_i, sa->spi_r, IKEV2_EXCH_IKE_SA_INIT,
 	    IKEV2_FLAG_R, 0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);

@@ -52,6 +52,20 @@ ike_work_run(struct ike_work *w)
 	}
 	w->pub_len = (uint16_t)plen;
 	w->gir_len = (uint16_t)glen;
+	if (w->kind == IKE_WORK_INIT_R && w->rc == 0) {
+		/* the keys too: a dozen HMACs the loop need not spend */
+		uint8_t seed[CR_PRF_MAX];
+
+		w->rc = cr_skeyseed(w->prf, w->ni, w->ni_len, w->nr,
+		    w->nr_len, w->gir, w->gir_len, seed);
+		if (w->rc == 0) {
+			w->rc = cr_ike_keys(w->prf, w->enc, w->integ, seed,
+			    w->ni, w->ni_len, w->nr, w->nr_len, w->spi_i,
+			    w->spi_r, &w->keys);
+		}
+		cr_wipe(seed, sizeof(seed));
+		cr_wipe(w->gir, sizeof(w->gir));
+	}
 	if (w->kind == IKE_WORK_INIT_R) {
 		cr_dh_wipe(&w->dhc);	/* a replay matches on it; a key
 					 * pair keeps it for the pool */
