@@ -18,6 +18,8 @@
 #
 # Pinning (2 cores): the responder on CPU 1, the initiator (and this
 # script, which mostly sleeps) on CPU 0: PEER_RESP_CPU / PEER_INIT_CPU.
+# PEER_NICE=-10 runs both daemons of a run at that nice level: on a
+# machine busy with other work, less of it lands in the rates.
 # PEER_SAS="curve25519:2000:200 modp4096:100:20" changes the groups, the
 # IKE SAs per run and how many load-tester keeps in flight (its
 # init_limit); PEER_KEEP=DIR keeps the logs and configurations there;
@@ -40,6 +42,7 @@ modp4096:100:20}
 RCPU=${PEER_RESP_CPU:-1}
 ICPU=${PEER_INIT_CPU:-0}
 WAIT=${PEER_WAIT:-60}
+NICE=${PEER_NICE:-0}
 PSK=ikebox-bench-peer-0123456789abcdef
 RESP=127.0.0.1
 # Debian's default plugin order, restricted to what the bench needs (the
@@ -172,9 +175,9 @@ EOF
 # file on a tmpfs of its own: the two charons share one build); its pid in
 # $last (the same process through the execs).
 start_charon() {
-	ip netns exec "$NS" taskset -c "$1" sh -c 'mount -t tmpfs none "$1" &&
-	    STRONGSWAN_CONF="$2" exec "$3"' - "$RUNDIR" "$2" "$CHARON" \
-	    >/dev/null 2>&1 &
+	ip netns exec "$NS" nice -n "$NICE" taskset -c "$1" sh -c \
+	    'mount -t tmpfs none "$1" && STRONGSWAN_CONF="$2" exec "$3"' \
+	    - "$RUNDIR" "$2" "$CHARON" >/dev/null 2>&1 &
 	last=$!
 	PIDS="$PIDS $last"
 }
@@ -219,7 +222,8 @@ run() {
 	if [ "$who" = ikd ]; then
 		rm -rf "$W/ikd"
 		ikd_conf "$W/ikd" "$n" "$g"
-		ip netns exec "$NS" taskset -c "$RCPU" "$IKEBOX" ikd -d \
+		ip netns exec "$NS" nice -n "$NICE" taskset -c "$RCPU" \
+		    "$IKEBOX" ikd -d \
 		    -f "$W/ikd/ikd.conf" 2> "$W/resp.log" &
 		rp=$!
 		PIDS="$PIDS $rp"
@@ -271,10 +275,10 @@ run() {
 echo "make bench-peer: strongSwan $SSVER load-tester initiator against"
 echo "charon $SSVER and against ikd ($(cd "$TOP" && git describe --always \
     --dirty 2>/dev/null)), null backend; $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "$(getconf _NPROCESSORS_ONLN) cores; responder pinned to CPU $RCPU, initiator (and this" \
-    "script) to CPU $ICPU (taskset);"
-echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start (a shared" \
-    "machine: the rates move with it, CPU per SA much less)"
+echo "$(getconf _NPROCESSORS_ONLN) cores; responder pinned to CPU $RCPU," \
+    "initiator (and this script) to CPU $ICPU (taskset);"
+echo "nice $NICE; load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" \
+    "(on a shared machine the rates move with it, CPU per SA much less)"
 : > "$W/results"
 for gn in $SAS; do
 	g=${gn%%:*} n=${gn#*:}
