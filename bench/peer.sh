@@ -101,7 +101,7 @@ cleanup() {
 	[ -n "${PEER_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 taskset -p -c "$ICPU" $$ >/dev/null	# this script beside the initiator
 
@@ -123,7 +123,7 @@ charon_conf() {
 	else
 		role="cookie_threshold = 256"
 		lt="initiators = 0"
-		ike=-1
+		ike=0	# "IKE_SA/CHILD_SA ... established", as ikd's notices
 	fi
 	cat > "$4" <<EOF
 charon {
