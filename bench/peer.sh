@@ -23,7 +23,8 @@
 # PEER_SAS="curve25519:2000:200 modp4096:100:20" changes the groups, the
 # IKE SAs per run and how many load-tester keeps in flight (its
 # init_limit); PEER_KEEP=DIR keeps the logs and configurations there;
-# PEER_ONLY=ikd runs one responder.
+# PEER_ONLY=ikd runs one responder; PEER_RUNS=3 (the default) repeats the
+# whole and prints medians.
 #
 # Per run: setups/s from the initiator's first "initiating" to its last
 # "CHILD_SA ... established" log line; CPU (utime + stime from
@@ -42,6 +43,7 @@ modp4096:100:20}
 RCPU=${PEER_RESP_CPU:-1}
 ICPU=${PEER_INIT_CPU:-0}
 WAIT=${PEER_WAIT:-60}
+RUNS=${PEER_RUNS:-3}
 NICE=${PEER_NICE:-0}
 PSK=ikebox-bench-peer-0123456789abcdef
 RESP=127.0.0.1
@@ -280,25 +282,48 @@ echo "$(getconf _NPROCESSORS_ONLN) cores; responder pinned to CPU $RCPU," \
 echo "nice $NICE; load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" \
     "(on a shared machine the rates move with it, CPU per SA much less)"
 : > "$W/results"
-for gn in $SAS; do
-	g=${gn%%:*} n=${gn#*:}
-	INFLIGHT=200
-	case $n in *:*) INFLIGHT=${n#*:} n=${n%%:*} ;; esac
-	flight="${flight:+$flight, }$g $INFLIGHT"
-	for who in ${PEER_ONLY:-charon ikd}; do
-		printf '  %s %s x%s ...\r' "$who" "$g" "$n"
-		run "$who" "$g" "$n" || exit 1
+r=1
+while [ $r -le "$RUNS" ]; do
+	flight=
+	for gn in $SAS; do
+		g=${gn%%:*} n=${gn#*:}
+		INFLIGHT=200
+		case $n in *:*) INFLIGHT=${n#*:} n=${n%%:*} ;; esac
+		flight="${flight:+$flight, }$g $INFLIGHT"
+		for who in ${PEER_ONLY:-charon ikd}; do
+			printf '  run %s/%s: %s %s x%s ...      \r' "$r" "$RUNS" \
+			    "$who" "$g" "$n"
+			run "$who" "$g" "$n" || exit 1
+		done
 	done
+	r=$((r + 1))
 done
-printf '%40s\r' ""
+printf '%60s\r' ""
 xfrm=$(ip -n "$NS" xfrm state; ip -n "$NS" xfrm policy)
-awk -f - "$W/results" <<'EOF'
-{ k = $1 " " $2; for (f = 3; f <= NF; f++) v[k, f] = $f
+awk -v runs="$RUNS" -f - "$W/results" <<'EOF'
+{ k = $1 " " $2; c = ++cnt[k]
+  for (f = 3; f <= NF; f++) val[k, f, c] = $f
+  val[k, 11, c] = ($8 - $7) / $3
   if (!($2 in seen)) { seen[$2] = 1; g[++ng] = $2 } }
+# median of field f of k over its runs; sum for the counts (9, 10)
+function fig(k, f,   n, i, j, t, a) {
+	n = cnt[k]
+	if (f == 9 || f == 10) {
+		for (i = 1; i <= n; i++) t += val[k, f, i]
+		return t
+	}
+	for (i = 1; i <= n; i++) {
+		a[i] = val[k, f, i]
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
 function row(name, f, fmt, ratio,   i, c, d) {
 	printf "%-26s", name
 	for (i = 1; i <= ng; i++) {
-		c = v["charon " g[i], f]; d = v["ikd " g[i], f]
+		c = fig("charon " g[i], f); d = fig("ikd " g[i], f)
 		printf fmt, c, d
 		if (ratio) printf " %5s", (d > 0 ? sprintf("%.1fx", c / d) : "-")
 		else printf " %5s", ""
@@ -308,26 +333,37 @@ function row(name, f, fmt, ratio,   i, c, d) {
 END {
 	printf "\n%-26s", "group (IKE SAs)"
 	for (i = 1; i <= ng; i++)
-		printf " %-24s", g[i] " (" v["charon " g[i], 3] ")"
+		printf " %-24s", g[i] " (" val["charon " g[i], 3, 1] ")"
 	printf "\n%-26s", ""
 	for (i = 1; i <= ng; i++) printf " %8s %8s %5s", "charon", "ikd",
 	    "c/i"
 	printf "\n"
 	row("setups/s", 4, " %8d %8d", 0)
 	row("responder CPU ms per SA", 5, " %8.3f %8.3f", 1)
+	printf "%-26s", "  c/i in each run"
+	for (i = 1; i <= ng; i++) {
+		t = ""
+		for (r = 1; r <= cnt["ikd " g[i]]; r++) {
+			d = val["ikd " g[i], 5, r]
+			t = t (r > 1 ? " " : "") (d > 0 ? sprintf("%.1f",
+			    val["charon " g[i], 5, r] / d) : "-")
+		}
+		printf " %24s", t
+	}
+	printf "\n"
 	row("initiator CPU ms per SA", 6, " %8.3f %8.3f", 0)
 	row("responder RSS idle KiB", 7, " %8d %8d", 1)
 	row("responder RSS loaded KiB", 8, " %8d %8d", 1)
-	for (i = 1; i <= ng; i++) for (w = 0; w < 2; w++) {
-		k = (w ? "ikd " : "charon ") g[i]
-		v[k, 11] = (v[k, 8] - v[k, 7]) / v[k, 3]
-	}
 	row("responder KiB per SA", 11, " %8.2f %8.2f", 1)
 	row("initiator retransmits", 9, " %8d %8d", 0)
 	row("SAs not up (failures)", 10, " %8d %8d", 0)
-	print "\nc/i: charon's figure over ikd's (above 1: ikd uses less)." \
-	    "  SA: one IKE SA with"
-	print "its CHILD SA (PSK, aes128-sha256, ESP aes128-sha1, no PFS)."
+	print "\nMedians of " runs " run(s), each group's two responders one" \
+	    " after the other;"
+	print "retransmits and failures summed over the runs.  c/i:" \
+	    " charon's figure over"
+	print "ikd's (above 1: ikd uses less).  SA: one IKE SA with its" \
+	    " CHILD SA (PSK,"
+	print "aes128-sha256, ESP aes128-sha1, no PFS)."
 }
 EOF
 echo "IKE SAs in flight at most (load-tester's init_limit): $flight."
