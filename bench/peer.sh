@@ -125,7 +125,7 @@ charon_conf() {
 	else
 		role="cookie_threshold = 256"
 		lt="initiators = 0"
-		ike=0	# "IKE_SA/CHILD_SA ... established", as ikd's notices
+		ike=0	# "IKE_SA/CHILD_SA ... established": ikd's two
 	fi
 	cat > "$4" <<EOF
 charon {
@@ -291,7 +291,7 @@ while [ $r -le "$RUNS" ]; do
 		case $n in *:*) INFLIGHT=${n#*:} n=${n%%:*} ;; esac
 		flight="${flight:+$flight, }$g $INFLIGHT"
 		for who in ${PEER_ONLY:-charon ikd}; do
-			printf '  run %s/%s: %s %s x%s ...      \r' "$r" "$RUNS" \
+			printf '  run %s/%s: %s %s x%s ...    \r' "$r" "$RUNS" \
 			    "$who" "$g" "$n"
 			run "$who" "$g" "$n" || exit 1
 		done
@@ -325,7 +325,8 @@ function row(name, f, fmt, ratio,   i, c, d) {
 	for (i = 1; i <= ng; i++) {
 		c = fig("charon " g[i], f); d = fig("ikd " g[i], f)
 		printf fmt, c, d
-		if (ratio) printf " %5s", (d > 0 ? sprintf("%.1fx", c / d) : "-")
+		if (ratio)
+			printf " %5s", (d > 0 ? sprintf("%.1fx", c / d) : "-")
 		else printf " %5s", ""
 	}
 	printf "\n"
