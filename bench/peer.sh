@@ -235,6 +235,8 @@ run() {
 			tail -5 "$W/resp.log" >&2
 			return 1
 		}
+		# its DH threads (`workers`, default one per online CPU)
+		IKD_DH=$(grep -o 'Diffie-Hellman on .*' "$W/resp.log")
 	else
 		charon_conf resp "$g" 0 "$W/resp.conf"
 		start_charon "$RCPU" "$W/resp.conf"
@@ -368,6 +370,7 @@ END {
 }
 EOF
 echo "IKE SAs in flight at most (load-tester's init_limit): $flight."
+[ -n "${IKD_DH:-}" ] && echo "ikd: $IKD_DH, all on CPU $RCPU."
 if [ -z "$xfrm" ]; then
 	echo "Kernel IPsec untouched: the namespace's XFRM states and" \
 	    "policies are empty."
