@@ -24,7 +24,7 @@
 # IKE SAs per run and how many load-tester keeps in flight (its
 # init_limit); PEER_KEEP=DIR keeps the logs and configurations there;
 # PEER_ONLY=ikd runs one responder; PEER_RUNS=3 (the default) repeats the
-# whole and prints medians.
+# whole and prints medians; PEER_IKD_WORKERS=N sets ikd's `workers`.
 #
 # Per run: setups/s from the initiator's first "initiating" to its last
 # "CHILD_SA ... established" log line; CPU (utime + stime from
@@ -63,6 +63,8 @@ backend = null
 dpd_check_interval = 0
 socket = $1/ikd.sock
 EOF
+	[ -n "${PEER_IKD_WORKERS:-}" ] &&
+	    echo "workers = $PEER_IKD_WORKERS" >> "$1/ikd.conf"
 	i=1
 	while [ "$i" -le "$2" ]; do
 		# load-tester's pool 127.1.0.0/16 skips the network address:
@@ -328,7 +330,8 @@ function row(name, f, fmt, ratio,   i, c, d) {
 		c = fig("charon " g[i], f); d = fig("ikd " g[i], f)
 		printf fmt, c, d
 		if (ratio)
-			printf " %5s", (d > 0 ? sprintf("%.1fx", c / d) : "-")
+			printf " %5s", (c > 0 && d > 0 ? \
+			    sprintf("%.1fx", c / d) : "-")
 		else printf " %5s", ""
 	}
 	printf "\n"
@@ -348,8 +351,9 @@ END {
 		t = ""
 		for (r = 1; r <= cnt["ikd " g[i]]; r++) {
 			d = val["ikd " g[i], 5, r]
-			t = t (r > 1 ? " " : "") (d > 0 ? sprintf("%.1f",
-			    val["charon " g[i], 5, r] / d) : "-")
+			c = val["charon " g[i], 5, r]
+			t = t (r > 1 ? " " : "") (c > 0 && d > 0 ? \
+			    sprintf("%.1f", c / d) : "-")
 		}
 		printf " %24s", t
 	}
