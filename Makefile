@@ -20,6 +20,9 @@
 #                   rekeying tunnels (make test runs 10 s of it)
 #   make bench-scale  100,000 IKE SAs in one engine (memory per SA, set-up
 #                   and tear-down), ikd's idle RSS, reloads of 10,000 VPNs
+#   make bench-peer strongSwan's load-tester against charon and against ikd,
+#                   four DH groups side by side (root; the first run builds
+#                   charon with load-tester from Debian's source package)
 #   make demo       the how-to's two-gateway tunnel, in UML
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (fuzz/README.md)
 #   make asan       the unit suite built with ASan and UBSan
@@ -167,6 +170,16 @@ bench-workers:
 	@$(MAKE) --no-print-directory ikebox bench/bench
 	@BENCH_ONLY=workers ./bench/bench
 
+# The side-by-side comparison with strongSwan (docs/engine.md, "make
+# bench-peer"): its load-tester initiator against a charon responder, then
+# against ikd (null backend), in a network namespace of its own.  Not part
+# of make test.  scripts/strongswan-lt.sh builds charon with load-tester
+# into build/strongswan-lt once (Debian does not ship the plugin).
+bench-peer:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory ikebox
+	@sh bench/peer.sh
+
 demo:
 	@sh scripts/deps.sh uml
 	@$(MAKE) --no-print-directory ikebox
@@ -260,6 +273,7 @@ distclean: clean
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test ct-check check-p256 check-uml bench bench-flood bench-scale bench-workers demo install clean cross \
+.PHONY: all deps test ct-check check-p256 check-uml bench bench-flood bench-scale bench-workers \
+	bench-peer demo install clean cross \
 	check-cross sizes FORCE
 -include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/tools/*.d t/uml/*.d)
