@@ -2,6 +2,7 @@
  * workers.c - CPU-bound items on a fixed set of threads; see workers.h.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,8 +218,17 @@ workers_stop(struct workers *w)
 int
 workers_auto(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	long n = -1;
 
+	/* The CPUs this process may run on (taskset, a cgroup's cpuset),
+	 * not all the machine has: pinned to one, threads only cost. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		n = CPU_COUNT(&set);
+	}
+	if (n <= 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	}
 	if (n <= 1) {
 		return 0;
 	}

@@ -53,9 +53,9 @@ int workers_submit(struct workers *w, void *item);
  * not given back, closes the async handle (uv_run then ends it). */
 void workers_stop(struct workers *w);
 
-/* The number of threads `workers = auto` means on this machine: one per
- * online CPU, none on a single CPU (handing over costs more than it
- * gains there). */
+/* The number of threads `workers = auto` means here: one per CPU this
+ * process may run on (its affinity: taskset, a cgroup's cpuset), none
+ * when that is one (handing over costs more than it gains there). */
 int workers_auto(void);
 
 #endif

@@ -93,6 +93,34 @@ expect "the tunnels stay up over it" 0 '' $CTL2 show stats --json
 [ "$(stat "$CTL2" ike_sas)" = $N ] && ok "still $N up after the reload" ||
 	fail "still $N up after the reload" "$($CTL2 show sa)"
 
+# auto: one thread per CPU ikd may run on; none when pinned to one
+ikd_global "$ROOT/gw3" 0
+echo "workers = auto" >> "$ROOT/gw3/ikd.conf"
+auto_line() {	# auto_line LOG: ikd's Diffie-Hellman line
+	sed -n 's/.*notice: \(Diffie-Hellman .*\)$/\1/p' "$1"
+}
+if command -v taskset >/dev/null 2>&1; then
+	taskset -c 0 $IKEBOX ikd -d -f "$ROOT/gw3/ikd.conf" 2> "$TMP/gw3.log" &
+	P3=$!
+	until_ok 5 $IKEBOX ikectl -s "$ROOT/gw3/ikd.sock" show stats
+	kill -TERM $P3; wait $P3
+	[ "$(auto_line "$TMP/gw3.log")" = "Diffie-Hellman on the event loop (workers = auto)" ] &&
+		ok "auto pinned to one CPU (taskset -c 0): on the event loop" ||
+		fail "auto pinned to one CPU: on the event loop" "$(cat "$TMP/gw3.log")"
+fi
+ncpu=$(nproc)
+$IKEBOX ikd -d -f "$ROOT/gw3/ikd.conf" 2> "$TMP/gw3.log" &
+P3=$!
+until_ok 5 $IKEBOX ikectl -s "$ROOT/gw3/ikd.sock" show stats
+kill -TERM $P3; wait $P3
+if [ "$ncpu" -gt 1 ]; then
+	want="Diffie-Hellman on $ncpu worker thread(s) (workers = auto)"
+else
+	want="Diffie-Hellman on the event loop (workers = auto)"
+fi
+[ "$(auto_line "$TMP/gw3.log")" = "$want" ] && ok "auto on $ncpu CPU(s): $want" ||
+	fail "auto on $ncpu CPU(s): $want" "$(cat "$TMP/gw3.log")"
+
 kill -TERM $P1; wait $P1; rc1=$?
 kill -TERM $P2; wait $P2; rc2=$?
 [ "$rc1$rc2" = 00 ] && ok "both exit 0 on SIGTERM" || fail "both exit 0 on SIGTERM" "$rc1 $rc2"
