@@ -192,6 +192,9 @@ cr_impl_name(const struct cr_alg *a)
 		if (a->id == 19) {
 			return "p256_64";	/* crypto/p256_64.c */
 		}
+		if (a->flags & CR_F_X25519) {
+			return "c25519_64";	/* crypto/x25519_64.c */
+		}
 #endif
 		/*
 		 * What br_ec_all_m31 / br_ec_all_m15 dispatch to.  Compared

@@ -856,43 +856,45 @@ const uint64_t (*cr_p256_64_gtab_const(void))[15][8]
 }
 
 /*
- * The wrapper: P-256 here, the other curves (P-384, P-521, Curve25519)
- * in BearSSL's m31 family, as br_ec_all_m31 would.
+ * The wrapper: P-256 here, Curve25519 in crypto/x25519_64.c, the other
+ * curves (P-384, P-521) in BearSSL's m31 family, as br_ec_all_m31 would.
  */
+static const br_ec_impl *
+all_impl(int curve)
+{
+	return curve == BR_EC_secp256r1 ? &cr_ec_p256_64 :
+	    curve == BR_EC_curve25519 ? &cr_ec_c25519_64 : &br_ec_all_m31;
+}
+
 static const unsigned char *
 all_generator(int curve, size_t *len)
 {
-	return curve == BR_EC_secp256r1 ? api_generator(curve, len)
-	    : br_ec_all_m31.generator(curve, len);
+	return all_impl(curve)->generator(curve, len);
 }
 
 static const unsigned char *
 all_order(int curve, size_t *len)
 {
-	return curve == BR_EC_secp256r1 ? api_order(curve, len)
-	    : br_ec_all_m31.order(curve, len);
+	return all_impl(curve)->order(curve, len);
 }
 
 static size_t
 all_xoff(int curve, size_t *len)
 {
-	return curve == BR_EC_secp256r1 ? api_xoff(curve, len)
-	    : br_ec_all_m31.xoff(curve, len);
+	return all_impl(curve)->xoff(curve, len);
 }
 
 static uint32_t
 all_mul(unsigned char *g, size_t glen, const unsigned char *x, size_t xlen,
     int curve)
 {
-	return curve == BR_EC_secp256r1 ? api_mul(g, glen, x, xlen, curve)
-	    : br_ec_all_m31.mul(g, glen, x, xlen, curve);
+	return all_impl(curve)->mul(g, glen, x, xlen, curve);
 }
 
 static size_t
 all_mulgen(unsigned char *r, const unsigned char *x, size_t xlen, int curve)
 {
-	return curve == BR_EC_secp256r1 ? api_mulgen(r, x, xlen, curve)
-	    : br_ec_all_m31.mulgen(r, x, xlen, curve);
+	return all_impl(curve)->mulgen(r, x, xlen, curve);
 }
 
 static uint32_t
@@ -900,9 +902,7 @@ all_muladd(unsigned char *a, const unsigned char *b, size_t len,
     const unsigned char *x, size_t xlen, const unsigned char *y,
     size_t ylen, int curve)
 {
-	return curve == BR_EC_secp256r1 ?
-	    api_muladd(a, b, len, x, xlen, y, ylen, curve) :
-	    br_ec_all_m31.muladd(a, b, len, x, xlen, y, ylen, curve);
+	return all_impl(curve)->muladd(a, b, len, x, xlen, y, ylen, curve);
 }
 
 static const br_ec_impl cr_ec_all_64 = {
