@@ -6,8 +6,11 @@
 #                   SDK) passes them
 #   make APPLETS="ikd ikectl"   the same with only the applets named
 #   make test       install missing build/test packages, build, run every test
-#   make ct-check   crypto/p256_64.c under valgrind's secret tracking
+#   make ct-check   crypto/p256_64.c and crypto/x25519_64.c under
+#                   valgrind's secret tracking
 #   make check-p256 20,000 rounds of the P-256 differential tests
+#   make check-x25519  100,000 rounds of the X25519 differential tests and
+#                   RFC 7748 5.2's 1,000,000 iterations
 #   make check-uml  the real-kernel suite in User-Mode Linux (part of make test)
 #                   SUITE=rekey (or "interop,subnets"): only those suites
 #   make CROSS=T    static musl ./ikebox-T, T one of $(CROSS_TARGETS); the
@@ -114,7 +117,8 @@ t/uml/kbe-tool: t/uml/kbe_tool.o $(LIB_OBJS)
 t/flood: t/tools/flood.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ t/tools/flood.o $(LIB_OBJS) $(LIBS)
 
-# The constant-time check of crypto/p256_64.c under valgrind (t/sh/ct_check.sh).
+# The constant-time check of crypto/p256_64.c and crypto/x25519_64.c under
+# valgrind (t/sh/ct_check.sh).
 t/p256-ct: t/tools/p256_ct.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ t/tools/p256_ct.o $(LIB_OBJS) $(LIBS)
 
@@ -135,11 +139,13 @@ bench-flood:
 	@$(MAKE) --no-print-directory ikebox t/flood
 	@FLOOD_SECONDS=30 sh t/sh/flood.sh
 
-# P-256 (crypto/p256_64.c): CT_ROUNDS scalars under valgrind's secret
-# tracking (make test runs 4), and P256_ROUNDS random rounds of each
-# differential test against BearSSL (make test runs 150).
+# P-256 and X25519 (crypto/p256_64.c, crypto/x25519_64.c): CT_ROUNDS
+# scalars under valgrind's secret tracking (make test runs 4), and
+# P256_ROUNDS / X25519_ROUNDS random rounds of each differential test
+# against BearSSL (make test runs 150 / 1000).
 CT_ROUNDS ?= 64
 P256_ROUNDS ?= 20000
+X25519_ROUNDS ?= 100000
 ct-check:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory ikebox t/p256-ct
@@ -148,6 +154,11 @@ ct-check:
 check-p256:
 	@$(MAKE) --no-print-directory t/unit
 	@P256_ROUNDS=$(P256_ROUNDS) ./t/unit -s crypto_p256
+
+check-x25519:
+	@$(MAKE) --no-print-directory t/unit
+	@X25519_ROUNDS=$(X25519_ROUNDS) X25519_ITER=1000000 \
+	    ./t/unit -s crypto_x25519
 
 check-uml:
 	@sh scripts/deps.sh uml
@@ -273,7 +284,7 @@ distclean: clean
 	rm -rf build
 
 FORCE:
-.PHONY: all deps test ct-check check-p256 check-uml bench bench-flood bench-scale bench-workers \
+.PHONY: all deps test ct-check check-p256 check-x25519 check-uml bench bench-flood bench-scale bench-workers \
 	bench-peer demo install clean cross \
 	check-cross sizes FORCE
 -include $(wildcard *.d */*.d core/*/*.d t/harness/*.d t/tools/*.d t/uml/*.d)

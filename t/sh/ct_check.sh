@@ -1,5 +1,6 @@
-# ct_check.sh - crypto/p256_64.c is constant time in the scalar: t/p256-ct
-# runs mulgen and mul with the scalar marked undefined under valgrind's
+# ct_check.sh - crypto/p256_64.c and crypto/x25519_64.c are constant time
+# in the scalar: t/p256-ct runs the mulgen and mul of each (P-256, X25519)
+# with the scalar marked undefined under valgrind's
 # memcheck, which reports every branch and memory index that depends on
 # it (none allowed).  The canary (a lookup and a branch on the secret)
 # must be reported, so the check is seen to bite on every run.
@@ -28,16 +29,21 @@ expect "canary: a lookup and a branch on the secret are reported" 9 \
 printf '%s\n' "$OUT" | grep -q 'Conditional jump or move depends' &&
 	ok "canary: the branch is reported" ||
 	fail "canary: the branch is reported" "$OUT"
-expect "mulgen and mul: no secret-dependent branch or index ($ROUNDS scalars)" \
+expect "P-256 and X25519 mulgen and mul: no secret-dependent branch or index ($ROUNDS scalars)" \
 	0 "p256-ct: $ROUNDS scalars through mulgen and mul" \
 	$VG t/p256-ct "$ROUNDS"
+printf '%s\n' "$OUT" | grep -q "x25519-ct: $ROUNDS scalars through mulgen and mul" &&
+	ok "X25519 mulgen and mul were among them" ||
+	fail "X25519 mulgen and mul were among them" \
+	    "$OUT"
 
 # Thread safety (ikd's DH runs on libuv's pool threads): nothing writable
-# in crypto/p256_64.o, only code and read-only data (its br_ec_impl
-# tables sit in .data.rel.ro, written once by the loader).
-if [ -e crypto/p256_64.o ]; then
-	w=$(objdump -h crypto/p256_64.o | awk '$2 ~ /^\.(data|bss)/ &&
+# in crypto/p256_64.o or crypto/x25519_64.o, only code and read-only data
+# (their br_ec_impl tables sit in .data.rel.ro, written once by the loader).
+for o in crypto/p256_64.o crypto/x25519_64.o; do
+	[ -e "$o" ] || continue
+	w=$(objdump -h "$o" | awk '$2 ~ /^\.(data|bss)/ &&
 	    $2 !~ /^\.data\.rel\.ro/ && $3 !~ /^0+$/ { print $2 " " $3 }')
-	[ -z "$w" ] && ok "crypto/p256_64.o has no writable data" ||
-		fail "crypto/p256_64.o has no writable data" "$w"
-fi
+	[ -z "$w" ] && ok "$o has no writable data" ||
+		fail "$o has no writable data" "$w"
+done

@@ -1,5 +1,6 @@
 /*
- * p256_ct.c - t/p256-ct: is crypto/p256_64.c constant time in the scalar?
+ * p256_ct.c - t/p256-ct: are crypto/p256_64.c and crypto/x25519_64.c
+ * constant time in the scalar?
  *
  * Run under valgrind's memcheck (t/sh/ct_check.sh, make ct-check).  The
  * scalar is marked undefined (VALGRIND_MAKE_MEM_UNDEFINED) before each
@@ -10,7 +11,8 @@
  * reveal is the output, not a leak.
  *
  *   t/p256-ct [ROUNDS]   ROUNDS scalars (default 16) through mulgen and
- *                        mul, direct and through cr_ec(); exit 0
+ *                        mul of P-256 and of X25519, direct and through
+ *                        cr_ec(); exit 0
  *   t/p256-ct canary     the same machinery around a table lookup indexed
  *                        by the scalar and a branch on it: memcheck must
  *                        report both (the check is shown to bite each run)
@@ -65,11 +67,38 @@ run(const br_ec_impl *ec, const unsigned char *k, const unsigned char *pt)
 	return 0;
 }
 
+/* X25519 (crypto/x25519_64.c): the same, with 32-byte u-coordinates. */
+static int
+run25519(const br_ec_impl *ec, const unsigned char *k,
+    const unsigned char *u)
+{
+	unsigned char out[32], q[32];
+	size_t n;
+	uint32_t r;
+
+	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
+	n = ec->mulgen(out, k, 32, BR_EC_curve25519);
+	VALGRIND_MAKE_MEM_DEFINED(&n, sizeof(n));
+	VALGRIND_MAKE_MEM_DEFINED(out, sizeof(out));
+
+	memcpy(q, u, 32);
+	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
+	r = ec->mul(q, 32, k, 32, BR_EC_curve25519);
+	VALGRIND_MAKE_MEM_DEFINED(&r, sizeof(r));
+	VALGRIND_MAKE_MEM_DEFINED(q, sizeof(q));
+	VALGRIND_MAKE_MEM_DEFINED(k, 32);
+	if (n != 32 || r != 1) {
+		fprintf(stderr, "x25519-ct: mulgen %zu mul %u\n", n, r);
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	int rounds = 16, bad = 0;
-	unsigned char k[32], pt[65];
+	unsigned char k[32], pt[65], u[32] = { 9 };
 	size_t gl;
 	const unsigned char *g = cr_ec_p256_64.generator(BR_EC_secp256r1,
 	    &gl);
@@ -100,8 +129,17 @@ main(int argc, char **argv)
 		/* the next point: this one times k (a peer's value) */
 		memcpy(pt, g, gl);
 		(void)cr_ec_p256_64.mul(pt, 65, k, 32, BR_EC_secp256r1);
+#ifdef CR_X25519_64
+		/* X25519 takes every 32-byte string, clamped */
+		bad |= run25519(&cr_ec_c25519_64, k, u);
+		bad |= run25519(cr_ec(), k, u);
+		(void)cr_ec_c25519_64.mul(u, 32, k, 32, BR_EC_curve25519);
+#endif
 	}
 	printf("p256-ct: %d scalars through mulgen and mul\n", rounds);
+#ifdef CR_X25519_64
+	printf("x25519-ct: %d scalars through mulgen and mul\n", rounds);
+#endif
 	return bad;
 }
 
