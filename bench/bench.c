@@ -69,6 +69,31 @@ bench_dh(void *arg)
 	cr_dh_wipe(&d);
 }
 
+/* One X25519 operation of an implementation: mulgen or mul. */
+struct bench_x25519 {
+	const br_ec_impl *ec;
+	int gen;
+};
+
+static void
+bench_x25519_op(void *arg)
+{
+	const struct bench_x25519 *b = arg;
+	static uint8_t x[32] = { 0x77, 0x07, 0x6d, 0x0a }, u[32];
+	uint8_t out[32];
+
+	if (u[0] == 0) {	/* a peer's u, made once */
+		(void)br_ec_c25519_m31.mulgen(u, x, 32, BR_EC_curve25519);
+	}
+	x[5]++;		/* a new secret each time, as a keygen has */
+	if (b->gen) {
+		(void)b->ec->mulgen(out, x, 32, BR_EC_curve25519);
+	} else {
+		memcpy(out, u, 32);
+		(void)b->ec->mul(out, 32, x, 32, BR_EC_curve25519);
+	}
+}
+
 /* One P-256 operation of a given BearSSL implementation: mulgen (the
  * public value from a secret: key generation) or mul (the shared secret
  * from the peer's point). */
@@ -252,6 +277,41 @@ main(int argc, char **argv)
 			    "time, the most made-ahead key\n  pairs would "
 			    "save of an answer's DH latency\n",
 			    100 * share);
+		}
+	}
+
+	{
+		/* curve25519: BearSSL 0.6's fastest against ikebox's own,
+		 * measured in the same run (issue 18) */
+		static const struct {
+			const char *name;
+			const br_ec_impl *ec;
+		} impls[] = {
+			{ "c25519_m31", &br_ec_c25519_m31 },
+#ifdef CR_X25519_64
+			{ "c25519_64", &cr_ec_c25519_64 },	/* ikebox's own */
+#endif
+		};
+		double base = 0;
+
+		printf("\ncurve25519 in BearSSL 0.6 and ikebox's c25519_64: "
+		    "mulgen (key generation)\nand mul (shared secret), one "
+		    "of each per side of an IKE_SA_INIT\n");
+		printf("  %-12s %12s %12s %12s %10s\n", "impl", "mulgen/s",
+		    "mul/s", "DH/s", "vs m31");
+		for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]);
+		    i++) {
+			struct bench_x25519 bg = { impls[i].ec, 1 };
+			struct bench_x25519 bm = { impls[i].ec, 0 };
+			double g = bench_run(bench_x25519_op, &bg);
+			double m = bench_run(bench_x25519_op, &bm);
+			double dh = 1 / (1 / g + 1 / m);
+
+			if (i == 0) {
+				base = dh;
+			}
+			printf("  %-12s %12.1f %12.1f %12.1f %9.2fx\n",
+			    impls[i].name, g, m, dh, dh / base);
 		}
 	}
 
