@@ -195,10 +195,11 @@ cr_impl_name(const struct cr_alg *a)
 		if (a->flags & CR_F_X25519) {
 			return "c25519_64";	/* crypto/x25519_64.c */
 		}
-#endif
+		return "prime_i31";	/* cr_ec()'s choice for the others */
+#else
 		/*
-		 * What br_ec_all_m31 / br_ec_all_m15 dispatch to.  Compared
-		 * with m31, the one a 64-bit build uses: naming &br_ec_all_m15
+		 * What br_ec_all_m31 / br_ec_all_m15 dispatch to (builds
+		 * without __int128).  Compared with m31: naming &br_ec_all_m15
 		 * would link all the m15 code (35 KB) into ikebox for nothing.
 		 */
 		if (br_ec_get_default() == &br_ec_all_m31) {
@@ -207,6 +208,7 @@ cr_impl_name(const struct cr_alg *a)
 		}
 		return (a->flags & CR_F_X25519) ? "c25519_m15"
 		    : a->id == 19 ? "p256_m15" : "prime_i15";
+#endif
 	}
 	return "?";
 }

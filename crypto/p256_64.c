@@ -857,13 +857,15 @@ const uint64_t (*cr_p256_64_gtab_const(void))[15][8]
 
 /*
  * The wrapper: P-256 here, Curve25519 in crypto/x25519_64.c, the other
- * curves (P-384, P-521) in BearSSL's m31 family, as br_ec_all_m31 would.
+ * curves (P-384, P-521) in BearSSL's prime_i31, where br_ec_all_m31 sends
+ * them.  Naming prime_i31 rather than br_ec_all_m31 keeps BearSSL's
+ * c25519_m31 (and ec_all_m31) out of the binary.
  */
 static const br_ec_impl *
 all_impl(int curve)
 {
 	return curve == BR_EC_secp256r1 ? &cr_ec_p256_64 :
-	    curve == BR_EC_curve25519 ? &cr_ec_c25519_64 : &br_ec_all_m31;
+	    curve == BR_EC_curve25519 ? &cr_ec_c25519_64 : &br_ec_prime_i31;
 }
 
 static const unsigned char *
