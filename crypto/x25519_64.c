@@ -69,7 +69,7 @@ fe_tobytes(unsigned char *b, const fe a)
 	uint64_t t[5], q, w[4];
 
 	memcpy(t, a, sizeof(t));
-	/* carry: t[1..4] < 2^51, t[0] < 2^51 + 19 * 2^13, value < 2p */
+	/* carry (a carried input): t[1..4] < 2^51, t[0] < 2^51 + 19, < 2p */
 	for (int i = 0; i < 4; i++) {
 		t[i + 1] += t[i] >> 51;
 		t[i] &= M51;
