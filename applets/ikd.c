@@ -739,7 +739,8 @@ reload(struct ikd *d, const char *path, FILE *out)
 		    (unsigned long long)ts.tv_nsec / 1000u);
 		(void)notify_send(st);
 	}
-	rc = cfg_load(path, &cfg, &diag);
+	/* the files that did not change are not read again */
+	rc = cfg_reload(path, d->cfg, &cfg, &diag);
 	if (rc != 0 && out != NULL) {
 		fprintf(out, "%s has errors, keeping the running "
 		    "configuration:\n", path);

@@ -163,7 +163,8 @@ int
 main(int argc, char **argv)
 {
 	double ours4096 = 0, naive4096;
-	/* crypto, ike, ikd; scale, ikd-scale (not in the default run) */
+	/* crypto, ike, ikd; scale, ikd-scale, reload (not in the
+	 * default run) */
 	const char *only = getenv("BENCH_ONLY");
 	const char *ikebox = argc > 1 ? argv[1] : "./ikebox";
 	struct stat st;
@@ -287,6 +288,10 @@ engine:
 	fflush(stdout);
 	if (only != NULL && strcmp(only, "ikd-scale") == 0) {
 		bench_ikd_scale(ikebox);
+		return 0;
+	}
+	if (only != NULL && strcmp(only, "reload") == 0) {
+		bench_ikd_reload(ikebox);	/* idle RSS and reloads alone */
 		return 0;
 	}
 	if (only != NULL && strcmp(only, "scale") == 0) {
