@@ -150,7 +150,8 @@ bench_keys(void *arg)
 {
 	struct bench_kd *k = arg;
 	static uint8_t ni[32], nr[32], gir[512], spi[8], seed[CR_PRF_MAX];
-	struct cr_ike_keys keys;
+	static uint8_t skp[2 * CR_PRF_MAX];
+	struct cr_ike_keys keys = { .sk_pi = skp, .sk_pr = skp + CR_PRF_MAX };
 
 	cr_skeyseed(k->prf, ni, sizeof(ni), nr, sizeof(nr), gir, k->gir_len,
 	    seed);

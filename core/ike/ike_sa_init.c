@@ -424,8 +424,8 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	struct prop_choice pc;
 
 	n = pld_find_notify(&m->pl, IKEV2_N_COOKIE);
-	if (n && n->data.len >= 1 && n->data.len <= sizeof(sa->cookie) &&
-	    sa->cookie_len == 0) {
+	if (n && n->data.len >= 1 && n->data.len <= IKD_COOKIE_MAX &&
+	    sa->cookie != NULL && sa->cookie_len == 0) {
 		sa->cookie_len = (uint8_t)n->data.len;
 		memcpy(sa->cookie, n->data.p, n->data.len);
 		ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_SA_INIT: the peer asks "
