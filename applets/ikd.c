@@ -797,6 +797,8 @@ reload(struct ikd *d, const char *path, FILE *out)
 	if (path != d->conf) {
 		snprintf(d->conf, sizeof(d->conf), "%s", path);
 	}
+	loop_logf(IKE_LOG_INFO, "reload: %zu of %zu VPN file(s) unchanged, "
+	    "not read again", cfg->n_reused, cfg->n_vpns);
 	loop_logf(IKE_LOG_NOTICE, "reloaded %s: %zu vpn(s)", d->conf,
 	    cfg->n_vpns);
 	if (out != NULL) {
