@@ -99,12 +99,10 @@ build/applets.stamp: FORCE
 HOT_LDFLAGS ?= -Wl,-T,scripts/hot-text.ld
 IKEBOX_OBJS = main.o libc/trim.o $(LIB_OBJS)
 ikebox: $(IKEBOX_OBJS) scripts/hot-text.ld
-	$(CC) -static -s -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ \
-	    $(IKEBOX_OBJS) $(LIBS)
+	$(CC) -static -s -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
 ikebox.debug: $(IKEBOX_OBJS) scripts/hot-text.ld
-	$(CC) -static -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ \
-	    $(IKEBOX_OBJS) $(LIBS)
+	$(CC) -static -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
 t/unit: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(LIBS)

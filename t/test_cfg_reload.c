@@ -72,8 +72,9 @@ rm(const char *name)
 }
 
 /* Lets the file system's clock tick: two writes of one file in the same
- * tick may leave the same ctime (what CFG_RACY_MS guards against, set to
- * 0 here so that files just written are taken over). */
+ * tick may leave the same ctime (what CFG_RACY_MS guards against, which
+ * `later` puts out of the way here so that files just written are taken
+ * over). */
 static void
 tick(void)
 {
@@ -129,6 +130,20 @@ same_as_load(const struct cfg *got)
 	cfg_free(want);
 }
 
+/* What cfg_reload() is told the time is: now, or (later > 0) that many
+ * seconds later, past CFG_RACY_MS after files just written, as a reload
+ * that comes after a while: then they may be taken over. */
+static int later;
+
+static int64_t
+clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec + later) * 1000000000 + ts.tv_nsec;
+}
+
 /* cfg_reload() of DIR/g.conf over *prev: *prev becomes the result (the old
  * one freed) when it loads; returns cfg_reload()'s code, the messages in
  * msgs (one a line). */
@@ -137,7 +152,7 @@ reload(struct cfg **prev, char *msgs, size_t cap)
 {
 	struct cfg_diag diag = { 0 };
 	struct cfg *cfg = NULL;
-	int rc = cfg_reload(DIR "/g.conf", *prev, &cfg, &diag);
+	int rc = cfg_reload(DIR "/g.conf", *prev, clock_ns(), &cfg, &diag);
 
 	msgs[0] = '\0';
 	for (size_t i = 0; i < diag.n; i++) {
@@ -185,11 +200,11 @@ T_CASE(cfg_reload, unchanged_files_taken_over)
 	vpn("c", 3, "psk_file = ../keys/c.key", "3600");
 
 	T_ROW("files just written: read again (racy window)");
-	cfg_set_racy_ms(CFG_RACY_MS);
+	later = 0;
 	T_EQ_INT(reload(&cfg, msgs, sizeof(msgs)), 0);
 	T_EQ_INT(reload(&cfg, msgs, sizeof(msgs)), 0);
 	T_EQ_INT(cfg ? cfg->n_reused : 99, 0);
-	cfg_set_racy_ms(0);
+	later = 10;
 
 	T_ROW("unchanged: every VPN taken over, as a full load");
 	T_EQ_INT(reload(&cfg, msgs, sizeof(msgs)), 0);
@@ -305,6 +320,5 @@ T_CASE(cfg_reload, unchanged_files_taken_over)
 	T_CONTAINS(msgs, "g.conf:6: included twice (first from "
 	    DIR "/g.conf:2)");
 
-	cfg_set_racy_ms(CFG_RACY_MS);
 	cfg_free(cfg);
 }

@@ -272,7 +272,10 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
  * before, which this does not change; NULL: none) is not read again while
  * it is the same file with the same stat() identity (device, inode, size,
  * mtime, ctime, mode, owner; its psk_file's too) and was older than
- * CFG_RACY_MS when prev read it: prev's VPN is copied.  Only files that
+ * CFG_RACY_MS when prev read it: prev's VPN is copied.  now_ns is the
+ * wall clock (CLOCK_REALTIME, file timestamps' clock) as this load starts:
+ * what the next cfg_reload() may trust of the files read now.  (cfg_load()
+ * trusts none: a configuration it made lends nothing.)  Only files that
  * held one VPN and nothing else, and gave no warning, are taken so; the
  * [global] settings every VPN reads (backend, updown) must be equal too,
  * or every file is read.  A hub of 10,000 VPN files with one changed then
@@ -280,12 +283,8 @@ int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
  * they are: a caller that changes a loaded configuration must change
  * every configuration it loads the same way (ikd's -S).
  */
-int cfg_reload(const char *path, const struct cfg *prev, struct cfg **out,
-    struct cfg_diag *diag);
-
-/* Sets the racy window of cfg_reload() (CFG_RACY_MS until set); tests
- * set 0 to see files they have just written reused. */
-void cfg_set_racy_ms(long ms);
+int cfg_reload(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag);
 
 /*
  * What `backend = auto` (the default) resolves to in the cfg_load() calls

@@ -26,7 +26,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/cfg/cfg.h"
@@ -217,15 +216,6 @@ cfg_backend_name(int backend)
 {
 	return backend == CFG_BACKEND_NULL ? "null" :
 	    backend == CFG_BACKEND_XFRM ? "xfrm" : "pfkey";
-}
-
-static long racy_ms = CFG_RACY_MS;
-
-/* see cfg.h */
-void
-cfg_set_racy_ms(long ms)
-{
-	racy_ms = ms;
 }
 
 static uint64_t
@@ -2517,16 +2507,16 @@ same_context(const struct cfg *a, const struct cfg *b)
 	    strcmp(a->updown, b->updown) == 0);
 }
 
-/* cfg_load(), or cfg_reload() with prev; -EAGAIN when prev's VPNs were to
- * be taken over but the [global] context changed (nothing kept then). */
+/* cfg_load() (now_ns INT64_MIN: every file racy), or cfg_reload() with
+ * prev; -EAGAIN when prev's VPNs were to be taken over but the [global]
+ * context changed (nothing kept then). */
 static int
-load(const char *path, const struct cfg *prev, struct cfg **out,
-    struct cfg_diag *diag)
+load(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag)
 {
 	struct ld ld;
 	struct cfg *cfg = calloc(1, sizeof(*cfg));
 	size_t errors = diag->n_errors;
-	struct timespec now;
 	int rc = 0, again = 0;
 
 	*out = NULL;
@@ -2537,9 +2527,9 @@ load(const char *path, const struct cfg *prev, struct cfg **out,
 	ld.cfg = cfg;
 	ld.diag = diag;
 	ld.prev = prev != NULL && prev->src_id != NULL ? prev : NULL;
-	clock_gettime(CLOCK_REALTIME, &now);
-	ld.racy_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec -
-	    (int64_t)racy_ms * 1000000;
+	/* the clock is the caller's: core/ makes no system call for it */
+	ld.racy_ns = now_ns == INT64_MIN ? INT64_MIN :
+	    now_ns - (int64_t)CFG_RACY_MS * 1000000;
 	cfg->dpd_check_interval = DEF_DPD;
 	cfg->nat_traversal = CFG_NATT_YES;
 	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
@@ -2623,17 +2613,17 @@ load(const char *path, const struct cfg *prev, struct cfg **out,
 int
 cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 {
-	return load(path, NULL, out, diag);
+	return load(path, NULL, INT64_MIN, out, diag);
 }
 
 /* see cfg.h */
 int
-cfg_reload(const char *path, const struct cfg *prev, struct cfg **out,
-    struct cfg_diag *diag)
+cfg_reload(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag)
 {
 	size_t n = diag->n, errors = diag->n_errors;
 	size_t warnings = diag->n_warnings;
-	int rc = load(path, prev, out, diag);
+	int rc = load(path, prev, now_ns, out, diag);
 
 	if (rc == -EAGAIN) {
 		/* [global] changed what VPNs read: every file read again,
@@ -2643,7 +2633,7 @@ cfg_reload(const char *path, const struct cfg *prev, struct cfg **out,
 		}
 		diag->n_errors = errors;
 		diag->n_warnings = warnings;
-		rc = load(path, NULL, out, diag);
+		rc = load(path, NULL, now_ns, out, diag);
 	}
 	return rc;
 }
