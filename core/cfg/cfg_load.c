@@ -1593,7 +1593,8 @@ prev_find(struct ld *ld, const char *path)
 			cap *= 2;
 		}
 		if ((ld->prev_ix = calloc(cap, sizeof(uint32_t))) == NULL) {
-			ld->prev = NULL;	/* every file read: still right */
+			/* every file read: slower, still right */
+			ld->prev = NULL;
 			return -1;
 		}
 		ld->prev_ix_cap = cap;
@@ -2339,7 +2340,8 @@ peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		nf += ld->src[ix[i]].peer_any ? 0 : ld->cfg->vpns[ix[i]].n_flows;
+		nf += ld->src[ix[i]].peer_any ? 0 :
+		    ld->cfg->vpns[ix[i]].n_flows;
 	}
 	if (nf < 2) {
 		return 0;
