@@ -99,12 +99,18 @@ build/applets.stamp: FORCE
 
 # Stripped, unused sections dropped, libc/trim.o's small libc stand-ins:
 # docs/size.md.  ikebox.debug is the same link with its symbols, for gdb.
+# HOT_LDFLAGS puts the code ikd runs from its start to idle first
+# (scripts/hot-text.ld, made by scripts/hot-text.py, which says why): the
+# kernel maps a binary's pages 64 KB around each one run, so spread out it
+# kept nearly all the text resident.  HOT_LDFLAGS= for a linker without
+# INSERT (gold); a list out of date only costs RSS.
+HOT_LDFLAGS ?= -Wl,-T,scripts/hot-text.ld
 IKEBOX_OBJS = main.o libc/trim.o $(LIB_OBJS)
-ikebox: $(IKEBOX_OBJS)
-	$(CC) -static -s -Wl,--gc-sections $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
+ikebox: $(IKEBOX_OBJS) scripts/hot-text.ld
+	$(CC) -static -s -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
-ikebox.debug: $(IKEBOX_OBJS)
-	$(CC) -static -Wl,--gc-sections $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
+ikebox.debug: $(IKEBOX_OBJS) scripts/hot-text.ld
+	$(CC) -static -Wl,--gc-sections $(HOT_LDFLAGS) $(LDFLAGS) -o $@ $(IKEBOX_OBJS) $(LIBS)
 
 t/unit: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB_OBJS) $(LIBS)

@@ -170,6 +170,16 @@ cfg_addr(const union cfg_addr *ss, uint16_t port, struct ike_addr *a)
 	a->port = port;
 }
 
+/* The wall clock in ns: what file timestamps are in (cfg_reload()). */
+static int64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* -S and -T apply to every configuration, the reloaded ones too. */
 static void
 apply_overrides(struct ikd *d, struct cfg *cfg)
@@ -782,7 +792,8 @@ reload(struct ikd *d, const char *path, FILE *out)
 		    (unsigned long long)ts.tv_nsec / 1000u);
 		(void)notify_send(st);
 	}
-	rc = cfg_load(path, &cfg, &diag);
+	/* the files that did not change are not read again */
+	rc = cfg_reload(path, d->cfg, wall_ns(), &cfg, &diag);
 	if (rc != 0 && out != NULL) {
 		fprintf(out, "%s has errors, keeping the running "
 		    "configuration:\n", path);
@@ -840,6 +851,8 @@ reload(struct ikd *d, const char *path, FILE *out)
 	if (path != d->conf) {
 		snprintf(d->conf, sizeof(d->conf), "%s", path);
 	}
+	loop_logf(IKE_LOG_INFO, "reload: %zu of %zu VPN file(s) unchanged, "
+	    "not read again", cfg->n_reused, cfg->n_vpns);
 	loop_logf(IKE_LOG_NOTICE, "reloaded %s: %zu vpn(s)", d->conf,
 	    cfg->n_vpns);
 	if (out != NULL) {
@@ -2167,7 +2180,8 @@ ikd_main(int argc, char **argv)
 	/* `backend = auto`: XFRM when this kernel has it (reloads keep it). */
 	cfg_set_auto_backend(kbe_auto_backend());
 	loop_log_set_level(d->base_level);
-	rc = cfg_load(d->conf, &cfg, &diag);
+	/* as a reload would: the next one need not read its files again */
+	rc = cfg_reload(d->conf, NULL, wall_ns(), &cfg, &diag);
 	cfg_diag_print(stderr, &diag);
 	cfg_diag_free(&diag);
 	if (rc != 0) {

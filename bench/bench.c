@@ -176,7 +176,8 @@ bench_keys(void *arg)
 {
 	struct bench_kd *k = arg;
 	static uint8_t ni[32], nr[32], gir[512], spi[8], seed[CR_PRF_MAX];
-	struct cr_ike_keys keys;
+	static uint8_t skp[2 * CR_PRF_MAX];
+	struct cr_ike_keys keys = { .sk_pi = skp, .sk_pr = skp + CR_PRF_MAX };
 
 	cr_skeyseed(k->prf, ni, sizeof(ni), nr, sizeof(nr), gir, k->gir_len,
 	    seed);
@@ -189,7 +190,8 @@ int
 main(int argc, char **argv)
 {
 	double ours4096 = 0, naive4096;
-	/* crypto, ike, ikd; scale, ikd-scale (not in the default run) */
+	/* crypto, ike, ikd; scale, ikd-scale, reload (not in the
+	 * default run) */
 	const char *only = getenv("BENCH_ONLY");
 	const char *ikebox = argc > 1 ? argv[1] : "./ikebox";
 	struct stat st;
@@ -360,6 +362,10 @@ engine:
 	fflush(stdout);
 	if (only != NULL && strcmp(only, "ikd-scale") == 0) {
 		bench_ikd_scale(ikebox);
+		return 0;
+	}
+	if (only != NULL && strcmp(only, "reload") == 0) {
+		bench_ikd_reload(ikebox);	/* idle RSS and reloads alone */
 		return 0;
 	}
 	if (only != NULL && strcmp(only, "scale") == 0) {

@@ -371,16 +371,21 @@ rss_of(pid_t pid)
 	return status_kib(pid, "VmRSS");
 }
 
-/* Starts a passive ikd on side b's n VPNs in dir; its pid, or -1. */
+/* Starts a passive ikd on side b's n VPNs in dir, settle_ms after
+ * writing its files; its pid, or -1. */
 static pid_t
-start_b(const char *ikebox, const char *dir, int n, char *sock)
+start_b(const char *ikebox, const char *dir, int n, char *sock,
+    long settle_ms)
 {
 	char conf[600];
 	pid_t pid;
 	double t0;
 
-	if (write_side(dir, "b", 0, 0, n, "curve25519", conf, sock) != 0 ||
-	    (pid = spawn_ikd(ikebox, conf)) < 0) {
+	if (write_side(dir, "b", 0, 0, n, "curve25519", conf, sock) != 0) {
+		return -1;
+	}
+	nap_ms(settle_ms);
+	if ((pid = spawn_ikd(ikebox, conf)) < 0) {
 		return -1;
 	}
 	for (t0 = bench_now(); stat_of(sock, "ike_sas") < 0; nap_ms(10)) {
@@ -405,7 +410,7 @@ bench_ikd_reload(const char *ikebox)
 
 	printf("\nikd (null backend), idle with one VPN\n");
 	if (mkdtemp(dir) == NULL || (pid = start_b(ikebox, dir, 1,
-	    sock)) < 0) {
+	    sock, 0)) < 0) {
 		printf("  could not start ikd\n");
 		return;
 	}
@@ -418,10 +423,13 @@ bench_ikd_reload(const char *ikebox)
 	stop(pid);
 	rm_dir(dir, 1, 0);
 
+	/* ikd reads again the files written less than CFG_RACY_MS before
+	 * it read them (cfg_reload()): these are a gateway's files, older */
 	printf("\nikd reload, %d VPN files, one changed each time "
-	    "(ikectl reload's round trip)\n", n);
+	    "(ikectl reload's round trip;\nthe others written %.1f s before "
+	    "ikd starts)\n", n, (CFG_RACY_MS + 500) / 1e3);
 	if (mkdtemp(strcpy(dir, "/tmp/ikebox-ikd-reload.XXXXXX")) == NULL ||
-	    (pid = start_b(ikebox, dir, n, sock)) < 0) {
+	    (pid = start_b(ikebox, dir, n, sock, CFG_RACY_MS + 500)) < 0) {
 		printf("  could not start ikd\n");
 		return;
 	}
@@ -577,7 +585,7 @@ bench_ikd_scale(const char *ikebox)
 	if (bench_write_cfg(dir, "a", 1, 0, n, "curve25519", "127",
 	    IKD_B_ADDR, NULL) != 0 || cfg_load(conf, &ca, &diag) != 0 ||
 	    (s.fd = sock_open(&any)) < 0 ||
-	    (pid = start_b(ikebox, dir, n, sock)) < 0) {
+	    (pid = start_b(ikebox, dir, n, sock, 0)) < 0) {
 		cfg_diag_print(stdout, &diag);
 		printf("  could not start (files, socket or ikd)\n");
 		goto out;

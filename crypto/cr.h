@@ -77,12 +77,17 @@ int cr_prfplus(const struct cr_alg *prf, const uint8_t *key, size_t klen,
 
 /* ---- IKE SA and CHILD SA keys (RFC 7296 2.14, 2.17, 2.18) ---- */
 
-/* Keys of one IKE SA.  Lengths come from the negotiated transforms. */
+/*
+ * Keys of one IKE SA.  Lengths come from the negotiated transforms.
+ * SK_pi and SK_pr go where sk_pi and sk_pr point (CR_PRF_MAX bytes each,
+ * the caller's: only IKE_AUTH uses them, so an IKE SA need not keep them
+ * beyond it), set before cr_ike_keys() and kept by it; NULL: not kept.
+ */
 struct cr_ike_keys {
 	uint8_t sk_d[CR_PRF_MAX];
 	uint8_t sk_ai[CR_INTEG_KEY_MAX], sk_ar[CR_INTEG_KEY_MAX];
 	uint8_t sk_ei[CR_ENC_KEY_MAX], sk_er[CR_ENC_KEY_MAX];
-	uint8_t sk_pi[CR_PRF_MAX], sk_pr[CR_PRF_MAX];
+	uint8_t *sk_pi, *sk_pr;
 	uint16_t d_len;	/* = p_len = prf->key_len */
 	uint16_t a_len;	/* integ->key_len; 0 for AEAD (no SK_a) */
 	uint16_t e_len;	/* encr->key_len, AEAD salt included (last 4 bytes) */
@@ -135,7 +140,8 @@ int cr_child_keys(const struct cr_alg *prf, const uint8_t *sk_d,
     const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
     const uint8_t *nr, size_t nr_len, struct cr_child_keys *keys);
 
-/* Wipes a key set (also fine on a zeroed one). */
+/* Wipes a key set (also fine on a zeroed one), with what sk_pi and sk_pr
+ * point to, and forgets where that is. */
 void cr_ike_keys_wipe(struct cr_ike_keys *keys);
 void cr_child_keys_wipe(struct cr_child_keys *keys);
 

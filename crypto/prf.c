@@ -156,6 +156,7 @@ cr_ike_keys(const struct cr_alg *prf, const struct cr_alg *encr,
 	struct cr_iov s[4] = {
 		{ ni, ni_len }, { nr, nr_len }, { spi_i, 8 }, { spi_r, 8 }
 	};
+	uint8_t *pi = k->sk_pi, *pr = k->sk_pr;	/* the caller's */
 	size_t total, off = 0;
 	int rc;
 
@@ -163,6 +164,8 @@ cr_ike_keys(const struct cr_alg *prf, const struct cr_alg *encr,
 		return -EINVAL;
 	}
 	memset(k, 0, sizeof(*k));
+	k->sk_pi = pi;
+	k->sk_pr = pr;
 	k->d_len = k->p_len = prf->key_len;
 	k->a_len = integ ? integ->key_len : 0;
 	k->e_len = encr->key_len;
@@ -175,8 +178,10 @@ cr_ike_keys(const struct cr_alg *prf, const struct cr_alg *encr,
 		memcpy(k->sk_ar, km + off, k->a_len), off += k->a_len;
 		memcpy(k->sk_ei, km + off, k->e_len), off += k->e_len;
 		memcpy(k->sk_er, km + off, k->e_len), off += k->e_len;
-		memcpy(k->sk_pi, km + off, k->p_len), off += k->p_len;
-		memcpy(k->sk_pr, km + off, k->p_len);
+		if (pi != NULL && pr != NULL) {
+			memcpy(pi, km + off, k->p_len);
+			memcpy(pr, km + off + k->p_len, k->p_len);
+		}
 	}
 	cr_wipe(km, sizeof(km));
 	return rc;
@@ -220,6 +225,12 @@ cr_child_keys(const struct cr_alg *prf, const uint8_t *sk_d, size_t d_len,
 void
 cr_ike_keys_wipe(struct cr_ike_keys *k)
 {
+	if (k->sk_pi != NULL) {
+		cr_wipe(k->sk_pi, CR_PRF_MAX);
+	}
+	if (k->sk_pr != NULL) {
+		cr_wipe(k->sk_pr, CR_PRF_MAX);
+	}
 	cr_wipe(k, sizeof(*k));
 }
 

@@ -135,6 +135,7 @@ st_keys(const struct cr_alg *a, struct st_res *r)
 	size_t nil = cr_kat_unhex(ni, sizeof(ni), cr_kat_ks_ni);
 	size_t nrl = cr_kat_unhex(nr, sizeof(nr), cr_kat_ks_nr);
 	size_t gl = cr_kat_unhex(gir, sizeof(gir), cr_kat_ks_gir);
+	uint8_t skp[2 * CR_PRF_MAX];
 	struct cr_ike_keys ik;
 	struct cr_child_keys ck;
 
@@ -152,6 +153,8 @@ st_keys(const struct cr_alg *a, struct st_res *r)
 		good = cr_skeyseed(a, ni, nil, nr, nrl, gir, gl, seed) == 0 &&
 		    st_same(seed, a->out_len, v->skeyseed);
 		st_row(r, good, "RFC 7296 2.14 SKEYSEED (kat.py)");
+		ik.sk_pi = skp;		/* cr_ike_keys_wipe() forgets them */
+		ik.sk_pr = skp + CR_PRF_MAX;
 		good = cr_ike_keys(a, e, i, seed, ni, nil, nr, nrl, spii, spir,
 		    &ik) == 0 && st_same(cat, st_ike_cat(&ik, cat), v->keymat);
 		st_row(r, good, "RFC 7296 2.14 SK_* split (kat.py)");

@@ -131,10 +131,10 @@ T_CASE(crypto, prfplus_rfc7296_2_13)
 T_CASE(crypto, key_schedule_vectors)
 {
 	uint8_t ni[64], nr[64], spii[8], spir[8], gir[256], seed[CR_PRF_MAX];
-	uint8_t km[BUF], w[BUF];
+	uint8_t km[BUF], w[BUF], skp[2 * CR_PRF_MAX];
 	size_t nil = hex(ni, cr_kat_ks_ni), nrl = hex(nr, cr_kat_ks_nr);
 	size_t gl = hex(gir, cr_kat_ks_gir);
-	struct cr_ike_keys k;
+	struct cr_ike_keys k = { 0 };
 	struct cr_child_keys c;
 
 	hex(spii, cr_kat_ks_spii);
@@ -150,8 +150,12 @@ T_CASE(crypto, key_schedule_vectors)
 		T_EQ_INT(cr_skeyseed(p, ni, nil, nr, nrl, gir, gl, seed), 0);
 		hex(w, v->skeyseed);
 		T_EQ_MEM(seed, w, p->out_len);
+		/* SK_pi and SK_pr where the caller keeps them */
+		k.sk_pi = skp;
+		k.sk_pr = skp + CR_PRF_MAX;
 		T_EQ_INT(cr_ike_keys(p, e, i, seed, ni, nil, nr, nrl, spii,
 		    spir, &k), 0);
+		T_ASSERT(k.sk_pi == skp && k.sk_pr == skp + CR_PRF_MAX);
 		hex(km, v->keymat);
 		T_EQ_INT(k.d_len, p->out_len);
 		T_EQ_INT(k.p_len, p->out_len);
@@ -190,7 +194,8 @@ T_CASE(crypto, key_schedule_vectors)
 		}
 		cr_ike_keys_wipe(&k);
 		T_EQ_INT(k.d_len, 0);
-		T_ASSERT(k.sk_d[0] == 0 && k.sk_pr[CR_PRF_MAX - 1] == 0);
+		T_ASSERT(k.sk_d[0] == 0 && k.sk_pi == NULL && k.sk_pr == NULL);
+		T_ASSERT(skp[0] == 0 && skp[2 * CR_PRF_MAX - 1] == 0);
 	}
 	T_ROW("AEAD with an integrity transform refused");
 	T_EQ_INT(cr_ike_keys(cr_alg_by_name(CR_PRF, "hmac-sha1"),

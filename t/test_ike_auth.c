@@ -224,3 +224,111 @@ T_CASE(ike_auth, bad_auth_payloads_are_refused)
 		}
 	}
 }
+
+/* The IKE_AUTH request the responder got first, and its answer. */
+struct replay {
+	uint8_t req[4096], resp[4096];
+	size_t req_len, resp_len;
+	struct ike_addr src, dst;
+	int again;		/* answers to the request put in again */
+	uint8_t again_buf[4096];
+	size_t again_len;
+};
+
+static void
+replay_before(void *arg, struct sim *s, const struct sim_pkt *p)
+{
+	struct replay *r = arg;
+
+	if (r->req_len == 0 && p->to == 1 && p->len >= IKEV2_HDR_LEN &&
+	    p->len <= sizeof(r->req) && p->buf[18] == IKEV2_EXCH_IKE_AUTH &&
+	    !(p->buf[19] & IKEV2_FLAG_R)) {
+		memcpy(r->req, p->buf, p->len);
+		r->req_len = p->len;
+		r->src = p->src;
+		r->dst = p->dst;
+	}
+}
+
+static void
+replay_tap(void *arg, int from, const uint8_t *buf, size_t len)
+{
+	struct replay *r = arg;
+
+	if (from != 1 || len < IKEV2_HDR_LEN || len > sizeof(r->resp) ||
+	    buf[18] != IKEV2_EXCH_IKE_AUTH) {
+		return;
+	}
+	if (r->resp_len == 0) {
+		memcpy(r->resp, buf, len);
+		r->resp_len = len;
+	} else {
+		r->again++;
+		memcpy(r->again_buf, buf, len);
+		r->again_len = len;
+	}
+}
+
+/*
+ * Once IKE_AUTH is done, an IKE SA keeps nothing of the handshake (the
+ * nonces, SK_pi and SK_pr, the cookie, the IKE_SA_INIT messages: memory of
+ * every SA, and secrets), yet the responder still answers a retransmitted
+ * IKE_AUTH request with the very bytes of its answer (RFC 7296 2.1), and
+ * both ends keep SK_d for the rekeys to come.
+ */
+T_CASE(ike_auth, handshake_state_freed_answer_replayed)
+{
+	static struct replay r;
+	struct sim s;
+	const char *a = sim_cfg("replay-a", "dpd_check_interval = 0\n",
+	    auth_vpn("active", GW1, GW2, "203.0.113.0/25 203.0.113.128/25"));
+	const char *b = sim_cfg("replay-b", "dpd_check_interval = 0\n",
+	    auth_vpn("passive", GW2, GW1, "203.0.113.128/25 203.0.113.0/25"));
+
+	memset(&r, 0, sizeof(r));
+	T_ASSERT(sim_init(&s, a, GW1, b, GW2, 23) == 0);
+	s.before = replay_before;
+	s.tap = replay_tap;
+	s.hook_arg = &r;
+	sim_run(&s, 5000);
+	T_ROW("both up, the exchange seen");
+	T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+	T_ASSERT(r.req_len > 0 && r.resp_len > 0);
+	T_ROW("no handshake state left, SK_d kept");
+	for (int i = 0; i < 2; i++) {
+		const struct ike_sa *sa = s.n[i].eng->sas;
+		uint8_t zero[CR_PRF_MAX] = { 0 };
+
+		T_ASSERT(sa != NULL);
+		if (sa == NULL) {
+			continue;
+		}
+		T_ASSERT(sa->ni == NULL && sa->nr == NULL);
+		T_ASSERT(sa->keys.sk_pi == NULL && sa->keys.sk_pr == NULL);
+		T_ASSERT(sa->cookie == NULL && sa->cookie_len == 0);
+		T_ASSERT(sa->init_req == NULL && sa->init_resp == NULL);
+		T_ASSERT(sa->keys.d_len > 0 &&
+		    memcmp(sa->keys.sk_d, zero, sa->keys.d_len) != 0);
+	}
+	T_ROW("a retransmitted IKE_AUTH request: the same answer again");
+	ike_input(s.n[1].eng, &r.dst, &r.src, r.req, r.req_len, s.now);
+	T_EQ_INT(r.again, 1);
+	T_EQ_INT(r.again_len, r.resp_len);
+	T_EQ_MEM(r.again_buf, r.resp, r.resp_len);
+	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+	T_ROW("the IKE SA rekeys with the keys it kept");
+	s.tap = NULL;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "auth", 1, s.now), 0);
+	sim_run(&s, s.now + 5000);
+	T_EQ_INT(sim_count_ike(&s, 0, "ESTABLISHED"), 1);
+	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 1);
+	{
+		struct ike_stats st;
+
+		ike_get_stats(s.n[0].eng, &st);
+		T_EQ_INT((int)st.rekeys_ike, 1);
+	}
+	T_ASSERT(sim_traffic_ok(&s, 1));
+	sim_free(&s);
+}

@@ -41,6 +41,11 @@
 #define CFG_XF_MAX 8		/* transforms of one type in one proposal */
 #define CFG_PATH_MAX 256	/* socket and psk_file paths, with the NUL */
 #define CFG_USER_MAX 32		/* `user` name, with its NUL */
+#define CFG_RACY_MS 2000	/* cfg_reload() reads again a file changed
+				 * this recently when it was last read: it
+				 * may have changed again within one tick of
+				 * the file system's clock (git's "racy
+				 * clean"); FAT's mtime ticks every 2 s */
 
 enum cfg_mode {
 	CFG_MODE_PASSIVE = 0,	/* only respond (iked's default) */
@@ -234,6 +239,12 @@ struct cfg {
 	char **files;			/* interned strings: every file read,
 					 * peer host names */
 	size_t n_files;
+	/* Per VPN, for cfg_reload(): a hash of the identity (stat()) of
+	 * the file it was read from and of its psk_file; 0 when that file
+	 * must be read again whatever happens.  NULL: none kept. */
+	uint64_t *src_id;
+	size_t n_reused;		/* VPNs cfg_reload() took from its
+					 * prev without reading their file */
 };
 
 /* Errors and warnings, in the order found.  Zero-initialise; cfg_diag_free
@@ -259,6 +270,26 @@ struct cfg_diag {
  * returns -EINVAL (-ENOMEM on allocation failure) and sets *out to NULL.
  */
 int cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag);
+
+/*
+ * cfg_load() for a reload: the result, messages and errors are what
+ * cfg_load() gives, but the file of a VPN of prev (a configuration loaded
+ * before, which this does not change; NULL: none) is not read again while
+ * it is the same file with the same stat() identity (device, inode, size,
+ * mtime, ctime, mode, owner; its psk_file's too) and was older than
+ * CFG_RACY_MS when prev read it: prev's VPN is copied.  now_ns is the
+ * wall clock (CLOCK_REALTIME, file timestamps' clock) as this load starts:
+ * what the next cfg_reload() may trust of the files read now.  (cfg_load()
+ * trusts none: a configuration it made lends nothing.)  Only files that
+ * held one VPN and nothing else, and gave no warning, are taken so; the
+ * [global] settings every VPN reads (backend, updown) must be equal too,
+ * or every file is read.  A hub of 10,000 VPN files with one changed then
+ * costs 10,000 stat()s and one file's parse.  prev's VPNs are copied as
+ * they are: a caller that changes a loaded configuration must change
+ * every configuration it loads the same way (ikd's -S).
+ */
+int cfg_reload(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag);
 
 /*
  * What `backend = auto` (the default) resolves to in the cfg_load() calls

@@ -129,20 +129,44 @@ struct vpn_aux {
 	int vpn_line;			/* the [vpn] header, 0 = none */
 	int dh_none;			/* childsa group = none */
 	int local_any, peer_any;
+	uint64_t psk_id;		/* its psk_file's identity (file_id) */
+};
+
+/* What the loader keeps of every VPN, read or taken over. */
+struct vpn_src {
+	/* What its file said: ld->aux[aux], while the load lasts; -1 for a
+	 * VPN cfg_reload() takes from prev (a hub's thousands of VPNs then
+	 * cost a few bytes each while it loads, not a struct vpn_aux). */
+	long aux;
+	/* cfg_reload(): the VPN's index in prev, copied by ld_finish()
+	 * instead of its file being read; -1: read. */
+	long reuse;
+	uint64_t src_id;		/* what cfg->src_id keeps */
+	int peer_any;			/* check_pair()'s, aux's when read */
 };
 
 struct ld {
 	struct cfg *cfg;
 	struct cfg_diag *diag;
-	struct vpn_aux *aux;		/* parallel to cfg->vpns */
+	struct vpn_src *src;		/* parallel to cfg->vpns */
+	/* the VPNs read: one array (as many small blocks freed at the end
+	 * would leave holes among the configuration's), room doubling */
+	struct vpn_aux *aux;
+	size_t n_aux, cap_aux;
 	const char *gfile[K_N];		/* where each global key was set */
 	int gline[K_N];
-	char *real[MAX_DEPTH];		/* realpaths being read (loop check) */
+	size_t real[MAX_DEPTH];		/* done[] of the files being read
+					 * (loop check) */
 	int depth;
-	char **done;			/* realpaths already read */
+	/* realpaths already read: done[i] is the offset of one in names,
+	 * their NUL-terminated text end to end (not one block each, freed
+	 * at the end among the configuration's own) */
+	size_t *done;
+	char *names;
+	size_t names_len, names_cap;
 	const char **done_from;		/* included from (file, or NULL) */
 	int *done_line;
-	size_t n_done;
+	size_t n_done, cap_done;	/* room doubling, as cfg->vpns */
 	/* done[] by hash of the path: open addressing, 1 + index, 0 free,
 	 * at most half full (a hub's 100,000 files are each looked up) */
 	uint32_t *done_ix;
@@ -152,6 +176,14 @@ struct ld {
 	char dir[PATH_MAX];		/* file_real()'s last folder, as */
 	char dir_real[PATH_MAX];	/* written and resolved */
 	int nomem;
+	/* cfg_reload(): the configuration to take unchanged files from,
+	 * its VPNs by file (open addressing, 1 + index, 0 free), made on
+	 * first use; files changed after racy_ns are not trusted. */
+	const struct cfg *prev;
+	uint32_t *prev_ix;
+	size_t prev_ix_cap;
+	int64_t racy_ns;
+	size_t n_reused;
 };
 
 struct file_ctx {
@@ -165,6 +197,7 @@ struct file_ctx {
 	int skip_section;		/* unknown section: its keys are noise */
 	int skip_rest;			/* a second [vpn]: stop reading */
 	mode_t mode;			/* path's, from ld_file()'s stat */
+	int globals;			/* a [global] key was set here */
 };
 
 static int ld_file(struct ld *ld, const char *path, const char *from,
@@ -185,6 +218,59 @@ cfg_backend_name(int backend)
 {
 	return backend == CFG_BACKEND_NULL ? "null" :
 	    backend == CFG_BACKEND_XFRM ? "xfrm" : "pfkey";
+}
+
+static uint64_t
+id_mix(uint64_t h, uint64_t v)
+{
+	/* splitmix64's finaliser over h and v */
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h = (h ^ h >> 30) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ h >> 27) * 0x94d049bb133111ebULL;
+	return h ^ h >> 31;
+}
+
+/*
+ * A file's identity as stat() gives it: another file (device, inode), or
+ * new content, mode or owner (size, mtime, ctime: a write or a chmod sets
+ * ctime to now, and no user can set it back) give another value.  0, never
+ * a match, when a timestamp is too recent to be trusted: the file may
+ * change again within the same clock tick unseen (see CFG_RACY_MS).
+ */
+static uint64_t
+file_id(const struct ld *ld, const struct stat *st)
+{
+	int64_t m = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+	    st->st_mtim.tv_nsec;
+	int64_t c = (int64_t)st->st_ctim.tv_sec * 1000000000 +
+	    st->st_ctim.tv_nsec;
+	uint64_t h = 0;
+
+	if (m >= ld->racy_ns || c >= ld->racy_ns) {
+		return 0;
+	}
+	h = id_mix(h, (uint64_t)st->st_dev);
+	h = id_mix(h, (uint64_t)st->st_ino);
+	h = id_mix(h, (uint64_t)st->st_size);
+	h = id_mix(h, (uint64_t)m);
+	h = id_mix(h, (uint64_t)c);
+	h = id_mix(h, (uint64_t)st->st_mode);
+	h = id_mix(h, (uint64_t)st->st_uid << 32 | st->st_gid);
+	return h ? h : 1;
+}
+
+/* What cfg->src_id keeps for a VPN: its file's identity with its
+ * psk_file's (path, "" for none); 0 if either is unknown or racy. */
+static uint64_t
+src_id(uint64_t file, const char *psk_file, uint64_t psk)
+{
+	uint64_t h;
+
+	if (file == 0 || (psk_file[0] != '\0' && psk == 0)) {
+		return 0;
+	}
+	h = psk_file[0] != '\0' ? id_mix(file, psk) : file;
+	return h ? h : 1;
 }
 
 #define ERR(ld, file, line, ...) \
@@ -241,22 +327,27 @@ fc_vpn(struct file_ctx *fc)
 static struct vpn_aux *
 fc_aux(struct file_ctx *fc)
 {
-	return &fc->ld->aux[fc->vpn];
+	return &fc->ld->aux[fc->ld->src[fc->vpn].aux];
 }
 
-/* A VPN starts at the first VPN section of a file; its default name is the
- * file's base name without extension. */
+/*
+ * A VPN starts at the first VPN section of a file; its default name is the
+ * file's base name without extension.  read 0: a slot for a VPN that
+ * ld_finish() copies from prev (cfg_reload()).
+ */
 static int
-vpn_new(struct file_ctx *fc)
+vpn_new(struct file_ctx *fc, int read)
 {
 	struct ld *ld = fc->ld;
 	struct cfg *cfg = ld->cfg;
 	/* room doubling: a hub's thousands of files are not copied
-	 * once per file */
+	 * once per file; a reload starts with the room prev needed */
 	size_t cap = cfg->n_vpns < ld->cap_vpns ? ld->cap_vpns :
-	    ld->cap_vpns ? 2 * ld->cap_vpns : 8;
+	    ld->cap_vpns ? 2 * ld->cap_vpns : ld->prev ?
+	    ld->prev->n_vpns + 8 : 8;
 	struct cfg_vpn *v = cap == ld->cap_vpns ? cfg->vpns :
 	    realloc(cfg->vpns, cap * sizeof(*v));
+	struct vpn_src *src;
 	struct vpn_aux *a;
 	char base[PATH_MAX], *b, *dot;
 
@@ -265,16 +356,36 @@ vpn_new(struct file_ctx *fc)
 		return -ENOMEM;
 	}
 	cfg->vpns = v;
-	a = cap == ld->cap_vpns ? ld->aux : realloc(ld->aux, cap * sizeof(*a));
-	if (a == NULL) {
+	src = cap == ld->cap_vpns ? ld->src :
+	    realloc(ld->src, cap * sizeof(*src));
+	if (src == NULL) {
 		ld->nomem = 1;
 		return -ENOMEM;
 	}
-	ld->aux = a;
+	ld->src = src;
 	ld->cap_vpns = cap;
+	if (read && ld->n_aux == ld->cap_aux) {
+		size_t ca = ld->cap_aux ? 2 * ld->cap_aux : 8;
+
+		if ((a = realloc(ld->aux, ca * sizeof(*a))) == NULL) {
+			ld->nomem = 1;
+			return -ENOMEM;
+		}
+		ld->aux = a;
+		ld->cap_aux = ca;
+	}
 	v = &cfg->vpns[cfg->n_vpns];
-	a = &ld->aux[cfg->n_vpns];
+	src = &ld->src[cfg->n_vpns];
 	memset(v, 0, sizeof(*v));
+	memset(src, 0, sizeof(*src));
+	src->aux = read ? (long)ld->n_aux++ : -1;
+	src->reuse = -1;
+	v->file = fc->path;
+	fc->vpn = (int)cfg->n_vpns++;
+	if (!read) {
+		return 0;	/* the rest is prev's */
+	}
+	a = fc_aux(fc);
 	memset(a, 0, sizeof(*a));
 	snprintf(base, sizeof(base), "%s", fc->path);
 	b = basename(base);
@@ -285,10 +396,8 @@ vpn_new(struct file_ctx *fc)
 	v->mode = CFG_MODE_PASSIVE;
 	v->protocol = IPPROTO_ESP;
 	v->psk_file = "";
-	v->file = fc->path;
 	v->line = fc->line;
 	a->first_line = fc->line;
-	fc->vpn = (int)cfg->n_vpns++;
 	return 0;
 }
 
@@ -320,7 +429,7 @@ fc_section(struct file_ctx *fc, const char *name)
 		fc->skip_rest = 1;
 		return;
 	}
-	if (fc->vpn < 0 && vpn_new(fc) != 0) {
+	if (fc->vpn < 0 && vpn_new(fc, 1) != 0) {
 		fc->skip_rest = 1;
 		return;
 	}
@@ -764,6 +873,13 @@ set_psk_file(struct file_ctx *fc, struct cfg_vpn *v, const char *value)
 	if ((v->psk_file = intern(fc->ld, path)) == NULL) {
 		v->psk_file = "";
 		return;
+	}
+	{
+		/* before reading: a change after that shows next time */
+		struct stat st;
+
+		fc_aux(fc)->psk_id = stat(path, &st) == 0 ?
+		    file_id(fc->ld, &st) : 0;
 	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		ERR(fc->ld, fc->path, fc->line, "psk_file: %s ('%s')",
@@ -1354,6 +1470,7 @@ ld_handler(void *user, const char *section, const char *name,
 		}
 		ld->gfile[k] = fc->path;
 		ld->gline[k] = fc->line;
+		fc->globals = 1;
 		set_global(fc, k, value);
 		return 1;
 	}
@@ -1380,6 +1497,12 @@ done_hash(const char *s, size_t cap)
 	return (size_t)(h ^ h >> 29) & (cap - 1);
 }
 
+static const char *
+done_name(const struct ld *ld, size_t i)
+{
+	return ld->names + ld->done[i];
+}
+
 /* The index in ld->done of the file at realpath real, or -1. */
 static long
 done_find(const struct ld *ld, const char *real)
@@ -1391,7 +1514,7 @@ done_find(const struct ld *ld, const char *real)
 	}
 	for (h = done_hash(real, ld->done_ix_cap); ld->done_ix[h];
 	    h = (h + 1) & (ld->done_ix_cap - 1)) {
-		if (strcmp(ld->done[ld->done_ix[h] - 1], real) == 0) {
+		if (strcmp(done_name(ld, ld->done_ix[h] - 1), real) == 0) {
 			return (long)ld->done_ix[h] - 1;
 		}
 	}
@@ -1415,13 +1538,13 @@ done_add(struct ld *ld)
 		ld->done_ix = ix;
 		ld->done_ix_cap = cap;
 		for (size_t i = 0; i + 1 < ld->n_done; i++) {
-			for (h = done_hash(ld->done[i], cap); ix[h];
+			for (h = done_hash(done_name(ld, i), cap); ix[h];
 			    h = (h + 1) & (cap - 1)) {
 			}
 			ix[h] = (uint32_t)i + 1;
 		}
 	}
-	for (h = done_hash(ld->done[ld->n_done - 1], ld->done_ix_cap);
+	for (h = done_hash(done_name(ld, ld->n_done - 1), ld->done_ix_cap);
 	    ld->done_ix[h]; h = (h + 1) & (ld->done_ix_cap - 1)) {
 	}
 	ld->done_ix[h] = (uint32_t)ld->n_done;
@@ -1470,12 +1593,108 @@ file_real(struct ld *ld, const char *path, char *real, struct stat *st)
 	return 0;
 }
 
+/* The index in ld->prev of the VPN read from the file at path (as
+ * written, as prev's VPNs keep it), among those it may lend; or -1. */
+static long
+prev_find(struct ld *ld, const char *path)
+{
+	const struct cfg *p = ld->prev;
+	size_t h;
+
+	if (ld->prev_ix == NULL) {
+		size_t cap = 16;
+
+		while (cap < 2 * p->n_vpns) {
+			cap *= 2;
+		}
+		if ((ld->prev_ix = calloc(cap, sizeof(uint32_t))) == NULL) {
+			/* every file read: slower, still right */
+			ld->prev = NULL;
+			return -1;
+		}
+		ld->prev_ix_cap = cap;
+		for (size_t i = 0; i < p->n_vpns; i++) {
+			if (p->src_id[i] == 0) {
+				continue;
+			}
+			for (h = done_hash(p->vpns[i].file, cap);
+			    ld->prev_ix[h] != 0; h = (h + 1) & (cap - 1)) {
+			}
+			ld->prev_ix[h] = (uint32_t)i + 1;
+		}
+	}
+	for (h = done_hash(path, ld->prev_ix_cap); ld->prev_ix[h] != 0;
+	    h = (h + 1) & (ld->prev_ix_cap - 1)) {
+		if (strcmp(p->vpns[ld->prev_ix[h] - 1].file, path) == 0) {
+			return (long)ld->prev_ix[h] - 1;
+		}
+	}
+	return -1;
+}
+
+/*
+ * cfg_reload(): when the file at fc->path (stat()ed as st) is the one
+ * ld->prev read, its psk_file unchanged too, a slot for its VPN that
+ * ld_finish() fills with prev's copy, and 1: the file is not read.  0: it
+ * is to be read.
+ */
+static int
+reuse_file(struct ld *ld, struct file_ctx *fc, const struct stat *st)
+{
+	const struct cfg_vpn *pv;
+	struct stat pst;
+	uint64_t psk = 0, id;
+	long k;
+
+	if (ld->prev == NULL || (k = prev_find(ld, fc->path)) < 0) {
+		return 0;
+	}
+	pv = &ld->prev->vpns[k];
+	if (pv->psk_file[0] != '\0' && stat(pv->psk_file, &pst) == 0) {
+		psk = file_id(ld, &pst);
+	}
+	id = src_id(file_id(ld, st), pv->psk_file, psk);
+	if (id == 0 || id != ld->prev->src_id[k]) {
+		return 0;
+	}
+	if (vpn_new(fc, 0) != 0) {
+		return 1;	/* ld->nomem: the load fails */
+	}
+	ld->src[fc->vpn].reuse = k;
+	ld->src[fc->vpn].src_id = id;
+	ld->n_reused++;
+	return 1;
+}
+
+/*
+ * After reading a file that made a VPN: whether a later cfg_reload() may
+ * take that VPN instead of reading the file again, while the file stays
+ * the same.  Only if the file made nothing but it: no [global] key (an
+ * include, or a setting every VPN reads), no warning (a VPN taken over
+ * prints none; warnings of ld_finish() are checked there), and no updown
+ * of its own (whose check looks at the script, another file).
+ */
+static void
+file_fit(struct ld *ld, struct file_ctx *fc, const struct stat *st,
+    size_t warnings)
+{
+	struct vpn_aux *a = fc_aux(fc);
+
+	if (fc->globals || ld->diag->n_warnings != warnings ||
+	    a->vpn_line == 0 || a->line[K_UPDOWN] != 0) {
+		return;
+	}
+	ld->src[fc->vpn].src_id = src_id(file_id(ld, st),
+	    fc_vpn(fc)->psk_file, a->psk_id);
+}
+
 static int
 ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 {
 	char real[PATH_MAX];
 	struct file_ctx fc;
 	struct stat st;
+	size_t warnings = ld->diag->n_warnings;
 	int rc;
 
 	if (file_real(ld, path, real, &st) != 0) {
@@ -1489,7 +1708,7 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		return -EINVAL;
 	}
 	for (int i = 0; i < ld->depth; i++) {
-		if (strcmp(ld->real[i], real) == 0) {
+		if (strcmp(done_name(ld, ld->real[i]), real) == 0) {
 			ERR(ld, from, from_line, "include loop: this file "
 			    "is already being read ('%s')", path);
 			return -ELOOP;
@@ -1511,9 +1730,11 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		    "('%s')", MAX_DEPTH, path);
 		return -ELOOP;
 	}
-	{
-		size_t n = ld->n_done + 1;
-		char **d = realloc(ld->done, n * sizeof(*d));
+	if (ld->n_done == ld->cap_done) {
+		/* doubling: one more slot per file copied the three arrays
+		 * once per file, n^2 for a hub */
+		size_t n = ld->cap_done ? 2 * ld->cap_done : 16;
+		size_t *d = realloc(ld->done, n * sizeof(*d));
 
 		if (d != NULL) {
 			ld->done = d;
@@ -1528,18 +1749,39 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 		if (dl != NULL) {
 			ld->done_line = dl;
 		}
-		if (d == NULL || df == NULL || dl == NULL ||
-		    (ld->done[ld->n_done] = strdup(real)) == NULL) {
+		if (d == NULL || df == NULL || dl == NULL) {
 			ld->nomem = 1;
 			return -ENOMEM;
 		}
-		ld->done_from[ld->n_done] = from;
-		ld->done_line[ld->n_done] = from_line;
-		ld->n_done++;
-		if (done_add(ld) != 0) {
-			ld->nomem = 1;
-			return -ENOMEM;
+		ld->cap_done = n;
+	}
+	{
+		size_t len = strlen(real) + 1;
+
+		if (ld->names_len + len > ld->names_cap) {
+			size_t cap = ld->names_cap ? 2 * ld->names_cap : 4096;
+			char *nm;
+
+			while (cap < ld->names_len + len) {
+				cap *= 2;
+			}
+			if ((nm = realloc(ld->names, cap)) == NULL) {
+				ld->nomem = 1;
+				return -ENOMEM;
+			}
+			ld->names = nm;
+			ld->names_cap = cap;
 		}
+		memcpy(ld->names + ld->names_len, real, len);
+		ld->done[ld->n_done] = ld->names_len;
+		ld->names_len += len;
+	}
+	ld->done_from[ld->n_done] = from;
+	ld->done_line[ld->n_done] = from_line;
+	ld->n_done++;
+	if (done_add(ld) != 0) {
+		ld->nomem = 1;
+		return -ENOMEM;
 	}
 	memset(&fc, 0, sizeof(fc));
 	fc.mode = st.st_mode;
@@ -1548,12 +1790,15 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 	if ((fc.path = intern(ld, path)) == NULL) {
 		return -ENOMEM;
 	}
+	if (reuse_file(ld, &fc, &st)) {
+		return 0;
+	}
 	if ((fc.fp = fopen(path, "r")) == NULL) {
 		ERR(ld, from ? from : path, from_line, "cannot read: %s ('%s')",
 		    strerror(errno), path);
 		return -errno;
 	}
-	ld->real[ld->depth++] = ld->done[ld->n_done - 1];
+	ld->real[ld->depth++] = ld->n_done - 1;
 	rc = ini_parse_stream(ld_reader, &fc, ld_handler, &fc);
 	ld->depth--;
 	if (rc > 0) {
@@ -1566,6 +1811,9 @@ ld_file(struct ld *ld, const char *path, const char *from, int from_line)
 	if (fc.vpn >= 0 && fc_aux(&fc)->vpn_line == 0) {
 		ERR(ld, fc.path, fc_aux(&fc)->first_line, "VPN settings "
 		    "without a [vpn] section in this file");
+	}
+	if (fc.vpn >= 0) {
+		file_fit(ld, &fc, &st, warnings);
 	}
 	free(fc.buf);
 	fclose(fc.fp);
@@ -2020,8 +2268,8 @@ check_pair(struct ld *ld, size_t j, size_t i)
 		ERR(ld, b->file, b->line, "duplicate VPN name (also at %s:%d) "
 		    "('%s')", a->file, a->line, b->name);
 	}
-	if (!same_addr(&a->peer, &b->peer) || ld->aux[i].peer_any ||
-	    ld->aux[j].peer_any || !same_host(a->peer_host, b->peer_host)) {
+	if (!same_addr(&a->peer, &b->peer) || ld->src[i].peer_any ||
+	    ld->src[j].peer_any || !same_host(a->peer_host, b->peer_host)) {
 		return;
 	}
 	for (size_t fb = 0; fb < b->n_flows; fb++) {
@@ -2107,7 +2355,8 @@ peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		nf += ld->aux[ix[i]].peer_any ? 0 : ld->cfg->vpns[ix[i]].n_flows;
+		nf += ld->src[ix[i]].peer_any ? 0 :
+		    ld->cfg->vpns[ix[i]].n_flows;
 	}
 	if (nf < 2) {
 		return 0;
@@ -2118,7 +2367,7 @@ peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_vpn *v = &ld->cfg->vpns[ix[i]];
 
-		for (size_t f = 0; !ld->aux[ix[i]].peer_any && f < v->n_flows;
+		for (size_t f = 0; !ld->src[ix[i]].peer_any && f < v->n_flows;
 		    f++) {
 			fr[k].vpn = ix[i];
 			fr[k++].local = &v->flows[f].local;
@@ -2139,6 +2388,55 @@ peer_pairs(struct ld *ld, const size_t *ix, size_t n, struct pairs *ps)
 	return rc;
 }
 
+static void *
+dup_mem(struct ld *ld, const void *p, size_t n)
+{
+	void *q;
+
+	if (p == NULL) {
+		return NULL;
+	}
+	if ((q = malloc(n ? n : 1)) == NULL) {
+		ld->nomem = 1;
+		return NULL;
+	}
+	memcpy(q, p, n);
+	return q;
+}
+
+/*
+ * A VPN cfg_reload() takes over (aux->reuse): prev's, finished as it is,
+ * with copies of what this configuration owns.  Its [global] context is
+ * the same (same_context()), so finish_vpn() would find the same.
+ */
+static void
+vpn_copy(struct ld *ld, struct cfg_vpn *v, struct vpn_src *src)
+{
+	const struct cfg_vpn *o = &ld->prev->vpns[src->reuse];
+	const char *file = v->file;	/* interned by ld_file() */
+
+	*v = *o;
+	v->file = file;
+	v->peer_host = o->peer_host ? intern(ld, o->peer_host) : NULL;
+	v->psk_file = o->psk_file[0] ? intern(ld, o->psk_file) : "";
+	if (v->psk_file == NULL) {
+		v->psk_file = "";
+	}
+	v->updown = ld->cfg->updown;
+	v->psk = dup_mem(ld, o->psk, o->psk_len);
+	v->flows = dup_mem(ld, o->flows, o->n_flows * sizeof(*o->flows));
+	v->keepalive = dup_mem(ld, o->keepalive, sizeof(*o->keepalive));
+	v->srcid.data = dup_mem(ld, o->srcid.data, o->srcid.len);
+	v->dstid.data = dup_mem(ld, o->dstid.data, o->dstid.len);
+	/* lists in a block of their own, or the VPN before's: never prev's */
+	xforms_keep(ld, &v->ikesa, v > ld->cfg->vpns ? &v[-1].ikesa : NULL);
+	xforms_keep(ld, &v->childsa, v > ld->cfg->vpns ? &v[-1].childsa :
+	    NULL);
+	/* what check_pair() reads (set_addr()'s 'any') */
+	src->peer_any = v->peer.ss_family == AF_UNSPEC &&
+	    v->peer_host == NULL;
+}
+
 static void
 ld_finish(struct ld *ld)
 {
@@ -2152,7 +2450,17 @@ ld_finish(struct ld *ld)
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		finish_vpn(ld, &cfg->vpns[i], &ld->aux[i]);
+		size_t w = ld->diag->n_warnings;
+
+		if (ld->src[i].reuse >= 0) {
+			vpn_copy(ld, &cfg->vpns[i], &ld->src[i]);
+			continue;
+		}
+		finish_vpn(ld, &cfg->vpns[i], &ld->aux[ld->src[i].aux]);
+		ld->src[i].peer_any = ld->aux[ld->src[i].aux].peer_any;
+		if (ld->diag->n_warnings != w) {
+			ld->src[i].src_id = 0;	/* to be printed again */
+		}
 	}
 	if (nix == NULL || npos == NULL || pix == NULL || ppos == NULL) {
 		ld->nomem = 1;
@@ -2206,14 +2514,27 @@ out:
 	free(ppos);
 }
 
-/* see cfg.h */
-int
-cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
+/* Whether the [global] settings a VPN's finish_vpn() reads are the same in
+ * a and b: only then may b take a's finished VPNs. */
+static int
+same_context(const struct cfg *a, const struct cfg *b)
+{
+	return a->backend == b->backend && a->backend_auto == b->backend_auto &&
+	    (a->updown == NULL ? b->updown == NULL : b->updown != NULL &&
+	    strcmp(a->updown, b->updown) == 0);
+}
+
+/* cfg_load() (now_ns INT64_MIN: every file racy), or cfg_reload() with
+ * prev; -EAGAIN when prev's VPNs were to be taken over but the [global]
+ * context changed (nothing kept then). */
+static int
+load(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag)
 {
 	struct ld ld;
 	struct cfg *cfg = calloc(1, sizeof(*cfg));
 	size_t errors = diag->n_errors;
-	int rc = 0;
+	int rc = 0, again = 0;
 
 	*out = NULL;
 	if (cfg == NULL) {
@@ -2222,6 +2543,10 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	memset(&ld, 0, sizeof(ld));
 	ld.cfg = cfg;
 	ld.diag = diag;
+	ld.prev = prev != NULL && prev->src_id != NULL ? prev : NULL;
+	/* the clock is the caller's: core/ makes no system call for it */
+	ld.racy_ns = now_ns == INT64_MIN ? INT64_MIN :
+	    now_ns - (int64_t)CFG_RACY_MS * 1000000;
 	cfg->dpd_check_interval = DEF_DPD;
 	cfg->nat_traversal = CFG_NATT_YES;
 	cfg->nat_keepalive = CFG_NAT_KEEPALIVE_DEF;
@@ -2234,16 +2559,15 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	snprintf(cfg->socket, sizeof(cfg->socket), "%s", CFG_DEFAULT_SOCKET);
 	cfg->file = intern(&ld, path);
 	(void)ld_file(&ld, path, NULL, 0);
-	if (!ld.nomem) {
+	again = ld.n_reused > 0 && !ld.nomem && !same_context(prev, cfg);
+	if (!ld.nomem && !again) {
 		ld_finish(&ld);
 		if (cfg->n_vpns == 0 && diag->n_errors == errors) {
 			WARN(&ld, path, 0, "no VPN configured");
 		}
 	}
-	for (size_t i = 0; i < ld.n_done; i++) {
-		free(ld.done[i]);
-	}
-	if (!ld.nomem && diag->n_errors == errors && cfg->n_vpns > 0) {
+	if (!ld.nomem && !again && diag->n_errors == errors &&
+	    cfg->n_vpns > 0) {
 		/* cfg_vpn_find()'s index; without it, a walk (still right) */
 		size_t cap = 16;
 
@@ -2253,6 +2577,14 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 		if ((cfg->name_ix = calloc(cap, sizeof(uint32_t))) != NULL) {
 			cfg->name_ix_cap = cap;
 		}
+		/* what the next cfg_reload() checks; without it, no reuse */
+		if ((cfg->src_id = calloc(cfg->n_vpns,
+		    sizeof(*cfg->src_id))) != NULL) {
+			for (size_t i = 0; i < cfg->n_vpns; i++) {
+				cfg->src_id[i] = ld.src[i].src_id;
+			}
+		}
+		cfg->n_reused = ld.n_reused;
 	}
 	if (ld.cap_vpns > cfg->n_vpns && cfg->n_vpns > 0) {
 		/* the room vpn_new() doubled, given back */
@@ -2273,12 +2605,17 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 		cfg->name_ix[h] = (uint32_t)i + 1;
 	}
 	free(ld.done);
+	free(ld.names);
 	free(ld.done_ix);
 	free(ld.done_from);
 	free(ld.done_line);
+	free(ld.src);
 	free(ld.aux);
+	free(ld.prev_ix);
 	if (ld.nomem) {
 		rc = -ENOMEM;
+	} else if (again) {
+		rc = -EAGAIN;
 	} else if (diag->n_errors != errors) {
 		rc = -EINVAL;
 	}
@@ -2288,4 +2625,33 @@ cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
 	}
 	*out = cfg;
 	return 0;
+}
+
+/* see cfg.h */
+int
+cfg_load(const char *path, struct cfg **out, struct cfg_diag *diag)
+{
+	return load(path, NULL, INT64_MIN, out, diag);
+}
+
+/* see cfg.h */
+int
+cfg_reload(const char *path, const struct cfg *prev, int64_t now_ns,
+    struct cfg **out, struct cfg_diag *diag)
+{
+	size_t n = diag->n, errors = diag->n_errors;
+	size_t warnings = diag->n_warnings;
+	int rc = load(path, prev, now_ns, out, diag);
+
+	if (rc == -EAGAIN) {
+		/* [global] changed what VPNs read: every file read again,
+		 * and the messages of the first pass dropped */
+		while (diag->n > n) {
+			free(diag->msgs[--diag->n].text);
+		}
+		diag->n_errors = errors;
+		diag->n_warnings = warnings;
+		rc = load(path, NULL, now_ns, out, diag);
+	}
+	return rc;
 }

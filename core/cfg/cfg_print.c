@@ -355,6 +355,7 @@ cfg_free(struct cfg *cfg)
 	}
 	free(cfg->vpns);
 	free(cfg->name_ix);
+	free(cfg->src_id);
 	for (size_t i = 0; i < cfg->n_files; i++) {
 		free(cfg->files[i]);
 	}

@@ -60,6 +60,8 @@
 #define IKD_MSG_MAX 8192		/* largest message built or received */
 #define IKD_VPN_ERROR_MAX 128		/* a VPN's last error, with its NUL */
 #define IKD_NONCE_LEN 32
+#define IKD_COOKIE_MAX 64		/* a cookie we send back (RFC 7296
+					 * 3.10.1: at most 64 bytes) */
 /* reqids the engine hands out, in turn: ikebox's range (core/ike/kern.h),
  * the one the backends flush by. */
 #define IKD_REQID_BASE KERN_REQID_MIN
@@ -156,26 +158,28 @@ enum child_del {
 	DEL_SENT,		/* sent; removed when it is answered */
 };
 
+/* Fields by alignment, the smallest first, so that no padding falls
+ * between them: there are IKD_CHILD_SLOTS of these in every IKE SA. */
 struct child_sa {
 	uint8_t state;		/* enum child_state */
-	uint32_t spi_in, spi_out;	/* host order */
-	uint32_t reqid;
-	const struct cr_alg *enc, *integ, *dh;
 	uint8_t esn;		/* extended sequence numbers negotiated */
-	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
-	uint64_t bytes_in, bytes_out;
 	int8_t flow;		/* configured flow it carries; -1 unknown */
 	uint8_t by_peer;	/* made by the peer's request, not ours */
 	uint8_t rekeyed;	/* has a successor: never rekeyed again */
 	uint8_t del;		/* enum child_del */
 	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
-	const struct cr_alg *pfs;	/* group for its next rekey */
+	uint8_t lo_len;		/* of lo */
+	uint32_t spi_in, spi_out;	/* host order */
+	uint32_t reqid;
 	uint32_t rekey_of_in, rekey_of_out;	/* SPIs of the SA it replaced */
+	struct ts_range ts_l, ts_r;	/* negotiated, ours / the peer's */
 	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:
 	 * of two SAs made by colliding rekeys, the one whose exchange has
 	 * the lowest nonce is redundant).  First IKD_NONCE_LEN bytes. */
 	uint8_t lo[IKD_NONCE_LEN];
-	uint8_t lo_len;
+	const struct cr_alg *enc, *integ, *dh;
+	const struct cr_alg *pfs;	/* group for its next rekey */
+	uint64_t bytes_in, bytes_out;
 	uint64_t rekey_at, expire_at;	/* soft and hard lifetime */
 	/* Keys kept while ESP goes in UDP, so that the SAs can be given
 	 * the peer's new address or port (RFC 7296 2.23): in then out,
@@ -247,6 +251,11 @@ struct ike_sa {
 				 * newest first, as the engine list runs */
 	struct ike_timer tm;
 	uint8_t held;		/* popped by ike_tick(), not yet visited */
+	/* (bytes of the groups below, here where the struct had a hole) */
+	uint8_t builder;	/* initiator of IKE_AUTH, or of the SA this
+				 * one was rekeyed from: builds the flows */
+	uint8_t msgid_noted;	/* message-ID rekey already asked for */
+	uint8_t lo_len;		/* of lo */
 	struct ike_engine *eng;
 	struct ike_vpn *vpn;
 	uint8_t state;
@@ -263,13 +272,18 @@ struct ike_sa {
 	struct cr_dh dhc;
 	uint8_t cnonce[IKD_NONCE_LEN];
 	/* Both nonces of IKE_SA_INIT (or of the rekey that made this SA),
-	 * in one buffer of 2 * IKEV2_NONCE_MAX bytes held until the keys
-	 * and IKE_AUTH's CHILD SA are made (ike_sa_drop_nonces()). */
+	 * in one buffer held until the keys and IKE_AUTH's CHILD SA are
+	 * made (ike_sa_drop_nonces()), with what else only the first
+	 * exchanges need: keys.sk_pi and keys.sk_pr (IKE_AUTH's AUTH), and
+	 * the cookie the responder asked for (RFC 7296 2.6; an initiator's
+	 * only).  Our nonce takes IKD_NONCE_LEN bytes, the peer's up to
+	 * IKEV2_NONCE_MAX (ike_sa.c hs_len()).  Not in every established
+	 * SA, nor 2 * IKEV2_NONCE_MAX bytes in every half-open one. */
 	uint8_t *ni, *nr;
 	uint16_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;	/* kept until IKE_AUTH is done */
 	size_t init_req_len, init_resp_len;
-	uint8_t cookie[64];
+	uint8_t *cookie;	/* IKD_COOKIE_MAX bytes in that buffer */
 	uint8_t cookie_len;
 	uint16_t init_error;	/* IKE_SA_INIT: first unusable answer, a
 				 * notify type or IKD_INIT_BAD_* */
@@ -290,16 +304,12 @@ struct ike_sa {
 
 	uint64_t created_ms, established_ms, last_rx_ms, expire_at;
 	uint64_t rekey_at;	/* IKE SA rekey due; UINT64_MAX never */
-	uint8_t builder;	/* initiator of IKE_AUTH, or of the SA this
-				 * one was rekeyed from: builds the flows */
 	/* IKE SA rekeying (RFC 7296 1.3.2, 2.8.2): the old SA knows the
 	 * new one of its own request and the one the peer's request made;
 	 * a new SA knows its old one.  Cleared when either is freed. */
 	struct ike_sa *parent, *rekey_new, *rekey_peer;
 	const struct cr_alg *rekey_dh;	/* group the peer asked for */
 	uint8_t lo[IKD_NONCE_LEN];	/* as child_sa.lo, for a rekeyed SA */
-	uint8_t lo_len;
-	uint8_t msgid_noted;	/* message-ID rekey already asked for */
 	uint64_t build_at;	/* no new flow before (TEMPORARY_FAILURE) */
 	uint64_t keepalive_at;	/* last NAT keepalive sent; 0: none yet */
 	struct ike_frag *fr;	/* a message being reassembled, or NULL */
@@ -684,7 +694,8 @@ struct ike_work {
 	uint8_t spi_i[8], spi_r[8];
 	uint16_t ni_len, nr_len;
 	uint8_t ni[IKEV2_NONCE_MAX], nr[IKD_NONCE_LEN];
-	struct cr_ike_keys keys;
+	struct cr_ike_keys keys;	/* SK_pi, SK_pr into sk_p */
+	uint8_t sk_p[2][CR_PRF_MAX];
 };
 
 /* A zeroed item for sa (NULL: out of memory). */

@@ -369,6 +369,15 @@ ike_sa_by_ispi(struct ike_engine *eng, const uint8_t ispi[8],
 	return NULL;
 }
 
+/* The bytes of an SA's buffer for IKE_SA_INIT and IKE_AUTH (struct ike_sa,
+ * ni): our nonce, the peer's, SK_pi and SK_pr, an initiator's cookie. */
+static size_t
+hs_len(int initiator)
+{
+	return IKD_NONCE_LEN + IKEV2_NONCE_MAX + 2 * CR_PRF_MAX +
+	    (initiator ? IKD_COOKIE_MAX : 0);
+}
+
 /* see ike_int.h */
 struct ike_sa *
 ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
@@ -381,11 +390,16 @@ ike_sa_new(struct ike_engine *eng, struct ike_vpn *vpn, int initiator,
 
 	if (sa == NULL || timers_reserve(eng) != 0 ||
 	    spi_tables_reserve(eng) != 0 ||
-	    (sa->ni = calloc(2, IKEV2_NONCE_MAX)) == NULL) {
+	    (sa->ni = calloc(1, hs_len(initiator))) == NULL) {
 		free(sa);
 		return NULL;
 	}
-	sa->nr = sa->ni + IKEV2_NONCE_MAX;
+	/* Ni is the initiator's nonce (of the rekey, for one made so) */
+	sa->nr = sa->ni + (initiator ? IKD_NONCE_LEN : IKEV2_NONCE_MAX);
+	sa->keys.sk_pi = sa->nr + (initiator ? IKEV2_NONCE_MAX :
+	    IKD_NONCE_LEN);
+	sa->keys.sk_pr = sa->keys.sk_pi + CR_PRF_MAX;
+	sa->cookie = initiator ? sa->keys.sk_pr + CR_PRF_MAX : NULL;
 	sa->n_slots = slots;
 	sa->eng = eng;
 	sa->vpn = vpn;
@@ -511,10 +525,14 @@ void
 ike_sa_drop_nonces(struct ike_sa *sa)
 {
 	if (sa->ni != NULL) {
-		cr_wipe(sa->ni, 2 * IKEV2_NONCE_MAX);
+		cr_wipe(sa->ni, hs_len(sa->initiator));
 		free(sa->ni);
 	}
 	sa->ni = sa->nr = NULL;
+	/* IKE_AUTH is over, or the SA was rekeyed into being */
+	sa->keys.sk_pi = sa->keys.sk_pr = NULL;
+	sa->cookie = NULL;
+	sa->cookie_len = 0;
 }
 
 /* The VPN moves to nsa with every CHILD SA of old, unchanged (RFC 7296

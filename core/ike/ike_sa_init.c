@@ -386,6 +386,8 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	memcpy(w->ni, sa->ni, sa->ni_len);
 	w->nr_len = sa->nr_len;
 	memcpy(w->nr, sa->nr, sa->nr_len);
+	w->keys.sk_pi = w->sk_p[0];
+	w->keys.sk_pr = w->sk_p[1];
 	/* Half-open from now on: a flood of genuine requests is bounded by
 	 * the caps above, computed or not yet. */
 	ike_half_open_enter(sa);
@@ -416,7 +418,17 @@ init_work_done(struct ike_sa *sa, struct ike_work *w)
 		ike_sa_free(sa);
 		return;
 	}
-	sa->keys = w->keys;	/* derived with the DH (ike_work.c) */
+	{
+		/* derived with the DH (ike_work.c); SK_p live in the SA's
+		 * handshake buffer, until IKE_AUTH is done */
+		uint8_t *pi = sa->keys.sk_pi, *pr = sa->keys.sk_pr;
+
+		sa->keys = w->keys;
+		sa->keys.sk_pi = pi;
+		sa->keys.sk_pr = pr;
+		memcpy(pi, w->sk_p[0], w->keys.p_len);
+		memcpy(pr, w->sk_p[1], w->keys.p_len);
+	}
 	msg_hdr_set(&h, sa->spi_i, sa->spi_r, IKEV2_EXCH_IKE_SA_INIT,
 	    IKEV2_FLAG_R, 0);
 	msg_wr_init(&pw, eng->tx, sizeof(eng->tx), &h);
@@ -477,8 +489,8 @@ init_answer(struct ike_sa *sa, const struct msg *m)
 	struct prop_choice pc;
 
 	n = pld_find_notify(&m->pl, IKEV2_N_COOKIE);
-	if (n && n->data.len >= 1 && n->data.len <= sizeof(sa->cookie) &&
-	    sa->cookie_len == 0) {
+	if (n && n->data.len >= 1 && n->data.len <= IKD_COOKIE_MAX &&
+	    sa->cookie != NULL && sa->cookie_len == 0) {
 		sa->cookie_len = (uint8_t)n->data.len;
 		memcpy(sa->cookie, n->data.p, n->data.len);
 		ike_log(eng, IKE_LOG_DEBUG, sa, "IKE_SA_INIT: the peer asks "

@@ -71,3 +71,28 @@ else
 	[ -z "$bad" ] && ok "none of ours calls scanf, glob, fnmatch, getpw*, gettext" ||
 		fail "none of ours calls scanf, glob, fnmatch, getpw*, gettext" "$bad"
 fi
+
+# ---- the code ikd runs at start, first (Makefile HOT_LDFLAGS) ---------------------
+# Its start-up functions lie in .text.hot ahead of .text (scripts/hot-text.py
+# says why: the idle RSS); a build that lost the linker script, or a list
+# that no longer names them, shows here.  The RSS itself is make bench's.
+hot=$(readelf -SW "$IKEBOX" | sed -n 's/.*\] \.text\.hot  *PROGBITS  *\([0-9a-f]*\) [0-9a-f]* \([0-9a-f]*\).*/\1 \2/p')
+if [ -z "$hot" ]; then
+	fail "a .text.hot section" "$(readelf -SW "$IKEBOX" | grep -E 'text')"
+elif [ ! -f ikebox.debug ] || [ ikebox.debug -ot "$IKEBOX" ]; then
+	ok "a .text.hot section (make ikebox.debug to see what is in it)"
+else
+	# shellcheck disable=SC2086
+	set -- $hot
+	lo=$((0x$1)) hi=$((0x$1 + 0x$2)) out=''
+	for f in main ikd_main cfg_load ike_new ike_set_config loop_init \
+	    malloc uv_run; do
+		a=$(nm ikebox.debug | awk -v f="$f" '$3 == f { print $1; exit }')
+		if [ -z "$a" ] || [ $((0x$a)) -lt $lo ] || [ $((0x$a)) -ge $hi ]; then
+			out="$out $f${a:+@0x$a}"
+		fi
+	done
+	[ -z "$out" ] && ok "ikd's start-up code is in .text.hot" ||
+		fail "ikd's start-up code is in .text.hot" "outside:$out" \
+			"(python3 scripts/hot-text.py > scripts/hot-text.ld)"
+fi
