@@ -476,8 +476,9 @@ static const struct sock_filter allowed[] = {
 #ifdef __NR_ugetrlimit
 	ALLOW(__NR_ugetrlimit),
 #endif
-	/* threads of libuv's pool (host name lookups): clone is checked in
-	 * privs_seccomp(); what a new thread does first */
+	/* threads of libuv's pool (host name lookups) and the DH workers
+	 * (net/workers.c): clone is checked in privs_seccomp(); what a new
+	 * thread does first */
 #ifdef __NR_set_robust_list
 	ALLOW(__NR_set_robust_list),
 #endif
