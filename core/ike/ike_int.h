@@ -705,6 +705,15 @@ struct ike_work *ike_work_new(struct ike_sa *sa, uint8_t kind);
 int ike_work_start(struct ike_engine *eng, struct ike_work *w);
 /* The SA w was for, if it still waits for it; NULL: a stale result. */
 struct ike_sa *ike_work_sa(struct ike_engine *eng, const struct ike_work *w);
+/*
+ * The IKE SA's keys of IKE_SA_INIT (RFC 7296 2.14: SKEYSEED from both
+ * nonces and g^ir, then prf+); integ is ignored with an AEAD enc.  Reads
+ * only its arguments (a worker thread's IKE_WORK_INIT_R calls it too).
+ */
+int ike_keys_derive(const struct cr_alg *prf, const struct cr_alg *enc,
+    const struct cr_alg *integ, const uint8_t *gir, size_t glen,
+    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+    const uint8_t spi_i[8], const uint8_t spi_r[8], struct cr_ike_keys *k);
 /* IKE_WORK_INIT_R's result: the responder's answer goes out. */
 void init_work_done(struct ike_sa *sa, struct ike_work *w);
 /* IKE_WORK_KEYPAIR's result: into the pool. */

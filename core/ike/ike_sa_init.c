@@ -14,25 +14,6 @@
 #include "core/ike/ike_int.h"
 #include "core/wire/ikev2.h"
 
-/* Derives the IKE SA's keys (RFC 7296 2.14) from g^ir and both nonces. */
-static int
-ike_keys_from(struct ike_sa *sa, const uint8_t *gir, size_t glen)
-{
-	uint8_t seed[CR_PRF_MAX];
-	int rc;
-
-	rc = cr_skeyseed(sa->prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-	    gir, glen, seed);
-	if (rc == 0) {
-		rc = cr_ike_keys(sa->prf, sa->enc,
-		    (sa->enc->flags & CR_F_AEAD) ? NULL : sa->integ, seed,
-		    sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
-		    sa->spi_r, &sa->keys);
-	}
-	cr_wipe(seed, sizeof(seed));
-	return rc;
-}
-
 /* The initiator's keys from the responder's KE payload. */
 static int
 ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
@@ -43,7 +24,9 @@ ike_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t ke_len)
 
 	rc = xchg_dh_shared(sa->eng, &sa->dhc, peer_ke, ke_len, gir, &glen);
 	if (rc == 0) {
-		rc = ike_keys_from(sa, gir, glen);
+		rc = ike_keys_derive(sa->prf, sa->enc, sa->integ, gir, glen,
+		    sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->spi_i,
+		    sa->spi_r, &sa->keys);
 	}
 	cr_wipe(gir, sizeof(gir));
 	if (rc == 0) {
@@ -379,7 +362,7 @@ ike_xchg_init_request(struct ike_engine *eng, const struct ike_addr *local,
 	memcpy(w->peer, m->pl.ke.data.p, w->peer_len);
 	w->prf = sa->prf;
 	w->enc = sa->enc;
-	w->integ = (sa->enc->flags & CR_F_AEAD) ? NULL : sa->integ;
+	w->integ = sa->integ;
 	memcpy(w->spi_i, sa->spi_i, 8);
 	memcpy(w->spi_r, sa->spi_r, 8);
 	w->ni_len = sa->ni_len;

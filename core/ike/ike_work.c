@@ -36,6 +36,25 @@ ike_work_new(struct ike_sa *sa, uint8_t kind)
 	return w;
 }
 
+/* see ike_int.h */
+int
+ike_keys_derive(const struct cr_alg *prf, const struct cr_alg *enc,
+    const struct cr_alg *integ, const uint8_t *gir, size_t glen,
+    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+    const uint8_t spi_i[8], const uint8_t spi_r[8], struct cr_ike_keys *k)
+{
+	uint8_t seed[CR_PRF_MAX];
+	int rc;
+
+	rc = cr_skeyseed(prf, ni, ni_len, nr, nr_len, gir, glen, seed);
+	if (rc == 0) {
+		rc = cr_ike_keys(prf, enc, (enc->flags & CR_F_AEAD) ? NULL :
+		    integ, seed, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
+	}
+	cr_wipe(seed, sizeof(seed));
+	return rc;
+}
+
 /* see ike.h */
 void
 ike_work_run(struct ike_work *w)
@@ -54,16 +73,9 @@ ike_work_run(struct ike_work *w)
 	w->gir_len = (uint16_t)glen;
 	if (w->kind == IKE_WORK_INIT_R && w->rc == 0) {
 		/* the keys too: a dozen HMACs the loop need not spend */
-		uint8_t seed[CR_PRF_MAX];
-
-		w->rc = cr_skeyseed(w->prf, w->ni, w->ni_len, w->nr,
-		    w->nr_len, w->gir, w->gir_len, seed);
-		if (w->rc == 0) {
-			w->rc = cr_ike_keys(w->prf, w->enc, w->integ, seed,
-			    w->ni, w->ni_len, w->nr, w->nr_len, w->spi_i,
-			    w->spi_r, &w->keys);
-		}
-		cr_wipe(seed, sizeof(seed));
+		w->rc = ike_keys_derive(w->prf, w->enc, w->integ, w->gir,
+		    w->gir_len, w->ni, w->ni_len, w->nr, w->nr_len, w->spi_i,
+		    w->spi_r, &w->keys);
 		cr_wipe(w->gir, sizeof(w->gir));
 	}
 	if (w->kind == IKE_WORK_INIT_R) {
