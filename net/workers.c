@@ -15,33 +15,62 @@ struct workers_job {
 	void *item;
 };
 
+/* The next item waiting, or NULL (w->mu held). */
+static struct workers_job *
+todo_pop(struct workers *w)
+{
+	struct workers_job *j = w->todo;
+
+	if (j != NULL && (w->todo = j->next) == NULL) {
+		w->todo_tail = &w->todo;
+	}
+	return j;
+}
+
+/* j computed: for the loop (w->mu held). */
+static void
+done_push(struct workers *w, struct workers_job *j)
+{
+	j->next = NULL;
+	*w->done_tail = j;
+	w->done_tail = &j->next;
+	(void)uv_async_send(&w->async);
+}
+
+/* Computes every waiting item on the caller's thread (no thread could
+ * start); they are still given back later, from the loop. */
+static void
+run_here(struct workers *w)
+{
+	struct workers_job *j;
+
+	pthread_mutex_lock(&w->mu);
+	while ((j = todo_pop(w)) != NULL) {
+		w->run(j->item);
+		done_push(w, j);
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
 static void *
 thread_main(void *arg)
 {
 	struct workers *w = arg;
+	struct workers_job *j;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		struct workers_job *j;
-
 		while (w->todo == NULL && !w->stop) {
 			pthread_cond_wait(&w->cv, &w->mu);
 		}
 		if (w->stop) {
 			break;
 		}
-		j = w->todo;
-		w->todo = j->next;
-		if (w->todo == NULL) {
-			w->todo_tail = &w->todo;
-		}
+		j = todo_pop(w);
 		pthread_mutex_unlock(&w->mu);
 		w->run(j->item);
 		pthread_mutex_lock(&w->mu);
-		j->next = NULL;
-		*w->done_tail = j;
-		w->done_tail = &j->next;
-		(void)uv_async_send(&w->async);
+		done_push(w, j);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -63,7 +92,6 @@ async_cb(uv_async_t *a)
 		struct workers_job *j = list;
 
 		list = j->next;
-		w->finished++;
 		w->finish(w->arg, j->item);
 		free(j);
 	}
@@ -126,20 +154,7 @@ workers_start(struct workers *w, int n)
 	pthread_attr_destroy(&attr);
 	w->started = 1;
 	if (w->n == 0) {
-		/* what waited for a thread is computed now, given back later */
-		pthread_mutex_lock(&w->mu);
-		while (w->todo != NULL) {
-			struct workers_job *j = w->todo;
-
-			w->todo = j->next;
-			w->run(j->item);
-			j->next = NULL;
-			*w->done_tail = j;
-			w->done_tail = &j->next;
-		}
-		w->todo_tail = &w->todo;
-		pthread_mutex_unlock(&w->mu);
-		(void)uv_async_send(&w->async);
+		run_here(w);	/* what waited for a thread */
 	}
 	return w->n;
 }
@@ -155,24 +170,14 @@ workers_submit(struct workers *w, void *item)
 	}
 	j->next = NULL;
 	j->item = item;
-	if (w->started && w->n == 0) {
-		/* no thread could start: computed here, still given back
-		 * later, from the loop, as the caller expects */
-		w->run(item);
-		pthread_mutex_lock(&w->mu);
-		*w->done_tail = j;
-		w->done_tail = &j->next;
-		w->submitted++;
-		pthread_mutex_unlock(&w->mu);
-		(void)uv_async_send(&w->async);
-		return 0;
-	}
 	pthread_mutex_lock(&w->mu);
 	*w->todo_tail = j;
 	w->todo_tail = &j->next;
-	w->submitted++;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
+	if (w->started && w->n == 0) {
+		run_here(w);
+	}
 	return 0;
 }
 

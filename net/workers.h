@@ -34,7 +34,6 @@ struct workers {
 	void (*finish)(void *arg, void *item);	/* on the loop */
 	void (*discard)(void *item);		/* never run, or stopping */
 	void *arg;
-	unsigned long submitted, finished;
 };
 
 /* Sets up the queue on loop uv (no thread yet).  0 or a negative errno. */
