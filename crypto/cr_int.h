@@ -9,6 +9,20 @@
 
 #include "crypto/cr.h"
 
+/*
+ * x, hidden from the optimizer: a mask passed through here cannot be
+ * recognised as a boolean and turned back into a branch or a select
+ * between addresses (clang -O1 made p256_64.c's fe_cmov with a constant
+ * source a load from one of two addresses; t/sh/ct_check.sh saw it).
+ * The 64-bit P-256 and X25519 (crypto/p256_64.c, crypto/x25519_64.c).
+ */
+static inline uint64_t
+cr_ct_barrier(uint64_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
 /* AES key contexts big enough for either implementation we pick. */
 union cr_aes_cbcenc {
 	const br_block_cbcenc_class *vtable;

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "crypto/cr.h"
+#include "crypto/cr_int.h"
 #include "crypto/p256.h"
 
 #ifdef CR_P256_64
@@ -99,24 +100,11 @@ static const unsigned char p256_n[32] = {
 	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 };
 
-/*
- * x, hidden from the optimizer: a mask passed through here cannot be
- * recognised as a boolean and turned back into a branch or a select
- * between addresses (clang -O1 made fe_cmov with a constant source a
- * load from one of two addresses; t/sh/ct_check.sh saw it).
- */
-static inline uint64_t
-ct_barrier(uint64_t x)
-{
-	__asm__("" : "+r"(x));
-	return x;
-}
-
 /* All ones if x != 0, else 0; no branch. */
 static inline uint64_t
 ct_nz(uint64_t x)
 {
-	return ct_barrier(-((x | -x) >> 63));
+	return cr_ct_barrier(-((x | -x) >> 63));
 }
 
 /* All ones if a == b (both < 2^63), else 0. */
@@ -130,7 +118,7 @@ ct_eq(uint64_t a, uint64_t b)
 static inline void
 fe_cmov(fe r, const fe a, uint64_t mask)
 {
-	mask = ct_barrier(mask);
+	mask = cr_ct_barrier(mask);
 	for (int i = 0; i < 4; i++) {
 		r[i] ^= mask & (r[i] ^ a[i]);
 	}
@@ -184,7 +172,7 @@ fe_reduce5(fe r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
 	d2 = subb(t2, fe_p[2], &br);
 	d3 = subb(t3, fe_p[3], &br);
 	(void)subb(t4, 0, &br);
-	keep = ct_barrier(-br);		/* t < p */
+	keep = cr_ct_barrier(-br);		/* t < p */
 	r[0] = (t0 & keep) | (d0 & ~keep);
 	r[1] = (t1 & keep) | (d1 & ~keep);
 	r[2] = (t2 & keep) | (d2 & ~keep);
@@ -212,7 +200,7 @@ fe_sub(fe r, const fe a, const fe b)
 	d1 = subb(a[1], b[1], &br);
 	d2 = subb(a[2], b[2], &br);
 	d3 = subb(a[3], b[3], &br);
-	m = ct_barrier(-br);		/* a < b: add p back */
+	m = cr_ct_barrier(-br);		/* a < b: add p back */
 	r[0] = addc(d0, fe_p[0] & m, &c);
 	r[1] = addc(d1, fe_p[1] & m, &c);
 	r[2] = addc(d2, fe_p[2] & m, &c);

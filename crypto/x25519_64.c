@@ -229,22 +229,11 @@ fe_inv(fe r, const fe z)
 	fe_mul(r, t, z11);		/* 2^255 - 21 */
 }
 
-/*
- * x unchanged, but opaque to the optimizer: it cannot tell a mask is 0 or
- * all ones and turn the masking into a branch or a choice of address.
- */
-static inline uint64_t
-ct_barrier(uint64_t x)
-{
-	__asm__("" : "+r"(x));
-	return x;
-}
-
 /* RFC 7748 5 cswap: swap a and b when m is all ones, not when 0. */
 static void
 fe_cswap(fe a, fe b, uint64_t m)
 {
-	m = ct_barrier(m);
+	m = cr_ct_barrier(m);
 	for (int i = 0; i < 5; i++) {
 		uint64_t x = m & (a[i] ^ b[i]);
 
