@@ -2032,18 +2032,17 @@ run(struct ikd *d, struct cfg *cfg, int fg)
 		d->n_workers = n;	/* 0: computed on the loop after all */
 	}
 	{
-		char wc[16];
+		char on[40] = "the event loop", wc[16] = "auto";
 
-		snprintf(wc, sizeof(wc), "%d", d->workers_cfg);
 		if (d->n_workers > 0) {
-			loop_logf(IKE_LOG_NOTICE, "Diffie-Hellman on %d worker "
-			    "thread(s) (workers = %s)", d->n_workers,
-			    d->workers_cfg == CFG_WORKERS_AUTO ? "auto" : wc);
-		} else {
-			loop_logf(IKE_LOG_NOTICE, "Diffie-Hellman on the event "
-			    "loop (workers = %s)", d->workers_cfg ==
-			    CFG_WORKERS_AUTO ? "auto" : wc);
+			snprintf(on, sizeof(on), "%d worker thread(s)",
+			    d->n_workers);
 		}
+		if (d->workers_cfg != CFG_WORKERS_AUTO) {
+			snprintf(wc, sizeof(wc), "%d", d->workers_cfg);
+		}
+		loop_logf(IKE_LOG_NOTICE, "Diffie-Hellman on %s (workers = %s)",
+		    on, wc);
 	}
 	loop_rearm(&d->loop);
 	ready(ready_fd);
