@@ -224,7 +224,7 @@ answer_dispatch(struct ike_sa *sa, const struct msg *m)
 	if (xchg_open_sk(sa, m) != 0) {
 		return;
 	}
-	if ((x == X_CHILD && sa->dhc.group != NULL &&
+	if ((x == X_CHILD &&
 	    ike_work_replay(sa, m, &eng->in_set, &sa->dhc)) ||
 	    (x == X_REKEY_IKE && sa->rekey_new != NULL &&
 	    ike_work_replay(sa, m, &eng->in_set, &sa->rekey_new->dhc))) {

@@ -137,10 +137,10 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 	struct ike_work *w;
 
 	if (eng->env.work == NULL || eng->pre != NULL || eng->rx_frag ||
-	    eng->rx_raw == NULL || !PLD_HAS(in, IKEV2_PL_KE) ||
-	    in->ke.data.len > sizeof(w->peer)) {
+	    eng->rx_raw == NULL || !PLD_HAS(in, IKEV2_PL_KE)) {
 		return 0;
 	}
+	/* an answer: our request's secret (none: no PFS, nothing to do) */
 	g = secret != NULL ? secret->group :
 	    cr_alg_by_id(CR_DH, in->ke.group, 0);
 	if (g == NULL || g->refused || in->ke.group != g->id ||
