@@ -407,6 +407,52 @@ T_CASE(ike_work, retransmitted_request_while_working)
 	sim_free(&s);
 }
 
+/*
+ * Both ends rekey the CHILD SA at once: gw1 has the DH of gw2's request
+ * and the DH of the answer to its own out together (one per direction of
+ * the IKE SA), and takes both results, in either order: no result
+ * dropped, no retransmission (a dropped result left the answer to the
+ * retransmission 2 s later, and the tunnel without an SA meanwhile).
+ */
+T_CASE(ike_work, request_and_answer_out_at_once)
+{
+	for (int order = 0; order < 2; order++) {
+		struct sim s;
+		uint64_t rtx;
+
+		T_ASSERT(pair(&s, "work-both", "curve25519", 0, 31) == 0);
+		sim_run(&s, 10000);
+		expect_up(&s);
+		s.work_hold = 1;
+		rtx = stats(&s, 0).retransmits + stats(&s, 1).retransmits;
+		T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
+		T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "b", 0, s.now), 0);
+		sim_run(&s, s.now + 20);
+		/* gw2 answers gw1's request: gw1 then holds two items */
+		T_EQ_INT(pending(&s, 1), 1);
+		T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
+		sim_run(&s, s.now + 20);
+		T_ROW("gw1 with a request and an answer out, %s back first",
+		    order ? "the answer's" : "the request's");
+		T_EQ_INT(pending(&s, 0), 2);
+		T_EQ_INT(sim_work_complete(&s, item(&s, 0, order)), 0);
+		sim_run(&s, s.now + 20);
+		T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
+		s.work_hold = 0;
+		sim_run(&s, s.now + 1500);
+		T_EQ_INT(stats(&s, 0).dh_stale, 0);
+		T_EQ_INT(stats(&s, 0).rekeys_child, 2);
+		T_EQ_INT(stats(&s, 0).retransmits + stats(&s, 1).retransmits,
+		    rtx);
+		/* (gw2 sees no collision when gw1's DELETEs come first) */
+		T_CONTAINS(s.n[0].log, "simultaneous CHILD SA rekey");
+		T_ASSERT(sim_traffic_ok(&s, 1));
+		sim_run(&s, s.now + 10000);
+		expect_up(&s);
+		sim_free(&s);
+	}
+}
+
 /* Offloaded DH under a lossy, duplicating, reordering link, both ends
  * initiating: every seed ends with one tunnel. */
 T_CASE(ike_work, lossy_links_converge)

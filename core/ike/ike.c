@@ -739,8 +739,8 @@ input(struct ike_engine *eng, const struct ike_addr *local,
 		    resp ? "response" : "request");
 		return;
 	}
-	if (sa->state == SA_INIT_WORK || (sa->working &&
-	    sa->work_resp == resp && sa->work_msgid == m.hdr.msgid)) {
+	if (sa->state == SA_INIT_WORK || (sa->working[resp != 0] &&
+	    sa->work_msgid[resp != 0] == m.hdr.msgid)) {
 		/* no keys yet: nothing but IKE_SA_INIT can be for it; or
 		 * this message again while its DH is out (ike_work.c) */
 		eng->st.dropped++;
@@ -1030,7 +1030,7 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		init_work_done(sa, w);
 	} else {
 		/* the datagram again, its handler taking the result */
-		sa->working = 0;
+		sa->working[w->resp] = 0;
 		eng->pre = w;
 		ike_input(eng, &w->local, &w->peer_addr, w->raw, w->raw_len,
 		    now);

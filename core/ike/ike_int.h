@@ -327,10 +327,12 @@ struct ike_sa {
 	 * one plain datagram.  (Bytes together, where the struct had a
 	 * hole.) */
 	uint8_t nat, natt, frag, req_nfrag, resp_nfrag;
-	/* A message's DH is out on env->work (ike_work.c): until it comes
-	 * back, that message again (work_resp: an answer) is dropped. */
-	uint8_t working, work_resp;
-	uint32_t work_msgid;
+	/* A message's DH is out on env->work (ike_work.c), at most one each
+	 * way: [0] the peer's request, [1] the answer to ours (both at once
+	 * when rekeys collide).  Until it comes back, that message again is
+	 * dropped. */
+	uint8_t working[2];
+	uint32_t work_msgid[2];
 	int n_children;
 	int n_slots;		/* IKD_CHILD_SLOTS(flows of the VPN) */
 	struct child_sa child[];	/* n_slots, in the same allocation */
@@ -675,6 +677,8 @@ struct ike_work {
 	uint8_t kind;
 	uint8_t spi[8];		/* our SPI of the IKE SA */
 	uint64_t seq;		/* its ike_sa.seq */
+	uint8_t resp;		/* replays: an answer (1) or a request (0) */
+	uint32_t msgid;		/* replays: its Message ID */
 	struct prop_choice pc;	/* IKE_WORK_INIT_R: the proposal chosen */
 	struct cr_dh dhc;	/* in: our secret (wiped by the run, kept
 				 * for a replay to match) */

@@ -121,7 +121,9 @@ ike_work_sa(struct ike_engine *eng, const struct ike_work *w)
 		return sa->state == SA_INIT_WORK ? sa : NULL;
 	case IKE_WORK_REPLAY_BOTH:
 	case IKE_WORK_REPLAY_SHARED:
-		return sa->working && sa->state != SA_DEAD ? sa : NULL;
+		return sa->working[w->resp] &&
+		    sa->work_msgid[w->resp] == w->msgid &&
+		    sa->state != SA_DEAD ? sa : NULL;
 	default:
 		return NULL;
 	}
@@ -166,9 +168,10 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 	w->peer_addr = eng->rx_peer;
 	w->peer_len = (uint16_t)in->ke.data.len;
 	memcpy(w->peer, in->ke.data.p, w->peer_len);
-	sa->working = 1;
-	sa->work_resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
-	sa->work_msgid = m->hdr.msgid;
+	w->resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
+	w->msgid = m->hdr.msgid;
+	sa->working[w->resp] = 1;
+	sa->work_msgid[w->resp] = w->msgid;
 	(void)ike_work_start(eng, w);	/* env->work is set */
 	return 1;
 }
