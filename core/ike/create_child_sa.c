@@ -214,7 +214,9 @@ child_redundant(struct ike_sa *sa, int idx, int depth)
 	}
 }
 
-static void
+/* Settles two rekeys of one CHILD SA (RFC 7296 2.8.1: the one with the
+ * lowest nonce goes, closed by the end that made it); 1: ours stays. */
+static int
 child_collision(struct ike_sa *sa, int ours, int theirs)
 {
 	struct child_sa *a = &sa->child[ours], *b = &sa->child[theirs];
@@ -224,12 +226,13 @@ child_collision(struct ike_sa *sa, int ours, int theirs)
 		    "rekey: ours (spi 0x%08x) has the lowest nonce, deleting "
 		    "it, keeping spi 0x%08x", a->spi_in, b->spi_in);
 		child_redundant(sa, ours, 0);
-	} else {
-		ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA "
-		    "rekey: keeping ours (spi 0x%08x), the peer deletes spi "
-		    "0x%08x", a->spi_in, b->spi_in);
-		child_redundant(sa, theirs, 0);
+		return 0;
 	}
+	ike_log(sa->eng, IKE_LOG_INFO, sa, "simultaneous CHILD SA rekey: "
+	    "keeping ours (spi 0x%08x), the peer deletes spi 0x%08x",
+	    a->spi_in, b->spi_in);
+	child_redundant(sa, theirs, 0);
+	return 1;
 }
 
 /*
@@ -521,15 +524,24 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	}
 	if (old >= 0) {
 		sa->child[old].rekeyed = 1;
-		if (!sa->child[old].del) {
-			sa->child[old].del = DEL_WANTED;
-		}
 	}
-	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
-		child_collision(sa, idx, sib);
+	/* RFC 7296 2.8: the old SA is deleted by the end that initiated the
+	 * rekey that stays, once that rekey is in place.  Deleted by the
+	 * loser of a collision, it would go while the winner may still be
+	 * computing its answer's DH: nothing could pass until it is done
+	 * (our outbound SA for the winner's rekey is added when the old
+	 * one goes). */
+	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED &&
+	    !child_collision(sa, idx, sib)) {
 		return;
 	}
 	if (old >= 0) {
+		if (!sa->child[old].del) {
+			sa->child[old].del = DEL_WANTED;
+		}
+		return;
+	}
+	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
 		return;
 	}
 	/* The old SA went while our answer was on its way (a lossy link):
@@ -857,6 +869,7 @@ child_send_delete(struct ike_sa *sa)
 		if (ch->state == CHILD_INSTALLED && ch->del == DEL_WANTED) {
 			put_be32(spis + 4 * n++, ch->spi_in);
 			ch->del = DEL_SENT;
+			ike_child_stop_sending(sa, i);
 			ike_log(eng, IKE_LOG_DEBUG, sa, "sending DELETE for "
 			    "CHILD SA spi in 0x%08x out 0x%08x", ch->spi_in,
 			    ch->spi_out);
@@ -952,7 +965,7 @@ child_rekey_respond(struct ike_sa *sa, const struct pld_set *in,
 		int ours = child_sibling(sa, n, 0);
 
 		if (ours >= 0 && sa->child[ours].state == CHILD_INSTALLED) {
-			child_collision(sa, ours, n);
+			(void)child_collision(sa, ours, n);
 		}
 	}
 }

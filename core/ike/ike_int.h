@@ -167,7 +167,8 @@ struct child_sa {
 	uint8_t by_peer;	/* made by the peer's request, not ours */
 	uint8_t rekeyed;	/* has a successor: never rekeyed again */
 	uint8_t del;		/* enum child_del */
-	uint8_t redundant;	/* lost a rekey collision (2.8.1) */
+	uint8_t redundant;	/* lost a rekey collision (2.8.1); 2: and
+				 * its outbound SA is gone already */
 	uint8_t lo_len;		/* of lo */
 	uint32_t spi_in, spi_out;	/* host order */
 	uint32_t reqid;
@@ -558,6 +559,9 @@ int ike_child_install(struct ike_sa *sa, int idx,
 /* Installs the deferred outbound SA of the rekeys of old_spi_in (0: of
  * every CHILD SA); one found redundant meanwhile is dropped instead. */
 void ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in);
+/* Our DELETE for the redundant CHILD SA idx goes: its outbound SA goes
+ * now if another SA of its flow can carry the traffic (redundant = 2). */
+void ike_child_stop_sending(struct ike_sa *sa, int idx);
 /* Slot of an installed CHILD SA of reqid other than except, or -1. */
 int ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except);
 /* Slot of the CHILD SA whose inbound (out 0) or outbound (out 1) SPI is

@@ -341,6 +341,37 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 }
 
 /* see ike_int.h */
+void
+ike_child_stop_sending(struct ike_sa *sa, int idx)
+{
+	struct ike_engine *eng = sa->eng;
+	struct child_sa *ch = &sa->child[idx];
+	struct kern_sa k;
+	int other = 0;
+
+	if (ch->state != CHILD_INSTALLED || ch->redundant != 1 ||
+	    ch->out_k != NULL) {
+		return;
+	}
+	for (int i = 0; i < sa->n_slots && !other; i++) {
+		other = i != idx && sa->child[i].state == CHILD_INSTALLED &&
+		    sa->child[i].reqid == ch->reqid &&
+		    sa->child[i].out_k == NULL;
+	}
+	if (!other) {
+		return;	/* no SA would be left to send on */
+	}
+	/* The peer drops this SA when our DELETE arrives; until the answer
+	 * is back the kernel would still send on it (the newest of its
+	 * flow), into nothing. */
+	ike_kern_sa(sa, ch, KERN_DIR_OUT, &k);
+	if (eng->env.sa_del) {
+		(void)eng->env.sa_del(eng->env.ctx, &k);
+	}
+	ch->redundant = 2;
+}
+
+/* see ike_int.h */
 int
 ike_child_by_reqid(const struct ike_sa *sa, uint32_t reqid, int except)
 {
@@ -392,6 +423,9 @@ ike_child_remove(struct ike_sa *sa, int idx)
 			}
 		}
 		for (int dir = KERN_DIR_IN; dir <= KERN_DIR_OUT; dir++) {
+			if (dir == KERN_DIR_OUT && ch->redundant == 2) {
+				continue;	/* ike_child_stop_sending() */
+			}
 			ike_kern_sa(sa, ch, dir, &k);
 			if (eng->env.sa_del) {
 				(void)eng->env.sa_del(eng->env.ctx, &k);
@@ -449,8 +483,10 @@ ike_child_readdress(struct ike_sa *sa, int idx,
 		    ne + na);
 		int e;
 
-		if (dir == KERN_DIR_OUT && ch->out_k != NULL) {
-			continue;	/* added later, with the new ports */
+		if (dir == KERN_DIR_OUT && (ch->out_k != NULL ||
+		    ch->redundant == 2)) {
+			continue;	/* added later, with the new ports;
+					 * or gone already */
 		}
 		if (ip_changed || eng->env.sa_update == NULL) {
 			/* the kernel knows an SA by its destination: a
