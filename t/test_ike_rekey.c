@@ -390,6 +390,9 @@ schedule(uint32_t seed, char *why, size_t why_len, long offload)
 		return 0;
 	}
 	sim_offload_ms = -1;
+	/* odd seeds: a request's key pair and g^ir take twice an answer's
+	 * g^ir, so results come back out of order */
+	s.work_by_cost = offload >= 0 && seed % 2;
 	if (lossy) {
 		s.loss_pct = (int)(xrand(&r) % 20);
 		s.dup_pct = (int)(xrand(&r) % 20);
@@ -509,8 +512,9 @@ T_CASE(ike_rekey, random_schedules)
  * The same storms with every Diffie-Hellman handed out (env->work, as
  * ikd's `workers` run them): IKE_SA_INIT both roles, CREATE_CHILD_SA
  * requests and answers with KE (PFS, IKE SA rekeys), key pairs made
- * ahead, results back 0 to 120 ms later (by seed), so that collisions
- * meet half-computed exchanges.
+ * ahead, results back 0 to 120 ms later (by seed; odd seeds twice that
+ * for a request's key pair and g^ir, so out of order), so that
+ * collisions meet half-computed exchanges.
  */
 T_CASE(ike_rekey, random_schedules_offloaded)
 {
@@ -1186,8 +1190,8 @@ T_CASE(ike_rekey, child_keys_follow_the_exchange)
  * *collided: both ends logged a collision.
  */
 static int
-collide_probe(int offset, long offload, uint32_t seed, int *collided,
-    char *log, size_t log_len)
+collide_probe(int offset, long offload, int only, int cost, uint32_t seed,
+    int *collided, char *log, size_t log_len)
 {
 	struct sim s;
 	struct ike_sa *sa;
@@ -1196,13 +1200,17 @@ collide_probe(int offset, long offload, uint32_t seed, int *collided,
 	int bad = 0;
 
 	sim_offload_ms = offload;
+	sim_offload_only = only;
 	if (setup(&s, "rk-cp", "active", "passive",
 	    "lifetime = 8h\nikelifetime = 0\n", "dpd_check_interval = 0\n", 0,
 	    seed) != 0) {
 		sim_offload_ms = -1;
+		sim_offload_only = -1;
 		return -1;
 	}
 	sim_offload_ms = -1;
+	sim_offload_only = -1;
+	s.work_by_cost = cost;
 	sim_run(&s, 10000);
 	sa = s.n[0].eng->vpns[0].sa;
 	for (int i = 0; sa && i < sa->n_slots && spi == 0; i++) {
@@ -1246,15 +1254,26 @@ collide_probe(int offset, long offload, uint32_t seed, int *collided,
  */
 T_CASE(ike_rekey, colliding_child_rekeys_lose_nothing)
 {
-	static const long delay[] = { -1, 0, 5, 20, 50, 120 };
+	/* DH results that many ms late (-1: in place); on one node only
+	 * (-1: both); per operation (a request's item twice an answer's) */
+	static const struct {
+		long delay;
+		int only, cost;
+	} v[] = {
+		{ -1, -1, 0 }, { 0, -1, 0 }, { 5, -1, 0 }, { 20, -1, 0 },
+		{ 50, -1, 0 }, { 120, -1, 0 }, { 50, 0, 0 }, { 120, 0, 0 },
+		{ 50, 1, 0 }, { 120, 1, 0 }, { 20, -1, 1 }, { 50, -1, 1 },
+		{ 120, -1, 1 },
+	};
 	static char log[2 * 64 * 1024 + 16];
 
-	for (unsigned d = 0; d < sizeof(delay) / sizeof(delay[0]); d++) {
+	for (unsigned d = 0; d < sizeof(v) / sizeof(v[0]); d++) {
 		int worst = 0, at = 0, collisions = 0, runs = 0;
 
 		for (int off = 0; off <= 150; off++) {
-			int c = 0, b = collide_probe(off, delay[d],
-			    500 + (uint32_t)off, &c, log, sizeof(log));
+			int c = 0, b = collide_probe(off, v[d].delay,
+			    v[d].only, v[d].cost, 500 + (uint32_t)off, &c,
+			    log, sizeof(log));
 
 			runs++;
 			collisions += c;
@@ -1266,11 +1285,14 @@ T_CASE(ike_rekey, colliding_child_rekeys_lose_nothing)
 				}
 			}
 		}
-		if (delay[d] < 0) {
+		if (v[d].delay < 0) {
 			T_ROW("DH in place: B's rekey 0-150 ms after A's");
 		} else {
-			T_ROW("DH results %ld ms late: B's rekey 0-150 ms "
-			    "after A's", delay[d]);
+			T_ROW("DH results %ld ms late%s%s: B's rekey 0-150 ms "
+			    "after A's", v[d].delay, v[d].cost ? " per "
+			    "operation (out of order)" : "", v[d].only < 0 ?
+			    "" : v[d].only ? " on B, in place on A" :
+			    " on A, in place on B");
 		}
 		printf("#   %d of %d were collisions; worst: %d ms without "
 		    "traffic (B %d ms after A)\n", collisions, runs,

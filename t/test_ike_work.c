@@ -413,12 +413,15 @@ T_CASE(ike_work, retransmitted_request_while_working)
  * the IKE SA), and takes both results, in either order: no result
  * dropped, no retransmission (a dropped result left the answer to the
  * retransmission 2 s later, and the tunnel without an SA meanwhile).
+ * The answer's result back first waits for the request's, which came
+ * first: handled the other way round, gw1 would take the collision for
+ * a late request and delete the old SA under gw2.
  */
 T_CASE(ike_work, request_and_answer_out_at_once)
 {
 	for (int order = 0; order < 2; order++) {
 		struct sim s;
-		uint64_t rtx;
+		uint64_t rtx, c0;
 
 		T_ASSERT(pair(&s, "work-both", "curve25519", 0, 31) == 0);
 		sim_run(&s, 10000);
@@ -435,9 +438,13 @@ T_CASE(ike_work, request_and_answer_out_at_once)
 		T_ROW("gw1 with a request and an answer out, %s back first",
 		    order ? "the answer's" : "the request's");
 		T_EQ_INT(pending(&s, 0), 2);
+		c0 = stats(&s, 0).rekeys_child;
 		T_EQ_INT(sim_work_complete(&s, item(&s, 0, order)), 0);
 		sim_run(&s, s.now + 20);
+		/* the request's: answered; the answer's: held */
+		T_EQ_INT(stats(&s, 0).rekeys_child, c0 + (order ? 0 : 1));
 		T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
+		T_EQ_INT(stats(&s, 0).rekeys_child, c0 + 2);
 		s.work_hold = 0;
 		sim_run(&s, s.now + 1500);
 		T_EQ_INT(stats(&s, 0).dh_stale, 0);
@@ -451,6 +458,37 @@ T_CASE(ike_work, request_and_answer_out_at_once)
 		expect_up(&s);
 		sim_free(&s);
 	}
+}
+
+/* The same, but the IKE SA goes (ikectl down) while the answer's result
+ * waits for the request's: both are dropped as stale, nothing sent. */
+T_CASE(ike_work, held_result_of_an_sa_that_went)
+{
+	struct sim s;
+	uint64_t stale;
+	unsigned sent;
+
+	T_ASSERT(pair(&s, "work-held", "curve25519", 0, 33) == 0);
+	sim_run(&s, 10000);
+	expect_up(&s);
+	s.work_hold = 1;
+	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
+	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "b", 0, s.now), 0);
+	sim_run(&s, s.now + 20);
+	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
+	sim_run(&s, s.now + 20);
+	T_EQ_INT(pending(&s, 0), 2);
+	stale = stats(&s, 0).dh_stale;
+	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 1)), 0);	/* held */
+	T_EQ_INT(ike_vpn_down(s.n[0].eng, "a", s.now), 0);
+	sim_run(&s, s.now + 1000);
+	sent = s.sent;
+	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
+	T_ROW("both results dropped, counted, nothing sent");
+	T_EQ_INT(stats(&s, 0).dh_stale, stale + 2);
+	T_EQ_INT(s.sent, sent);
+	T_EQ_INT(sim_count_children(&s, 0), 0);
+	sim_free(&s);
 }
 
 /* Offloaded DH under a lossy, duplicating, reordering link, both ends

@@ -852,6 +852,12 @@ ike_free(struct ike_engine *eng)
 	free(eng->tick_vpns);
 	cfg_free(eng->cfg);
 	ike_keypool_wipe(eng);
+	while (eng->parked != NULL) {
+		struct ike_work *p = eng->parked;
+
+		eng->parked = p->next;
+		ike_work_discard(p);
+	}
 	cr_wipe(eng->cookie_secret, sizeof(eng->cookie_secret));
 	cr_wipe(eng->cookie_prev, sizeof(eng->cookie_prev));
 	free(eng);
@@ -1008,11 +1014,29 @@ ike_vpn_down(struct ike_engine *eng, const char *name, uint64_t now)
 	return 0;
 }
 
+/* The parked result of the IKE SA w was for (our SPI and creation
+ * number), taken off the list; NULL: none. */
+static struct ike_work *
+unpark(struct ike_engine *eng, const struct ike_work *w)
+{
+	for (struct ike_work **pp = &eng->parked; *pp; pp = &(*pp)->next) {
+		struct ike_work *p = *pp;
+
+		if (p->seq == w->seq && memcmp(p->spi, w->spi, 8) == 0) {
+			*pp = p->next;
+			p->next = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 /* see ike.h */
 void
 ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 {
 	struct ike_sa *sa;
+	struct ike_work *p = NULL;
 
 	eng->now = now;
 	if (w->kind == IKE_WORK_KEYPAIR) {
@@ -1025,9 +1049,23 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		eng->st.dh_stale++;
 		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
 		    "came back for an IKE SA no longer waiting: dropped");
+		p = unpark(eng, w);	/* stale too, below */
 	} else if (w->kind == IKE_WORK_INIT_R) {
 		ike_touch(eng, sa->vpn);
 		init_work_done(sa, w);
+	} else if (w->after && sa->working[!w->resp] &&
+	    sa->work_msgid[!w->resp] == w->after_msgid) {
+		/* The other direction's message came first and its DH is
+		 * still out (one costs a key pair more, threads finish in
+		 * any order): this one waits for it, so that both are
+		 * handled in the order they arrived, as without workers.
+		 * The peer's rekey request, then the answer to ours is a
+		 * collision decided at once; the other way round, we would
+		 * delete the old SA and send on the peer's new one before
+		 * the peer has it. */
+		w->next = eng->parked;
+		eng->parked = w;
+		return;
 	} else {
 		/* the datagram again, its handler taking the result */
 		sa->working[w->resp] = 0;
@@ -1035,9 +1073,13 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		ike_input(eng, &w->local, &w->peer_addr, w->raw, w->raw_len,
 		    now);
 		eng->pre = NULL;
+		p = unpark(eng, w);
 	}
 	ike_work_discard(w);
 	timers_flush(eng);
+	if (p != NULL) {
+		ike_work_done(eng, p, now);	/* its turn */
+	}
 }
 
 /* see ike.h */

@@ -371,6 +371,9 @@ struct ike_engine {
 		uint8_t pub[CR_DH_PUB_MAX];
 	} keypool[IKD_KEYPOOL];
 	unsigned keypool_out;	/* refills handed out, not back yet */
+	/* Replay results held until the other direction's, begun first on
+	 * the same SA, is back (ike_work_done): linked by next. */
+	struct ike_work *parked;
 	uint64_t keypool_seq;
 	uint32_t n_sas;
 	uint32_t next_reqid;
@@ -682,7 +685,11 @@ struct ike_work {
 	uint8_t spi[8];		/* our SPI of the IKE SA */
 	uint64_t seq;		/* its ike_sa.seq */
 	uint8_t resp;		/* replays: an answer (1) or a request (0) */
+	uint8_t after;		/* replays: the other direction's was out
+				 * when this one came, for after_msgid */
 	uint32_t msgid;		/* replays: its Message ID */
+	uint32_t after_msgid;
+	struct ike_work *next;	/* on eng->parked */
 	struct prop_choice pc;	/* IKE_WORK_INIT_R: the proposal chosen */
 	struct cr_dh dhc;	/* in: our secret (wiped by the run, kept
 				 * for a replay to match) */

@@ -170,6 +170,8 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 	memcpy(w->peer, in->ke.data.p, w->peer_len);
 	w->resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
 	w->msgid = m->hdr.msgid;
+	w->after = sa->working[!w->resp];
+	w->after_msgid = sa->work_msgid[!w->resp];
 	sa->working[w->resp] = 1;
 	sa->work_msgid[w->resp] = w->msgid;
 	(void)ike_work_start(eng, w);	/* env->work is set */

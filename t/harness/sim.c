@@ -176,6 +176,7 @@ env_resolve(void *ctx, const char *vpn, const char *host, int af)
 static void check_timers(struct sim *s, int node);
 
 long sim_offload_ms = -1;
+int sim_offload_only = -1;
 
 static void
 env_work(void *ctx, struct ike_work *w)
@@ -190,6 +191,10 @@ env_work(void *ctx, struct ike_work *w)
 	e = &s->work[s->n_work++];
 	e->node = n->idx;
 	e->at = s->now + s->offload_ms;
+	if (s->work_by_cost && (w->kind == IKE_WORK_INIT_R ||
+	    w->kind == IKE_WORK_REPLAY_BOTH)) {
+		e->at += s->offload_ms;	/* a key pair and g^ir */
+	}
 	e->w = w;
 	s->n_offloaded[n->idx]++;
 }
@@ -421,7 +426,8 @@ node_init(struct sim *s, int i, const char *cfgpath, const char *addr)
 	};
 	struct cfg_diag diag = { 0 };
 
-	if (sim_offload_ms >= 0) {
+	if (sim_offload_ms >= 0 &&
+	    (sim_offload_only < 0 || sim_offload_only == i)) {
 		env.work = env_work;
 		s->offload_ms = (uint64_t)sim_offload_ms;
 	}
@@ -580,12 +586,21 @@ sim_run(struct sim *s, uint64_t until)
 				pi = -1;
 			}
 		}
-		if (s->n_work > 0 && !s->work_hold && s->work[0].at <= t) {
-			if (s->work[0].at > s->now) {
-				s->now = s->work[0].at;
+		if (s->n_work > 0 && !s->work_hold) {
+			int k = 0;
+
+			for (int i = 1; i < s->n_work; i++) {
+				if (s->work[i].at < s->work[k].at) {
+					k = i;
+				}
 			}
-			(void)sim_work_complete(s, 0);
-			continue;
+			if (s->work[k].at <= t) {
+				if (s->work[k].at > s->now) {
+					s->now = s->work[k].at;
+				}
+				(void)sim_work_complete(s, k);
+				continue;
+			}
 		}
 		if (s->n_lookups > 0 && s->lookups[0].at <= t) {
 			if (s->lookups[0].at > s->now) {

@@ -123,12 +123,18 @@ struct sim {
 	int n_work;
 	int work_hold;
 	uint64_t offload_ms;
+	/* items take offload_ms per DH operation (a request's key pair and
+	 * g^ir: twice), so they may finish out of order, as on threads */
+	int work_by_cost;
 	unsigned n_offloaded[2];
 };
 
 /* >= 0: engines made by sim_init()/sim_restart() get env->work, their
  * items completing that many ms later; -1 (default): no env->work. */
 extern long sim_offload_ms;
+/* >= 0: only that node gets env->work (the other computes in place, as
+ * an ikd with `workers = 0` beside one with workers); -1: both. */
+extern int sim_offload_only;
 /* Computes and gives back pending item k (0: oldest); -1: none. */
 int sim_work_complete(struct sim *s, int k);
 /* Drops pending item k unused, as a stopping daemon does. */
