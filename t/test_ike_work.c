@@ -496,6 +496,57 @@ T_CASE(ike_work, held_result_of_an_sa_that_went)
 	sim_free(&s);
 }
 
+/*
+ * Both ends rekey the IKE SA at once; `first` finishes its exchanges
+ * first.  The other end then has the answer to its own rekey out on a
+ * worker when the first end's DELETE of the old IKE SA (when it won)
+ * comes in: the DELETE waits for the answer, so the collision is settled
+ * on both ends and the loser deletes its redundant IKE SA.  (Handled
+ * first, the DELETE made the answer stale: the winner kept the loser's
+ * IKE SA, which the loser never had, until its 30 s clean-up.)  Eight
+ * runs each way: the nonces, so the winner, are random.
+ */
+T_CASE(ike_work, ike_rekey_collision_in_order)
+{
+	for (int first = 0; first < 2; first++) {
+		int bad = 0;
+
+		T_ROW("%s finishes first, 8 runs: one IKE SA on each end 3 s "
+		    "later", first ? "gw2" : "gw1");
+		for (int run = 0; run < 8; run++) {
+			struct sim s;
+			int other = 1 - first;
+
+			T_ASSERT(pair(&s, "work-ikecol", "curve25519", 0,
+			    (uint32_t)(40 + run)) == 0);
+			sim_run(&s, 10000);
+			expect_up(&s);
+			s.work_hold = 1;
+			T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 1, s.now), 0);
+			T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "b", 1, s.now), 0);
+			sim_run(&s, s.now + 20);
+			/* first answers the other's request; the other
+			 * answers first's and has its answer's DH out */
+			T_EQ_INT(sim_work_complete(&s, item(&s, first, 0)),
+			    0);
+			sim_run(&s, s.now + 20);
+			T_EQ_INT(sim_work_complete(&s, item(&s, other, 0)),
+			    0);
+			sim_run(&s, s.now + 20);
+			/* first takes its answer: settled, maybe a DELETE */
+			T_EQ_INT(sim_work_complete(&s, item(&s, first, 0)),
+			    0);
+			sim_run(&s, s.now + 20);
+			s.work_hold = 0;
+			sim_run(&s, s.now + 3000);
+			bad += sim_count_ike(&s, 0, NULL) != 1 ||
+			    sim_count_ike(&s, 1, NULL) != 1;
+			sim_free(&s);
+		}
+		T_EQ_INT(bad, 0);
+	}
+}
+
 /* Offloaded DH under a lossy, duplicating, reordering link, both ends
  * initiating: every seed ends with one tunnel. */
 T_CASE(ike_work, lossy_links_converge)

@@ -187,6 +187,9 @@ request_dispatch(struct ike_sa *sa, const struct msg *m)
 	    ike_work_replay(sa, m, &eng->in_set, NULL)) {
 		return;	/* its DH first, then this datagram again */
 	}
+	if (ike_work_defer(sa, m)) {
+		return;	/* after the answer whose DH is out */
+	}
 	sa->last_rx_ms = eng->now;
 	switch (m->hdr.exchange) {
 	case IKEV2_EXCH_INFORMATIONAL:
@@ -229,6 +232,9 @@ answer_dispatch(struct ike_sa *sa, const struct msg *m)
 	    (x == X_REKEY_IKE && sa->rekey_new != NULL &&
 	    ike_work_replay(sa, m, &eng->in_set, &sa->rekey_new->dhc))) {
 		return;	/* its DH first, then this datagram again */
+	}
+	if (ike_work_defer(sa, m)) {
+		return;	/* after the request whose DH is out */
 	}
 	sa->last_rx_ms = eng->now;
 	ike_request_done(sa);
@@ -1045,7 +1051,10 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		return;
 	}
 	sa = ike_work_sa(eng, w);
-	if (sa == NULL) {
+	if (sa == NULL && w->kind == IKE_WORK_DEFER) {
+		eng->st.dropped++;	/* its SA went meanwhile */
+		p = unpark(eng, w);
+	} else if (sa == NULL) {
 		eng->st.dh_stale++;
 		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
 		    "came back for an IKE SA no longer waiting: dropped");

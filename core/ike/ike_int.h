@@ -678,6 +678,10 @@ enum ike_work_kind {
 	IKE_WORK_REPLAY_BOTH,	/* a request with KE: our key pair + g^ir */
 	IKE_WORK_REPLAY_SHARED,	/* an answer with KE: g^ir with our secret */
 	IKE_WORK_KEYPAIR,	/* a key pair made ahead, for no SA yet */
+	/* never handed out: a message that came while the other
+	 * direction's DH was out, held on eng->parked to be handled after
+	 * it (ike_work_defer) */
+	IKE_WORK_DEFER,
 };
 
 struct ike_work {
@@ -744,6 +748,13 @@ void ike_keypool_wipe(struct ike_engine *eng);
  */
 int ike_work_replay(struct ike_sa *sa, const struct msg *m,
     const struct pld_set *in, const struct cr_dh *secret);
+/*
+ * Before handling message m (opened, authentic, for sa): when the other
+ * direction's DH is out, m waits behind it on eng->parked and 1 is
+ * returned (the caller stops there), so that the two are handled in the
+ * order they came; 0: handle it now.
+ */
+int ike_work_defer(struct ike_sa *sa, const struct msg *m);
 /* cr_dh_keygen / cr_dh_shared, or the replay's result when it is theirs
  * (same group, same secret, same peer value); keygen else takes a key
  * pair made ahead for the group, and asks the workers for another. */

@@ -121,12 +121,36 @@ ike_work_sa(struct ike_engine *eng, const struct ike_work *w)
 		return sa->state == SA_INIT_WORK ? sa : NULL;
 	case IKE_WORK_REPLAY_BOTH:
 	case IKE_WORK_REPLAY_SHARED:
+	case IKE_WORK_DEFER:
 		return sa->working[w->resp] &&
 		    sa->work_msgid[w->resp] == w->msgid &&
 		    sa->state != SA_DEAD ? sa : NULL;
 	default:
 		return NULL;
 	}
+}
+
+/* The datagram being handled, its addresses, direction and Message ID
+ * into w, and sa marked as waiting for it. */
+static int
+work_take_datagram(struct ike_sa *sa, const struct msg *m, struct ike_work *w)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if ((w->raw = malloc(eng->rx_raw_len)) == NULL) {
+		return -1;
+	}
+	memcpy(w->raw, eng->rx_raw, eng->rx_raw_len);
+	w->raw_len = eng->rx_raw_len;
+	w->local = eng->rx_local;
+	w->peer_addr = eng->rx_peer;
+	w->resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
+	w->msgid = m->hdr.msgid;
+	w->after = sa->working[!w->resp];
+	w->after_msgid = sa->work_msgid[!w->resp];
+	sa->working[w->resp] = 1;
+	sa->work_msgid[w->resp] = w->msgid;
+	return 0;
 }
 
 /* see ike_int.h */
@@ -152,8 +176,7 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 	}
 	w = ike_work_new(sa, secret != NULL ? IKE_WORK_REPLAY_SHARED :
 	    IKE_WORK_REPLAY_BOTH);
-	if (w == NULL || (w->raw = malloc(eng->rx_raw_len)) == NULL) {
-		ike_work_discard(w);
+	if (w == NULL) {
 		return 0;
 	}
 	if (secret != NULL) {
@@ -162,19 +185,35 @@ ike_work_replay(struct ike_sa *sa, const struct msg *m,
 		ike_work_discard(w);
 		return 0;
 	}
-	memcpy(w->raw, eng->rx_raw, eng->rx_raw_len);
-	w->raw_len = eng->rx_raw_len;
-	w->local = eng->rx_local;
-	w->peer_addr = eng->rx_peer;
 	w->peer_len = (uint16_t)in->ke.data.len;
 	memcpy(w->peer, in->ke.data.p, w->peer_len);
-	w->resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
-	w->msgid = m->hdr.msgid;
-	w->after = sa->working[!w->resp];
-	w->after_msgid = sa->work_msgid[!w->resp];
-	sa->working[w->resp] = 1;
-	sa->work_msgid[w->resp] = w->msgid;
+	if (work_take_datagram(sa, m, w) != 0) {
+		ike_work_discard(w);
+		return 0;
+	}
 	(void)ike_work_start(eng, w);	/* env->work is set */
+	return 1;
+}
+
+/* see ike_int.h */
+int
+ike_work_defer(struct ike_sa *sa, const struct msg *m)
+{
+	struct ike_engine *eng = sa->eng;
+	int resp = (m->hdr.flags & IKEV2_FLAG_R) != 0;
+	struct ike_work *w;
+
+	if (!sa->working[!resp] || eng->pre != NULL || eng->rx_frag ||
+	    eng->rx_raw == NULL) {
+		return 0;
+	}
+	w = ike_work_new(sa, IKE_WORK_DEFER);
+	if (w == NULL || work_take_datagram(sa, m, w) != 0) {
+		ike_work_discard(w);
+		return 0;	/* handled now, as before */
+	}
+	w->next = eng->parked;
+	eng->parked = w;
 	return 1;
 }
 
