@@ -42,53 +42,30 @@ canary(const unsigned char *k)
 	return v;
 }
 
+/* mulgen and mul of curve with the scalar k secret; pt: a point of
+ * len bytes (65, P-256's uncompressed; 32, an X25519 u-coordinate), the
+ * length mulgen must give too.  name: for the failure line. */
 static int
-run(const br_ec_impl *ec, const unsigned char *k, const unsigned char *pt)
+run(const br_ec_impl *ec, int curve, const char *name,
+    const unsigned char *k, const unsigned char *pt, size_t len)
 {
 	unsigned char out[65], q[65];
 	size_t n;
 	uint32_t r;
 
 	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
-	n = ec->mulgen(out, k, 32, BR_EC_secp256r1);
+	n = ec->mulgen(out, k, 32, curve);
 	VALGRIND_MAKE_MEM_DEFINED(&n, sizeof(n));
 	VALGRIND_MAKE_MEM_DEFINED(out, sizeof(out));
 
-	memcpy(q, pt, 65);
+	memcpy(q, pt, len);
 	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
-	r = ec->mul(q, 65, k, 32, BR_EC_secp256r1);
+	r = ec->mul(q, len, k, 32, curve);
 	VALGRIND_MAKE_MEM_DEFINED(&r, sizeof(r));
 	VALGRIND_MAKE_MEM_DEFINED(q, sizeof(q));
 	VALGRIND_MAKE_MEM_DEFINED(k, 32);
-	if (n != 65 || r != 1) {
-		fprintf(stderr, "p256-ct: mulgen %zu mul %u\n", n, r);
-		return 1;
-	}
-	return 0;
-}
-
-/* X25519 (crypto/x25519_64.c): the same, with 32-byte u-coordinates. */
-static int
-run25519(const br_ec_impl *ec, const unsigned char *k,
-    const unsigned char *u)
-{
-	unsigned char out[32], q[32];
-	size_t n;
-	uint32_t r;
-
-	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
-	n = ec->mulgen(out, k, 32, BR_EC_curve25519);
-	VALGRIND_MAKE_MEM_DEFINED(&n, sizeof(n));
-	VALGRIND_MAKE_MEM_DEFINED(out, sizeof(out));
-
-	memcpy(q, u, 32);
-	VALGRIND_MAKE_MEM_UNDEFINED(k, 32);
-	r = ec->mul(q, 32, k, 32, BR_EC_curve25519);
-	VALGRIND_MAKE_MEM_DEFINED(&r, sizeof(r));
-	VALGRIND_MAKE_MEM_DEFINED(q, sizeof(q));
-	VALGRIND_MAKE_MEM_DEFINED(k, 32);
-	if (n != 32 || r != 1) {
-		fprintf(stderr, "x25519-ct: mulgen %zu mul %u\n", n, r);
+	if (n != len || r != 1) {
+		fprintf(stderr, "%s: mulgen %zu mul %u\n", name, n, r);
 		return 1;
 	}
 	return 0;
@@ -124,15 +101,17 @@ main(int argc, char **argv)
 			k[31] = 1;
 		}
 		k[0] &= 0x7f;		/* below n */
-		bad |= run(&cr_ec_p256_64, k, pt);
-		bad |= run(cr_ec(), k, pt);
+		bad |= run(&cr_ec_p256_64, BR_EC_secp256r1, "p256-ct", k, pt,
+		    65);
+		bad |= run(cr_ec(), BR_EC_secp256r1, "p256-ct", k, pt, 65);
 		/* the next point: this one times k (a peer's value) */
 		memcpy(pt, g, gl);
 		(void)cr_ec_p256_64.mul(pt, 65, k, 32, BR_EC_secp256r1);
 #ifdef CR_X25519_64
 		/* X25519 takes every 32-byte string, clamped */
-		bad |= run25519(&cr_ec_c25519_64, k, u);
-		bad |= run25519(cr_ec(), k, u);
+		bad |= run(&cr_ec_c25519_64, BR_EC_curve25519, "x25519-ct", k,
+		    u, 32);
+		bad |= run(cr_ec(), BR_EC_curve25519, "x25519-ct", k, u, 32);
 		(void)cr_ec_c25519_64.mul(u, 32, k, 32, BR_EC_curve25519);
 #endif
 	}
