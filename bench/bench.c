@@ -69,61 +69,74 @@ bench_dh(void *arg)
 	cr_dh_wipe(&d);
 }
 
-/* One X25519 operation of an implementation: mulgen or mul. */
-struct bench_x25519 {
+/* One elliptic-curve operation of an implementation (BearSSL's or
+ * ikebox's): mulgen (the public value from a secret: key generation) or
+ * mul (the shared secret from the peer's point). */
+struct bench_curve {
 	const br_ec_impl *ec;
+	int curve;		/* BR_EC_secp256r1 or BR_EC_curve25519 */
 	int gen;
 };
 
 static void
-bench_x25519_op(void *arg)
+bench_curve_op(void *arg)
 {
-	const struct bench_x25519 *b = arg;
-	static uint8_t x[32] = { 0x77, 0x07, 0x6d, 0x0a }, u[32];
-	uint8_t out[32];
+	const struct bench_curve *b = arg;
+	int p256 = b->curve == BR_EC_secp256r1;
+	static uint8_t xs[2][32] = { { 0x77, 0x07, 0x6d, 0x0a },
+	    { 0x51, 0x1f, 0x22 } }, qs[2][65];
+	static size_t qlens[2];
+	uint8_t *x = xs[p256], out[65];
 
-	if (u[0] == 0) {	/* a peer's u, made once */
-		(void)br_ec_c25519_m31.mulgen(u, x, 32, BR_EC_curve25519);
+	if (qlens[p256] == 0) {	/* a valid peer point, made once */
+		if (p256) {
+			x[31] = 7;
+		}
+		qlens[p256] = (p256 ? &br_ec_p256_m31 :
+		    &br_ec_c25519_m31)->mulgen(qs[p256], x, 32, b->curve);
 	}
 	x[5]++;		/* a new secret each time, as a keygen has */
 	if (b->gen) {
-		(void)b->ec->mulgen(out, x, 32, BR_EC_curve25519);
+		(void)b->ec->mulgen(out, x, 32, b->curve);
 	} else {
-		memcpy(out, u, 32);
-		(void)b->ec->mul(out, 32, x, 32, BR_EC_curve25519);
+		memcpy(out, qs[p256], qlens[p256]);
+		(void)b->ec->mul(out, qlens[p256], x, 32, b->curve);
 	}
 }
 
-/* One P-256 operation of a given BearSSL implementation: mulgen (the
- * public value from a secret: key generation) or mul (the shared secret
- * from the peer's point). */
-struct bench_ec {
+struct bench_impl {
+	const char *name;
 	const br_ec_impl *ec;
-	int gen;
 };
 
-static void
-bench_ec_op(void *arg)
+/* mulgen/s, mul/s and DH/s (one of each) of every implementation of
+ * curve, and each against the first; returns the share of mulgen in
+ * the DH time of the one named ours (0: not there). */
+static double
+bench_curve_table(int curve, const struct bench_impl *impls, size_t n,
+    const char *ours)
 {
-	const struct bench_ec *b = arg;
-	static uint8_t x[32] = { 0x51, 0x1f, 0x22 }, q[65];
-	static size_t qlen;
+	double base = 0, share = 0;
 
-	if (qlen == 0) {	/* a valid peer point, made once */
-		x[31] = 7;
-		qlen = br_ec_p256_m31.mulgen(q, x, 32, BR_EC_secp256r1);
+	printf("  %-12s %12s %12s %12s %10s\n", "impl", "mulgen/s",
+	    "mul/s", "DH/s", "vs m31");
+	for (size_t i = 0; i < n; i++) {
+		struct bench_curve bg = { impls[i].ec, curve, 1 };
+		struct bench_curve bm = { impls[i].ec, curve, 0 };
+		double g = bench_run(bench_curve_op, &bg);
+		double m = bench_run(bench_curve_op, &bm);
+		double dh = 1 / (1 / g + 1 / m);
+
+		if (i == 0) {
+			base = dh;
+		}
+		printf("  %-12s %12.1f %12.1f %12.1f %9.2fx\n",
+		    impls[i].name, g, m, dh, dh / base);
+		if (strcmp(impls[i].name, ours) == 0) {
+			share = (1 / g) / (1 / g + 1 / m);
+		}
 	}
-	x[5]++;		/* a new secret each time, as a keygen has */
-	if (b->gen) {
-		uint8_t out[65];
-
-		(void)b->ec->mulgen(out, x, 32, BR_EC_secp256r1);
-	} else {
-		uint8_t pt[65];
-
-		memcpy(pt, q, qlen);
-		(void)b->ec->mul(pt, qlen, x, 32, BR_EC_secp256r1);
-	}
+	return share;
 }
 
 struct bench_naive {
@@ -234,10 +247,7 @@ main(int argc, char **argv)
 	{
 		/* ecp256: BearSSL 0.6's implementations, each half of a DH
 		 * measured (issue 18: options weighed, not taken on faith) */
-		static const struct {
-			const char *name;
-			const br_ec_impl *ec;
-		} impls[] = {
+		static const struct bench_impl impls[] = {
 			{ "p256_m31", &br_ec_p256_m31 },
 #ifdef CR_P256_64
 			{ "p256_64", &cr_ec_p256_64 },	/* ikebox's own */
@@ -246,31 +256,14 @@ main(int argc, char **argv)
 			{ "prime_i31", &br_ec_prime_i31 },
 			{ "prime_i15", &br_ec_prime_i15 },
 		};
-		double base = 0, share = 0;
+		double share;
 
 		printf("\necp256 in BearSSL 0.6 and ikebox's p256_64: "
 		    "fixed-base (mulgen: key generation)\nand variable-base "
 		    "(mul: shared secret) multiplications, one side of an\n"
 		    "IKE_SA_INIT is one of each\n");
-		printf("  %-12s %12s %12s %12s %10s\n", "impl", "mulgen/s",
-		    "mul/s", "DH/s", "vs m31");
-		for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]);
-		    i++) {
-			struct bench_ec bg = { impls[i].ec, 1 };
-			struct bench_ec bm = { impls[i].ec, 0 };
-			double g = bench_run(bench_ec_op, &bg);
-			double m = bench_run(bench_ec_op, &bm);
-			double dh = 1 / (1 / g + 1 / m);
-
-			if (i == 0) {
-				base = dh;
-			}
-			printf("  %-12s %12.1f %12.1f %12.1f %9.2fx\n",
-			    impls[i].name, g, m, dh, dh / base);
-			if (strcmp(impls[i].name, "p256_64") == 0) {
-				share = (1 / g) / (1 / g + 1 / m);
-			}
-		}
+		share = bench_curve_table(BR_EC_secp256r1, impls,
+		    sizeof(impls) / sizeof(impls[0]), "p256_64");
 		printf("  key pairs made ahead in idle time would take mulgen "
 		    "off the answer's\n  latency, not off its CPU: "
 		    "DH/s above stays the bound under load\n");
@@ -285,36 +278,18 @@ main(int argc, char **argv)
 	{
 		/* curve25519: BearSSL 0.6's fastest against ikebox's own,
 		 * measured in the same run (issue 18) */
-		static const struct {
-			const char *name;
-			const br_ec_impl *ec;
-		} impls[] = {
+		static const struct bench_impl impls[] = {
 			{ "c25519_m31", &br_ec_c25519_m31 },
 #ifdef CR_X25519_64
 			{ "c25519_64", &cr_ec_c25519_64 },	/* ikebox's own */
 #endif
 		};
-		double base = 0;
 
 		printf("\ncurve25519 in BearSSL 0.6 and ikebox's c25519_64: "
 		    "mulgen (key generation)\nand mul (shared secret), one "
 		    "of each per side of an IKE_SA_INIT\n");
-		printf("  %-12s %12s %12s %12s %10s\n", "impl", "mulgen/s",
-		    "mul/s", "DH/s", "vs m31");
-		for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]);
-		    i++) {
-			struct bench_x25519 bg = { impls[i].ec, 1 };
-			struct bench_x25519 bm = { impls[i].ec, 0 };
-			double g = bench_run(bench_x25519_op, &bg);
-			double m = bench_run(bench_x25519_op, &bm);
-			double dh = 1 / (1 / g + 1 / m);
-
-			if (i == 0) {
-				base = dh;
-			}
-			printf("  %-12s %12.1f %12.1f %12.1f %9.2fx\n",
-			    impls[i].name, g, m, dh, dh / base);
-		}
+		(void)bench_curve_table(BR_EC_curve25519, impls,
+		    sizeof(impls) / sizeof(impls[0]), "");
 	}
 
 	for (int port = 0; port < 2; port++) {
