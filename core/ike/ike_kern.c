@@ -340,13 +340,25 @@ ike_child_send_new(struct ike_sa *sa, uint32_t old_spi_in)
 	}
 }
 
+/* Removes ch's kernel SA of direction dir (the kernel's error, if any,
+ * changes nothing: the SA is gone for us either way). */
+static void
+child_sa_del(struct ike_sa *sa, const struct child_sa *ch, int dir)
+{
+	struct ike_engine *eng = sa->eng;
+	struct kern_sa k;
+
+	ike_kern_sa(sa, ch, dir, &k);
+	if (eng->env.sa_del) {
+		(void)eng->env.sa_del(eng->env.ctx, &k);
+	}
+}
+
 /* see ike_int.h */
 void
 ike_child_stop_sending(struct ike_sa *sa, int idx)
 {
-	struct ike_engine *eng = sa->eng;
 	struct child_sa *ch = &sa->child[idx];
-	struct kern_sa k;
 	int other = 0;
 
 	if (ch->state != CHILD_INSTALLED || ch->redundant != 1 ||
@@ -364,10 +376,7 @@ ike_child_stop_sending(struct ike_sa *sa, int idx)
 	/* The peer drops this SA when our DELETE arrives; until the answer
 	 * is back the kernel would still send on it (the newest of its
 	 * flow), into nothing. */
-	ike_kern_sa(sa, ch, KERN_DIR_OUT, &k);
-	if (eng->env.sa_del) {
-		(void)eng->env.sa_del(eng->env.ctx, &k);
-	}
+	child_sa_del(sa, ch, KERN_DIR_OUT);
 	ch->redundant = 2;
 }
 
@@ -405,7 +414,6 @@ ike_child_remove(struct ike_sa *sa, int idx)
 {
 	struct ike_engine *eng = sa->eng;
 	struct child_sa *ch = &sa->child[idx];
-	struct kern_sa k;
 	struct kern_policy p;
 
 	if (ch->state == CHILD_INSTALLED) {
@@ -426,10 +434,7 @@ ike_child_remove(struct ike_sa *sa, int idx)
 			if (dir == KERN_DIR_OUT && ch->redundant == 2) {
 				continue;	/* ike_child_stop_sending() */
 			}
-			ike_kern_sa(sa, ch, dir, &k);
-			if (eng->env.sa_del) {
-				(void)eng->env.sa_del(eng->env.ctx, &k);
-			}
+			child_sa_del(sa, ch, dir);
 		}
 		sa->n_children--;
 		if (eng->st.child_sas > 0) {
@@ -441,10 +446,7 @@ ike_child_remove(struct ike_sa *sa, int idx)
 		ike_child_send_new(sa, gone);
 	} else if (ch->state == CHILD_CREATING && ch->spi_in != 0) {
 		/* an SPI reserved in the kernel for a child that never came */
-		ike_kern_sa(sa, ch, KERN_DIR_IN, &k);
-		if (eng->env.sa_del) {
-			(void)eng->env.sa_del(eng->env.ctx, &k);
-		}
+		child_sa_del(sa, ch, KERN_DIR_IN);
 	}
 	if (ch->out_k) {
 		cr_wipe(ch->out_k, sizeof(*ch->out_k));
