@@ -508,6 +508,7 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	struct child_sa *ch = &sa->child[idx];
 	int old = ike_child_by_spi(sa, ch->rekey_of_in, 0);
 	int sib = child_sibling(sa, idx, 1);
+	int collided = sib >= 0 && sa->child[sib].state == CHILD_INSTALLED;
 
 	if (old >= 0 && sa->child[old].redundant) {
 		/* what we rekeyed lost a collision meanwhile: so does this
@@ -531,8 +532,7 @@ child_rekey_done(struct ike_sa *sa, int idx)
 	 * computing its answer's DH: nothing could pass until it is done
 	 * (our outbound SA for the winner's rekey is added when the old
 	 * one goes). */
-	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED &&
-	    !child_collision(sa, idx, sib)) {
+	if (collided && !child_collision(sa, idx, sib)) {
 		return;
 	}
 	if (old >= 0) {
@@ -541,7 +541,7 @@ child_rekey_done(struct ike_sa *sa, int idx)
 		}
 		return;
 	}
-	if (sib >= 0 && sa->child[sib].state == CHILD_INSTALLED) {
+	if (collided) {
 		return;
 	}
 	/* The old SA went while our answer was on its way (a lossy link):

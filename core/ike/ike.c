@@ -1051,13 +1051,15 @@ ike_work_done(struct ike_engine *eng, struct ike_work *w, uint64_t now)
 		return;
 	}
 	sa = ike_work_sa(eng, w);
-	if (sa == NULL && w->kind == IKE_WORK_DEFER) {
-		eng->st.dropped++;	/* its SA went meanwhile */
-		p = unpark(eng, w);
-	} else if (sa == NULL) {
-		eng->st.dh_stale++;
-		ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman result "
-		    "came back for an IKE SA no longer waiting: dropped");
+	if (sa == NULL) {
+		if (w->kind == IKE_WORK_DEFER) {
+			eng->st.dropped++;	/* its SA went meanwhile */
+		} else {
+			eng->st.dh_stale++;
+			ike_log(eng, IKE_LOG_DEBUG, NULL, "a Diffie-Hellman "
+			    "result came back for an IKE SA no longer "
+			    "waiting: dropped");
+		}
 		p = unpark(eng, w);	/* stale too, below */
 	} else if (w->kind == IKE_WORK_INIT_R) {
 		ike_touch(eng, sa->vpn);
