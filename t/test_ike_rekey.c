@@ -122,15 +122,6 @@ run_probed(struct sim *s, uint64_t until, uint64_t step, int flows)
 	return bad;
 }
 
-static struct ike_stats
-stats(struct sim *s, int node)
-{
-	struct ike_stats st;
-
-	ike_get_stats(s->n[node].eng, &st);
-	return st;
-}
-
 T_CASE(ike_rekey, child_hours_without_loss)
 {
 	struct sim s;
@@ -144,9 +135,9 @@ T_CASE(ike_rekey, child_hours_without_loss)
 	 * every 100 ms of virtual time */
 	T_EQ_INT(run_probed(&s, 6 * 3600 * 1000ULL, 100, 1), 0);
 	expect_settled(&s, 1);
-	T_ASSERT(stats(&s, 0).rekeys_child >= 6 * 12);
-	T_ASSERT(stats(&s, 1).rekeys_child >= 6 * 12);
-	T_ASSERT(stats(&s, 0).rekeys_child <= 6 * 12 * 100 / 85 + 2);
+	T_ASSERT(sim_stats(&s, 0).rekeys_child >= 6 * 12);
+	T_ASSERT(sim_stats(&s, 1).rekeys_child >= 6 * 12);
+	T_ASSERT(sim_stats(&s, 0).rekeys_child <= 6 * 12 * 100 / 85 + 2);
 	T_CONTAINS(s.n[0].log, "CHILD SA rekeyed: 203.0.113.0/25 === "
 	    "203.0.113.128/25");
 	T_CONTAINS(s.n[0].log, "pfs curve25519");
@@ -177,9 +168,9 @@ T_CASE(ike_rekey, ike_hours_children_moved)
 	/* 4 h, an IKE rekey every 8.5-9.5 min: the CHILD SA stays as it is */
 	T_EQ_INT(run_probed(&s, 4 * 3600 * 1000ULL, 500, 1), 0);
 	expect_settled(&s, 1);
-	T_ASSERT(stats(&s, 0).rekeys_ike >= 4 * 6);
-	T_ASSERT(stats(&s, 1).rekeys_ike >= 4 * 6);
-	T_EQ_INT(stats(&s, 0).rekeys_child, 0);
+	T_ASSERT(sim_stats(&s, 0).rekeys_ike >= 4 * 6);
+	T_ASSERT(sim_stats(&s, 1).rekeys_ike >= 4 * 6);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_child, 0);
 	T_CONTAINS(s.n[0].log, "IKE SA rekeyed: replaces spi");
 	T_CONTAINS(s.n[0].log, "1 CHILD SAs moved");
 	for (struct ike_sa *sa = s.n[0].eng->sas; sa; sa = sa->next) {
@@ -206,9 +197,10 @@ T_CASE(ike_rekey, both_lifetimes_over_a_day)
 	expect_settled(&s, 2);
 	T_EQ_INT(run_probed(&s, 24 * 3600 * 1000ULL, 1000, 2), 0);
 	expect_settled(&s, 2);
-	T_ASSERT(stats(&s, 0).rekeys_ike + stats(&s, 1).rekeys_ike >= 2 * 22);
+	T_ASSERT(sim_stats(&s, 0).rekeys_ike + sim_stats(&s, 1).rekeys_ike >=
+	    2 * 22);
 	/* each end counts every rekey of a flow, whoever started it */
-	T_ASSERT(stats(&s, 0).rekeys_child >= 2 * 24 * 3);
+	T_ASSERT(sim_stats(&s, 0).rekeys_child >= 2 * 24 * 3);
 	T_EQ_INT(s.n[0].n_warn + s.n[1].n_warn, 0);
 	sim_free(&s);
 }
@@ -672,7 +664,7 @@ T_CASE(ike_rekey, kernel_expire_events)
 	    -ENOENT);
 	T_EQ_INT(ike_child_expired(s.n[1].eng, out, &s.n[1].addr, 1, s.now),
 	    -ENOENT);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 0);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 0);
 	T_ASSERT(strstr(s.n[1].log, "soft lifetime reached") == NULL);
 	T_EQ_INT(sim_kernel_expire(&s, 1, spi, 0), 0);
 	T_EQ_INT(sim_kernel_expire(&s, 1, out, 0), 0);
@@ -681,7 +673,7 @@ T_CASE(ike_rekey, kernel_expire_events)
 	sim_run(&s, s.now + 2000);
 	expect_settled(&s, 1);
 	T_ASSERT(first_child(&s, 1) != spi);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 1);
 	T_CONTAINS(s.n[1].log, "soft lifetime reached, rekeying");
 	/* the other direction of that pair expires in the same instant:
 	 * noted once, one rekey */
@@ -735,8 +727,8 @@ T_CASE(ike_rekey, ike_and_child_rekey_cross)
 	expect_settled(&s, 1);
 	T_CONTAINS(s.n[0].log, "TEMPORARY_FAILURE");
 	T_CONTAINS(s.n[1].log, "TEMPORARY_FAILURE");
-	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 1);
 	sim_free(&s);
 }
 
@@ -788,7 +780,7 @@ T_CASE(ike_rekey, dead_peer_and_back)
 	T_CONTAINS(s.n[0].log, "nom_vpn: active VPN: initiating again in 2 s");
 	T_EQ_INT(sim_kernel_sas(&s, 0), 0);
 	T_EQ_INT(s.n[0].n_policies, 0);
-	T_ASSERT(stats(&s, 0).dpd_sent >= 1);
+	T_ASSERT(sim_stats(&s, 0).dpd_sent >= 1);
 	s.blackhole[1] = 0;
 	sim_run(&s, s.now + 300000);
 	expect_settled(&s, 1);
@@ -875,7 +867,7 @@ T_CASE(ike_rekey, message_ids_exhausted)
 	expect_settled(&s, 1);
 	T_CONTAINS(s.n[0].log, "message IDs nearly exhausted");
 	/* B's incoming IDs are as high: it may rekey in the same instant */
-	T_ASSERT(stats(&s, 0).rekeys_ike >= 1);
+	T_ASSERT(sim_stats(&s, 0).rekeys_ike >= 1);
 	T_ASSERT(s.n[0].eng->vpns[0].sa->msgid_out < 10);
 	sim_free(&s);
 }
@@ -1175,7 +1167,7 @@ T_CASE(ike_rekey, child_keys_follow_the_exchange)
 	T_EQ_INT(ike_vpn_rekey(s.n[1].eng, "nom_vpn", 1, s.now), 0);
 	sim_run(&s, s.now + 3000);
 	expect_settled(&s, 1);
-	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_ike, 1);
 	rekey_keys_check(&s, &k, 0);
 	rekey_keys_check(&s, &k, 1);
 	sim_free(&s);

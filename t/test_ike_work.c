@@ -82,15 +82,6 @@ pending(struct sim *s, int node)
 	return n;
 }
 
-static struct ike_stats
-stats(struct sim *s, int node)
-{
-	struct ike_stats st;
-
-	ike_get_stats(s->n[node].eng, &st);
-	return st;
-}
-
 /* IKE_SA_INIT responses node 1 sent (the tap sees every datagram). */
 static int init_answers;
 
@@ -115,8 +106,8 @@ T_CASE(ike_work, offloaded_responder_comes_up)
 	    "made ahead");
 	T_EQ_INT(s.n_offloaded[1], 1);
 	T_EQ_INT(s.n_offloaded[0], 2);
-	T_EQ_INT(stats(&s, 1).dh_offloaded, 1);
-	T_EQ_INT(stats(&s, 1).dh_stale, 0);
+	T_EQ_INT(sim_stats(&s, 1).dh_offloaded, 1);
+	T_EQ_INT(sim_stats(&s, 1).dh_stale, 0);
 	T_CONTAINS(s.n[1].log, "IKE_SA_INIT answered");
 	T_CONTAINS(s.n[1].log, "established IKE SA as responder");
 	sim_free(&s);
@@ -137,7 +128,7 @@ T_CASE(ike_work, answer_waits_for_the_result)
 	T_EQ_INT(pending(&s, 1), 1);
 	T_EQ_INT(sim_count_ike(&s, 1, NULL), 1);
 	T_EQ_INT(sim_count_ike(&s, 1, "SA_INIT"), 1);
-	T_EQ_INT(stats(&s, 1).half_open, 1);
+	T_EQ_INT(sim_stats(&s, 1).half_open, 1);
 	T_ROW("the result back: one answer, the tunnel up");
 	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	T_EQ_INT(init_answers, 1);
@@ -193,7 +184,7 @@ T_CASE(ike_work, results_in_reverse_order)
 	T_EQ_INT(sim_count_ike(&s, 1, "ESTABLISHED"), 2);
 	T_EQ_INT(sim_count_children(&s, 1), 2);
 	T_ASSERT(sim_children_agree(&s));
-	T_EQ_INT(stats(&s, 1).dh_stale, 0);
+	T_EQ_INT(sim_stats(&s, 1).dh_stale, 0);
 	sim_free(&s);
 }
 
@@ -209,11 +200,11 @@ T_CASE(ike_work, result_for_an_expired_sa_is_dropped)
 	T_ROW("the waiting SA expired, with its reason in the log");
 	T_CONTAINS(s.n[1].log, "half-open IKE SA expired: its "
 	    "Diffie-Hellman never came back");
-	T_EQ_INT(stats(&s, 1).half_open, 0);
+	T_EQ_INT(sim_stats(&s, 1).half_open, 0);
 	T_ROW("its late result: dropped, counted, nothing sent");
 	T_EQ_INT(pending(&s, 1), 1);
 	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
-	T_EQ_INT(stats(&s, 1).dh_stale, 1);
+	T_EQ_INT(sim_stats(&s, 1).dh_stale, 1);
 	T_EQ_INT(init_answers, 0);
 	T_ROW("the initiator's next try comes up");
 	s.work_hold = 0;
@@ -287,11 +278,11 @@ T_CASE(ike_work, forged_request_while_waiting_changes_nothing)
 		}
 		from = s.n[0].addr;
 		to = s.n[1].addr;
-		dropped = stats(&s, 1).dropped;
+		dropped = sim_stats(&s, 1).dropped;
 		init_answers = 0;
 		s.tap = count_answers;
 		ike_input(s.n[1].eng, &to, &from, m, sizeof(m), s.now);
-		T_EQ_INT(stats(&s, 1).dropped, dropped + 1);
+		T_EQ_INT(sim_stats(&s, 1).dropped, dropped + 1);
 		T_EQ_INT(sim_count_ike(&s, 1, "SA_INIT"), 1);
 		T_EQ_INT(s.nq, 0);	/* nothing sent */
 		T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
@@ -319,30 +310,30 @@ T_CASE(ike_work, child_rekey_with_pfs)
 	b0 = s.n_offloaded[1];
 	/* IKE_SA_INIT's key pair was made in place (none ahead yet), and
 	 * one was made ahead then */
-	T_EQ_INT(stats(&s, 0).dh_ahead, 0);
+	T_EQ_INT(sim_stats(&s, 0).dh_ahead, 0);
 	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
 	sim_run(&s, 20000);
 	T_ROW("the responder's DH handed out; the initiator's KE made ahead, "
 	    "its g^ir handed out, another key pair asked for");
-	T_EQ_INT(stats(&s, 0).dh_ahead, 1);
+	T_EQ_INT(sim_stats(&s, 0).dh_ahead, 1);
 	T_EQ_INT(s.n_offloaded[1] - b0, 1);
 	T_EQ_INT(s.n_offloaded[0] - a0, 2);
 	T_ROW("the CHILD SA rekeyed, both kernels agree");
-	T_EQ_INT(stats(&s, 0).rekeys_child, 1);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 1);
 	expect_up(&s);
 	T_ASSERT(sim_traffic_ok(&s, 1));
 	T_ROW("the next rekey's KE is that key pair, and another is made");
 	a0 = s.n_offloaded[0];
 	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
 	sim_run(&s, 30000);
-	T_EQ_INT(stats(&s, 0).dh_ahead, 2);
+	T_EQ_INT(sim_stats(&s, 0).dh_ahead, 2);
 	T_EQ_INT(s.n_offloaded[0] - a0, 2);
-	T_EQ_INT(stats(&s, 0).rekeys_child, 2);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 2);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_child, 2);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 2);
 	expect_up(&s);
 	T_ASSERT(sim_traffic_ok(&s, 1));
-	T_EQ_INT(stats(&s, 0).dh_stale + stats(&s, 1).dh_stale, 0);
+	T_EQ_INT(sim_stats(&s, 0).dh_stale + sim_stats(&s, 1).dh_stale, 0);
 	sim_free(&s);
 }
 
@@ -361,11 +352,11 @@ T_CASE(ike_work, ike_rekey)
 	T_ROW("the responder of IKE_AUTH rekeys the IKE SA: its KE made in "
 	    "place (none ahead yet) and one asked for, its g^ir handed out; "
 	    "the other end's key pair and g^ir handed out");
-	T_EQ_INT(stats(&s, 1).dh_ahead, 0);
+	T_EQ_INT(sim_stats(&s, 1).dh_ahead, 0);
 	T_EQ_INT(s.n_offloaded[1] - b0, 2);
 	T_EQ_INT(s.n_offloaded[0] - a0, 1);
-	T_EQ_INT(stats(&s, 0).rekeys_ike, 1);
-	T_EQ_INT(stats(&s, 1).rekeys_ike, 1);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_ike, 1);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_ike, 1);
 	expect_up(&s);
 	T_ASSERT(sim_traffic_ok(&s, 1));
 	sim_free(&s);
@@ -384,7 +375,7 @@ T_CASE(ike_work, retransmitted_request_while_working)
 	expect_up(&s);
 	s.work_hold = 1;
 	b0 = s.n_offloaded[1];
-	dropped = stats(&s, 1).dropped;
+	dropped = sim_stats(&s, 1).dropped;
 	T_EQ_INT(ike_vpn_rekey(s.n[0].eng, "a", 0, s.now), 0);
 	/* the request, then its retransmissions 2 s and 6 s later */
 	sim_run(&s, s.now + 7000);
@@ -392,8 +383,8 @@ T_CASE(ike_work, retransmitted_request_while_working)
 	T_EQ_INT(s.n_offloaded[1] - b0, 1);
 	T_EQ_INT(pending(&s, 1), 1);
 	T_EQ_INT(pending(&s, 0), 0);
-	T_EQ_INT(stats(&s, 1).dropped, dropped + 2);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 0);
+	T_EQ_INT(sim_stats(&s, 1).dropped, dropped + 2);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 0);
 	T_ROW("back: answered once, the initiator's g^ir out in turn");
 	T_EQ_INT(sim_work_complete(&s, item(&s, 1, 0)), 0);
 	sim_run(&s, s.now + 100);
@@ -402,8 +393,8 @@ T_CASE(ike_work, retransmitted_request_while_working)
 	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
 	s.work_hold = 0;
 	sim_run(&s, s.now + 10000);
-	T_EQ_INT(stats(&s, 0).rekeys_child, 1);
-	T_EQ_INT(stats(&s, 1).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 0).rekeys_child, 1);
+	T_EQ_INT(sim_stats(&s, 1).rekeys_child, 1);
 	expect_up(&s);
 	sim_free(&s);
 }
@@ -452,19 +443,20 @@ T_CASE(ike_work, request_and_answer_out_at_once)
 		T_ROW("gw1 with a request and an answer out, %s back first",
 		    order ? "the answer's" : "the request's");
 		T_EQ_INT(two_out(&s, "work-both", 31), 2);
-		rtx = stats(&s, 0).retransmits + stats(&s, 1).retransmits;
-		c0 = stats(&s, 0).rekeys_child;
+		rtx = sim_stats(&s, 0).retransmits +
+		    sim_stats(&s, 1).retransmits;
+		c0 = sim_stats(&s, 0).rekeys_child;
 		T_EQ_INT(sim_work_complete(&s, item(&s, 0, order)), 0);
 		sim_run(&s, s.now + 20);
 		/* the request's: answered; the answer's: held */
-		T_EQ_INT(stats(&s, 0).rekeys_child, c0 + (order ? 0 : 1));
+		T_EQ_INT(sim_stats(&s, 0).rekeys_child, c0 + (order ? 0 : 1));
 		T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
-		T_EQ_INT(stats(&s, 0).rekeys_child, c0 + 2);
+		T_EQ_INT(sim_stats(&s, 0).rekeys_child, c0 + 2);
 		s.work_hold = 0;
 		sim_run(&s, s.now + 1500);
-		T_EQ_INT(stats(&s, 0).dh_stale, 0);
-		T_EQ_INT(stats(&s, 0).retransmits + stats(&s, 1).retransmits,
-		    rtx);
+		T_EQ_INT(sim_stats(&s, 0).dh_stale, 0);
+		T_EQ_INT(sim_stats(&s, 0).retransmits +
+		    sim_stats(&s, 1).retransmits, rtx);
 		/* (gw2 sees no collision when gw1's DELETEs come first) */
 		T_CONTAINS(s.n[0].log, "simultaneous CHILD SA rekey");
 		T_ASSERT(sim_traffic_ok(&s, 1));
@@ -483,14 +475,14 @@ T_CASE(ike_work, held_result_of_an_sa_that_went)
 	unsigned sent;
 
 	T_EQ_INT(two_out(&s, "work-held", 33), 2);
-	stale = stats(&s, 0).dh_stale;
+	stale = sim_stats(&s, 0).dh_stale;
 	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 1)), 0);	/* held */
 	T_EQ_INT(ike_vpn_down(s.n[0].eng, "a", s.now), 0);
 	sim_run(&s, s.now + 1000);
 	sent = s.sent;
 	T_EQ_INT(sim_work_complete(&s, item(&s, 0, 0)), 0);
 	T_ROW("both results dropped, counted, nothing sent");
-	T_EQ_INT(stats(&s, 0).dh_stale, stale + 2);
+	T_EQ_INT(sim_stats(&s, 0).dh_stale, stale + 2);
 	T_EQ_INT(s.sent, sent);
 	T_EQ_INT(sim_count_children(&s, 0), 0);
 	sim_free(&s);

@@ -750,6 +750,16 @@ sim_traffic_ok(struct sim *s, int flows)
 	return 1;
 }
 
+/* see sim.h */
+struct ike_stats
+sim_stats(struct sim *s, int node)
+{
+	struct ike_stats st;
+
+	ike_get_stats(s->n[node].eng, &st);
+	return st;
+}
+
 struct count_arg {
 	const char *state;
 	int n, children;

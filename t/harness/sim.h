@@ -181,6 +181,7 @@ uint16_t sim_nat_port(const struct sim *s, int node, uint16_t priv_port);
 const struct kern_sa *sim_ksa_first(struct sim *s, int node, int dir);
 
 /* Facts about a node, as ikectl would show them. */
+struct ike_stats sim_stats(struct sim *s, int node);
 int sim_count_ike(struct sim *s, int node, const char *state);
 int sim_count_children(struct sim *s, int node);
 /* 1 when every child SA of a has its mirror on b (spi_in == spi_out) and
